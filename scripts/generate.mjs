@@ -41,8 +41,12 @@ if (!check) {
   const scratch = mkdtempSync(join(tmpdir(), 'sluice-gen-check-'));
   generate(scratch);
   const committed = join(protoDir, 'gen');
-  const a = listFiles(scratch).map((p) => relative(scratch, p)).sort();
-  const b = listFiles(committed).map((p) => relative(committed, p)).sort();
+  const a = listFiles(scratch)
+    .map((p) => relative(scratch, p))
+    .sort();
+  const b = listFiles(committed)
+    .map((p) => relative(committed, p))
+    .sort();
   const differs =
     a.join('\n') !== b.join('\n') ||
     a.some((f) => readFileSync(join(scratch, f), 'utf8') !== readFileSync(join(committed, f), 'utf8'));

@@ -1,0 +1,38 @@
+/** How controller failures become GatewayErrors, and which of them are worth retrying. */
+import { Code, ConnectError } from '@connectrpc/connect';
+import { type ErrorCode, GatewayError } from '../errors.js';
+
+const CODE_MAP: Partial<Record<Code, ErrorCode>> = {
+  [Code.NotFound]: 'not-found',
+  [Code.AlreadyExists]: 'already-exists',
+  [Code.InvalidArgument]: 'invalid-argument',
+  [Code.OutOfRange]: 'invalid-argument',
+  [Code.PermissionDenied]: 'permission-denied',
+  [Code.Unauthenticated]: 'unauthenticated',
+  [Code.Canceled]: 'cancelled',
+  [Code.ResourceExhausted]: 'resource-exhausted',
+  [Code.Unimplemented]: 'internal',
+};
+
+/** Transient gRPC codes (Java's ControllerImpl retries the same set, minus FailedPrecondition). */
+const TRANSIENT = new Set<Code>([
+  Code.Unavailable,
+  Code.Unknown,
+  Code.Internal,
+  Code.DeadlineExceeded,
+  Code.Aborted,
+  Code.ResourceExhausted,
+  Code.DataLoss,
+]);
+
+export function isTransient(err: unknown): boolean {
+  const ce = ConnectError.from(err);
+  return TRANSIENT.has(ce.code);
+}
+
+export function fromControllerError(err: unknown, what: string): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const ce = ConnectError.from(err);
+  const code = CODE_MAP[ce.code] ?? 'unavailable';
+  return new GatewayError(code, `controller ${what}: ${ce.rawMessage || Code[ce.code]}`, { cause: err });
+}

@@ -1,0 +1,337 @@
+/**
+ * Appends events to one segment as one Pravega writer (fact sheet §1.8, §1.9).
+ *
+ * Event numbers are the SDK's sequence numbers, so Pravega's own de-duplication (the writer's
+ * last event number, stored with the data) drops a resend after any reconnect or gateway
+ * restart. Events are pipelined in blocks of up to BLOCK_BYTES; acknowledgements are
+ * cumulative. Unacknowledged events stay here until Pravega acknowledged them, the segment
+ * turned out sealed (they go back to the stream writer to be re-routed), or the appender is
+ * closed.
+ */
+import { GatewayError } from '../errors.js';
+import { encodeCommand, type WireCommand } from '../wire/index.js';
+import { backoffDelay } from './backoff.js';
+import type { SegmentStoreClient } from './client.js';
+import type { FlowHandler, SegmentStoreConnection } from './connection.js';
+import type { SegmentRef } from './segment-ref.js';
+
+/** One event on its way into Pravega. `frame` is the stored form: 8-byte header + payload. */
+export interface PendingEvent {
+  readonly seq: bigint;
+  readonly frame: Buffer;
+  readonly routingKey: string | undefined;
+}
+
+export interface AppenderListener {
+  /** Every event of this appender with seq ≤ `through` is durable. */
+  onAcked(appender: SegmentAppender, through: bigint): void;
+  /** The segment is sealed or gone; `unacked` (in seq order) were not stored and must be re-routed. */
+  onSealed(appender: SegmentAppender, unacked: PendingEvent[]): void;
+  /** A failure that retrying cannot fix (e.g. permission), or Pravega unreachable for too long. */
+  onFailed(appender: SegmentAppender, err: GatewayError): void;
+}
+
+const BLOCK_BYTES = 1024 * 1024;
+const BLOCK_EVENTS = 5_000;
+const MIN_EVENT_NUMBER = -(2n ** 63n);
+/** After this long without a working connection, listeners hear 'unavailable' (the appender keeps trying). */
+const UNAVAILABLE_AFTER_MS = 20_000;
+
+interface Block {
+  readonly events: PendingEvent[];
+  readonly lastEventNumber: bigint;
+}
+
+type State = 'connecting' | 'setting-up' | 'ready' | 'sealed' | 'closed';
+
+export class SegmentAppender implements FlowHandler {
+  private state: State = 'connecting';
+  private conn: SegmentStoreConnection | undefined;
+  private flowId = 0;
+  private requestSeq = 0n;
+  private readonly inflight: Block[] = [];
+  private queue: PendingEvent[] = [];
+  private flushScheduled = false;
+  private attempts = 0;
+  private failingSince: number | undefined;
+  private reportedUnavailable = false;
+  /** The highest seq handed to this appender. */
+  highestEnqueued = MIN_EVENT_NUMBER;
+  /** Everything ≤ this is durable in the segment. */
+  ackedThrough = MIN_EVENT_NUMBER;
+  inflightBytes = 0;
+  /** Settles at the first AppendSetup, or when the segment turns out sealed or the appender fails. */
+  readonly ready: Promise<void>;
+  private markReady: () => void = () => {};
+
+  constructor(
+    private readonly client: SegmentStoreClient,
+    readonly segment: SegmentRef,
+    readonly writerUuid: string,
+    private readonly listener: AppenderListener,
+  ) {
+    this.ready = new Promise<void>((resolve) => {
+      this.markReady = resolve;
+    });
+    void this.connect();
+  }
+
+  get unackedCount(): number {
+    let n = this.queue.length;
+    for (const b of this.inflight) n += b.events.length;
+    return n;
+  }
+
+  get isSealed(): boolean {
+    return this.state === 'sealed';
+  }
+
+  /** Queues events (seqs strictly increasing, above everything enqueued before). */
+  enqueue(events: PendingEvent[]): void {
+    if (this.state === 'sealed' || this.state === 'closed') {
+      this.listener.onSealed(this, events);
+      return;
+    }
+    let alreadyStored = false;
+    for (const e of events) {
+      if (e.seq <= this.highestEnqueued) throw new GatewayError('internal', `event ${e.seq} enqueued out of order`);
+      this.highestEnqueued = e.seq;
+      // A resend of something the segment already holds (we learnt its level at AppendSetup).
+      if (e.seq <= this.ackedThrough) {
+        alreadyStored = true;
+        continue;
+      }
+      this.queue.push(e);
+      this.inflightBytes += e.frame.length;
+    }
+    if (alreadyStored) this.listener.onAcked(this, this.ackedThrough);
+    this.scheduleFlush();
+  }
+
+  close(): void {
+    this.state = 'closed';
+    this.detach();
+    this.queue = [];
+    this.inflight.length = 0;
+  }
+
+  // ---- FlowHandler -----------------------------------------------------------------------
+
+  onReply(reply: WireCommand): void {
+    switch (reply.type) {
+      case 'AppendSetup':
+        this.onAppendSetup(reply.lastEventNumber);
+        return;
+      case 'DataAppended':
+        this.acknowledge(reply.eventNumber);
+        return;
+      case 'SegmentIsSealed':
+      case 'NoSuchSegment':
+        if (reply.segment === this.segment.name) this.onSegmentSealed();
+        return;
+      case 'WrongHost':
+        if (reply.segment !== this.segment.name) return;
+        this.client.invalidateEndpoint(this.segment);
+        this.reconnect(new GatewayError('unavailable', `${this.segment.name} moved to another segment store`));
+        return;
+      case 'AuthTokenCheckFailed':
+        this.client.tokens.invalidate(this.segment.scope, this.segment.stream);
+        this.reconnect(new GatewayError('unauthenticated', `token rejected for ${this.segment.name}`));
+        return;
+      case 'InvalidEventNumber':
+        // The server closes the connection; the next SetupAppend tells us what it has.
+        this.reconnect(new GatewayError('internal', `segment store rejected event numbering on ${this.segment.name}`));
+        return;
+      default:
+        return;
+    }
+  }
+
+  onConnectionLost(err: GatewayError): void {
+    if (this.conn) this.reconnect(err);
+  }
+
+  // ---- connection lifecycle --------------------------------------------------------------
+
+  private async connect(): Promise<void> {
+    if (this.state === 'closed' || this.state === 'sealed') return;
+    this.state = 'connecting';
+    try {
+      const [conn, token] = await Promise.all([
+        this.client.connectionFor(this.segment),
+        this.client.tokens.get(this.segment.scope, this.segment.stream, 'write'),
+      ]);
+      if ((this.state as State) === 'closed') return;
+      this.conn = conn;
+      this.flowId = conn.openFlow(this);
+      conn.registerWriter(this.writerUuid, this);
+      this.state = 'setting-up';
+      conn.send({
+        type: 'SetupAppend',
+        requestId: this.nextRequestId(),
+        writerId: this.writerUuid,
+        segment: this.segment.name,
+        delegationToken: token,
+      });
+    } catch (err) {
+      const error = GatewayError.from(err, 'unavailable');
+      if (!error.retriable && error.code !== 'unauthenticated') {
+        this.fail(error);
+        return;
+      }
+      this.reconnect(error);
+    }
+  }
+
+  private reconnect(cause: GatewayError): void {
+    if (this.state === 'closed' || this.state === 'sealed') return;
+    this.detach();
+    this.state = 'connecting';
+    this.failingSince ??= Date.now();
+    if (!this.reportedUnavailable && Date.now() - this.failingSince > UNAVAILABLE_AFTER_MS) {
+      this.reportedUnavailable = true;
+      this.listener.onFailed(
+        this,
+        new GatewayError('unavailable', `Pravega unreachable for ${this.segment.name}: ${cause.message}`, { cause }),
+      );
+    }
+    const delay = backoffDelay(this.attempts++, 50, 2_000);
+    setTimeout(() => void this.connect(), delay).unref();
+  }
+
+  private detach(): void {
+    if (!this.conn) return;
+    this.conn.closeFlow(this.flowId);
+    this.conn.unregisterWriter(this.writerUuid, this);
+    this.conn = undefined;
+  }
+
+  private onAppendSetup(lastEventNumber: bigint): void {
+    if (this.state !== 'setting-up') return;
+    this.attempts = 0;
+    this.failingSince = undefined;
+    this.reportedUnavailable = false;
+    // What the segment already holds from this writer counts as acknowledged: resends of it
+    // are dropped here, never written twice.
+    if (lastEventNumber !== MIN_EVENT_NUMBER) {
+      this.acknowledge(lastEventNumber);
+      this.dropStoredFromQueue(lastEventNumber);
+    }
+    this.state = 'ready';
+    this.markReady();
+    // Resend what is still unacknowledged, in order, with the original numbers.
+    // A block may straddle L when another process stored part of the same resend.
+    const resend = this.inflight.splice(0);
+    for (const block of resend) {
+      const rest = block.events.filter((e) => e.seq > this.ackedThrough);
+      for (const e of block.events) if (e.seq <= this.ackedThrough) this.inflightBytes -= e.frame.length;
+      this.sendBlock(rest);
+    }
+    this.scheduleFlush();
+  }
+
+  private dropStoredFromQueue(through: bigint): void {
+    let dropped = 0;
+    while (dropped < this.queue.length && this.queue[dropped]!.seq <= through) {
+      this.inflightBytes -= this.queue[dropped]!.frame.length;
+      dropped++;
+    }
+    if (dropped > 0) this.queue = this.queue.slice(dropped);
+  }
+
+  private acknowledge(eventNumber: bigint): void {
+    if (eventNumber <= this.ackedThrough) return;
+    this.ackedThrough = eventNumber;
+    while (this.inflight.length > 0 && this.inflight[0]!.lastEventNumber <= eventNumber) {
+      const block = this.inflight.shift()!;
+      for (const e of block.events) this.inflightBytes -= e.frame.length;
+    }
+    this.listener.onAcked(this, eventNumber);
+  }
+
+  private onSegmentSealed(): void {
+    if (this.state === 'sealed' || this.state === 'closed') return;
+    this.state = 'sealed';
+    this.markReady();
+    this.detach();
+    const unacked: PendingEvent[] = [];
+    for (const block of this.inflight.splice(0)) unacked.push(...block.events);
+    unacked.push(...this.queue);
+    this.queue = [];
+    this.inflightBytes = 0;
+    this.listener.onSealed(
+      this,
+      unacked.filter((e) => e.seq > this.ackedThrough),
+    );
+  }
+
+  private fail(err: GatewayError): void {
+    this.state = 'closed';
+    this.markReady();
+    this.detach();
+    this.listener.onFailed(this, err);
+  }
+
+  // ---- sending ---------------------------------------------------------------------------
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.state !== 'ready' || !this.conn) return;
+    if (!this.conn.writable) {
+      const conn = this.conn;
+      void conn.drained().then(() => this.scheduleFlush());
+      return;
+    }
+    let start = 0;
+    while (start < this.queue.length) {
+      let end = start;
+      let bytes = 0;
+      while (
+        end < this.queue.length &&
+        end - start < BLOCK_EVENTS &&
+        (bytes === 0 || bytes + this.queue[end]!.frame.length <= BLOCK_BYTES)
+      ) {
+        bytes += this.queue[end]!.frame.length;
+        end++;
+      }
+      this.sendBlock(this.queue.slice(start, end));
+      start = end;
+    }
+    this.queue = [];
+  }
+
+  private sendBlock(events: PendingEvent[]): void {
+    const last = events[events.length - 1];
+    if (!last || !this.conn) return;
+    const data = events.length === 1 ? last.frame : Buffer.concat(events.map((e) => e.frame));
+    this.inflight.push({ events, lastEventNumber: last.seq });
+    try {
+      this.conn.sendRaw(
+        encodeCommand({
+          type: 'AppendBlockEnd',
+          writerId: this.writerUuid,
+          sizeOfWholeEvents: data.length,
+          data,
+          numEvents: events.length,
+          lastEventNumber: last.seq,
+          requestId: this.nextRequestId(),
+        }),
+      );
+    } catch (err) {
+      this.reconnect(GatewayError.from(err, 'unavailable'));
+    }
+  }
+
+  private nextRequestId(): bigint {
+    this.requestSeq = (this.requestSeq + 1n) & 0xffffffffn;
+    return (BigInt(this.flowId) << 32n) | this.requestSeq;
+  }
+}

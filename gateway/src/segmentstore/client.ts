@@ -1,0 +1,208 @@
+/**
+ * The gateway's way into the segment stores: one connection per endpoint (replaced when it
+ * dies), endpoints resolved through the controller and cached, and a request/reply helper
+ * for the one-shot commands (segment info, table operations).
+ */
+import type { Logger } from 'pino';
+import type { ControllerClient } from '../controller/controller-client.js';
+import { GatewayError } from '../errors.js';
+import type { WireCommand } from '../wire/index.js';
+import { backoffDelay, sleep } from './backoff.js';
+import { type FlowHandler, SegmentStoreConnection } from './connection.js';
+import type { SegmentRef } from './segment-ref.js';
+import { DelegationTokens } from './tokens.js';
+
+const ENDPOINT_TTL_MS = 5 * 60_000;
+
+export interface SegmentStoreClientOptions {
+  controller: ControllerClient;
+  logger: Logger;
+  tls?: { ca?: string | Buffer; validateHostname: boolean } | undefined;
+  /** How long one-shot requests keep retrying through reconnects before giving up. */
+  requestBudgetMs?: number;
+}
+
+/** Replies that answer a request with an error rather than a result. */
+const ERROR_REPLIES = new Set([
+  'WrongHost',
+  'SegmentIsSealed',
+  'SegmentAlreadyExists',
+  'NoSuchSegment',
+  'SegmentIsTruncated',
+  'OperationUnsupported',
+  'AuthTokenCheckFailed',
+  'ErrorMessage',
+  'TableSegmentNotEmpty',
+  'TableKeyDoesNotExist',
+  'TableKeyBadVersion',
+  'InvalidEventNumber',
+]);
+
+export class SegmentStoreClient {
+  readonly tokens: DelegationTokens;
+  private readonly connections = new Map<string, SegmentStoreConnection>();
+  private readonly endpoints = new Map<string, { host: string; port: number; at: number }>();
+  private closed = false;
+
+  constructor(private readonly opts: SegmentStoreClientOptions) {
+    this.tokens = new DelegationTokens(opts.controller);
+  }
+
+  get logger(): Logger {
+    return this.opts.logger;
+  }
+
+  /** The live connection to the segment store that owns `segment`, opening one if needed. */
+  async connectionFor(segment: SegmentRef): Promise<SegmentStoreConnection> {
+    if (this.closed) throw new GatewayError('cancelled', 'the gateway is shutting down');
+    const endpoint = await this.endpointFor(segment);
+    const key = `${endpoint.host}:${endpoint.port}`;
+    let conn = this.connections.get(key);
+    if (!conn || conn.isClosed) {
+      conn = new SegmentStoreConnection({
+        host: endpoint.host,
+        port: endpoint.port,
+        tls: this.opts.tls,
+        logger: this.opts.logger,
+      });
+      this.connections.set(key, conn);
+    }
+    try {
+      await conn.whenReady();
+    } catch (err) {
+      this.invalidateEndpoint(segment);
+      throw GatewayError.from(err, 'unavailable');
+    }
+    return conn;
+  }
+
+  async endpointFor(segment: SegmentRef): Promise<{ host: string; port: number }> {
+    const cached = this.endpoints.get(segment.name);
+    if (cached && Date.now() - cached.at < ENDPOINT_TTL_MS) return cached;
+    const endpoint = await this.opts.controller.getEndpoint(segment.scope, segment.stream, segment.segmentId);
+    const entry = { host: endpoint.host, port: endpoint.port, at: Date.now() };
+    this.endpoints.set(segment.name, entry);
+    return entry;
+  }
+
+  /** After WrongHost (or a failed connect): ask the controller again next time. */
+  invalidateEndpoint(segment: SegmentRef): void {
+    this.endpoints.delete(segment.name);
+  }
+
+  /**
+   * Sends one request and resolves with its reply (error replies included: the caller decides).
+   * Retries through lost connections and WrongHost within the request budget; use only for
+   * requests that are safe to repeat.
+   */
+  async request(
+    segment: SegmentRef,
+    build: (requestId: bigint) => WireCommand,
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<WireCommand> {
+    const budget = this.opts.requestBudgetMs ?? 15_000;
+    const deadline = Date.now() + budget;
+    let lastError: GatewayError | undefined;
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
+      if (options.signal?.aborted) throw new GatewayError('cancelled', 'request cancelled');
+      try {
+        const reply = await this.requestOnce(segment, build, options);
+        if (reply.type === 'WrongHost') {
+          this.invalidateEndpoint(segment);
+          lastError = new GatewayError('unavailable', `segment ${segment.name} moved to another segment store`);
+        } else if (reply.type === 'AuthTokenCheckFailed') {
+          this.tokens.invalidate(segment.scope, segment.stream);
+          lastError = new GatewayError(
+            'unauthenticated',
+            `segment store rejected the delegation token for ${segment.name}`,
+          );
+        } else {
+          return reply;
+        }
+      } catch (err) {
+        lastError = GatewayError.from(err, 'unavailable');
+        if (!lastError.retriable) throw lastError;
+      }
+      await sleep(backoffDelay(attempt), options.signal);
+    }
+    throw lastError ?? new GatewayError('unavailable', `segment store request for ${segment.name} timed out`);
+  }
+
+  private async requestOnce(
+    segment: SegmentRef,
+    build: (requestId: bigint) => WireCommand,
+    options: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<WireCommand> {
+    const conn = await this.connectionFor(segment);
+    return new Promise<WireCommand>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (fn: () => void) => {
+        conn.closeFlow(flowId);
+        if (timer) clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const handler: FlowHandler = {
+        onReply: (reply) => {
+          if ('requestId' in reply && reply.requestId === requestId) finish(() => resolve(reply));
+          else if (ERROR_REPLIES.has(reply.type) && 'segment' in reply && reply.segment === segment.name) {
+            finish(() => resolve(reply));
+          }
+        },
+        onConnectionLost: (err) => finish(() => reject(err)),
+      };
+      const flowId = conn.openFlow(handler);
+      const requestId = (BigInt(flowId) << 32n) | 1n;
+      const onAbort = () => finish(() => reject(new GatewayError('cancelled', 'request cancelled')));
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.timeoutMs !== undefined) {
+        timer = setTimeout(
+          () =>
+            finish(() => reject(new GatewayError('unavailable', `no reply from ${conn.endpoint} for ${segment.name}`))),
+          options.timeoutMs,
+        );
+      }
+      try {
+        conn.send(build(requestId));
+      } catch (err) {
+        finish(() => reject(GatewayError.from(err, 'unavailable')));
+      }
+    });
+  }
+
+  /** `GetStreamSegmentInfo`: length, start offset (truncation) and whether it is sealed. */
+  async segmentInfo(
+    segment: SegmentRef,
+    signal?: AbortSignal,
+  ): Promise<{ writeOffset: bigint; startOffset: bigint; sealed: boolean; exists: boolean }> {
+    const token = await this.tokens.get(segment.scope, segment.stream, 'read');
+    const reply = await this.request(
+      segment,
+      (requestId) => ({ type: 'GetStreamSegmentInfo', requestId, segmentName: segment.name, delegationToken: token }),
+      { timeoutMs: 10_000, ...(signal ? { signal } : {}) },
+    );
+    if (reply.type === 'StreamSegmentInfo') {
+      return {
+        writeOffset: reply.writeOffset,
+        startOffset: reply.startOffset < 0n ? 0n : reply.startOffset,
+        sealed: reply.isSealed,
+        exists: reply.exists && !reply.isDeleted,
+      };
+    }
+    if (reply.type === 'NoSuchSegment') return { writeOffset: 0n, startOffset: 0n, sealed: true, exists: false };
+    throw new GatewayError('internal', `unexpected reply ${reply.type} to GetStreamSegmentInfo`);
+  }
+
+  /** Is anything reachable? Used by /readyz. */
+  get openConnections(): number {
+    let n = 0;
+    for (const c of this.connections.values()) if (!c.isClosed) n++;
+    return n;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const conn of this.connections.values()) conn.close();
+    this.connections.clear();
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * Reads the events of one segment from an offset (fact sheet §1.11): one long-poll ReadSegment
+ * outstanding at a time, events re-assembled across replies, truncation followed to the new
+ * start, the end reported once the sealed end (or the reader's end offset) is reached.
+ * It reads only while its owner wants more, so nothing buffers without bound.
+ */
+import { GatewayError } from '../errors.js';
+import { EventFrameParser, type WireCommand } from '../wire/index.js';
+import { backoffDelay } from './backoff.js';
+import type { SegmentStoreClient } from './client.js';
+import type { FlowHandler, SegmentStoreConnection } from './connection.js';
+import type { SegmentRef } from './segment-ref.js';
+
+export interface ReadEvent {
+  readonly offset: bigint;
+  readonly payload: Uint8Array;
+}
+
+export interface SegmentReaderListener {
+  onEvents(reader: SegmentReader, events: ReadEvent[]): void;
+  /** Every event up to the segment's end (or the end offset) was delivered. */
+  onEnd(reader: SegmentReader): void;
+  onTruncated(reader: SegmentReader, requestedOffset: bigint, resumedOffset: bigint): void;
+  onFailed(reader: SegmentReader, err: GatewayError): void;
+  /** Asked before each read: false pauses the reader until `resume()`. */
+  wantsMore(reader: SegmentReader): boolean;
+}
+
+const READ_BYTES = 1024 * 1024;
+
+export class SegmentReader implements FlowHandler {
+  private parser: EventFrameParser;
+  private conn: SegmentStoreConnection | undefined;
+  private flowId = 0;
+  private requestSeq = 0n;
+  private outstanding: bigint | undefined;
+  private closed = false;
+  private ended = false;
+  private attempts = 0;
+  private connecting = false;
+
+  constructor(
+    private readonly client: SegmentStoreClient,
+    readonly segment: SegmentRef,
+    startOffset: bigint,
+    /** Exclusive bound: events at or after it are not delivered (a `to` stream cut). */
+    readonly endOffset: bigint | undefined,
+    private readonly listener: SegmentReaderListener,
+  ) {
+    this.parser = new EventFrameParser(startOffset);
+    queueMicrotask(() => this.pump());
+  }
+
+  /** Offset of the next event this reader will deliver. */
+  get nextOffset(): bigint {
+    return this.parser.nextOffset;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  resume(): void {
+    this.pump();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.detach();
+  }
+
+  onReply(reply: WireCommand): void {
+    if (this.closed) return;
+    // AuthTokenCheckFailed on reads carries no segment (and the offset as its request id).
+    if (reply.type === 'AuthTokenCheckFailed') {
+      if (this.outstanding === undefined) return;
+      this.client.tokens.invalidate(this.segment.scope, this.segment.stream);
+      this.retry(new GatewayError('unauthenticated', `token rejected reading ${this.segment.name}`));
+      return;
+    }
+    if (!('segment' in reply) || reply.segment !== this.segment.name) return;
+    switch (reply.type) {
+      case 'SegmentRead':
+        this.onSegmentRead(reply);
+        return;
+      case 'SegmentIsTruncated': {
+        const requested = this.parser.nextOffset;
+        this.outstanding = undefined;
+        this.parser = new EventFrameParser(reply.startOffset);
+        this.listener.onTruncated(this, requested, reply.startOffset);
+        this.pump();
+        return;
+      }
+      case 'NoSuchSegment':
+        // Deleted (truncated away entirely or the stream deleted): nothing more to read here.
+        this.outstanding = undefined;
+        this.finish();
+        return;
+      case 'WrongHost':
+        this.client.invalidateEndpoint(this.segment);
+        this.retry(new GatewayError('unavailable', `${this.segment.name} moved`));
+        return;
+      default:
+        return;
+    }
+  }
+
+  onConnectionLost(err: GatewayError): void {
+    this.conn = undefined;
+    this.retry(err);
+  }
+
+  private onSegmentRead(reply: Extract<WireCommand, { type: 'SegmentRead' }>): void {
+    const expected = this.parser.nextOffset + BigInt(this.parser.bufferedBytes);
+    if (this.outstanding === undefined || reply.offset !== expected) return; // a stale reply
+    this.outstanding = undefined;
+    this.attempts = 0;
+    let events: ReadEvent[];
+    try {
+      events = this.parser.push(reply.data);
+    } catch (err) {
+      this.fail(
+        new GatewayError('internal', `${this.segment.name} holds data that is not events: ${(err as Error).message}`, {
+          cause: err,
+        }),
+      );
+      return;
+    }
+    if (this.endOffset !== undefined) {
+      const within = events.filter((e) => e.offset < this.endOffset!);
+      if (within.length > 0) this.listener.onEvents(this, within);
+      if (within.length < events.length || this.parser.nextOffset >= this.endOffset) {
+        this.finish();
+        return;
+      }
+    } else if (events.length > 0) {
+      this.listener.onEvents(this, events);
+    }
+    if (reply.endOfSegment && this.parser.bufferedBytes === 0) {
+      this.finish();
+      return;
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.closed || this.ended || this.outstanding !== undefined || this.connecting) return;
+    if (this.endOffset !== undefined && this.parser.nextOffset >= this.endOffset) {
+      this.finish();
+      return;
+    }
+    if (!this.listener.wantsMore(this)) return;
+    if (!this.conn || this.conn.isClosed) {
+      void this.connect();
+      return;
+    }
+    void this.sendRead(this.conn);
+  }
+
+  private async sendRead(conn: SegmentStoreConnection): Promise<void> {
+    const offset = this.parser.nextOffset + BigInt(this.parser.bufferedBytes);
+    this.outstanding = offset;
+    try {
+      const token = await this.client.tokens.get(this.segment.scope, this.segment.stream, 'read');
+      if (this.closed || conn !== this.conn) return;
+      this.requestSeq = (this.requestSeq + 1n) & 0xffffffffn;
+      conn.send({
+        type: 'ReadSegment',
+        segment: this.segment.name,
+        offset,
+        suggestedLength: READ_BYTES,
+        delegationToken: token,
+        requestId: (BigInt(this.flowId) << 32n) | this.requestSeq,
+      });
+    } catch (err) {
+      this.outstanding = undefined;
+      this.retry(GatewayError.from(err, 'unavailable'));
+    }
+  }
+
+  private async connect(): Promise<void> {
+    this.connecting = true;
+    try {
+      const conn = await this.client.connectionFor(this.segment);
+      this.connecting = false;
+      if (this.closed) return;
+      this.conn = conn;
+      this.flowId = conn.openFlow(this);
+      this.pump();
+    } catch (err) {
+      this.connecting = false;
+      this.retry(GatewayError.from(err, 'unavailable'));
+    }
+  }
+
+  private retry(err: GatewayError): void {
+    if (this.closed || this.ended) return;
+    this.detach();
+    this.outstanding = undefined;
+    // Bytes of a half-received event are read again from its start.
+    this.parser = new EventFrameParser(this.parser.nextOffset);
+    if (!err.retriable && err.code !== 'unauthenticated') {
+      this.fail(err);
+      return;
+    }
+    const delay = backoffDelay(this.attempts++, 50, 2_000);
+    this.connecting = true;
+    setTimeout(() => {
+      this.connecting = false;
+      this.pump();
+    }, delay).unref();
+  }
+
+  private detach(): void {
+    if (this.conn) this.conn.closeFlow(this.flowId);
+    this.conn = undefined;
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.detach();
+    this.listener.onEnd(this);
+  }
+
+  private fail(err: GatewayError): void {
+    this.closed = true;
+    this.detach();
+    this.listener.onFailed(this, err);
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Gateway configuration: command-line flags win over environment variables, which win over
+ * defaults (like the Flink connector's PravegaConfig).
+ */
+import { parseArgs } from 'node:util';
+import { GatewayError } from '../errors.js';
+
+export interface GatewayConfig {
+  controller: string;
+  scope: string | undefined;
+  host: string;
+  port: number;
+  logLevel: string;
+  maxMessageBytes: number;
+  maxInflightBytesPerWriter: number;
+  maxChannelsPerSession: number;
+  sendHighWaterBytes: number;
+  controllerTimeoutMs: number;
+  pravegaUsername: string | undefined;
+  pravegaPassword: string | undefined;
+}
+
+interface Setting {
+  flag: string;
+  env: string;
+  default: string | undefined;
+  help: string;
+}
+
+/** Every setting, in the order the README's configuration table lists them. */
+export const SETTINGS: Record<keyof GatewayConfig, Setting> = {
+  controller: {
+    flag: 'controller',
+    env: 'PRAVEGA_CONTROLLER_URI',
+    default: 'tcp://localhost:9090',
+    help: 'Pravega controller URI (tcp://, tls://, pravega://, pravegas://)',
+  },
+  scope: {
+    flag: 'scope',
+    env: 'PRAVEGA_SCOPE',
+    default: undefined,
+    help: 'default scope for stream names without one',
+  },
+  host: { flag: 'host', env: 'SLUICE_HOST', default: '127.0.0.1', help: 'address to listen on' },
+  port: { flag: 'port', env: 'SLUICE_PORT', default: '8080', help: 'WebSocket and HTTP port (0 = any free port)' },
+  logLevel: { flag: 'log-level', env: 'SLUICE_LOG_LEVEL', default: 'info', help: 'pino log level' },
+  maxMessageBytes: {
+    flag: 'max-message-bytes',
+    env: 'SLUICE_MAX_MESSAGE_BYTES',
+    default: String(1024 * 1024),
+    help: 'largest WebSocket message accepted (max 8 MiB + 64 KiB)',
+  },
+  maxInflightBytesPerWriter: {
+    flag: 'max-inflight-bytes',
+    env: 'SLUICE_MAX_INFLIGHT_BYTES',
+    default: String(8 * 1024 * 1024),
+    help: 'unacknowledged bytes one writer may have outstanding',
+  },
+  maxChannelsPerSession: {
+    flag: 'max-channels',
+    env: 'SLUICE_MAX_CHANNELS',
+    default: '256',
+    help: 'channels (readers + writers) per WebSocket',
+  },
+  sendHighWaterBytes: {
+    flag: 'send-high-water-bytes',
+    env: 'SLUICE_SEND_HIGH_WATER_BYTES',
+    default: String(4 * 1024 * 1024),
+    help: 'socket send buffer above which readers pause',
+  },
+  controllerTimeoutMs: {
+    flag: 'controller-timeout-ms',
+    env: 'SLUICE_CONTROLLER_TIMEOUT_MS',
+    default: '10000',
+    help: 'how long a controller call keeps retrying before "unavailable"',
+  },
+  pravegaUsername: {
+    flag: 'pravega-username',
+    env: 'PRAVEGA_USERNAME',
+    default: undefined,
+    help: 'Basic credentials for Pravega (auth-enabled clusters)',
+  },
+  pravegaPassword: {
+    flag: 'pravega-password',
+    env: 'PRAVEGA_PASSWORD',
+    default: undefined,
+    help: 'password for --pravega-username',
+  },
+};
+
+const NUMERIC: ReadonlySet<keyof GatewayConfig> = new Set([
+  'port',
+  'maxMessageBytes',
+  'maxInflightBytesPerWriter',
+  'maxChannelsPerSession',
+  'sendHighWaterBytes',
+  'controllerTimeoutMs',
+]);
+
+export function loadConfig(argv: string[], env: Record<string, string | undefined> = process.env): GatewayConfig {
+  const options = Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }]));
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | undefined
+    >;
+  } catch (err) {
+    throw new GatewayError('invalid-argument', (err as Error).message);
+  }
+  const config: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(SETTINGS) as Array<[keyof GatewayConfig, Setting]>) {
+    const raw = values[setting.flag] ?? env[setting.env] ?? setting.default;
+    if (NUMERIC.has(key)) {
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 0)
+        throw new GatewayError('invalid-argument', `--${setting.flag} must be a whole number, got "${raw}"`);
+      config[key] = n;
+    } else {
+      config[key] = raw === '' ? undefined : raw;
+    }
+  }
+  const result = config as unknown as GatewayConfig;
+  if (result.maxMessageBytes > 8 * 1024 * 1024 + 64 * 1024) {
+    throw new GatewayError('invalid-argument', '--max-message-bytes may be at most 8 MiB + 64 KiB');
+  }
+  return result;
+}
+
+export function usage(): string {
+  const lines = ['Usage: sluice-gateway [options]', ''];
+  for (const s of Object.values(SETTINGS)) {
+    lines.push(
+      `  --${s.flag.padEnd(24)} ${s.help} [$${s.env}${s.default !== undefined ? `, default ${s.default}` : ''}]`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,127 @@
+/**
+ * Assembles a gateway: Pravega clients, the writer registry, the WebSocket endpoint and the
+ * HTTP endpoints on one port. `startGateway` is what the CLI and the tests call.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { ControllerClient } from '../controller/controller-client.js';
+import { SegmentStoreClient } from '../segmentstore/client.js';
+import { SegmentStoreConnection } from '../segmentstore/connection.js';
+import type { GatewayContext } from '../sessions/context.js';
+import { Session } from '../sessions/session.js';
+import { WriterRegistry } from '../streams/writer-registry.js';
+import type { GatewayConfig } from './config.js';
+import { checkReadiness, httpHandler } from './http.js';
+import { createMetrics } from './metrics.js';
+
+export const GATEWAY_VERSION = '0.1.0';
+const SUBPROTOCOL = 'sluice.v1';
+
+export interface RunningGateway {
+  readonly port: number;
+  readonly url: string;
+  readonly context: GatewayContext;
+  close(): Promise<void>;
+}
+
+export async function startGateway(config: GatewayConfig, logger?: Logger): Promise<RunningGateway> {
+  const log = logger ?? pino({ level: config.logLevel, base: { svc: 'sluice-gateway' } });
+  const controller = new ControllerClient({
+    uri: config.controller,
+    callTimeoutMs: 5_000,
+    retryBudgetMs: config.controllerTimeoutMs,
+    logger: log,
+    ...(config.pravegaUsername
+      ? { credentials: { username: config.pravegaUsername, password: config.pravegaPassword ?? '' } }
+      : {}),
+  });
+  const segments = new SegmentStoreClient({ controller, logger: log });
+  const metrics = createMetrics();
+  const context: GatewayContext = {
+    controller,
+    segments,
+    writers: new WriterRegistry(controller, segments, log),
+    logger: log,
+    metrics,
+    defaultScope: config.scope,
+    version: GATEWAY_VERSION,
+    limits: {
+      maxMessageBytes: config.maxMessageBytes,
+      maxInflightBytesPerWriter: config.maxInflightBytesPerWriter,
+      maxChannelsPerSession: config.maxChannelsPerSession,
+      sendHighWaterBytes: config.sendHighWaterBytes,
+    },
+  };
+
+  const probeSegmentStore = async () => {
+    // Any segment store will do: resolve the one that owns the system scope's first segment.
+    const endpoint = await controller.getEndpoint('_system', '_requeststream', 0n);
+    const conn = new SegmentStoreConnection({
+      host: endpoint.host,
+      port: endpoint.port,
+      logger: log,
+      connectTimeoutMs: 3_000,
+    });
+    try {
+      await conn.whenReady();
+    } finally {
+      conn.close();
+    }
+  };
+
+  const server: Server = createServer(
+    httpHandler({ readiness: () => checkReadiness(controller, probeSegmentStore), metrics }),
+  );
+  const wss = new WebSocketServer({
+    server,
+    maxPayload: config.maxMessageBytes,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
+  wss.on('connection', (ws) => {
+    new Session(ws, context);
+  });
+
+  // Dead peers: a WebSocket ping every 30 s; no pong by the next one and the socket is dropped.
+  const alive = new WeakSet<object>();
+  wss.on('connection', (ws) => {
+    alive.add(ws);
+    ws.on('pong', () => alive.add(ws));
+  });
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, 30_000);
+  heartbeat.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `ws://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  log.info({ url, controller: config.controller, scope: config.scope }, 'sluice gateway listening');
+
+  return {
+    port,
+    url,
+    context,
+    async close() {
+      clearInterval(heartbeat);
+      for (const ws of wss.clients) ws.close(1001, 'gateway shutting down');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      context.writers.close();
+      segments.close();
+      await controller.close();
+    },
+  };
+}

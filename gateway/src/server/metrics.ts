@@ -1,0 +1,34 @@
+/** Prometheus metrics (prom-client), one registry per gateway instance. */
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  readonly sessions: Gauge;
+  readonly eventsWritten: Counter;
+  readonly eventsRead: Counter;
+  readonly protocolErrors: Counter;
+}
+
+export function createMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
+  return {
+    registry,
+    sessions: new Gauge({ name: 'sluice_sessions', help: 'open WebSocket sessions', registers: [registry] }),
+    eventsWritten: new Counter({
+      name: 'sluice_events_written_total',
+      help: 'events received from writers',
+      registers: [registry],
+    }),
+    eventsRead: new Counter({
+      name: 'sluice_events_read_total',
+      help: 'events delivered to readers',
+      registers: [registry],
+    }),
+    protocolErrors: new Counter({
+      name: 'sluice_protocol_errors_total',
+      help: 'sessions closed for protocol errors',
+      registers: [registry],
+    }),
+  };
+}

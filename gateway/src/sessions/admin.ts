@@ -1,0 +1,122 @@
+/** Admin calls (unary requests on the session): scopes, streams, stream info, scaling. */
+import type { Request, Scaling } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import type { StreamRetention, StreamScaling } from '../controller/controller-client.js';
+import { GatewayError } from '../errors.js';
+import { segmentRef } from '../segmentstore/segment-ref.js';
+import { checkScopeName, parseStreamName } from '../streams/stream-name.js';
+import type { GatewayContext } from './context.js';
+import { encodeServerFrame } from './frames.js';
+import type { Session } from './session.js';
+
+type Result = Extract<Parameters<typeof encodeServerFrame>[0], { case: 'reply' }>['value']['result'];
+
+export async function handleRequest(session: Session, request: Request): Promise<void> {
+  let result: Result;
+  try {
+    result = await run(session.ctx, request);
+  } catch (err) {
+    const error = GatewayError.from(err);
+    result = { case: 'error', value: { code: error.code, message: error.message } };
+  }
+  session.send(encodeServerFrame({ case: 'reply', value: { id: request.id, result } as never }));
+}
+
+async function run(ctx: GatewayContext, request: Request): Promise<Result> {
+  const { controller } = ctx;
+  const call = request.call;
+  const name = (s: string) => parseStreamName(s, ctx.defaultScope);
+  switch (call.case) {
+    case 'createScope':
+      checkScopeName(call.value.scope);
+      return { case: 'done', value: await controller.createScope(call.value.scope) };
+    case 'deleteScope':
+      checkScopeName(call.value.scope);
+      return { case: 'done', value: await controller.deleteScope(call.value.scope) };
+    case 'listScopes':
+      return { case: 'names', value: { names: (await controller.listScopes()).filter((s) => !s.startsWith('_')) } };
+    case 'listStreams': {
+      const scope = call.value.scope || ctx.defaultScope;
+      if (!scope) throw new GatewayError('invalid-argument', 'listStreams needs a scope');
+      const streams = await controller.listStreams(scope);
+      return { case: 'names', value: { names: streams.filter((s) => !s.startsWith('_')).sort() } };
+    }
+    case 'createStream': {
+      const { scope, stream } = name(call.value.stream);
+      const config: { scaling: StreamScaling; retention?: StreamRetention } = {
+        scaling: scalingOf(call.value.scaling),
+      };
+      if (call.value.retention) {
+        const r = call.value.retention;
+        config.retention =
+          r.type === Retention_Type.TIME
+            ? { type: 'time', ms: Number(r.value) }
+            : { type: 'size', bytes: Number(r.value) };
+      }
+      return { case: 'done', value: await controller.createStream(scope, stream, config) };
+    }
+    case 'streamInfo': {
+      const { scope, stream } = name(call.value.stream);
+      return { case: 'streamInfo', value: (await streamInfo(ctx, scope, stream)) as never };
+    }
+    case 'sealStream': {
+      const { scope, stream } = name(call.value.stream);
+      await controller.sealStream(scope, stream);
+      return { case: 'done', value: true };
+    }
+    case 'deleteStream': {
+      const { scope, stream } = name(call.value.stream);
+      await controller.deleteStream(scope, stream);
+      return { case: 'done', value: true };
+    }
+    case 'scaleStream': {
+      const { scope, stream } = name(call.value.stream);
+      const ranges = call.value.newRanges.map((r) => [r.low, r.high] as [number, number]);
+      await controller.scale(scope, stream, call.value.seal, ranges);
+      return { case: 'done', value: true };
+    }
+    case 'truncateStream': {
+      const { scope, stream } = name(call.value.stream);
+      await controller.truncateStream(scope, stream, new Map(call.value.positions.map((p) => [p.segmentId, p.offset])));
+      return { case: 'done', value: true };
+    }
+    default:
+      throw new GatewayError('invalid-argument', 'unknown or empty request');
+  }
+}
+
+function scalingOf(s: Scaling | undefined): StreamScaling {
+  if (!s || s.type === Scaling_Type.FIXED) {
+    const segments = s?.segments || 1;
+    return { type: 'fixed', segments };
+  }
+  const type = s.type === Scaling_Type.BY_EVENT_RATE ? 'byEventRate' : 'byDataRate';
+  if (s.targetRate <= 0 || s.scaleFactor <= 0 || s.segments <= 0) {
+    throw new GatewayError('invalid-argument', 'scaling by rate needs targetRate, scaleFactor and minSegments above 0');
+  }
+  return { type, targetRate: s.targetRate, scaleFactor: s.scaleFactor, minSegments: s.segments };
+}
+
+async function streamInfo(ctx: GatewayContext, scope: string, stream: string) {
+  if (!(await ctx.controller.streamExists(scope, stream))) {
+    throw new GatewayError('not-found', `stream ${scope}/${stream} does not exist`);
+  }
+  const [head, current] = await Promise.all([
+    ctx.controller.getHeadCut(scope, stream),
+    ctx.controller.getCurrentSegments(scope, stream),
+  ]);
+  const infos = await Promise.all(
+    current.segments.map((s) => ctx.segments.segmentInfo(segmentRef(scope, stream, s.segmentId))),
+  );
+  const full = `${scope}/${stream}`;
+  return {
+    stream: full,
+    head: { stream: full, positions: [...head].map(([segmentId, offset]) => ({ segmentId, offset })) },
+    tail: {
+      stream: full,
+      positions: current.segments.map((s, i) => ({ segmentId: s.segmentId, offset: infos[i]!.writeOffset })),
+    },
+    segments: current.segments.map((s) => ({ segmentId: s.segmentId, lowKey: s.minKey, highKey: s.maxKey })),
+    sealed: current.segments.length === 0,
+  };
+}

@@ -1,0 +1,27 @@
+import type { Logger } from 'pino';
+import type { ControllerClient } from '../controller/controller-client.js';
+import type { SegmentStoreClient } from '../segmentstore/client.js';
+import type { GatewayMetrics } from '../server/metrics.js';
+import type { WriterRegistry } from '../streams/writer-registry.js';
+
+/** What every session shares: the Pravega clients, the writer registry, limits and metrics. */
+export interface GatewayContext {
+  readonly controller: ControllerClient;
+  readonly segments: SegmentStoreClient;
+  readonly writers: WriterRegistry;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly defaultScope: string | undefined;
+  readonly limits: SessionLimits;
+  readonly version: string;
+}
+
+export interface SessionLimits {
+  /** Largest WebSocket message accepted (ws maxPayload). */
+  readonly maxMessageBytes: number;
+  /** Unacknowledged bytes a writer channel may have outstanding. */
+  readonly maxInflightBytesPerWriter: number;
+  readonly maxChannelsPerSession: number;
+  /** Above this many bytes queued on the socket, readers stop pulling from Pravega. */
+  readonly sendHighWaterBytes: number;
+}

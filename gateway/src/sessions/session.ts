@@ -1,0 +1,221 @@
+/**
+ * One WebSocket session: Hello first, then many channels (writers, readers) and admin calls on
+ * one socket. A frame that does not decode closes this socket with 1002 and touches no other; a
+ * failing channel closes only that channel.
+ */
+import { randomUUID } from 'node:crypto';
+import { fromBinary } from '@bufbuild/protobuf';
+import { type ClientFrame, ClientFrameSchema } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import { GatewayError } from '../errors.js';
+import { handleRequest } from './admin.js';
+import type { GatewayContext } from './context.js';
+import { encodeServerFrame } from './frames.js';
+import { ReaderChannel } from './reader-channel.js';
+import { WriterChannel } from './writer-channel.js';
+
+export const PROTOCOL_VERSION = 1;
+const CLOSE_PROTOCOL_ERROR = 1002;
+
+export interface Channel {
+  close(): void;
+}
+
+export class Session {
+  readonly id = randomUUID();
+  readonly logger: Logger;
+  private greeted = false;
+  private closed = false;
+  private readonly channels = new Map<number, Channel>();
+  private readonly drainWaiters: Array<() => void> = [];
+  private drainTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly ctx: GatewayContext,
+  ) {
+    this.logger = ctx.logger.child({ session: this.id });
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
+    ws.on('close', () => this.onClose());
+    ws.on('error', (err) => this.logger.debug({ err: err.message }, 'socket error'));
+    ctx.metrics.sessions.inc();
+  }
+
+  /** Sends one encoded server frame. */
+  send(frame: Uint8Array): void {
+    if (this.closed) return;
+    this.ws.send(frame, { binary: true });
+  }
+
+  /** True while the socket has room; readers stop pulling from Pravega otherwise. */
+  get hasRoom(): boolean {
+    return this.ws.bufferedAmount < this.ctx.limits.sendHighWaterBytes;
+  }
+
+  /** Resolves when the socket's send buffer fell below the high-water mark. */
+  whenRoom(): Promise<void> {
+    if (this.hasRoom || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.drainWaiters.push(resolve);
+      this.drainTimer ??= setInterval(() => {
+        if (!this.hasRoom && !this.closed) return;
+        clearInterval(this.drainTimer);
+        this.drainTimer = undefined;
+        for (const wake of this.drainWaiters.splice(0)) wake();
+      }, 10);
+    });
+  }
+
+  closeChannel(channel: number, error?: GatewayError): void {
+    const ch = this.channels.get(channel);
+    if (!ch) return;
+    this.channels.delete(channel);
+    ch.close();
+    this.send(
+      encodeServerFrame({
+        case: 'channelClosed',
+        value: { channel, ...(error ? { error: { code: error.code, message: error.message } } : {}) },
+      }),
+    );
+  }
+
+  /** Closes the socket with a protocol error: the client broke the protocol. */
+  protocolError(reason: string): void {
+    this.logger.warn({ reason }, 'protocol error: closing session');
+    this.ctx.metrics.protocolErrors.inc();
+    this.ws.close(CLOSE_PROTOCOL_ERROR, reason.slice(0, 120));
+    this.onClose();
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return;
+    if (!isBinary) {
+      this.protocolError('text frames are not part of the protocol');
+      return;
+    }
+    let frame: ClientFrame;
+    try {
+      frame = fromBinary(ClientFrameSchema, data);
+    } catch (err) {
+      this.protocolError(`undecodable frame: ${(err as Error).message}`);
+      return;
+    }
+    try {
+      this.dispatch(frame);
+    } catch (err) {
+      const error = GatewayError.from(err);
+      if (error.code === 'protocol') this.protocolError(error.message);
+      else this.logger.error({ err: error }, 'unexpected error handling a frame');
+    }
+  }
+
+  private dispatch(frame: ClientFrame): void {
+    const kind = frame.kind;
+    if (!this.greeted) {
+      if (kind.case !== 'hello') throw new GatewayError('protocol', 'the first frame must be Hello');
+      if (kind.value.protocolVersion !== PROTOCOL_VERSION) {
+        throw new GatewayError(
+          'protocol',
+          `protocol version ${kind.value.protocolVersion} is not supported (${PROTOCOL_VERSION} is)`,
+        );
+      }
+      this.greeted = true;
+      this.logger.info({ client: kind.value.clientName }, 'session open');
+      this.send(
+        encodeServerFrame({
+          case: 'welcome',
+          value: {
+            protocolVersion: PROTOCOL_VERSION,
+            sessionId: this.id,
+            gatewayVersion: this.ctx.version,
+            maxMessageBytes: this.ctx.limits.maxMessageBytes,
+            defaultScope: this.ctx.defaultScope ?? '',
+          },
+        }),
+      );
+      return;
+    }
+    switch (kind.case) {
+      case 'hello':
+        throw new GatewayError('protocol', 'Hello was already received');
+      case 'ping':
+        this.send(encodeServerFrame({ case: 'pong', value: { nonce: kind.value.nonce } }));
+        return;
+      case 'request':
+        void handleRequest(this, kind.value);
+        return;
+      case 'openWriter': {
+        const ch = this.openChannel(kind.value.channel);
+        if (ch) this.channels.set(kind.value.channel, new WriterChannel(this, kind.value));
+        return;
+      }
+      case 'openReader': {
+        const ch = this.openChannel(kind.value.channel);
+        if (ch) this.channels.set(kind.value.channel, new ReaderChannel(this, kind.value));
+        return;
+      }
+      case 'append': {
+        const ch = this.channels.get(kind.value.channel);
+        if (!(ch instanceof WriterChannel))
+          throw new GatewayError('protocol', `append on channel ${kind.value.channel}, which is not an open writer`);
+        ch.append(kind.value);
+        return;
+      }
+      case 'credit': {
+        const ch = this.channels.get(kind.value.channel);
+        if (!(ch instanceof ReaderChannel))
+          throw new GatewayError('protocol', `credit on channel ${kind.value.channel}, which is not an open reader`);
+        ch.grant(kind.value.events, kind.value.bytes);
+        return;
+      }
+      case 'closeChannel':
+        this.closeChannel(kind.value.channel);
+        return;
+      default:
+        throw new GatewayError('protocol', 'empty or unknown frame');
+    }
+  }
+
+  /** Validates a new channel id; answers with ChannelClosed when the channel cannot open. */
+  private openChannel(channel: number): boolean {
+    if (this.channels.has(channel)) throw new GatewayError('protocol', `channel ${channel} is already open`);
+    if (this.channels.size >= this.ctx.limits.maxChannelsPerSession) {
+      this.send(
+        encodeServerFrame({
+          case: 'channelClosed',
+          value: {
+            channel,
+            error: {
+              code: 'resource-exhausted',
+              message: `at most ${this.ctx.limits.maxChannelsPerSession} channels per session`,
+            },
+          },
+        }),
+      );
+      return false;
+    }
+    return true;
+  }
+
+  /** Called by channels that end on their own (reader at its end, writer failure). */
+  forgetChannel(channel: number): void {
+    this.channels.delete(channel);
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ctx.metrics.sessions.dec();
+    for (const ch of this.channels.values()) ch.close();
+    this.channels.clear();
+    if (this.drainTimer) clearInterval(this.drainTimer);
+    for (const wake of this.drainWaiters.splice(0)) wake();
+    this.logger.info('session closed');
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * Reads one or more streams for one reader channel: a SegmentReader per active segment, events
+ * handed on only against the client's credit (at most one read's worth buffered per segment),
+ * and finished segments replaced by their successors in order.
+ */
+import type { Logger } from 'pino';
+import type { ControllerClient } from '../controller/controller-client.js';
+import { GatewayError } from '../errors.js';
+import type { SegmentStoreClient } from '../segmentstore/client.js';
+import { type ReadEvent, SegmentReader, type SegmentReaderListener } from '../segmentstore/segment-reader.js';
+import { segmentRef } from '../segmentstore/segment-ref.js';
+import { EVENT_HEADER_BYTES } from '../wire/index.js';
+import { completeSegment, type StreamPositionState } from './position.js';
+import type { ScopedStream } from './stream-name.js';
+
+export interface DeliveredEvent {
+  readonly streamIndex: number;
+  readonly segmentId: bigint;
+  readonly offset: bigint;
+  readonly payload: Uint8Array;
+}
+
+export interface ReaderSink {
+  onEvents(events: DeliveredEvent[]): void;
+  onSegmentsChanged(streamIndex: number, finished: bigint, started: bigint[], future: Map<bigint, Set<bigint>>): void;
+  onTruncated(streamIndex: number, segmentId: bigint, requested: bigint, resumed: bigint): void;
+  onEnd(): void;
+  onError(err: GatewayError): void;
+}
+
+export type StartPosition = { type: 'head' } | { type: 'tail' } | { type: 'position'; streams: StreamPositionState[] };
+
+interface SegmentSlot {
+  readonly streamIndex: number;
+  readonly reader: SegmentReader;
+  queue: ReadEvent[];
+  head: number;
+  ended: boolean;
+}
+
+const MAX_BATCH_BYTES = 256 * 1024;
+
+export class StreamReader implements SegmentReaderListener {
+  private readonly positions: StreamPositionState[] = [];
+  private readonly ends: Array<Map<bigint, bigint> | undefined> = [];
+  private readonly allowed: Array<Set<bigint> | undefined> = [];
+  private readonly slots = new Map<SegmentReader, SegmentSlot>();
+  private creditEvents = 0;
+  private creditBytes = 0;
+  private closed = false;
+  private finishing = 0;
+  private draining = false;
+
+  constructor(
+    private readonly controller: ControllerClient,
+    private readonly segments: SegmentStoreClient,
+    private readonly logger: Logger,
+    readonly streams: readonly ScopedStream[],
+    private readonly sink: ReaderSink,
+  ) {}
+
+  /** Resolves the start (head/tail → offsets), starts reading, and returns the resolved positions. */
+  async open(start: StartPosition, to: Array<Map<bigint, bigint> | undefined>): Promise<StreamPositionState[]> {
+    for (let i = 0; i < this.streams.length; i++) {
+      const { scope, stream } = this.streams[i]!;
+      let state: StreamPositionState;
+      if (start.type === 'position') {
+        const given = start.streams[i];
+        if (!given) throw new GatewayError('invalid-argument', `the position has no entry for ${scope}/${stream}`);
+        state = { active: new Map(given.active), future: new Map([...given.future].map(([k, v]) => [k, new Set(v)])) };
+      } else if (start.type === 'head') {
+        state = { active: await this.controller.getHeadCut(scope, stream), future: new Map() };
+      } else {
+        state = { active: await this.tailCut(scope, stream), future: new Map() };
+      }
+      this.positions.push(state);
+      const end = to[i];
+      this.ends.push(end);
+      if (end && end.size > 0) {
+        const between = await this.controller.getSegmentsBetween(scope, stream, state.active, end);
+        this.allowed.push(new Set(between));
+      } else {
+        this.allowed.push(undefined);
+      }
+    }
+    for (let i = 0; i < this.positions.length; i++) {
+      for (const [segmentId, offset] of this.positions[i]!.active) this.startSegment(i, segmentId, offset);
+    }
+    queueMicrotask(() => this.checkEnd());
+    return this.positions;
+  }
+
+  grant(events: number, bytes: number): void {
+    this.creditEvents += events;
+    this.creditBytes += bytes;
+    this.drain();
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const slot of this.slots.values()) slot.reader.close();
+    this.slots.clear();
+  }
+
+  // ---- SegmentReaderListener -------------------------------------------------------------
+
+  wantsMore(reader: SegmentReader): boolean {
+    const slot = this.slots.get(reader);
+    return (
+      !this.closed &&
+      slot !== undefined &&
+      slot.head >= slot.queue.length &&
+      this.creditEvents > 0 &&
+      this.creditBytes > 0
+    );
+  }
+
+  onEvents(reader: SegmentReader, events: ReadEvent[]): void {
+    const slot = this.slots.get(reader);
+    if (!slot) return;
+    slot.queue = slot.head >= slot.queue.length ? events : [...slot.queue.slice(slot.head), ...events];
+    slot.head = 0;
+    this.drain();
+  }
+
+  onEnd(reader: SegmentReader): void {
+    const slot = this.slots.get(reader);
+    if (!slot) return;
+    slot.ended = true;
+    this.drain();
+  }
+
+  onTruncated(reader: SegmentReader, requested: bigint, resumed: bigint): void {
+    const slot = this.slots.get(reader);
+    if (!slot) return;
+    this.positions[slot.streamIndex]!.active.set(reader.segment.segmentId, resumed);
+    this.sink.onTruncated(slot.streamIndex, reader.segment.segmentId, requested, resumed);
+  }
+
+  onFailed(_reader: SegmentReader, err: GatewayError): void {
+    if (this.closed) return;
+    this.close();
+    this.sink.onError(err);
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private async tailCut(scope: string, stream: string): Promise<Map<bigint, bigint>> {
+    const { segments } = await this.controller.getCurrentSegments(scope, stream);
+    const infos = await Promise.all(
+      segments.map((s) => this.segments.segmentInfo(segmentRef(scope, stream, s.segmentId))),
+    );
+    return new Map(segments.map((s, i) => [s.segmentId, infos[i]!.writeOffset]));
+  }
+
+  private startSegment(streamIndex: number, segmentId: bigint, offset: bigint): void {
+    const { scope, stream } = this.streams[streamIndex]!;
+    const end = this.ends[streamIndex]?.get(segmentId);
+    const reader = new SegmentReader(this.segments, segmentRef(scope, stream, segmentId), offset, end, this);
+    this.slots.set(reader, { streamIndex, reader, queue: [], head: 0, ended: false });
+  }
+
+  /** Hands buffered events on while credit lasts, round-robin over segments. */
+  private drain(): void {
+    if (this.draining || this.closed) return;
+    this.draining = true;
+    try {
+      let batch: DeliveredEvent[] = [];
+      let batchBytes = 0;
+      let progress = true;
+      while (progress && this.creditEvents > 0 && this.creditBytes > 0) {
+        progress = false;
+        for (const slot of this.slots.values()) {
+          if (slot.head >= slot.queue.length || this.creditEvents <= 0 || this.creditBytes <= 0) continue;
+          const e = slot.queue[slot.head++]!;
+          const segmentId = slot.reader.segment.segmentId;
+          batch.push({ streamIndex: slot.streamIndex, segmentId, offset: e.offset, payload: e.payload });
+          this.positions[slot.streamIndex]!.active.set(
+            segmentId,
+            e.offset + BigInt(EVENT_HEADER_BYTES + e.payload.length),
+          );
+          this.creditEvents--;
+          this.creditBytes -= e.payload.length;
+          batchBytes += e.payload.length;
+          progress = true;
+          if (batchBytes >= MAX_BATCH_BYTES) {
+            this.sink.onEvents(batch);
+            batch = [];
+            batchBytes = 0;
+          }
+        }
+      }
+      if (batch.length > 0) this.sink.onEvents(batch);
+      for (const slot of [...this.slots.values()]) {
+        if (slot.head < slot.queue.length) continue;
+        if (slot.ended) void this.finishSegment(slot);
+        else slot.reader.resume();
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async finishSegment(slot: SegmentSlot): Promise<void> {
+    if (!this.slots.delete(slot.reader)) return;
+    this.finishing++;
+    const segmentId = slot.reader.segment.segmentId;
+    const { scope, stream } = this.streams[slot.streamIndex]!;
+    try {
+      const position = this.positions[slot.streamIndex]!;
+      const cutEnd = this.ends[slot.streamIndex]?.get(segmentId);
+      let successors: Array<{ segmentId: bigint; predecessors: bigint[] }> = [];
+      if (cutEnd === undefined) {
+        const reply = await this.controller.getSuccessors(scope, stream, segmentId);
+        successors = reply.successors.map((s) => ({ segmentId: s.segment.segmentId, predecessors: s.predecessors }));
+      }
+      if (this.closed) return;
+      const started = completeSegment(position, segmentId, successors, this.allowed[slot.streamIndex]);
+      this.sink.onSegmentsChanged(slot.streamIndex, segmentId, started, position.future);
+      for (const id of started) this.startSegment(slot.streamIndex, id, 0n);
+    } catch (err) {
+      this.onFailed(slot.reader, GatewayError.from(err, 'unavailable'));
+      return;
+    } finally {
+      this.finishing--;
+    }
+    this.checkEnd();
+  }
+
+  private checkEnd(): void {
+    if (this.closed || this.finishing > 0 || this.slots.size > 0) return;
+    if (this.positions.some((p) => p.future.size > 0)) return;
+    this.closed = true;
+    this.sink.onEnd();
+  }
+}

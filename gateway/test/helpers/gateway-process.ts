@@ -1,0 +1,99 @@
+/**
+ * Runs the real gateway CLI as a child process, so tests can SIGKILL and restart it.
+ * It listens on a fixed free port chosen once, so a client reconnects to the same URL.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export class GatewayProcess {
+  private child: ChildProcess | undefined;
+  readonly url: string;
+  output = '';
+
+  constructor(
+    readonly port: number,
+    private readonly args: string[] = [],
+  ) {
+    this.url = `ws://127.0.0.1:${port}`;
+  }
+
+  static async start(args: string[] = []): Promise<GatewayProcess> {
+    const gw = new GatewayProcess(await freePort(), args);
+    await gw.start();
+    return gw;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'gateway/src/server/cli.ts',
+        '--port',
+        String(this.port),
+        '--log-level',
+        'warn',
+        ...this.args,
+      ],
+      { cwd: root, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.child = child;
+    child.stdout?.on('data', (d: Buffer) => this.keep(d));
+    child.stderr?.on('data', (d: Buffer) => this.keep(d));
+    await this.waitHealthy();
+  }
+
+  /** SIGKILL: no shutdown hook runs, in-flight work is lost as in a crash. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private keep(chunk: Buffer): void {
+    this.output = (this.output + chunk.toString()).slice(-20_000);
+  }
+
+  private async waitHealthy(): Promise<void> {
+    for (let i = 0; i < 300; i++) {
+      if (this.child?.exitCode !== null && this.child?.exitCode !== undefined) {
+        throw new Error(`gateway exited with ${this.child.exitCode}:\n${this.output}`);
+      }
+      try {
+        const res = await fetch(`http://127.0.0.1:${this.port}/healthz`);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`gateway did not become healthy:\n${this.output}`);
+  }
+}

@@ -1,0 +1,13 @@
+/** Starts a gateway inside the test process on a free port (quiet logs). */
+import pino from 'pino';
+import { loadConfig } from '../../src/server/config.js';
+import { type RunningGateway, startGateway } from '../../src/server/gateway.js';
+
+export function controllerUri(): string {
+  return process.env.PRAVEGA_CONTROLLER_URI ?? 'tcp://127.0.0.1:9090';
+}
+
+export function startTestGateway(args: string[] = []): Promise<RunningGateway> {
+  const config = loadConfig(['--port', '0', '--controller', controllerUri(), ...args], {});
+  return startGateway(config, pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' }));
+}

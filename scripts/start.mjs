@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// `pnpm start`: Pravega standalone (reused if one is already up), the gateway, and — once it
+// exists — the web demo. Prints the URLs; Ctrl-C stops what it started.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { ensurePravega } from './pravega-lib.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+const port = process.env.SLUICE_PORT ?? '8080';
+const scope = process.env.PRAVEGA_SCOPE ?? 'demo';
+const log = (line) => console.log(`[start] ${line}`);
+
+const pravega = await ensurePravega({ log: (line) => console.log(`[pravega] ${line}`) });
+const children = [];
+
+function run(name, cmd, args, env = {}) {
+  const child = spawn(cmd, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`[start] ${name} exited (${signal ?? code}); stopping everything`);
+      void stop(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+let stopping = false;
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  await pravega.release();
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+run('gateway', process.execPath, [
+  '--import',
+  'tsx',
+  'gateway/src/server/cli.ts',
+  '--port',
+  port,
+  '--scope',
+  scope,
+  '--controller',
+  pravega.controllerUri,
+]);
+for (let i = 0; i < 100; i++) {
+  try {
+    if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break;
+  } catch {}
+  await new Promise((r) => setTimeout(r, 200));
+}
+log(`Pravega controller  ${pravega.controllerUri}`);
+log(`Sluice gateway      ws://127.0.0.1:${port}   (health: http://127.0.0.1:${port}/readyz, metrics: /metrics)`);
+if (existsSync(`${root}/web-demo/index.html`)) {
+  run('web-demo', 'pnpm', ['--filter', '@sluice/web-demo', 'exec', 'vite', '--port', '5173', '--strictPort'], {
+    VITE_SLUICE_URL: `ws://127.0.0.1:${port}`,
+    VITE_SLUICE_SCOPE: scope,
+  });
+  log('Web dashboard       http://127.0.0.1:5173');
+}
+log('Ctrl-C stops everything started here.');
