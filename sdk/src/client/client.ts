@@ -1,0 +1,194 @@
+/**
+ * The client: one session with a gateway, admin calls, and factories for writers and readers.
+ * Stream names are "scope/stream", or "stream" in the client's default scope.
+ */
+import { Scaling_Type, Retention_Type } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { SluiceError } from '../errors.js';
+import { ReaderPosition } from '../reader/position.js';
+import { EventReader, type ReaderOptions } from '../reader/reader.js';
+import { Serializers } from '../serializers/index.js';
+import { StreamCut } from '../stream-cut.js';
+import type { WebSocketConstructor } from '../transport/websocket.js';
+import { EventWriter, type WriterOptions } from '../writer/writer.js';
+import { Connection, type ConnectionState } from './connection.js';
+
+export type StreamScaling =
+  | { type: 'fixed'; segments: number }
+  | { type: 'byEventRate' | 'byDataRate'; targetRate: number; scaleFactor: number; minSegments: number };
+export type StreamRetention = { type: 'time'; ms: number } | { type: 'size'; bytes: number };
+
+export interface StreamConfig {
+  scaling?: StreamScaling;
+  retention?: StreamRetention;
+}
+
+export interface StreamInfo {
+  stream: string;
+  head: StreamCut;
+  tail: StreamCut;
+  segments: Array<{ segmentId: bigint; lowKey: number; highKey: number }>;
+  sealed: boolean;
+}
+
+export interface ConnectOptions {
+  /** Default: SLUICE_URL where an environment exists, else ws://localhost:8080. */
+  url?: string;
+  /** Default scope for stream names without one. */
+  scope?: string;
+  /** A bearer token, or a function returning one (called again on every reconnect). */
+  token?: string | (() => string | Promise<string>);
+  /** A WebSocket constructor where the runtime has none (Node 20: the `ws` package's). */
+  WebSocket?: unknown;
+  /** Shown in the gateway's logs. */
+  name?: string;
+  reconnect?: { baseMs?: number; maxMs?: number; maxAttempts?: number };
+  signal?: AbortSignal;
+}
+
+function defaultUrl(): string {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.SLUICE_URL ?? 'ws://localhost:8080';
+}
+
+export class SluiceClient implements AsyncDisposable {
+  /** @internal */
+  constructor(
+    private readonly conn: Connection,
+    readonly scope: string | undefined,
+  ) {}
+
+  get state(): ConnectionState {
+    return this.conn.state;
+  }
+
+  /** Listens to connection state changes; returns a function that stops listening. */
+  onStateChange(listener: (state: ConnectionState, error?: SluiceError) => void): () => void {
+    return this.conn.onStateChange(listener);
+  }
+
+  private qualify(name: string): string {
+    if (name.includes('/')) return name;
+    return this.scope ? `${this.scope}/${name}` : name;
+  }
+
+  private async call(call: Parameters<Connection['request']>[0], signal?: AbortSignal) {
+    return this.conn.request(call, signal);
+  }
+
+  /** True if created, false if it existed. */
+  async createScope(scope: string, signal?: AbortSignal): Promise<boolean> {
+    const r = await this.call({ case: 'createScope', value: { scope } }, signal);
+    return r.case === 'done' && r.value;
+  }
+
+  async deleteScope(scope: string, signal?: AbortSignal): Promise<boolean> {
+    const r = await this.call({ case: 'deleteScope', value: { scope } }, signal);
+    return r.case === 'done' && r.value;
+  }
+
+  async listScopes(signal?: AbortSignal): Promise<string[]> {
+    const r = await this.call({ case: 'listScopes', value: {} }, signal);
+    return r.case === 'names' ? r.value.names : [];
+  }
+
+  /** Streams of a scope (internal streams hidden). */
+  async listStreams(scope?: string, signal?: AbortSignal): Promise<string[]> {
+    const r = await this.call({ case: 'listStreams', value: { scope: scope ?? this.scope ?? '' } }, signal);
+    return r.case === 'names' ? r.value.names : [];
+  }
+
+  /** True if created, false if it existed. */
+  async createStream(stream: string, config: StreamConfig = {}, signal?: AbortSignal): Promise<boolean> {
+    const s = config.scaling ?? { type: 'fixed', segments: 1 };
+    const scaling =
+      s.type === 'fixed'
+        ? { type: Scaling_Type.FIXED, segments: s.segments }
+        : { type: s.type === 'byEventRate' ? Scaling_Type.BY_EVENT_RATE : Scaling_Type.BY_DATA_RATE, segments: s.minSegments, targetRate: s.targetRate, scaleFactor: s.scaleFactor };
+    const r = config.retention;
+    const retention = r ? (r.type === 'time' ? { type: Retention_Type.TIME, value: BigInt(r.ms) } : { type: Retention_Type.SIZE, value: BigInt(r.bytes) }) : undefined;
+    const reply = await this.call({ case: 'createStream', value: { stream: this.qualify(stream), scaling, ...(retention ? { retention } : {}) } }, signal);
+    return reply.case === 'done' && reply.value;
+  }
+
+  async streamInfo(stream: string, signal?: AbortSignal): Promise<StreamInfo> {
+    const r = await this.call({ case: 'streamInfo', value: { stream: this.qualify(stream) } }, signal);
+    if (r.case !== 'streamInfo') throw new SluiceError('internal', 'unexpected reply to streamInfo');
+    const v = r.value;
+    const cut = (c: typeof v.head) => new StreamCut(v.stream, new Map((c?.positions ?? []).map((p) => [p.segmentId, p.offset])));
+    return {
+      stream: v.stream,
+      head: cut(v.head),
+      tail: cut(v.tail),
+      segments: v.segments.map((s) => ({ segmentId: s.segmentId, lowKey: s.lowKey, highKey: s.highKey })),
+      sealed: v.sealed,
+    };
+  }
+
+  async sealStream(stream: string, signal?: AbortSignal): Promise<void> {
+    await this.call({ case: 'sealStream', value: { stream: this.qualify(stream) } }, signal);
+  }
+
+  async deleteStream(stream: string, signal?: AbortSignal): Promise<void> {
+    await this.call({ case: 'deleteStream', value: { stream: this.qualify(stream) } }, signal);
+  }
+
+  /** Manual scale: seal `seal` and create segments for `newRanges` ([low, high) in [0, 1)). */
+  async scaleStream(stream: string, change: { seal: bigint[]; newRanges: Array<[number, number]> }, signal?: AbortSignal): Promise<void> {
+    await this.call(
+      { case: 'scaleStream', value: { stream: this.qualify(stream), seal: change.seal, newRanges: change.newRanges.map(([low, high]) => ({ low, high })) } },
+      signal,
+    );
+  }
+
+  /** Drops everything before `cut`. */
+  async truncateStream(cut: StreamCut, signal?: AbortSignal): Promise<void> {
+    await this.call(
+      { case: 'truncateStream', value: { stream: this.qualify(cut.stream), positions: [...cut.positions].map(([segmentId, offset]) => ({ segmentId, offset })) } },
+      signal,
+    );
+  }
+
+  writer<T>(stream: string, opts: WriterOptions<T>): EventWriter<T> {
+    return new EventWriter(this.conn, this.qualify(stream), opts);
+  }
+
+  reader<T = Uint8Array>(streams: string | string[], opts?: Partial<ReaderOptions<T>>): EventReader<T> {
+    const names = (Array.isArray(streams) ? streams : [streams]).map((s) => this.qualify(s));
+    if (names.length === 0) throw new SluiceError('invalid-argument', 'a reader needs at least one stream');
+    const serializer = opts?.serializer ?? (Serializers.bytes() as unknown as ReaderOptions<T>['serializer']);
+    let from = opts?.from;
+    if (from instanceof ReaderPosition) {
+      const position = from;
+      const missing = names.filter((n) => !position.streams.has(n));
+      if (missing.length > 0) throw new SluiceError('invalid-argument', `the position has no entry for ${missing.join(', ')}`);
+    } else if (from instanceof StreamCut && !from.isUnbounded) {
+      from = new StreamCut(this.qualify(from.stream), from.positions);
+    }
+    return new EventReader<T>(this.conn, names, { ...opts, serializer, ...(from !== undefined ? { from } : {}) });
+  }
+
+  async close(): Promise<void> {
+    this.conn.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** Connects to a gateway; resolves once the session is live. */
+export async function connect(options: ConnectOptions = {}): Promise<SluiceClient> {
+  const Ctor = (options.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket) as WebSocketConstructor | undefined;
+  if (!Ctor) {
+    throw new SluiceError('invalid-argument', 'this runtime has no global WebSocket: pass one as connect({ WebSocket }) (on Node 20: the `ws` package)');
+  }
+  const conn = new Connection({
+    url: options.url ?? defaultUrl(),
+    WebSocket: Ctor,
+    token: options.token,
+    name: options.name ?? '@sluice/sdk 0.1.0',
+    reconnect: options.reconnect ?? {},
+  });
+  await conn.start(options.signal);
+  return new SluiceClient(conn, options.scope);
+}

@@ -1,0 +1,63 @@
+/**
+ * The SDK's one error class. `code` is a closed set (documented in the README's error table);
+ * `retriable` follows from the code.
+ */
+export type SluiceErrorCode =
+  | 'unauthenticated'
+  | 'permission-denied'
+  | 'not-found'
+  | 'already-exists'
+  | 'invalid-argument'
+  | 'sealed'
+  | 'truncated'
+  | 'txn-aborted'
+  | 'outcome-unknown'
+  | 'unavailable'
+  | 'resource-exhausted'
+  | 'protocol'
+  | 'cancelled'
+  | 'internal';
+
+const CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
+  'unauthenticated',
+  'permission-denied',
+  'not-found',
+  'already-exists',
+  'invalid-argument',
+  'sealed',
+  'truncated',
+  'txn-aborted',
+  'outcome-unknown',
+  'unavailable',
+  'resource-exhausted',
+  'protocol',
+  'cancelled',
+  'internal',
+]);
+
+const RETRIABLE: ReadonlySet<SluiceErrorCode> = new Set<SluiceErrorCode>(['unavailable', 'resource-exhausted']);
+
+export class SluiceError extends Error {
+  override readonly name = 'SluiceError';
+  readonly code: SluiceErrorCode;
+  readonly retriable: boolean;
+
+  constructor(code: SluiceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.retriable = RETRIABLE.has(code);
+  }
+
+  /** Wraps anything into a SluiceError (an unknown wire code becomes 'internal'). */
+  static from(err: unknown, fallback: SluiceErrorCode = 'internal'): SluiceError {
+    if (err instanceof SluiceError) return err;
+    if (err instanceof Error && err.name === 'AbortError') return new SluiceError('cancelled', err.message, { cause: err });
+    const message = err instanceof Error ? err.message : String(err);
+    return new SluiceError(fallback, message, { cause: err });
+  }
+
+  /** An error as the gateway sends it ({ code, message }). */
+  static fromWire(e: { code: string; message: string }): SluiceError {
+    return new SluiceError(CODES.has(e.code) ? (e.code as SluiceErrorCode) : 'internal', e.message);
+  }
+}

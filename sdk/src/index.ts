@@ -1,0 +1,10 @@
+/** @sluice/sdk: Pravega streams for browsers, edge functions and Node. */
+export { connect, type ConnectOptions, SluiceClient, type StreamConfig, type StreamInfo, type StreamRetention, type StreamScaling } from './client/client.js';
+export type { ConnectionState } from './client/connection.js';
+export { SluiceError, type SluiceErrorCode } from './errors.js';
+export { ReaderPosition, type ReaderPositionJSON } from './reader/position.js';
+export { EventReader, type ReadEvent, type ReaderOptions } from './reader/reader.js';
+export { type Serializer, Serializers } from './serializers/index.js';
+export { StreamCut } from './stream-cut.js';
+export type { WebSocketConstructor, WebSocketLike } from './transport/websocket.js';
+export { EventWriter, type WriterMode, type WriterOptions } from './writer/writer.js';

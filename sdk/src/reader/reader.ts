@@ -1,0 +1,317 @@
+/**
+ * A reader: an AsyncIterable of events with their positions (see sdk/SPEC.md "Reader"). The
+ * gateway sends only what the reader's credit allows; the reader tops credit up as the
+ * application consumes, so memory stays bounded. Position changes (segment finished, truncation)
+ * arrive in order with the events and apply when the application reaches them. After a socket
+ * loss the reader drops what it buffered and re-opens from the position of the last event it
+ * handed out: nothing skipped, nothing twice.
+ */
+import type { ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import type { ChannelHandler, Connection } from '../client/connection.js';
+import { SluiceError } from '../errors.js';
+import type { Serializer } from '../serializers/serializer.js';
+import { StreamCut } from '../stream-cut.js';
+import { backoffDelay, delay } from '../transport/backoff.js';
+import { ReaderPosition, type StreamPositionState } from './position.js';
+
+export interface ReadEvent<T> {
+  value: T;
+  /** "scope/stream" */
+  stream: string;
+  segment: bigint;
+  /** Offset of this event in its segment. */
+  offset: bigint;
+  /** Where a reader re-opened from this position continues: right after this event. */
+  position: ReaderPosition;
+}
+
+export interface ReaderOptions<T> {
+  serializer: Serializer<T>;
+  /** Where to start: head (default), tail, a stream cut, or a saved position. */
+  from?: 'head' | 'tail' | StreamCut | ReaderPosition;
+  /** Iteration ends at this cut (per stream). */
+  to?: StreamCut | StreamCut[];
+  /** Credit window: events and bytes the gateway may send ahead of consumption. */
+  creditEvents?: number;
+  creditBytes?: number;
+  /** Called when data below the reader's position was truncated away and reading resumed later. */
+  onTruncated?: (info: { stream: string; segment: bigint; requested: bigint; resumed: bigint }) => void;
+}
+
+type Item =
+  | { kind: 'event'; streamIndex: number; segment: bigint; offset: bigint; payload: Uint8Array }
+  | { kind: 'changed'; streamIndex: number; finished: bigint; started: Array<[bigint, bigint]>; future: Array<[bigint, bigint[]]> }
+  | { kind: 'truncated'; streamIndex: number; segment: bigint; requested: bigint; resumed: bigint }
+  | { kind: 'end' };
+
+export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposable {
+  private readonly channel: number;
+  private readonly creditEvents: number;
+  private readonly creditBytes: number;
+  private state: Map<string, StreamPositionState> | undefined;
+  private queue: Item[] = [];
+  private head = 0;
+  private consumedEvents = 0;
+  private consumedBytes = 0;
+  private waiter: (() => void) | undefined;
+  private error: SluiceError | undefined;
+  private ended = false;
+  private closed = false;
+  private opened = false;
+  private reopenAttempt = 0;
+  private readonly openedOnce: Promise<void>;
+  private markOpened: () => void = () => {};
+
+  constructor(
+    private readonly conn: Connection,
+    readonly streams: string[],
+    private readonly opts: ReaderOptions<T>,
+  ) {
+    this.creditEvents = opts.creditEvents ?? 2000;
+    this.creditBytes = opts.creditBytes ?? 2 * 1024 * 1024;
+    const from = opts.from;
+    if (from instanceof ReaderPosition) this.state = ReaderPosition.copyOf(from.streams).streams as Map<string, StreamPositionState>;
+    this.openedOnce = new Promise((resolve) => {
+      this.markOpened = resolve;
+    });
+    const handler: ChannelHandler = {
+      onLive: () => this.open(),
+      onFrame: (frame) => this.onFrame(frame),
+      onDisconnected: () => this.onDisconnected(),
+    };
+    this.channel = conn.openChannel(handler);
+  }
+
+  /** Position after the last event handed out (a snapshot). */
+  position(): ReaderPosition {
+    return ReaderPosition.copyOf(this.state ?? new Map());
+  }
+
+  /** Resolves once the gateway resolved the start position (head/tail become offsets). */
+  ready(): Promise<void> {
+    return this.openedOnce;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.conn.send({ case: 'closeChannel', value: { channel: this.channel } });
+    this.conn.forgetChannel(this.channel);
+    this.wake();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ReadEvent<T>> {
+    try {
+      for (;;) {
+        const item = await this.nextItem();
+        if (!item) return;
+        const ev = this.apply(item);
+        if (ev) yield ev;
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  // ---- consumption -----------------------------------------------------------------------
+
+  private async nextItem(): Promise<Item | undefined> {
+    for (;;) {
+      if (this.closed) return undefined;
+      if (this.head < this.queue.length) {
+        const item = this.queue[this.head++]!;
+        if (this.head > 1024 && this.head * 2 > this.queue.length) {
+          this.queue = this.queue.slice(this.head);
+          this.head = 0;
+        }
+        return item;
+      }
+      if (this.error) throw this.error;
+      if (this.ended) return undefined;
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+      });
+    }
+  }
+
+  /** Moves the position past an item; returns the event to hand out, if it is one. */
+  private apply(item: Item): ReadEvent<T> | undefined {
+    const position = this.state!;
+    switch (item.kind) {
+      case 'event': {
+        const name = this.streams[item.streamIndex]!;
+        const s = position.get(name)!;
+        s.segments.set(item.segment, item.offset + 8n + BigInt(item.payload.length));
+        this.consumedEvents++;
+        this.consumedBytes += item.payload.length;
+        this.topUpCredit();
+        return {
+          value: this.opts.serializer.deserialize(item.payload),
+          stream: name,
+          segment: item.segment,
+          offset: item.offset,
+          position: ReaderPosition.copyOf(position),
+        };
+      }
+      case 'changed': {
+        const s = position.get(this.streams[item.streamIndex]!)!;
+        s.segments.delete(item.finished);
+        for (const [id, off] of item.started) s.segments.set(id, off);
+        s.future.clear();
+        for (const [id, waiting] of item.future) s.future.set(id, waiting);
+        return undefined;
+      }
+      case 'truncated': {
+        const name = this.streams[item.streamIndex]!;
+        position.get(name)!.segments.set(item.segment, item.resumed);
+        this.opts.onTruncated?.({ stream: name, segment: item.segment, requested: item.requested, resumed: item.resumed });
+        return undefined;
+      }
+      case 'end':
+        this.ended = true;
+        return undefined;
+    }
+  }
+
+  private topUpCredit(): void {
+    if (this.consumedEvents * 2 < this.creditEvents && this.consumedBytes * 2 < this.creditBytes) return;
+    if (this.conn.send({ case: 'credit', value: { channel: this.channel, events: this.consumedEvents, bytes: this.consumedBytes } })) {
+      this.consumedEvents = 0;
+      this.consumedBytes = 0;
+    }
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  // ---- channel ---------------------------------------------------------------------------
+
+  private open(): void {
+    if (this.closed) return;
+    this.opened = false;
+    // Whatever was buffered but not handed out is read again from the consumed position.
+    this.queue = [];
+    this.head = 0;
+    this.consumedEvents = 0;
+    this.consumedBytes = 0;
+    const to = this.opts.to === undefined ? [] : Array.isArray(this.opts.to) ? this.opts.to : [this.opts.to];
+    const toCuts = to.filter((c) => !c.isUnbounded).map((c) => ({ stream: c.stream, positions: [...c.positions].map(([segmentId, offset]) => ({ segmentId, offset })) }));
+    const start = this.startFrame();
+    this.conn.send({
+      case: 'openReader',
+      value: {
+        channel: this.channel,
+        streams: this.streams,
+        start,
+        to: toCuts,
+        initialCreditEvents: this.creditEvents,
+        initialCreditBytes: this.creditBytes,
+      },
+    });
+  }
+
+  private startFrame() {
+    if (this.state) {
+      return {
+        case: 'position' as const,
+        value: {
+          streams: [...this.state].map(([stream, s]) => ({
+            stream,
+            segments: [...s.segments].map(([segmentId, offset]) => ({ segmentId, offset })),
+            future: [...s.future].map(([segmentId, waitingFor]) => ({ segmentId, waitingFor })),
+          })),
+        },
+      };
+    }
+    const from = this.opts.from ?? 'head';
+    if (from === 'tail') return { case: 'tail' as const, value: true };
+    if (from instanceof StreamCut && !from.isUnbounded) {
+      if (this.streams.length !== 1) throw new SluiceError('invalid-argument', 'a stream cut start needs a single-stream reader');
+      return {
+        case: 'position' as const,
+        value: { streams: [{ stream: this.streams[0]!, segments: [...from.positions].map(([segmentId, offset]) => ({ segmentId, offset })), future: [] }] },
+      };
+    }
+    return { case: 'head' as const, value: true };
+  }
+
+  private onDisconnected(): void {
+    this.opened = false;
+  }
+
+  private onFrame(frame: ServerFrame['kind']): void {
+    switch (frame.case) {
+      case 'readerOpened': {
+        this.opened = true;
+        this.reopenAttempt = 0;
+        if (!this.state) {
+          // The gateway resolved head/tail/cut to offsets: that is the starting position.
+          const resolved = new Map<string, StreamPositionState>();
+          for (const s of frame.value.position?.streams ?? []) {
+            resolved.set(s.stream, {
+              segments: new Map(s.segments.map((o) => [o.segmentId, o.offset])),
+              future: new Map(s.future.map((f) => [f.segmentId, [...f.waitingFor]])),
+            });
+          }
+          // Stream names come back fully scoped; index them as the reader was opened.
+          this.state = new Map(this.streams.map((name, i) => [name, [...resolved.values()][i] ?? { segments: new Map(), future: new Map() }]));
+        }
+        this.markOpened();
+        return;
+      }
+      case 'events':
+        for (const e of frame.value.events) {
+          this.queue.push({ kind: 'event', streamIndex: e.streamIndex, segment: e.segmentId, offset: e.offset, payload: e.payload });
+        }
+        this.wake();
+        return;
+      case 'segmentsChanged':
+        this.queue.push({
+          kind: 'changed',
+          streamIndex: frame.value.streamIndex,
+          finished: frame.value.finished,
+          started: frame.value.started.map((o) => [o.segmentId, o.offset]),
+          future: frame.value.future.map((f) => [f.segmentId, [...f.waitingFor]]),
+        });
+        this.wake();
+        return;
+      case 'truncated':
+        this.queue.push({
+          kind: 'truncated',
+          streamIndex: frame.value.streamIndex,
+          segment: frame.value.segmentId,
+          requested: frame.value.requestedOffset,
+          resumed: frame.value.resumedOffset,
+        });
+        this.wake();
+        return;
+      case 'endOfStream':
+        this.queue.push({ kind: 'end' });
+        this.wake();
+        return;
+      case 'channelClosed': {
+        if (!frame.value.error) return; // closed on our request, or after EndOfStream
+        const error = SluiceError.fromWire(frame.value.error);
+        if (error.retriable && !this.closed && this.conn.state !== 'closed') {
+          void delay(backoffDelay(this.reopenAttempt++)).then(() => {
+            if (this.conn.state === 'live' && !this.closed) this.open();
+          });
+          return;
+        }
+        this.error = error;
+        this.markOpened();
+        this.wake();
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}

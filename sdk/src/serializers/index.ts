@@ -1,0 +1,27 @@
+/** Serializers whose bytes match Pravega's Java serializers (fact sheet §8). */
+import { javaStringSerializer } from './java-string.js';
+import type { Serializer } from './serializer.js';
+
+export type { Serializer } from './serializer.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export const Serializers = {
+  /** Plain UTF-8, byte-identical to Java's UTF8StringSerializer. */
+  utf8(): Serializer<string> {
+    return { serialize: (s) => encoder.encode(s), deserialize: (b) => decoder.decode(b) };
+  },
+  /** JSON as UTF-8 (what Jackson/Gson users write from Java). */
+  json<T = unknown>(): Serializer<T> {
+    return { serialize: (v) => encoder.encode(JSON.stringify(v)), deserialize: (b) => JSON.parse(decoder.decode(b)) as T };
+  },
+  /** Raw bytes, as Java's ByteArraySerializer. */
+  bytes(): Serializer<Uint8Array> {
+    return { serialize: (b) => b, deserialize: (b) => b };
+  },
+  /** Java Object Serialization of a String (Java's JavaSerializer<String>); strings only. */
+  javaString(): Serializer<string> {
+    return javaStringSerializer();
+  },
+};
