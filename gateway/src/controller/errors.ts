@@ -14,8 +14,13 @@ const CODE_MAP: Partial<Record<Code, ErrorCode>> = {
   [Code.Unimplemented]: 'internal',
 };
 
-/** Transient gRPC codes (Java's ControllerImpl retries the same set, minus FailedPrecondition). */
+/**
+ * Transient gRPC codes (Java's ControllerImpl retries the same set, minus FailedPrecondition).
+ * Canceled is here because a dropped HTTP/2 connection surfaces as a cancelled stream; the
+ * caller's own cancellation is checked before this.
+ */
 const TRANSIENT = new Set<Code>([
+  Code.Canceled,
   Code.Unavailable,
   Code.Unknown,
   Code.Internal,

@@ -1,0 +1,34 @@
+package dev.sluice.interop;
+
+import io.pravega.client.EventStreamClientFactory;
+import io.pravega.client.stream.EventStreamWriter;
+import io.pravega.client.stream.EventWriterConfig;
+import io.pravega.client.stream.impl.ByteArraySerializer;
+import java.util.Arrays;
+
+/**
+ * bench-write --count N --size B [--keys K]: acknowledged events/s of one EventStreamWriter,
+ * from the first writeEvent to the end of flush().
+ */
+final class BenchWrite {
+    private BenchWrite() {}
+
+    static void run(Args args) {
+        long count = args.number("count", 100_000);
+        int size = (int) args.number("size", 100);
+        long keys = args.number("keys", 100);
+        byte[] payload = new byte[size];
+        Arrays.fill(payload, (byte) 'x');
+        String[] keyNames = new String[(int) keys];
+        for (int i = 0; i < keys; i++) keyNames[i] = "key-" + i;
+        try (EventStreamClientFactory factory = EventStreamClientFactory.withScope(args.scope(), args.clientConfig());
+             EventStreamWriter<byte[]> writer = factory.createEventWriter(args.stream(), new ByteArraySerializer(), EventWriterConfig.builder().build())) {
+            long started = System.nanoTime();
+            for (long i = 0; i < count; i++) writer.writeEvent(keyNames[(int) (i % keys)], payload);
+            writer.flush();
+            double ms = (System.nanoTime() - started) / 1e6;
+            System.out.println("{\"events\":" + count + ",\"bytes\":" + (count * size) + ",\"ms\":" + ms
+                    + ",\"eventsPerSec\":" + (count / (ms / 1000)) + ",\"mbPerSec\":" + (count * size / 1e6 / (ms / 1000)) + "}");
+        }
+    }
+}

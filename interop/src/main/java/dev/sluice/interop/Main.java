@@ -1,0 +1,34 @@
+package dev.sluice.interop;
+
+import java.util.Arrays;
+
+/**
+ * The Java peer of Sluice's interop tests and benchmarks, on Pravega's own client (0.13.0).
+ * Every subcommand prints JSON lines on stdout (diagnostics go to stderr) and exits non-zero
+ * with a one-line error on failure.
+ */
+public final class Main {
+    public static void main(String[] argv) {
+        if (argv.length == 0) {
+            System.err.println("usage: <create-stream|write|read|route|bench-write> --controller tcp://h:p --scope S --stream T ...");
+            System.exit(2);
+        }
+        Args args = new Args(Arrays.copyOfRange(argv, 1, argv.length));
+        try {
+            switch (argv[0]) {
+                case "create-stream" -> CreateStream.run(args);
+                case "write" -> Write.run(args);
+                case "read" -> Read.run(args);
+                case "route" -> Route.run(args);
+                case "bench-write" -> BenchWrite.run(args);
+                default -> throw new IllegalArgumentException("unknown subcommand " + argv[0]);
+            }
+            System.out.flush();
+            System.exit(0);
+        } catch (Throwable t) {
+            System.out.flush();
+            System.err.println("interop " + argv[0] + " failed: " + t);
+            System.exit(1);
+        }
+    }
+}
