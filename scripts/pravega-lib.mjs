@@ -29,7 +29,11 @@ function requireTool(cmd, args, hint) {
 }
 
 export function javaVersion() {
-  const out = requireTool('java', ['-version'], 'Java 11+ is needed to run Pravega standalone (java not found on PATH): apt-get install -y openjdk-17-jdk-headless');
+  const out = requireTool(
+    'java',
+    ['-version'],
+    'Java 11+ is needed to run Pravega standalone (java not found on PATH): apt-get install -y openjdk-17-jdk-headless',
+  );
   return out.split('\n')[0].trim();
 }
 
@@ -42,7 +46,11 @@ export function standaloneClasspath(log = console.log) {
     const cp = readFileSync(cache, 'utf8').trim();
     if (cp.split(':').every((jar) => existsSync(jar))) return cp;
   }
-  requireTool('mvn', ['-v'], 'Maven is needed to fetch Pravega standalone from Maven Central (mvn not found on PATH): apt-get install -y maven');
+  requireTool(
+    'mvn',
+    ['-v'],
+    'Maven is needed to fetch Pravega standalone from Maven Central (mvn not found on PATH): apt-get install -y maven',
+  );
   mkdirSync(stateDir, { recursive: true });
   log('resolving io.pravega:pravega-standalone:0.13.0 with Maven (the first run downloads ~230 MB into ~/.m2)…');
   const started = Date.now();
@@ -96,6 +104,7 @@ export async function startPravega({
   segmentStorePort = 12345,
   zkPort = 4000,
   extraProps = {},
+  jvmArgs = [],
   name = 'pravega',
   timeoutMs = 180_000,
 } = {}) {
@@ -103,7 +112,12 @@ export async function startPravega({
   const cp = withoutForeignLogBindings(standaloneClasspath(log));
   mkdirSync(stateDir, { recursive: true });
   const props = join(stateDir, `${name}.properties`);
-  writeFileSync(props, Object.entries(extraProps).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  writeFileSync(
+    props,
+    `${Object.entries(extraProps)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')}\n`,
+  );
   const logback = join(stateDir, 'logback.xml');
   writeFileSync(logback, LOGBACK);
   const logFile = join(stateDir, `${name}.log`);
@@ -121,6 +135,7 @@ export async function startPravega({
     '-Dpravegaservice.service.published.host.nameOrIp=127.0.0.1',
     `-Dlogback.configurationFile=${logback}`,
     `-Dsluice.log.file=${logFile}`,
+    ...jvmArgs,
     '-cp',
     cp,
     'io.pravega.local.LocalPravegaEmulator',
@@ -138,7 +153,12 @@ export async function startPravega({
   for (;;) {
     if (exited) throw new Error(`Pravega standalone exited during start-up:\n${tail(logFile)}`);
     const logText = readFileSync(logFile, 'utf8');
-    if (logText.includes('Pravega Sandbox is running locally now') && (await portOpen(controllerPort)) && (await portOpen(segmentStorePort))) break;
+    if (
+      logText.includes('Pravega Sandbox is running locally now') &&
+      (await portOpen(controllerPort)) &&
+      (await portOpen(segmentStorePort))
+    )
+      break;
     if (Date.now() - started > timeoutMs) {
       child.kill('SIGKILL');
       throw new Error(`Pravega standalone did not become ready in ${timeoutMs / 1000} s:\n${tail(logFile)}`);
@@ -209,4 +229,3 @@ export function stopBackground(name = 'pravega') {
     }
   }
 }
-

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
+import { connect } from 'node:net';
 // `pnpm pravega`: run Pravega standalone 0.13.0 on loopback (controller 9090, segment store 12345).
 //   node scripts/pravega.mjs start [--foreground]   start (foreground: until Ctrl-C)
 //   node scripts/pravega.mjs stop | status
 import { ensurePravega, stopBackground } from './pravega-lib.mjs';
-import { connect } from 'node:net';
 
 const [command = 'start', ...rest] = process.argv.slice(2);
 const log = (line) => console.log(`[pravega] ${line}`);
@@ -26,7 +26,9 @@ try {
     log(stopBackground() ? 'stopped' : 'no background standalone found');
   } else if (command === 'status') {
     const up = await new Promise((resolve) => {
-      const s = connect(9090, '127.0.0.1').once('connect', () => resolve(s.destroy() || true)).once('error', () => resolve(false));
+      const s = connect(9090, '127.0.0.1')
+        .once('connect', () => resolve(s.destroy() || true))
+        .once('error', () => resolve(false));
     });
     log(up ? 'up (controller on 9090)' : 'down');
   } else {

@@ -22,9 +22,17 @@ function newestSource(folder: string): number {
 }
 
 function mvn(args: string[]): void {
-  const r = spawnSync('mvn', ['-B', '-ntp', '-q', ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
-  if (r.error) throw new Error('Maven is needed to build the Java interop peer (mvn not found): apt-get install -y maven');
-  if (r.status !== 0) throw new Error(`building the Java interop peer failed:\n${`${r.stdout}${r.stderr}`.split('\n').slice(-30).join('\n')}`);
+  const r = spawnSync('mvn', ['-B', '-ntp', '-q', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    maxBuffer: 32 * 1024 * 1024,
+  });
+  if (r.error)
+    throw new Error('Maven is needed to build the Java interop peer (mvn not found): apt-get install -y maven');
+  if (r.status !== 0)
+    throw new Error(
+      `building the Java interop peer failed:\n${`${r.stdout}${r.stderr}`.split('\n').slice(-30).join('\n')}`,
+    );
 }
 
 /** Builds the peer if needed; returns the java -cp value. */
@@ -49,7 +57,9 @@ export interface JavaPeerOptions {
 export function javaPeer(args: string[], opts: JavaPeerOptions = {}): Promise<Array<Record<string, unknown>>> {
   const cp = javaPeerClasspath();
   return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-Xmx1g', '-cp', cp, 'dev.sluice.interop.Main', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('java', ['-Xmx1g', '-cp', cp, 'dev.sluice.interop.Main', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const lines: Array<Record<string, unknown>> = [];
     let partial = '';
     let stderr = '';
@@ -72,7 +82,10 @@ export function javaPeer(args: string[], opts: JavaPeerOptions = {}): Promise<Ar
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(lines);
-      else reject(new Error(`java peer ${args[0]} exited ${signal ?? code}:\n${stderr.split('\n').slice(-15).join('\n')}`));
+      else
+        reject(
+          new Error(`java peer ${args[0]} exited ${signal ?? code}:\n${stderr.split('\n').slice(-15).join('\n')}`),
+        );
     });
   });
 }

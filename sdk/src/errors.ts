@@ -51,7 +51,8 @@ export class SluiceError extends Error {
   /** Wraps anything into a SluiceError (an unknown wire code becomes 'internal'). */
   static from(err: unknown, fallback: SluiceErrorCode = 'internal'): SluiceError {
     if (err instanceof SluiceError) return err;
-    if (err instanceof Error && err.name === 'AbortError') return new SluiceError('cancelled', err.message, { cause: err });
+    if (err instanceof Error && err.name === 'AbortError')
+      return new SluiceError('cancelled', err.message, { cause: err });
     const message = err instanceof Error ? err.message : String(err);
     return new SluiceError(fallback, message, { cause: err });
   }

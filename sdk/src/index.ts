@@ -1,5 +1,13 @@
 /** @sluice/sdk: Pravega streams for browsers, edge functions and Node. */
-export { connect, type ConnectOptions, SluiceClient, type StreamConfig, type StreamInfo, type StreamRetention, type StreamScaling } from './client/client.js';
+export {
+  type ConnectOptions,
+  connect,
+  SluiceClient,
+  type StreamConfig,
+  type StreamInfo,
+  type StreamRetention,
+  type StreamScaling,
+} from './client/client.js';
 export type { ConnectionState } from './client/connection.js';
 export { SluiceError, type SluiceErrorCode } from './errors.js';
 export { ReaderPosition, type ReaderPositionJSON } from './reader/position.js';

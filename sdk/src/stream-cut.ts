@@ -52,15 +52,17 @@ export class StreamCut {
       throw new SluiceError('invalid-argument', 'not a stream cut text (Base64 of gzip expected)', { cause: err });
     }
     const parts = plain.split(':');
-    if (parts.length !== 5 || parts[0] !== '0') throw new SluiceError('invalid-argument', `unsupported stream cut text "${plain}"`);
+    if (parts.length !== 5 || parts[0] !== '0')
+      throw new SluiceError('invalid-argument', `unsupported stream cut text "${plain}"`);
     const list = (s: string) => s.split(',').map((x) => BigInt(x.trim()));
     try {
       const numbers = list(parts[2]!);
       const epochs = list(parts[3]!);
       const offsets = list(parts[4]!);
-      if (numbers.length !== epochs.length || numbers.length !== offsets.length) throw new Error('lists differ in length');
+      if (numbers.length !== epochs.length || numbers.length !== offsets.length)
+        throw new Error('lists differ in length');
       const positions = new Map<bigint, bigint>();
-      numbers.forEach((n, i) => positions.set((epochs[i]! << 32n) | n, offsets[i]!));
+      for (const [i, n] of numbers.entries()) positions.set((epochs[i]! << 32n) | n, offsets[i]!);
       return new StreamCut(parts[1]!, positions);
     } catch (err) {
       throw new SluiceError('invalid-argument', `malformed stream cut text "${plain}"`, { cause: err });

@@ -216,6 +216,7 @@ export class StreamReader implements SegmentReaderListener {
       }
       if (this.closed) return;
       const started = completeSegment(position, segmentId, successors, this.allowed[slot.streamIndex]);
+      this.logger.debug({ segment: slot.reader.segment.name, started: started.map(String) }, 'segment finished');
       this.sink.onSegmentsChanged(slot.streamIndex, segmentId, started, position.future);
       for (const id of started) this.startSegment(slot.streamIndex, id, 0n);
     } catch (err) {

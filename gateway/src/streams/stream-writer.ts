@@ -245,6 +245,10 @@ export class StreamWriter implements AppenderListener {
         const pending = [...unacked];
         this.forget(appender);
         const { successors } = await this.controller.getSuccessors(this.scope, this.stream, sealedId);
+        this.logger.info(
+          { segment: appender.segment.name, unacked: pending.length, successors: successors.length },
+          'segment sealed: re-routing',
+        );
         if (successors.length === 0) {
           this.failAll(new GatewayError('sealed', `stream ${this.scope}/${this.stream} is sealed`));
           return;

@@ -2,7 +2,7 @@
  * The client: one session with a gateway, admin calls, and factories for writers and readers.
  * Stream names are "scope/stream", or "stream" in the client's default scope.
  */
-import { Scaling_Type, Retention_Type } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { SluiceError } from '../errors.js';
 import { ReaderPosition } from '../reader/position.js';
 import { EventReader, type ReaderOptions } from '../reader/reader.js';
@@ -103,10 +103,22 @@ export class SluiceClient implements AsyncDisposable {
     const scaling =
       s.type === 'fixed'
         ? { type: Scaling_Type.FIXED, segments: s.segments }
-        : { type: s.type === 'byEventRate' ? Scaling_Type.BY_EVENT_RATE : Scaling_Type.BY_DATA_RATE, segments: s.minSegments, targetRate: s.targetRate, scaleFactor: s.scaleFactor };
+        : {
+            type: s.type === 'byEventRate' ? Scaling_Type.BY_EVENT_RATE : Scaling_Type.BY_DATA_RATE,
+            segments: s.minSegments,
+            targetRate: s.targetRate,
+            scaleFactor: s.scaleFactor,
+          };
     const r = config.retention;
-    const retention = r ? (r.type === 'time' ? { type: Retention_Type.TIME, value: BigInt(r.ms) } : { type: Retention_Type.SIZE, value: BigInt(r.bytes) }) : undefined;
-    const reply = await this.call({ case: 'createStream', value: { stream: this.qualify(stream), scaling, ...(retention ? { retention } : {}) } }, signal);
+    const retention = r
+      ? r.type === 'time'
+        ? { type: Retention_Type.TIME, value: BigInt(r.ms) }
+        : { type: Retention_Type.SIZE, value: BigInt(r.bytes) }
+      : undefined;
+    const reply = await this.call(
+      { case: 'createStream', value: { stream: this.qualify(stream), scaling, ...(retention ? { retention } : {}) } },
+      signal,
+    );
     return reply.case === 'done' && reply.value;
   }
 
@@ -114,7 +126,8 @@ export class SluiceClient implements AsyncDisposable {
     const r = await this.call({ case: 'streamInfo', value: { stream: this.qualify(stream) } }, signal);
     if (r.case !== 'streamInfo') throw new SluiceError('internal', 'unexpected reply to streamInfo');
     const v = r.value;
-    const cut = (c: typeof v.head) => new StreamCut(v.stream, new Map((c?.positions ?? []).map((p) => [p.segmentId, p.offset])));
+    const cut = (c: typeof v.head) =>
+      new StreamCut(v.stream, new Map((c?.positions ?? []).map((p) => [p.segmentId, p.offset])));
     return {
       stream: v.stream,
       head: cut(v.head),
@@ -133,9 +146,20 @@ export class SluiceClient implements AsyncDisposable {
   }
 
   /** Manual scale: seal `seal` and create segments for `newRanges` ([low, high) in [0, 1)). */
-  async scaleStream(stream: string, change: { seal: bigint[]; newRanges: Array<[number, number]> }, signal?: AbortSignal): Promise<void> {
+  async scaleStream(
+    stream: string,
+    change: { seal: bigint[]; newRanges: Array<[number, number]> },
+    signal?: AbortSignal,
+  ): Promise<void> {
     await this.call(
-      { case: 'scaleStream', value: { stream: this.qualify(stream), seal: change.seal, newRanges: change.newRanges.map(([low, high]) => ({ low, high })) } },
+      {
+        case: 'scaleStream',
+        value: {
+          stream: this.qualify(stream),
+          seal: change.seal,
+          newRanges: change.newRanges.map(([low, high]) => ({ low, high })),
+        },
+      },
       signal,
     );
   }
@@ -143,7 +167,13 @@ export class SluiceClient implements AsyncDisposable {
   /** Drops everything before `cut`. */
   async truncateStream(cut: StreamCut, signal?: AbortSignal): Promise<void> {
     await this.call(
-      { case: 'truncateStream', value: { stream: this.qualify(cut.stream), positions: [...cut.positions].map(([segmentId, offset]) => ({ segmentId, offset })) } },
+      {
+        case: 'truncateStream',
+        value: {
+          stream: this.qualify(cut.stream),
+          positions: [...cut.positions].map(([segmentId, offset]) => ({ segmentId, offset })),
+        },
+      },
       signal,
     );
   }
@@ -160,7 +190,8 @@ export class SluiceClient implements AsyncDisposable {
     if (from instanceof ReaderPosition) {
       const position = from;
       const missing = names.filter((n) => !position.streams.has(n));
-      if (missing.length > 0) throw new SluiceError('invalid-argument', `the position has no entry for ${missing.join(', ')}`);
+      if (missing.length > 0)
+        throw new SluiceError('invalid-argument', `the position has no entry for ${missing.join(', ')}`);
     } else if (from instanceof StreamCut && !from.isUnbounded) {
       from = new StreamCut(this.qualify(from.stream), from.positions);
     }
@@ -178,9 +209,14 @@ export class SluiceClient implements AsyncDisposable {
 
 /** Connects to a gateway; resolves once the session is live. */
 export async function connect(options: ConnectOptions = {}): Promise<SluiceClient> {
-  const Ctor = (options.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket) as WebSocketConstructor | undefined;
+  const Ctor = (options.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket) as
+    | WebSocketConstructor
+    | undefined;
   if (!Ctor) {
-    throw new SluiceError('invalid-argument', 'this runtime has no global WebSocket: pass one as connect({ WebSocket }) (on Node 20: the `ws` package)');
+    throw new SluiceError(
+      'invalid-argument',
+      'this runtime has no global WebSocket: pass one as connect({ WebSocket }) (on Node 20: the `ws` package)',
+    );
   }
   const conn = new Connection({
     url: options.url ?? defaultUrl(),

@@ -108,7 +108,10 @@ export class Connection {
   }
 
   /** An admin call. Not retried after a socket loss: it fails with 'unavailable' and the caller decides. */
-  async request(call: NonNullable<Extract<ClientFrameKind, { case: 'request' }>['value']['call']>, signal?: AbortSignal): Promise<ReplyResult> {
+  async request(
+    call: NonNullable<Extract<ClientFrameKind, { case: 'request' }>['value']['call']>,
+    signal?: AbortSignal,
+  ): Promise<ReplyResult> {
     await this.whenLive();
     const id = this.nextRequest++;
     return new Promise<ReplyResult>((resolve, reject) => {
@@ -163,7 +166,9 @@ export class Connection {
     const welcomed = new Promise<void>((resolve, reject) => {
       this.welcome = { resolve, reject };
     });
-    ws.send(encodeClientFrame({ case: 'hello', value: { protocolVersion: PROTOCOL_VERSION, clientName: this.opts.name } }));
+    ws.send(
+      encodeClientFrame({ case: 'hello', value: { protocolVersion: PROTOCOL_VERSION, clientName: this.opts.name } }),
+    );
     await welcomed;
     this.setState('live');
     this.startPing();
@@ -211,7 +216,10 @@ export class Connection {
     if (ws !== this.ws) return;
     this.ws = undefined;
     this.stopPing();
-    const error = new SluiceError(code === 1002 ? 'protocol' : 'unavailable', `connection to the gateway lost (${code}${reason ? ` ${reason}` : ''})`);
+    const error = new SluiceError(
+      code === 1002 ? 'protocol' : 'unavailable',
+      `connection to the gateway lost (${code}${reason ? ` ${reason}` : ''})`,
+    );
     this.welcome?.reject(error);
     this.welcome = undefined;
     this.failPending(error);
@@ -236,7 +244,11 @@ export class Connection {
     if (this.state === 'reconnecting') {
       const err = new SluiceError('unavailable', `gave up reconnecting to ${this.opts.url}`);
       this.setState('closed', err);
-      for (const ch of this.channels.values()) ch.onFrame({ case: 'channelClosed', value: { channel: 0, error: { code: err.code, message: err.message } } as never });
+      for (const ch of this.channels.values())
+        ch.onFrame({
+          case: 'channelClosed',
+          value: { channel: 0, error: { code: err.code, message: err.message } } as never,
+        });
     }
   }
 

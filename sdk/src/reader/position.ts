@@ -21,7 +21,8 @@ export class ReaderPosition {
   /** A deep copy (positions move on while a snapshot must not). */
   static copyOf(streams: ReadonlyMap<string, StreamPositionState>): ReaderPosition {
     const copy = new Map<string, StreamPositionState>();
-    for (const [name, s] of streams) copy.set(name, { segments: new Map(s.segments), future: new Map([...s.future].map(([k, v]) => [k, [...v]])) });
+    for (const [name, s] of streams)
+      copy.set(name, { segments: new Map(s.segments), future: new Map([...s.future].map(([k, v]) => [k, [...v]])) });
     return new ReaderPosition(copy);
   }
 
@@ -48,7 +49,8 @@ export class ReaderPosition {
       if (!j || !Array.isArray(j.streams)) throw new Error('no streams');
       const streams = new Map<string, StreamPositionState>();
       for (const s of j.streams) {
-        if (typeof s.stream !== 'string' || !Array.isArray(s.segments) || !Array.isArray(s.future)) throw new Error('bad stream entry');
+        if (typeof s.stream !== 'string' || !Array.isArray(s.segments) || !Array.isArray(s.future))
+          throw new Error('bad stream entry');
         streams.set(s.stream, {
           segments: new Map(s.segments.map(([id, off]) => [BigInt(id), BigInt(off)])),
           future: new Map(s.future.map(([id, waiting]) => [BigInt(id), waiting.map((w) => BigInt(w))])),

@@ -40,7 +40,13 @@ export interface ReaderOptions<T> {
 
 type Item =
   | { kind: 'event'; streamIndex: number; segment: bigint; offset: bigint; payload: Uint8Array }
-  | { kind: 'changed'; streamIndex: number; finished: bigint; started: Array<[bigint, bigint]>; future: Array<[bigint, bigint[]]> }
+  | {
+      kind: 'changed';
+      streamIndex: number;
+      finished: bigint;
+      started: Array<[bigint, bigint]>;
+      future: Array<[bigint, bigint[]]>;
+    }
   | { kind: 'truncated'; streamIndex: number; segment: bigint; requested: bigint; resumed: bigint }
   | { kind: 'end' };
 
@@ -57,7 +63,6 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   private error: SluiceError | undefined;
   private ended = false;
   private closed = false;
-  private opened = false;
   private reopenAttempt = 0;
   private readonly openedOnce: Promise<void>;
   private markOpened: () => void = () => {};
@@ -70,7 +75,8 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     this.creditEvents = opts.creditEvents ?? 2000;
     this.creditBytes = opts.creditBytes ?? 2 * 1024 * 1024;
     const from = opts.from;
-    if (from instanceof ReaderPosition) this.state = ReaderPosition.copyOf(from.streams).streams as Map<string, StreamPositionState>;
+    if (from instanceof ReaderPosition)
+      this.state = ReaderPosition.copyOf(from.streams).streams as Map<string, StreamPositionState>;
     this.openedOnce = new Promise((resolve) => {
       this.markOpened = resolve;
     });
@@ -168,7 +174,12 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
       case 'truncated': {
         const name = this.streams[item.streamIndex]!;
         position.get(name)!.segments.set(item.segment, item.resumed);
-        this.opts.onTruncated?.({ stream: name, segment: item.segment, requested: item.requested, resumed: item.resumed });
+        this.opts.onTruncated?.({
+          stream: name,
+          segment: item.segment,
+          requested: item.requested,
+          resumed: item.resumed,
+        });
         return undefined;
       }
       case 'end':
@@ -179,7 +190,12 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
 
   private topUpCredit(): void {
     if (this.consumedEvents * 2 < this.creditEvents && this.consumedBytes * 2 < this.creditBytes) return;
-    if (this.conn.send({ case: 'credit', value: { channel: this.channel, events: this.consumedEvents, bytes: this.consumedBytes } })) {
+    if (
+      this.conn.send({
+        case: 'credit',
+        value: { channel: this.channel, events: this.consumedEvents, bytes: this.consumedBytes },
+      })
+    ) {
       this.consumedEvents = 0;
       this.consumedBytes = 0;
     }
@@ -195,14 +211,18 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
 
   private open(): void {
     if (this.closed) return;
-    this.opened = false;
     // Whatever was buffered but not handed out is read again from the consumed position.
     this.queue = [];
     this.head = 0;
     this.consumedEvents = 0;
     this.consumedBytes = 0;
     const to = this.opts.to === undefined ? [] : Array.isArray(this.opts.to) ? this.opts.to : [this.opts.to];
-    const toCuts = to.filter((c) => !c.isUnbounded).map((c) => ({ stream: c.stream, positions: [...c.positions].map(([segmentId, offset]) => ({ segmentId, offset })) }));
+    const toCuts = to
+      .filter((c) => !c.isUnbounded)
+      .map((c) => ({
+        stream: c.stream,
+        positions: [...c.positions].map(([segmentId, offset]) => ({ segmentId, offset })),
+      }));
     const start = this.startFrame();
     this.conn.send({
       case: 'openReader',
@@ -233,23 +253,29 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     const from = this.opts.from ?? 'head';
     if (from === 'tail') return { case: 'tail' as const, value: true };
     if (from instanceof StreamCut && !from.isUnbounded) {
-      if (this.streams.length !== 1) throw new SluiceError('invalid-argument', 'a stream cut start needs a single-stream reader');
+      if (this.streams.length !== 1)
+        throw new SluiceError('invalid-argument', 'a stream cut start needs a single-stream reader');
       return {
         case: 'position' as const,
-        value: { streams: [{ stream: this.streams[0]!, segments: [...from.positions].map(([segmentId, offset]) => ({ segmentId, offset })), future: [] }] },
+        value: {
+          streams: [
+            {
+              stream: this.streams[0]!,
+              segments: [...from.positions].map(([segmentId, offset]) => ({ segmentId, offset })),
+              future: [],
+            },
+          ],
+        },
       };
     }
     return { case: 'head' as const, value: true };
   }
 
-  private onDisconnected(): void {
-    this.opened = false;
-  }
+  private onDisconnected(): void {}
 
   private onFrame(frame: ServerFrame['kind']): void {
     switch (frame.case) {
       case 'readerOpened': {
-        this.opened = true;
         this.reopenAttempt = 0;
         if (!this.state) {
           // The gateway resolved head/tail/cut to offsets: that is the starting position.
@@ -261,14 +287,25 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
             });
           }
           // Stream names come back fully scoped; index them as the reader was opened.
-          this.state = new Map(this.streams.map((name, i) => [name, [...resolved.values()][i] ?? { segments: new Map(), future: new Map() }]));
+          this.state = new Map(
+            this.streams.map((name, i) => [
+              name,
+              [...resolved.values()][i] ?? { segments: new Map(), future: new Map() },
+            ]),
+          );
         }
         this.markOpened();
         return;
       }
       case 'events':
         for (const e of frame.value.events) {
-          this.queue.push({ kind: 'event', streamIndex: e.streamIndex, segment: e.segmentId, offset: e.offset, payload: e.payload });
+          this.queue.push({
+            kind: 'event',
+            streamIndex: e.streamIndex,
+            segment: e.segmentId,
+            offset: e.offset,
+            payload: e.payload,
+          });
         }
         this.wake();
         return;

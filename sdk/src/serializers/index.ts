@@ -14,7 +14,10 @@ export const Serializers = {
   },
   /** JSON as UTF-8 (what Jackson/Gson users write from Java). */
   json<T = unknown>(): Serializer<T> {
-    return { serialize: (v) => encoder.encode(JSON.stringify(v)), deserialize: (b) => JSON.parse(decoder.decode(b)) as T };
+    return {
+      serialize: (v) => encoder.encode(JSON.stringify(v)),
+      deserialize: (b) => JSON.parse(decoder.decode(b)) as T,
+    };
   },
   /** Raw bytes, as Java's ByteArraySerializer. */
   bytes(): Serializer<Uint8Array> {

@@ -44,11 +44,15 @@ export function javaStringSerializer(): Serializer<string> {
   return {
     serialize(value) {
       const body = modifiedUtf8(value);
-      const head = body.length < 0x10000 ? [0x74, body.length >> 8, body.length & 0xff] : [0x7c, 0, 0, 0, 0, ...[24, 16, 8, 0].map((s) => (body.length >>> s) & 0xff)];
+      const head =
+        body.length < 0x10000
+          ? [0x74, body.length >> 8, body.length & 0xff]
+          : [0x7c, 0, 0, 0, 0, ...[24, 16, 8, 0].map((s) => (body.length >>> s) & 0xff)];
       return Uint8Array.from([...MAGIC, ...head, ...body]);
     },
     deserialize(bytes) {
-      const bad = () => new SluiceError('invalid-argument', 'not a Java-serialized String (only java.lang.String is supported)');
+      const bad = () =>
+        new SluiceError('invalid-argument', 'not a Java-serialized String (only java.lang.String is supported)');
       if (bytes.length < 7 || MAGIC.some((m, i) => bytes[i] !== m)) throw bad();
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       let start: number;

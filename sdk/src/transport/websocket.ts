@@ -27,7 +27,12 @@ export interface SocketEvents {
 export const SUBPROTOCOL = 'sluice.v1';
 
 /** Opens a socket; resolves once open, rejects with 'unavailable' if it cannot. */
-export function openSocket(Ctor: WebSocketConstructor, url: string, protocols: string[], events: SocketEvents): Promise<WebSocketLike> {
+export function openSocket(
+  Ctor: WebSocketConstructor,
+  url: string,
+  protocols: string[],
+  events: SocketEvents,
+): Promise<WebSocketLike> {
   return new Promise((resolve, reject) => {
     let ws: WebSocketLike;
     try {
@@ -55,7 +60,8 @@ export function openSocket(Ctor: WebSocketConstructor, url: string, protocols: s
     ws.onmessage = (ev) => {
       const data = ev.data;
       if (data instanceof ArrayBuffer) events.onMessage(new Uint8Array(data));
-      else if (ArrayBuffer.isView(data)) events.onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      else if (ArrayBuffer.isView(data))
+        events.onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     };
   });
 }

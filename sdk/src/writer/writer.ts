@@ -78,7 +78,8 @@ export class EventWriter<T> implements AsyncDisposable {
     if (this.closed) throw new SluiceError('invalid-argument', 'the writer is closed');
     if (this.failed) throw this.failed;
     const payload = this.opts.serializer.serialize(value);
-    if (payload.length > MAX_EVENT_BYTES) throw new SluiceError('invalid-argument', `event of ${payload.length} bytes exceeds Pravega's 8 MiB limit`);
+    if (payload.length > MAX_EVENT_BYTES)
+      throw new SluiceError('invalid-argument', `event of ${payload.length} bytes exceeds Pravega's 8 MiB limit`);
     const key = routingKey ?? this.opts.routingKey?.(value);
     while (this.inflightBytes > 0 && this.inflightBytes + payload.length > this.maxInflight) {
       await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
@@ -119,7 +120,10 @@ export class EventWriter<T> implements AsyncDisposable {
   private open(): void {
     this.opened = false;
     this.sent = 0;
-    this.conn.send({ case: 'openWriter', value: { channel: this.channel, stream: this.stream, writerId: this.writerId } });
+    this.conn.send({
+      case: 'openWriter',
+      value: { channel: this.channel, stream: this.stream, writerId: this.writerId },
+    });
   }
 
   private onDisconnected(): void {
@@ -132,7 +136,8 @@ export class EventWriter<T> implements AsyncDisposable {
       case 'writerOpened': {
         this.opened = true;
         this.reopenAttempt = 0;
-        if (frame.value.maxInflightBytes > 0 && this.opts.maxInflightBytes === undefined) this.maxInflight = frame.value.maxInflightBytes;
+        if (frame.value.maxInflightBytes > 0 && this.opts.maxInflightBytes === undefined)
+          this.maxInflight = frame.value.maxInflightBytes;
         const last = Number(frame.value.lastSequence);
         if (!this.everOpened) {
           // A fresh writer starts above anything Pravega holds for this id, and above the
@@ -151,7 +156,9 @@ export class EventWriter<T> implements AsyncDisposable {
         return;
       case 'channelClosed': {
         this.opened = false;
-        const error = frame.value.error ? SluiceError.fromWire(frame.value.error) : new SluiceError('cancelled', 'writer channel closed');
+        const error = frame.value.error
+          ? SluiceError.fromWire(frame.value.error)
+          : new SluiceError('cancelled', 'writer channel closed');
         if (error.retriable && !this.closed && this.conn.state !== 'closed') {
           void delay(backoffDelay(this.reopenAttempt++)).then(() => {
             if (this.conn.state === 'live' && !this.closed) this.open();
@@ -223,7 +230,9 @@ export class EventWriter<T> implements AsyncDisposable {
         value: {
           channel: this.channel,
           firstSequence: BigInt(batch[0]!.seq),
-          events: batch.map((p) => (p.key === undefined ? { payload: p.payload } : { payload: p.payload, routingKey: p.key })),
+          events: batch.map((p) =>
+            p.key === undefined ? { payload: p.payload } : { payload: p.payload, routingKey: p.key },
+          ),
         },
       });
       if (!ok) return;
