@@ -1,0 +1,73 @@
+/**
+ * A fake gateway for SDK unit tests only: it injects what the real one cannot on cue (dropped
+ * sockets, withheld acknowledgements). Everything else is tested against the real gateway.
+ */
+import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
+import { type Append, ClientFrameSchema, ServerFrameSchema } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { type WebSocket, WebSocketServer } from 'ws';
+
+export class FakeGateway {
+  readonly appends: Append[] = [];
+  private readonly wss: WebSocketServer;
+  private socket: WebSocket | undefined;
+  connections = 0;
+  lastSequence = 0n;
+
+  private constructor(wss: WebSocketServer) {
+    this.wss = wss;
+    wss.on('connection', (ws) => {
+      this.socket = ws;
+      this.connections++;
+      ws.on('message', (data: Buffer) => this.onFrame(ws, data));
+    });
+  }
+
+  static async start(): Promise<FakeGateway> {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'sluice.v1' });
+    await new Promise<void>((r) => wss.once('listening', () => r()));
+    return new FakeGateway(wss);
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${(this.wss.address() as { port: number }).port}`;
+  }
+
+  /** Acknowledges every event of channel 1 up to `seq`. */
+  ack(seq: bigint): void {
+    this.send(this.socket!, { case: 'acked', value: { channel: 1, throughSequence: seq } });
+  }
+
+  /** Drops the current socket as a crashed gateway would. */
+  drop(): void {
+    this.socket?.terminate();
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    await new Promise<void>((r) => this.wss.close(() => r()));
+  }
+
+  private send(ws: WebSocket, kind: NonNullable<MessageInitShape<typeof ServerFrameSchema>['kind']>): void {
+    ws.send(toBinary(ServerFrameSchema, create(ServerFrameSchema, { kind })));
+  }
+
+  private onFrame(ws: WebSocket, data: Buffer): void {
+    const kind = fromBinary(ClientFrameSchema, data).kind;
+    switch (kind.case) {
+      case 'hello':
+        this.send(ws, { case: 'welcome', value: { protocolVersion: 1, sessionId: 'fake', maxMessageBytes: 1 << 20 } });
+        return;
+      case 'openWriter':
+        this.send(ws, {
+          case: 'writerOpened',
+          value: { channel: kind.value.channel, lastSequence: this.lastSequence, maxInflightBytes: 1 << 20 },
+        });
+        return;
+      case 'append':
+        this.appends.push(kind.value);
+        return;
+      default:
+        return;
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { ReaderPosition, Serializers, SluiceError, StreamCut } from '../src/index.js';
+import { backoffDelay } from '../src/transport/backoff.js';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+describe('Serializers', () => {
+  it('utf8 gives the bytes of Java UTF8StringSerializer', () => {
+    expect(hex(Serializers.utf8().serialize('héllo 😀'))).toBe(Buffer.from('héllo 😀', 'utf8').toString('hex'));
+    expect(Serializers.utf8().deserialize(Buffer.from('ünï', 'utf8'))).toBe('ünï');
+  });
+
+  it('javaString matches Java Object Serialization of a String (verified with the JDK)', () => {
+    const s = Serializers.javaString();
+    expect(hex(s.serialize('hello'))).toBe('aced000574000568656c6c6f');
+    expect(hex(s.serialize(''))).toBe('aced0005740000');
+    expect(s.deserialize(Buffer.from('aced000574000568656c6c6f', 'hex'))).toBe('hello');
+    expect(s.deserialize(s.serialize('é\u0000😀'))).toBe('é\u0000😀');
+  });
+
+  it('javaString refuses anything but a String', () => {
+    // java.lang.Integer 5: a class descriptor, not a string.
+    const integer = Buffer.from('aced0005737200116a6176612e6c616e672e496e7465676572', 'hex');
+    expect(() => Serializers.javaString().deserialize(integer)).toThrowError(SluiceError);
+  });
+
+  it('json round-trips', () => {
+    const j = Serializers.json<{ a: number[] }>();
+    expect(j.deserialize(j.serialize({ a: [1, 2] }))).toEqual({ a: [1, 2] });
+  });
+});
+
+describe('StreamCut text', () => {
+  it("decodes Java's StreamCut.asText() (compare cuts, not strings)", async () => {
+    const java = 'H4sIAAAAAAAA/zOwKk7OL0jVLy4pSk3MtTLUMQJiQytDAx0jAwD3+IcaHAAAAA==';
+    const cut = await StreamCut.fromText(java);
+    expect(cut.stream).toBe('scope/stream');
+    expect([...cut.positions]).toEqual([
+      [(1n << 32n) | 1n, 10n],
+      [(1n << 32n) | 2n, 20n],
+    ]);
+    expect((await StreamCut.fromText(await cut.toText())).equals(cut)).toBe(true);
+  });
+
+  it('maps UNBOUNDED both ways and rejects garbage with invalid-argument', async () => {
+    expect((await StreamCut.fromText('UNBOUNDED')).isUnbounded).toBe(true);
+    expect(await StreamCut.UNBOUNDED.toText()).toBe('UNBOUNDED');
+    await expect(StreamCut.fromText('not base64 gzip')).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+});
+
+describe('ReaderPosition', () => {
+  it('round-trips through JSON with bigints intact', () => {
+    const p = new ReaderPosition(
+      new Map([['s/t', { segments: new Map([[(5n << 32n) | 3n, 123n]]), future: new Map([[9n, [1n, 2n]]]) }]]),
+    );
+    const back = ReaderPosition.fromJSON(JSON.parse(JSON.stringify(p)));
+    expect(back.streams.get('s/t')?.segments.get((5n << 32n) | 3n)).toBe(123n);
+    expect(back.streams.get('s/t')?.future.get(9n)).toEqual([1n, 2n]);
+  });
+
+  it('rejects a corrupt position with invalid-argument', () => {
+    expect(() => ReaderPosition.fromJSON('{"streams":[{"stream":1}]}')).toThrowError(
+      expect.objectContaining({ code: 'invalid-argument' }),
+    );
+  });
+});
+
+describe('full-jitter backoff', () => {
+  it.each([
+    [0, 0, 0],
+    [0, 0.999, 99],
+    [3, 0.5, 400],
+    [20, 0.999, 9_990],
+  ])('attempt %i with random %f waits %i ms', (attempt, random, expected) => {
+    expect(backoffDelay(attempt, { baseMs: 100, maxMs: 10_000 }, () => random)).toBe(expected);
+  });
+});
