@@ -153,13 +153,16 @@ describe('gateway crashes', () => {
     const writer = writerClient.writer(stream, { serializer: Serializers.utf8(), writerId: uniqueName('w') });
     const total = 100_000;
     const writes: Promise<void>[] = [];
+    let acknowledged = 0;
+    const unacknowledgedAtKill: number[] = [];
     let kills = 0;
     for (let i = 0; i < total; i++) {
       const key = `key-${i % 50}`;
-      writes.push(writer.write(`kill|${key}|${i}`, key));
+      writes.push(writer.write(`kill|${key}|${i}`, key).then(() => void acknowledged++));
       if (i > 0 && i % 25_000 === 0 && kills < 3) {
         // Let some of it reach Pravega, then crash the gateway mid-stream and bring it back.
         await writes[i - 5_000];
+        unacknowledgedAtKill.push(i + 1 - acknowledged);
         await gateway.kill();
         kills++;
         await gateway.start();
@@ -171,6 +174,8 @@ describe('gateway crashes', () => {
     await writer.close();
     await writerClient.close();
     expect(kills).toBe(3);
+    // Each crash hit writes in flight: they had to be resent and de-duplicated.
+    for (const n of unacknowledgedAtKill) expect(n).toBeGreaterThan(0);
 
     const lines = await javaPeer(
       [

@@ -352,7 +352,7 @@ export class ControllerClient {
     if (r.status === ScaleResponse_ScaleStreamStatus.PRECONDITION_FAILED) {
       throw new GatewayError(
         'invalid-argument',
-        `cannot scale ${scope}/${stream}: the segments or key ranges do not match the stream`,
+        `cannot scale ${scope}/${stream}: the sealed segments must be active, the new ranges must cover exactly theirs, and a fixed policy allows no fewer segments than it names`,
       );
     }
     if (r.status !== ScaleResponse_ScaleStreamStatus.STARTED)

@@ -91,6 +91,15 @@ export class SegmentReader implements FlowHandler {
         this.pump();
         return;
       }
+      case 'SegmentIsSealed':
+        // A read parked at the tail of a segment that then got sealed: everything was read.
+        this.outstanding = undefined;
+        if (this.parser.bufferedBytes > 0) {
+          this.fail(new GatewayError('internal', `${this.segment.name} ends inside an event`));
+          return;
+        }
+        this.finish();
+        return;
       case 'NoSuchSegment':
         // Deleted (truncated away entirely or the stream deleted): nothing more to read here.
         this.outstanding = undefined;
@@ -101,6 +110,7 @@ export class SegmentReader implements FlowHandler {
         this.retry(new GatewayError('unavailable', `${this.segment.name} moved`));
         return;
       default:
+        this.client.logger.debug({ reply: reply.type, segment: this.segment.name }, 'unexpected reply to a read');
         return;
     }
   }

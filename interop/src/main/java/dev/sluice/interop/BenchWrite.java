@@ -7,8 +7,10 @@ import io.pravega.client.stream.impl.ByteArraySerializer;
 import java.util.Arrays;
 
 /**
- * bench-write --count N --size B [--keys K]: acknowledged events/s of one EventStreamWriter,
- * from the first writeEvent to the end of flush().
+ * bench-write --count N --size B [--keys K] [--warmup W]: acknowledged events/s of one
+ * EventStreamWriter, from the first writeEvent to the end of flush(). W events are written and
+ * flushed first on the same writer, untimed, so the JIT and connections are warm (the Sluice side
+ * runs in a long-lived gateway, so a cold JVM would flatter it).
  */
 final class BenchWrite {
     private BenchWrite() {}
@@ -23,6 +25,9 @@ final class BenchWrite {
         for (int i = 0; i < keys; i++) keyNames[i] = "key-" + i;
         try (EventStreamClientFactory factory = EventStreamClientFactory.withScope(args.scope(), args.clientConfig());
              EventStreamWriter<byte[]> writer = factory.createEventWriter(args.stream(), new ByteArraySerializer(), EventWriterConfig.builder().build())) {
+            long warmup = args.number("warmup", 20_000);
+            for (long i = 0; i < warmup; i++) writer.writeEvent(keyNames[(int) (i % keys)], payload);
+            writer.flush();
             long started = System.nanoTime();
             for (long i = 0; i < count; i++) writer.writeEvent(keyNames[(int) (i % keys)], payload);
             writer.flush();
