@@ -15,4 +15,5 @@ export { EventReader, type ReadEvent, type ReaderOptions } from './reader/reader
 export { type Serializer, Serializers } from './serializers/index.js';
 export { StreamCut } from './stream-cut.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport/websocket.js';
+export { Transaction, type TxnStatus } from './writer/transaction.js';
 export { EventWriter, type WriterMode, type WriterOptions } from './writer/writer.js';

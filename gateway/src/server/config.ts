@@ -16,6 +16,8 @@ export interface GatewayConfig {
   maxChannelsPerSession: number;
   sendHighWaterBytes: number;
   controllerTimeoutMs: number;
+  txnLeaseMs: number;
+  txnGraceMs: number;
   pravegaUsername: string | undefined;
   pravegaPassword: string | undefined;
 }
@@ -74,6 +76,18 @@ export const SETTINGS: Record<keyof GatewayConfig, Setting> = {
     default: '10000',
     help: 'how long a controller call keeps retrying before "unavailable"',
   },
+  txnLeaseMs: {
+    flag: 'txn-lease-ms',
+    env: 'SLUICE_TXN_LEASE_MS',
+    default: '120000',
+    help: 'transaction lease when the client names none (10 s .. 600 s)',
+  },
+  txnGraceMs: {
+    flag: 'txn-grace-ms',
+    env: 'SLUICE_TXN_GRACE_MS',
+    default: '60000',
+    help: 'keep renewing an open transaction this long after its session is gone',
+  },
   pravegaUsername: {
     flag: 'pravega-username',
     env: 'PRAVEGA_USERNAME',
@@ -95,6 +109,8 @@ const NUMERIC: ReadonlySet<keyof GatewayConfig> = new Set([
   'maxChannelsPerSession',
   'sendHighWaterBytes',
   'controllerTimeoutMs',
+  'txnLeaseMs',
+  'txnGraceMs',
 ]);
 
 export function loadConfig(argv: string[], env: Record<string, string | undefined> = process.env): GatewayConfig {

@@ -52,6 +52,8 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
       maxInflightBytesPerWriter: config.maxInflightBytesPerWriter,
       maxChannelsPerSession: config.maxChannelsPerSession,
       sendHighWaterBytes: config.sendHighWaterBytes,
+      txnLeaseMs: config.txnLeaseMs,
+      txnGraceMs: config.txnGraceMs,
     },
   };
 

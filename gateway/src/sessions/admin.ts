@@ -80,6 +80,23 @@ async function run(ctx: GatewayContext, request: Request): Promise<Result> {
       await controller.truncateStream(scope, stream, new Map(call.value.positions.map((p) => [p.segmentId, p.offset])));
       return { case: 'done', value: true };
     }
+    case 'commitTxn': {
+      const { scope, stream } = name(call.value.stream);
+      await commitAndWait(ctx, scope, stream, checkTxnId(call.value.txnId));
+      return { case: 'done', value: true };
+    }
+    case 'abortTxn': {
+      const { scope, stream } = name(call.value.stream);
+      await controller.abortTransaction(scope, stream, checkTxnId(call.value.txnId));
+      return { case: 'done', value: true };
+    }
+    case 'txnStatus': {
+      const { scope, stream } = name(call.value.stream);
+      return {
+        case: 'txnState',
+        value: await controller.transactionState(scope, stream, checkTxnId(call.value.txnId)),
+      };
+    }
     default:
       throw new GatewayError('invalid-argument', 'unknown or empty request');
   }
@@ -119,4 +136,26 @@ async function streamInfo(ctx: GatewayContext, scope: string, stream: string) {
     segments: current.segments.map((s) => ({ segmentId: s.segmentId, lowKey: s.minKey, highKey: s.maxKey })),
     sealed: current.segments.length === 0,
   };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function checkTxnId(txnId: string): string {
+  if (!UUID.test(txnId)) throw new GatewayError('invalid-argument', `"${txnId}" is not a transaction id`);
+  return txnId.toLowerCase();
+}
+
+/** Commits (idempotent in Pravega) and waits until the controller reports it committed. */
+async function commitAndWait(ctx: GatewayContext, scope: string, stream: string, txnId: string): Promise<void> {
+  await ctx.controller.commitTransaction(scope, stream, txnId);
+  const deadline = Date.now() + 120_000;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
+    const state = await ctx.controller.transactionState(scope, stream, txnId);
+    if (state === 'committed') return;
+    if (state === 'aborting' || state === 'aborted')
+      throw new GatewayError('txn-aborted', `transaction ${txnId} was aborted`);
+    if (Date.now() > deadline)
+      throw new GatewayError('outcome-unknown', `transaction ${txnId} is still ${state}: query its status`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
 }

@@ -24,4 +24,8 @@ export interface SessionLimits {
   readonly maxChannelsPerSession: number;
   /** Above this many bytes queued on the socket, readers stop pulling from Pravega. */
   readonly sendHighWaterBytes: number;
+  /** Lease of a transaction when the client names none. */
+  readonly txnLeaseMs: number;
+  /** How long the gateway keeps renewing a transaction's lease after its session is gone. */
+  readonly txnGraceMs: number;
 }

@@ -13,13 +13,15 @@ import { handleRequest } from './admin.js';
 import type { GatewayContext } from './context.js';
 import { encodeServerFrame } from './frames.js';
 import { ReaderChannel } from './reader-channel.js';
+import { TxnChannel } from './txn-channel.js';
 import { WriterChannel } from './writer-channel.js';
 
 export const PROTOCOL_VERSION = 1;
 const CLOSE_PROTOCOL_ERROR = 1002;
 
 export interface Channel {
-  close(): void;
+  /** `sessionLost`: the socket went away (rather than the client closing the channel). */
+  close(sessionLost?: boolean): void;
 }
 
 export class Session {
@@ -156,10 +158,16 @@ export class Session {
         if (ch) this.channels.set(kind.value.channel, new ReaderChannel(this, kind.value));
         return;
       }
+      case 'openTxn': {
+        const ch = this.openChannel(kind.value.channel);
+        if (ch) this.channels.set(kind.value.channel, new TxnChannel(this, kind.value));
+        return;
+      }
       case 'append': {
         const ch = this.channels.get(kind.value.channel);
-        if (!(ch instanceof WriterChannel))
+        if (!(ch instanceof WriterChannel || ch instanceof TxnChannel)) {
           throw new GatewayError('protocol', `append on channel ${kind.value.channel}, which is not an open writer`);
+        }
         ch.append(kind.value);
         return;
       }
@@ -208,7 +216,7 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.ctx.metrics.sessions.dec();
-    for (const ch of this.channels.values()) ch.close();
+    for (const ch of this.channels.values()) ch.close(true);
     this.channels.clear();
     if (this.drainTimer) clearInterval(this.drainTimer);
     for (const wake of this.drainWaiters.splice(0)) wake();

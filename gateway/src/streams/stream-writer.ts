@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { ControllerClient, SegmentRange } from '../controller/controller-client.js';
+import { txnSegmentName } from '../controller/names.js';
 import { GatewayError } from '../errors.js';
 import { type AppenderListener, type PendingEvent, SegmentAppender } from '../segmentstore/appender.js';
 import { sleep } from '../segmentstore/backoff.js';
@@ -58,6 +59,8 @@ export class StreamWriter implements AppenderListener {
     readonly scope: string,
     readonly stream: string,
     readonly writerId: string,
+    /** Set for a transaction writer: events go to the transaction's segments, which never scale. */
+    private readonly txn?: { txnId: string; segments: SegmentRange[] },
   ) {}
 
   /**
@@ -65,6 +68,7 @@ export class StreamWriter implements AppenderListener {
    * highest sequence number Pravega holds for this writer there (0 if none).
    */
   async open(): Promise<bigint> {
+    if (!this.map && this.txn) this.map = new SegmentMap(this.txn.segments);
     if (!this.map) {
       const { segments } = await this.controller.getCurrentSegments(this.scope, this.stream);
       if (segments.length === 0) {
@@ -140,6 +144,18 @@ export class StreamWriter implements AppenderListener {
   }
 
   onSealed(appender: SegmentAppender, unacked: PendingEvent[]): void {
+    if (this.txn) {
+      // A transaction segment is sealed or gone once the transaction was committed or aborted.
+      if (unacked.length > 0 || this.orderHead < this.order.length) {
+        this.failAll(
+          new GatewayError(
+            'invalid-argument',
+            `transaction ${this.txn.txnId} is no longer open (committed or aborted)`,
+          ),
+        );
+      }
+      return;
+    }
     this.sealedQueue.push({ appender, unacked });
     if (!this.rerouting) void this.reroute();
   }
@@ -153,7 +169,8 @@ export class StreamWriter implements AppenderListener {
   private appenderFor(segmentId: bigint): SegmentAppender {
     let appender = this.appenders.get(segmentId);
     if (!appender) {
-      const ref = segmentRef(this.scope, this.stream, segmentId);
+      const parent = segmentRef(this.scope, this.stream, segmentId);
+      const ref = this.txn ? { ...parent, name: txnSegmentName(parent.name, this.txn.txnId) } : parent;
       appender = new SegmentAppender(this.segments, ref, pravegaWriterId(this.writerId, ref.name), this);
       this.appenders.set(segmentId, appender);
       this.perAppender.set(appender, []);

@@ -9,6 +9,7 @@ import { EventReader, type ReaderOptions } from '../reader/reader.js';
 import { Serializers } from '../serializers/index.js';
 import { StreamCut } from '../stream-cut.js';
 import type { WebSocketConstructor } from '../transport/websocket.js';
+import { commitTransaction, type TxnStatus, transactionStatus } from '../writer/transaction.js';
 import { EventWriter, type WriterOptions } from '../writer/writer.js';
 import { Connection, type ConnectionState } from './connection.js';
 
@@ -176,6 +177,20 @@ export class SluiceClient implements AsyncDisposable {
       },
       signal,
     );
+  }
+
+  /** Commits a transaction from its id alone (recovery after a crash); resolves once committed. */
+  async commitTransaction(stream: string, txnId: string, signal?: AbortSignal): Promise<void> {
+    await commitTransaction(this.conn, this.qualify(stream), txnId, signal);
+  }
+
+  async abortTransaction(stream: string, txnId: string, signal?: AbortSignal): Promise<void> {
+    await this.call({ case: 'abortTxn', value: { stream: this.qualify(stream), txnId } }, signal);
+  }
+
+  /** 'open' | 'committing' | 'committed' | 'aborting' | 'aborted' | 'unknown' */
+  async transactionStatus(stream: string, txnId: string, signal?: AbortSignal): Promise<TxnStatus> {
+    return transactionStatus(this.conn, this.qualify(stream), txnId, signal);
   }
 
   writer<T>(stream: string, opts: WriterOptions<T>): EventWriter<T> {

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/gateway.proto.
  */
 export const file_sluice_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxItgCCgtDbGllbnRGcmFtZRIhCgVoZWxsbxgBIAEoCzIQLnNsdWljZS52MS5IZWxsb0gAEiUKB3JlcXVlc3QYAiABKAsyEi5zbHVpY2UudjEuUmVxdWVzdEgAEiwKC29wZW5fd3JpdGVyGAMgASgLMhUuc2x1aWNlLnYxLk9wZW5Xcml0ZXJIABIjCgZhcHBlbmQYBCABKAsyES5zbHVpY2UudjEuQXBwZW5kSAASLAoLb3Blbl9yZWFkZXIYBSABKAsyFS5zbHVpY2UudjEuT3BlblJlYWRlckgAEiMKBmNyZWRpdBgGIAEoCzIRLnNsdWljZS52MS5DcmVkaXRIABIwCg1jbG9zZV9jaGFubmVsGAcgASgLMhcuc2x1aWNlLnYxLkNsb3NlQ2hhbm5lbEgAEh8KBHBpbmcYCCABKAsyDy5zbHVpY2UudjEuUGluZ0gAQgYKBGtpbmQi9AMKC1NlcnZlckZyYW1lEiUKB3dlbGNvbWUYASABKAsyEi5zbHVpY2UudjEuV2VsY29tZUgAEiEKBXJlcGx5GAIgASgLMhAuc2x1aWNlLnYxLlJlcGx5SAASMAoNd3JpdGVyX29wZW5lZBgDIAEoCzIXLnNsdWljZS52MS5Xcml0ZXJPcGVuZWRIABIhCgVhY2tlZBgEIAEoCzIQLnNsdWljZS52MS5BY2tlZEgAEjAKDXJlYWRlcl9vcGVuZWQYBSABKAsyFy5zbHVpY2UudjEuUmVhZGVyT3BlbmVkSAASIwoGZXZlbnRzGAYgASgLMhEuc2x1aWNlLnYxLkV2ZW50c0gAEjYKEHNlZ21lbnRzX2NoYW5nZWQYByABKAsyGi5zbHVpY2UudjEuU2VnbWVudHNDaGFuZ2VkSAASLwoNZW5kX29mX3N0cmVhbRgIIAEoCzIWLnNsdWljZS52MS5FbmRPZlN0cmVhbUgAEjIKDmNoYW5uZWxfY2xvc2VkGAkgASgLMhguc2x1aWNlLnYxLkNoYW5uZWxDbG9zZWRIABIfCgRwb25nGAogASgLMg8uc2x1aWNlLnYxLlBvbmdIABIpCgl0cnVuY2F0ZWQYCyABKAsyFC5zbHVpY2UudjEuVHJ1bmNhdGVkSABCBgoEa2luZCI2CgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhMKC2NsaWVudF9uYW1lGAIgASgJIoIBCgdXZWxjb21lEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKc2Vzc2lvbl9pZBgCIAEoCRIXCg9nYXRld2F5X3ZlcnNpb24YAyABKAkSGQoRbWF4X21lc3NhZ2VfYnl0ZXMYBCABKA0SFQoNZGVmYXVsdF9zY29wZRgFIAEoCSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiJgoFRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJIvoDCgdSZXF1ZXN0EgoKAmlkGAEgASgNEi4KDGNyZWF0ZV9zY29wZRgKIAEoCzIWLnNsdWljZS52MS5DcmVhdGVTY29wZUgAEjAKDWNyZWF0ZV9zdHJlYW0YCyABKAsyFy5zbHVpY2UudjEuQ3JlYXRlU3RyZWFtSAASLAoLc3RyZWFtX2luZm8YDCABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEi4KDGxpc3Rfc3RyZWFtcxgNIAEoCzIWLnNsdWljZS52MS5MaXN0U3RyZWFtc0gAEiwKC3NlYWxfc3RyZWFtGA4gASgLMhUuc2x1aWNlLnYxLlN0cmVhbU5hbWVIABIuCg1kZWxldGVfc3RyZWFtGA8gASgLMhUuc2x1aWNlLnYxLlN0cmVhbU5hbWVIABIsCgtsaXN0X3Njb3BlcxgQIAEoCzIVLnNsdWljZS52MS5MaXN0U2NvcGVzSAASLgoMZGVsZXRlX3Njb3BlGBEgASgLMhYuc2x1aWNlLnYxLkNyZWF0ZVNjb3BlSAASLgoMc2NhbGVfc3RyZWFtGBIgASgLMhYuc2x1aWNlLnYxLlNjYWxlU3RyZWFtSAASLwoPdHJ1bmNhdGVfc3RyZWFtGBMgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dEgAQgYKBGNhbGwioQEKBVJlcGx5EgoKAmlkGAEgASgNEiEKBWVycm9yGAogASgLMhAuc2x1aWNlLnYxLkVycm9ySAASDgoEZG9uZRgLIAEoCEgAEiwKC3N0cmVhbV9pbmZvGAwgASgLMhUuc2x1aWNlLnYxLlN0cmVhbUluZm9IABIhCgVuYW1lcxgNIAEoCzIQLnNsdWljZS52MS5OYW1lc0gAQggKBnJlc3VsdCIcCgtDcmVhdGVTY29wZRINCgVzY29wZRgBIAEoCSIcCgpTdHJlYW1OYW1lEg4KBnN0cmVhbRgBIAEoCSIcCgtMaXN0U3RyZWFtcxINCgVzY29wZRgBIAEoCSIMCgpMaXN0U2NvcGVzIhYKBU5hbWVzEg0KBW5hbWVzGAEgAygJIn8KDENyZWF0ZVN0cmVhbRIOCgZzdHJlYW0YASABKAkSIwoHc2NhbGluZxgCIAEoCzISLnNsdWljZS52MS5TY2FsaW5nEiwKCXJldGVudGlvbhgDIAEoCzIULnNsdWljZS52MS5SZXRlbnRpb25IAIgBAUIMCgpfcmV0ZW50aW9uIqUBCgdTY2FsaW5nEiUKBHR5cGUYASABKA4yFy5zbHVpY2UudjEuU2NhbGluZy5UeXBlEhAKCHNlZ21lbnRzGAIgASgNEhMKC3RhcmdldF9yYXRlGAMgASgNEhQKDHNjYWxlX2ZhY3RvchgEIAEoDSI2CgRUeXBlEgkKBUZJWEVEEAASEQoNQllfRVZFTlRfUkFURRABEhAKDEJZX0RBVEFfUkFURRACIl8KCVJldGVudGlvbhInCgR0eXBlGAEgASgOMhkuc2x1aWNlLnYxLlJldGVudGlvbi5UeXBlEg0KBXZhbHVlGAIgASgEIhoKBFR5cGUSCAoEVElNRRAAEggKBFNJWkUQASJUCgtTY2FsZVN0cmVhbRIOCgZzdHJlYW0YASABKAkSDAoEc2VhbBgCIAMoAxInCgpuZXdfcmFuZ2VzGAMgAygLMhMuc2x1aWNlLnYxLktleVJhbmdlIiUKCEtleVJhbmdlEgsKA2xvdxgBIAEoARIMCgRoaWdoGAIgASgBIkQKC1NlZ21lbnRJbmZvEhIKCnNlZ21lbnRfaWQYASABKAMSDwoHbG93X2tleRgCIAEoARIQCghoaWdoX2tleRgDIAEoASKeAQoKU3RyZWFtSW5mbxIOCgZzdHJlYW0YASABKAkSIgoEaGVhZBgCIAEoCzIULnNsdWljZS52MS5TdHJlYW1DdXQSIgoEdGFpbBgDIAEoCzIULnNsdWljZS52MS5TdHJlYW1DdXQSKAoIc2VnbWVudHMYBCADKAsyFi5zbHVpY2UudjEuU2VnbWVudEluZm8SDgoGc2VhbGVkGAUgASgIIkgKCVN0cmVhbUN1dBIOCgZzdHJlYW0YASABKAkSKwoJcG9zaXRpb25zGAIgAygLMhguc2x1aWNlLnYxLlNlZ21lbnRPZmZzZXQiMwoNU2VnbWVudE9mZnNldBISCgpzZWdtZW50X2lkGAEgASgDEg4KBm9mZnNldBgCIAEoAyJACgpPcGVuV3JpdGVyEg8KB2NoYW5uZWwYASABKA0SDgoGc3RyZWFtGAIgASgJEhEKCXdyaXRlcl9pZBgDIAEoCSJSCgxXcml0ZXJPcGVuZWQSDwoHY2hhbm5lbBgBIAEoDRIVCg1sYXN0X3NlcXVlbmNlGAIgASgEEhoKEm1heF9pbmZsaWdodF9ieXRlcxgDIAEoDSJXCgZBcHBlbmQSDwoHY2hhbm5lbBgBIAEoDRIWCg5maXJzdF9zZXF1ZW5jZRgCIAEoBBIkCgZldmVudHMYAyADKAsyFC5zbHVpY2UudjEuRXZlbnREYXRhIkYKCUV2ZW50RGF0YRIPCgdwYXlsb2FkGAEgASgMEhgKC3JvdXRpbmdfa2V5GAIgASgJSACIAQFCDgoMX3JvdXRpbmdfa2V5IjIKBUFja2VkEg8KB2NoYW5uZWwYASABKA0SGAoQdGhyb3VnaF9zZXF1ZW5jZRgCIAEoBCLfAQoKT3BlblJlYWRlchIPCgdjaGFubmVsGAEgASgNEg8KB3N0cmVhbXMYAiADKAkSDgoEaGVhZBgDIAEoCEgAEg4KBHRhaWwYBCABKAhIABInCghwb3NpdGlvbhgFIAEoCzITLnNsdWljZS52MS5Qb3NpdGlvbkgAEiAKAnRvGAYgAygLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIdChVpbml0aWFsX2NyZWRpdF9ldmVudHMYByABKA0SHAoUaW5pdGlhbF9jcmVkaXRfYnl0ZXMYCCABKA1CBwoFc3RhcnQiNgoIUG9zaXRpb24SKgoHc3RyZWFtcxgBIAMoCzIZLnNsdWljZS52MS5TdHJlYW1Qb3NpdGlvbiJ2Cg5TdHJlYW1Qb3NpdGlvbhIOCgZzdHJlYW0YASABKAkSKgoIc2VnbWVudHMYAiADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldBIoCgZmdXR1cmUYAyADKAsyGC5zbHVpY2UudjEuRnV0dXJlU2VnbWVudCI4Cg1GdXR1cmVTZWdtZW50EhIKCnNlZ21lbnRfaWQYASABKAMSEwoLd2FpdGluZ19mb3IYAiADKAMiRgoMUmVhZGVyT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SJQoIcG9zaXRpb24YAiABKAsyEy5zbHVpY2UudjEuUG9zaXRpb24iOAoGQ3JlZGl0Eg8KB2NoYW5uZWwYASABKA0SDgoGZXZlbnRzGAIgASgNEg0KBWJ5dGVzGAMgASgNIjsKBkV2ZW50cxIPCgdjaGFubmVsGAEgASgNEiAKBmV2ZW50cxgCIAMoCzIQLnNsdWljZS52MS5FdmVudCJSCgVFdmVudBIUCgxzdHJlYW1faW5kZXgYASABKA0SEgoKc2VnbWVudF9pZBgCIAEoAxIOCgZvZmZzZXQYAyABKAMSDwoHcGF5bG9hZBgEIAEoDCKfAQoPU2VnbWVudHNDaGFuZ2VkEg8KB2NoYW5uZWwYASABKA0SFAoMc3RyZWFtX2luZGV4GAIgASgNEhAKCGZpbmlzaGVkGAMgASgDEikKB3N0YXJ0ZWQYBCADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldBIoCgZmdXR1cmUYBSADKAsyGC5zbHVpY2UudjEuRnV0dXJlU2VnbWVudCJ4CglUcnVuY2F0ZWQSDwoHY2hhbm5lbBgBIAEoDRIUCgxzdHJlYW1faW5kZXgYAiABKA0SEgoKc2VnbWVudF9pZBgDIAEoAxIYChByZXF1ZXN0ZWRfb2Zmc2V0GAQgASgDEhYKDnJlc3VtZWRfb2Zmc2V0GAUgASgDIh4KC0VuZE9mU3RyZWFtEg8KB2NoYW5uZWwYASABKA0iHwoMQ2xvc2VDaGFubmVsEg8KB2NoYW5uZWwYASABKA0iUAoNQ2hhbm5lbENsb3NlZBIPCgdjaGFubmVsGAEgASgNEiQKBWVycm9yGAIgASgLMhAuc2x1aWNlLnYxLkVycm9ySACIAQFCCAoGX2Vycm9yYgZwcm90bzM");
+  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIoADCgtDbGllbnRGcmFtZRIhCgVoZWxsbxgBIAEoCzIQLnNsdWljZS52MS5IZWxsb0gAEiUKB3JlcXVlc3QYAiABKAsyEi5zbHVpY2UudjEuUmVxdWVzdEgAEiwKC29wZW5fd3JpdGVyGAMgASgLMhUuc2x1aWNlLnYxLk9wZW5Xcml0ZXJIABIjCgZhcHBlbmQYBCABKAsyES5zbHVpY2UudjEuQXBwZW5kSAASLAoLb3Blbl9yZWFkZXIYBSABKAsyFS5zbHVpY2UudjEuT3BlblJlYWRlckgAEiMKBmNyZWRpdBgGIAEoCzIRLnNsdWljZS52MS5DcmVkaXRIABIwCg1jbG9zZV9jaGFubmVsGAcgASgLMhcuc2x1aWNlLnYxLkNsb3NlQ2hhbm5lbEgAEh8KBHBpbmcYCCABKAsyDy5zbHVpY2UudjEuUGluZ0gAEiYKCG9wZW5fdHhuGAkgASgLMhIuc2x1aWNlLnYxLk9wZW5UeG5IAEIGCgRraW5kIqAECgtTZXJ2ZXJGcmFtZRIlCgd3ZWxjb21lGAEgASgLMhIuc2x1aWNlLnYxLldlbGNvbWVIABIhCgVyZXBseRgCIAEoCzIQLnNsdWljZS52MS5SZXBseUgAEjAKDXdyaXRlcl9vcGVuZWQYAyABKAsyFy5zbHVpY2UudjEuV3JpdGVyT3BlbmVkSAASIQoFYWNrZWQYBCABKAsyEC5zbHVpY2UudjEuQWNrZWRIABIwCg1yZWFkZXJfb3BlbmVkGAUgASgLMhcuc2x1aWNlLnYxLlJlYWRlck9wZW5lZEgAEiMKBmV2ZW50cxgGIAEoCzIRLnNsdWljZS52MS5FdmVudHNIABI2ChBzZWdtZW50c19jaGFuZ2VkGAcgASgLMhouc2x1aWNlLnYxLlNlZ21lbnRzQ2hhbmdlZEgAEi8KDWVuZF9vZl9zdHJlYW0YCCABKAsyFi5zbHVpY2UudjEuRW5kT2ZTdHJlYW1IABIyCg5jaGFubmVsX2Nsb3NlZBgJIAEoCzIYLnNsdWljZS52MS5DaGFubmVsQ2xvc2VkSAASHwoEcG9uZxgKIAEoCzIPLnNsdWljZS52MS5Qb25nSAASKQoJdHJ1bmNhdGVkGAsgASgLMhQuc2x1aWNlLnYxLlRydW5jYXRlZEgAEioKCnR4bl9vcGVuZWQYDCABKAsyFC5zbHVpY2UudjEuVHhuT3BlbmVkSABCBgoEa2luZCI2CgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhMKC2NsaWVudF9uYW1lGAIgASgJIoIBCgdXZWxjb21lEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKc2Vzc2lvbl9pZBgCIAEoCRIXCg9nYXRld2F5X3ZlcnNpb24YAyABKAkSGQoRbWF4X21lc3NhZ2VfYnl0ZXMYBCABKA0SFQoNZGVmYXVsdF9zY29wZRgFIAEoCSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiJgoFRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJIvQECgdSZXF1ZXN0EgoKAmlkGAEgASgNEi4KDGNyZWF0ZV9zY29wZRgKIAEoCzIWLnNsdWljZS52MS5DcmVhdGVTY29wZUgAEjAKDWNyZWF0ZV9zdHJlYW0YCyABKAsyFy5zbHVpY2UudjEuQ3JlYXRlU3RyZWFtSAASLAoLc3RyZWFtX2luZm8YDCABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEi4KDGxpc3Rfc3RyZWFtcxgNIAEoCzIWLnNsdWljZS52MS5MaXN0U3RyZWFtc0gAEiwKC3NlYWxfc3RyZWFtGA4gASgLMhUuc2x1aWNlLnYxLlN0cmVhbU5hbWVIABIuCg1kZWxldGVfc3RyZWFtGA8gASgLMhUuc2x1aWNlLnYxLlN0cmVhbU5hbWVIABIsCgtsaXN0X3Njb3BlcxgQIAEoCzIVLnNsdWljZS52MS5MaXN0U2NvcGVzSAASLgoMZGVsZXRlX3Njb3BlGBEgASgLMhYuc2x1aWNlLnYxLkNyZWF0ZVNjb3BlSAASLgoMc2NhbGVfc3RyZWFtGBIgASgLMhYuc2x1aWNlLnYxLlNjYWxlU3RyZWFtSAASLwoPdHJ1bmNhdGVfc3RyZWFtGBMgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dEgAEicKCmNvbW1pdF90eG4YFCABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASJgoJYWJvcnRfdHhuGBUgASgLMhEuc2x1aWNlLnYxLlR4blJlZkgAEicKCnR4bl9zdGF0dXMYFiABKAsyES5zbHVpY2UudjEuVHhuUmVmSABCBgoEY2FsbCK2AQoFUmVwbHkSCgoCaWQYASABKA0SIQoFZXJyb3IYCiABKAsyEC5zbHVpY2UudjEuRXJyb3JIABIOCgRkb25lGAsgASgISAASLAoLc3RyZWFtX2luZm8YDCABKAsyFS5zbHVpY2UudjEuU3RyZWFtSW5mb0gAEiEKBW5hbWVzGA0gASgLMhAuc2x1aWNlLnYxLk5hbWVzSAASEwoJdHhuX3N0YXRlGA4gASgJSABCCAoGcmVzdWx0IhwKC0NyZWF0ZVNjb3BlEg0KBXNjb3BlGAEgASgJIhwKClN0cmVhbU5hbWUSDgoGc3RyZWFtGAEgASgJIhwKC0xpc3RTdHJlYW1zEg0KBXNjb3BlGAEgASgJIgwKCkxpc3RTY29wZXMiFgoFTmFtZXMSDQoFbmFtZXMYASADKAkifwoMQ3JlYXRlU3RyZWFtEg4KBnN0cmVhbRgBIAEoCRIjCgdzY2FsaW5nGAIgASgLMhIuc2x1aWNlLnYxLlNjYWxpbmcSLAoJcmV0ZW50aW9uGAMgASgLMhQuc2x1aWNlLnYxLlJldGVudGlvbkgAiAEBQgwKCl9yZXRlbnRpb24ipQEKB1NjYWxpbmcSJQoEdHlwZRgBIAEoDjIXLnNsdWljZS52MS5TY2FsaW5nLlR5cGUSEAoIc2VnbWVudHMYAiABKA0SEwoLdGFyZ2V0X3JhdGUYAyABKA0SFAoMc2NhbGVfZmFjdG9yGAQgASgNIjYKBFR5cGUSCQoFRklYRUQQABIRCg1CWV9FVkVOVF9SQVRFEAESEAoMQllfREFUQV9SQVRFEAIiXwoJUmV0ZW50aW9uEicKBHR5cGUYASABKA4yGS5zbHVpY2UudjEuUmV0ZW50aW9uLlR5cGUSDQoFdmFsdWUYAiABKAQiGgoEVHlwZRIICgRUSU1FEAASCAoEU0laRRABIlQKC1NjYWxlU3RyZWFtEg4KBnN0cmVhbRgBIAEoCRIMCgRzZWFsGAIgAygDEicKCm5ld19yYW5nZXMYAyADKAsyEy5zbHVpY2UudjEuS2V5UmFuZ2UiJQoIS2V5UmFuZ2USCwoDbG93GAEgASgBEgwKBGhpZ2gYAiABKAEiRAoLU2VnbWVudEluZm8SEgoKc2VnbWVudF9pZBgBIAEoAxIPCgdsb3dfa2V5GAIgASgBEhAKCGhpZ2hfa2V5GAMgASgBIp4BCgpTdHJlYW1JbmZvEg4KBnN0cmVhbRgBIAEoCRIiCgRoZWFkGAIgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIiCgR0YWlsGAMgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIoCghzZWdtZW50cxgEIAMoCzIWLnNsdWljZS52MS5TZWdtZW50SW5mbxIOCgZzZWFsZWQYBSABKAgiSAoJU3RyZWFtQ3V0Eg4KBnN0cmVhbRgBIAEoCRIrCglwb3NpdGlvbnMYAiADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldCIzCg1TZWdtZW50T2Zmc2V0EhIKCnNlZ21lbnRfaWQYASABKAMSDgoGb2Zmc2V0GAIgASgDIkAKCk9wZW5Xcml0ZXISDwoHY2hhbm5lbBgBIAEoDRIOCgZzdHJlYW0YAiABKAkSEQoJd3JpdGVyX2lkGAMgASgJIlIKDFdyaXRlck9wZW5lZBIPCgdjaGFubmVsGAEgASgNEhUKDWxhc3Rfc2VxdWVuY2UYAiABKAQSGgoSbWF4X2luZmxpZ2h0X2J5dGVzGAMgASgNIlcKBkFwcGVuZBIPCgdjaGFubmVsGAEgASgNEhYKDmZpcnN0X3NlcXVlbmNlGAIgASgEEiQKBmV2ZW50cxgDIAMoCzIULnNsdWljZS52MS5FdmVudERhdGEiRgoJRXZlbnREYXRhEg8KB3BheWxvYWQYASABKAwSGAoLcm91dGluZ19rZXkYAiABKAlIAIgBAUIOCgxfcm91dGluZ19rZXkiMgoFQWNrZWQSDwoHY2hhbm5lbBgBIAEoDRIYChB0aHJvdWdoX3NlcXVlbmNlGAIgASgEIkwKB09wZW5UeG4SDwoHY2hhbm5lbBgBIAEoDRIOCgZzdHJlYW0YAiABKAkSDgoGdHhuX2lkGAMgASgJEhAKCGxlYXNlX21zGAQgASgEIl8KCVR4bk9wZW5lZBIPCgdjaGFubmVsGAEgASgNEg4KBnR4bl9pZBgCIAEoCRIVCg1sYXN0X3NlcXVlbmNlGAMgASgEEhoKEm1heF9pbmZsaWdodF9ieXRlcxgEIAEoDSIoCgZUeG5SZWYSDgoGc3RyZWFtGAEgASgJEg4KBnR4bl9pZBgCIAEoCSLfAQoKT3BlblJlYWRlchIPCgdjaGFubmVsGAEgASgNEg8KB3N0cmVhbXMYAiADKAkSDgoEaGVhZBgDIAEoCEgAEg4KBHRhaWwYBCABKAhIABInCghwb3NpdGlvbhgFIAEoCzITLnNsdWljZS52MS5Qb3NpdGlvbkgAEiAKAnRvGAYgAygLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIdChVpbml0aWFsX2NyZWRpdF9ldmVudHMYByABKA0SHAoUaW5pdGlhbF9jcmVkaXRfYnl0ZXMYCCABKA1CBwoFc3RhcnQiNgoIUG9zaXRpb24SKgoHc3RyZWFtcxgBIAMoCzIZLnNsdWljZS52MS5TdHJlYW1Qb3NpdGlvbiJ2Cg5TdHJlYW1Qb3NpdGlvbhIOCgZzdHJlYW0YASABKAkSKgoIc2VnbWVudHMYAiADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldBIoCgZmdXR1cmUYAyADKAsyGC5zbHVpY2UudjEuRnV0dXJlU2VnbWVudCI4Cg1GdXR1cmVTZWdtZW50EhIKCnNlZ21lbnRfaWQYASABKAMSEwoLd2FpdGluZ19mb3IYAiADKAMiRgoMUmVhZGVyT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SJQoIcG9zaXRpb24YAiABKAsyEy5zbHVpY2UudjEuUG9zaXRpb24iOAoGQ3JlZGl0Eg8KB2NoYW5uZWwYASABKA0SDgoGZXZlbnRzGAIgASgNEg0KBWJ5dGVzGAMgASgNIjsKBkV2ZW50cxIPCgdjaGFubmVsGAEgASgNEiAKBmV2ZW50cxgCIAMoCzIQLnNsdWljZS52MS5FdmVudCJSCgVFdmVudBIUCgxzdHJlYW1faW5kZXgYASABKA0SEgoKc2VnbWVudF9pZBgCIAEoAxIOCgZvZmZzZXQYAyABKAMSDwoHcGF5bG9hZBgEIAEoDCKfAQoPU2VnbWVudHNDaGFuZ2VkEg8KB2NoYW5uZWwYASABKA0SFAoMc3RyZWFtX2luZGV4GAIgASgNEhAKCGZpbmlzaGVkGAMgASgDEikKB3N0YXJ0ZWQYBCADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldBIoCgZmdXR1cmUYBSADKAsyGC5zbHVpY2UudjEuRnV0dXJlU2VnbWVudCJ4CglUcnVuY2F0ZWQSDwoHY2hhbm5lbBgBIAEoDRIUCgxzdHJlYW1faW5kZXgYAiABKA0SEgoKc2VnbWVudF9pZBgDIAEoAxIYChByZXF1ZXN0ZWRfb2Zmc2V0GAQgASgDEhYKDnJlc3VtZWRfb2Zmc2V0GAUgASgDIh4KC0VuZE9mU3RyZWFtEg8KB2NoYW5uZWwYASABKA0iHwoMQ2xvc2VDaGFubmVsEg8KB2NoYW5uZWwYASABKA0iUAoNQ2hhbm5lbENsb3NlZBIPCgdjaGFubmVsGAEgASgNEiQKBWVycm9yGAIgASgLMhAuc2x1aWNlLnYxLkVycm9ySACIAQFCCAoGX2Vycm9yYgZwcm90bzM");
 
 /**
  * @generated from message sluice.v1.ClientFrame
@@ -75,6 +75,12 @@ export type ClientFrame = Message<"sluice.v1.ClientFrame"> & {
      */
     value: Ping;
     case: "ping";
+  } | {
+    /**
+     * @generated from field: sluice.v1.OpenTxn open_txn = 9;
+     */
+    value: OpenTxn;
+    case: "openTxn";
   } | { case: undefined; value?: undefined };
 };
 
@@ -158,6 +164,12 @@ export type ServerFrame = Message<"sluice.v1.ServerFrame"> & {
      */
     value: Truncated;
     case: "truncated";
+  } | {
+    /**
+     * @generated from field: sluice.v1.TxnOpened txn_opened = 12;
+     */
+    value: TxnOpened;
+    case: "txnOpened";
   } | { case: undefined; value?: undefined };
 };
 
@@ -368,6 +380,24 @@ export type Request = Message<"sluice.v1.Request"> & {
      */
     value: StreamCut;
     case: "truncateStream";
+  } | {
+    /**
+     * @generated from field: sluice.v1.TxnRef commit_txn = 20;
+     */
+    value: TxnRef;
+    case: "commitTxn";
+  } | {
+    /**
+     * @generated from field: sluice.v1.TxnRef abort_txn = 21;
+     */
+    value: TxnRef;
+    case: "abortTxn";
+  } | {
+    /**
+     * @generated from field: sluice.v1.TxnRef txn_status = 22;
+     */
+    value: TxnRef;
+    case: "txnStatus";
   } | { case: undefined; value?: undefined };
 };
 
@@ -416,6 +446,14 @@ export type Reply = Message<"sluice.v1.Reply"> & {
      */
     value: Names;
     case: "names";
+  } | {
+    /**
+     * open | committing | committed | aborting | aborted | unknown
+     *
+     * @generated from field: string txn_state = 14;
+     */
+    value: string;
+    case: "txnState";
   } | { case: undefined; value?: undefined };
 };
 
@@ -949,6 +987,106 @@ export const AckedSchema: GenMessage<Acked> = /*@__PURE__*/
   messageDesc(file_sluice_v1_gateway, 27);
 
 /**
+ * Opens a transaction writer channel: a new Pravega transaction, or (txn_id set) one that is
+ * still open, e.g. after a reconnect. Appends and Acked work as on a writer channel; sequence
+ * numbers belong to the transaction. The gateway keeps the lease alive while the channel is open
+ * and for a grace period after the session is gone.
+ *
+ * @generated from message sluice.v1.OpenTxn
+ */
+export type OpenTxn = Message<"sluice.v1.OpenTxn"> & {
+  /**
+   * @generated from field: uint32 channel = 1;
+   */
+  channel: number;
+
+  /**
+   * @generated from field: string stream = 2;
+   */
+  stream: string;
+
+  /**
+   * empty: begin a new transaction
+   *
+   * @generated from field: string txn_id = 3;
+   */
+  txnId: string;
+
+  /**
+   * 0: the gateway's default
+   *
+   * @generated from field: uint64 lease_ms = 4;
+   */
+  leaseMs: bigint;
+};
+
+/**
+ * Describes the message sluice.v1.OpenTxn.
+ * Use `create(OpenTxnSchema)` to create a new message.
+ */
+export const OpenTxnSchema: GenMessage<OpenTxn> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 28);
+
+/**
+ * @generated from message sluice.v1.TxnOpened
+ */
+export type TxnOpened = Message<"sluice.v1.TxnOpened"> & {
+  /**
+   * @generated from field: uint32 channel = 1;
+   */
+  channel: number;
+
+  /**
+   * @generated from field: string txn_id = 2;
+   */
+  txnId: string;
+
+  /**
+   * highest sequence Pravega holds for this transaction's writer (0: none)
+   *
+   * @generated from field: uint64 last_sequence = 3;
+   */
+  lastSequence: bigint;
+
+  /**
+   * @generated from field: uint32 max_inflight_bytes = 4;
+   */
+  maxInflightBytes: number;
+};
+
+/**
+ * Describes the message sluice.v1.TxnOpened.
+ * Use `create(TxnOpenedSchema)` to create a new message.
+ */
+export const TxnOpenedSchema: GenMessage<TxnOpened> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 29);
+
+/**
+ * Commit resolves when Pravega reports the transaction committed; abort when aborted. A commit
+ * whose reply is lost is "outcome-unknown" on the client, resolved through txn_status.
+ *
+ * @generated from message sluice.v1.TxnRef
+ */
+export type TxnRef = Message<"sluice.v1.TxnRef"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: string txn_id = 2;
+   */
+  txnId: string;
+};
+
+/**
+ * Describes the message sluice.v1.TxnRef.
+ * Use `create(TxnRefSchema)` to create a new message.
+ */
+export const TxnRefSchema: GenMessage<TxnRef> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 30);
+
+/**
  * @generated from message sluice.v1.OpenReader
  */
 export type OpenReader = Message<"sluice.v1.OpenReader"> & {
@@ -1008,7 +1146,7 @@ export type OpenReader = Message<"sluice.v1.OpenReader"> & {
  * Use `create(OpenReaderSchema)` to create a new message.
  */
 export const OpenReaderSchema: GenMessage<OpenReader> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 28);
+  messageDesc(file_sluice_v1_gateway, 31);
 
 /**
  * Where a reader stands: per stream, the segments being read (next offset) and the successor
@@ -1028,7 +1166,7 @@ export type Position = Message<"sluice.v1.Position"> & {
  * Use `create(PositionSchema)` to create a new message.
  */
 export const PositionSchema: GenMessage<Position> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 29);
+  messageDesc(file_sluice_v1_gateway, 32);
 
 /**
  * @generated from message sluice.v1.StreamPosition
@@ -1055,7 +1193,7 @@ export type StreamPosition = Message<"sluice.v1.StreamPosition"> & {
  * Use `create(StreamPositionSchema)` to create a new message.
  */
 export const StreamPositionSchema: GenMessage<StreamPosition> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 30);
+  messageDesc(file_sluice_v1_gateway, 33);
 
 /**
  * @generated from message sluice.v1.FutureSegment
@@ -1077,7 +1215,7 @@ export type FutureSegment = Message<"sluice.v1.FutureSegment"> & {
  * Use `create(FutureSegmentSchema)` to create a new message.
  */
 export const FutureSegmentSchema: GenMessage<FutureSegment> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 31);
+  messageDesc(file_sluice_v1_gateway, 34);
 
 /**
  * @generated from message sluice.v1.ReaderOpened
@@ -1101,7 +1239,7 @@ export type ReaderOpened = Message<"sluice.v1.ReaderOpened"> & {
  * Use `create(ReaderOpenedSchema)` to create a new message.
  */
 export const ReaderOpenedSchema: GenMessage<ReaderOpened> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 32);
+  messageDesc(file_sluice_v1_gateway, 35);
 
 /**
  * More credit: the gateway sends events while both remain positive (the byte credit may be
@@ -1131,7 +1269,7 @@ export type Credit = Message<"sluice.v1.Credit"> & {
  * Use `create(CreditSchema)` to create a new message.
  */
 export const CreditSchema: GenMessage<Credit> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 33);
+  messageDesc(file_sluice_v1_gateway, 36);
 
 /**
  * @generated from message sluice.v1.Events
@@ -1153,7 +1291,7 @@ export type Events = Message<"sluice.v1.Events"> & {
  * Use `create(EventsSchema)` to create a new message.
  */
 export const EventsSchema: GenMessage<Events> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 34);
+  messageDesc(file_sluice_v1_gateway, 37);
 
 /**
  * @generated from message sluice.v1.Event
@@ -1189,7 +1327,7 @@ export type Event = Message<"sluice.v1.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 35);
+  messageDesc(file_sluice_v1_gateway, 38);
 
 /**
  * A segment was read to its end. The client's position drops `finished`, adds `started`
@@ -1229,7 +1367,7 @@ export type SegmentsChanged = Message<"sluice.v1.SegmentsChanged"> & {
  * Use `create(SegmentsChangedSchema)` to create a new message.
  */
 export const SegmentsChangedSchema: GenMessage<SegmentsChanged> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 36);
+  messageDesc(file_sluice_v1_gateway, 39);
 
 /**
  * Data below `resumed_offset` of a segment was truncated away; reading resumed there.
@@ -1268,7 +1406,7 @@ export type Truncated = Message<"sluice.v1.Truncated"> & {
  * Use `create(TruncatedSchema)` to create a new message.
  */
 export const TruncatedSchema: GenMessage<Truncated> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 37);
+  messageDesc(file_sluice_v1_gateway, 40);
 
 /**
  * Every segment reached its end (sealed stream) or its `to` cut. Nothing follows.
@@ -1287,7 +1425,7 @@ export type EndOfStream = Message<"sluice.v1.EndOfStream"> & {
  * Use `create(EndOfStreamSchema)` to create a new message.
  */
 export const EndOfStreamSchema: GenMessage<EndOfStream> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 38);
+  messageDesc(file_sluice_v1_gateway, 41);
 
 /**
  * @generated from message sluice.v1.CloseChannel
@@ -1304,7 +1442,7 @@ export type CloseChannel = Message<"sluice.v1.CloseChannel"> & {
  * Use `create(CloseChannelSchema)` to create a new message.
  */
 export const CloseChannelSchema: GenMessage<CloseChannel> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 39);
+  messageDesc(file_sluice_v1_gateway, 42);
 
 /**
  * @generated from message sluice.v1.ChannelClosed
@@ -1328,5 +1466,5 @@ export type ChannelClosed = Message<"sluice.v1.ChannelClosed"> & {
  * Use `create(ChannelClosedSchema)` to create a new message.
  */
 export const ChannelClosedSchema: GenMessage<ChannelClosed> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 40);
+  messageDesc(file_sluice_v1_gateway, 43);
 

@@ -12,9 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /**
- * read --expect N [--timeout-ms T] [--drain-ms D]: reads from the head with a fresh reader group
- * and prints each event; after N events it keeps reading for D ms more, so extra (duplicate)
- * events are seen too. Prints {"done":true,"count":n} last.
+ * read --expect N [--timeout-ms T] [--drain-ms D] [--idle-ms I]: reads from the head with a fresh
+ * reader group and prints each event; after N events it keeps reading for D ms more, so extra
+ * (duplicate) events are seen too; with I it stops after I ms without a new event (to read
+ * "everything visible now"). Prints {"done":true,"count":n} last.
  */
 final class Read {
     private Read() {}
@@ -31,11 +32,17 @@ final class Read {
                 long deadline = System.currentTimeMillis() + timeoutMs;
                 long count = 0;
                 long drainUntil = Long.MAX_VALUE;
+                long idleMs = args.number("idle-ms", Long.MAX_VALUE);
+                long lastEventAt = System.currentTimeMillis();
                 StringBuilder out = new StringBuilder();
                 while (System.currentTimeMillis() < Math.min(deadline, drainUntil)) {
                     EventRead<byte[]> read = reader.readNextEvent(500);
                     byte[] event = read.getEvent();
-                    if (event == null) continue;
+                    if (event == null) {
+                        if (System.currentTimeMillis() - lastEventAt > idleMs) break;
+                        continue;
+                    }
+                    lastEventAt = System.currentTimeMillis();
                     count++;
                     out.append("{\"payload\":").append(Json.str(new String(event, StandardCharsets.UTF_8)))
                        .append(",\"hex\":\"").append(Json.hex(event)).append("\"}\n");

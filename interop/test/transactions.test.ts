@@ -1,0 +1,125 @@
+/**
+ * Exactly-once writes through the gateway, checked by Pravega's own Java reader: events of an
+ * open transaction are invisible, a commit makes them all appear, an abort never does, a second
+ * commit changes nothing; bad input gets typed errors; a lease that expires is surfaced.
+ */
+import { Serializers, type SluiceClient } from '@sluice/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ControllerClient } from '../../gateway/src/controller/controller-client.js';
+import { GatewayProcess } from '../../gateway/test/helpers/gateway-process.js';
+import { uniqueName } from '../../gateway/test/helpers/names.js';
+import { connectSdk } from '../../gateway/test/helpers/sdk.js';
+import { javaPeer } from './java-peer.js';
+
+const controller = () => process.env.PRAVEGA_CONTROLLER_URI ?? 'tcp://127.0.0.1:9090';
+const scope = uniqueName('txn');
+let gateway: GatewayProcess;
+let client: SluiceClient;
+
+beforeAll(async () => {
+  gateway = await GatewayProcess.start(['--controller', controller(), '--scope', scope, '--txn-grace-ms', '0']);
+  client = await connectSdk(gateway.url, scope);
+  await client.createScope(scope);
+}, 120_000);
+
+afterAll(async () => {
+  await client?.close();
+  await gateway?.stop();
+});
+
+/** Everything a Java reader sees now (stops after a second without a new event). */
+async function javaVisible(stream: string): Promise<string[]> {
+  const lines = await javaPeer([
+    'read',
+    '--controller',
+    controller(),
+    '--scope',
+    scope,
+    '--stream',
+    stream,
+    '--idle-ms',
+    '1500',
+  ]);
+  return lines.filter((l) => typeof l.payload === 'string').map((l) => l.payload as string);
+}
+
+async function newStream(segments = 3): Promise<string> {
+  const stream = uniqueName('s');
+  await client.createStream(stream, { scaling: { type: 'fixed', segments } });
+  return stream;
+}
+
+describe('transactions', () => {
+  it('are invisible until commit, then all at once; aborted ones never appear; a second commit changes nothing', async () => {
+    const stream = await newStream();
+    const writer = client.writer(stream, { serializer: Serializers.utf8(), mode: 'exactly-once' });
+    const kept = await writer.beginTxn();
+    const dropped = await writer.beginTxn();
+    expect(kept.txnId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(kept.txnId).not.toBe(dropped.txnId);
+    await Promise.all(Array.from({ length: 300 }, (_, i) => kept.write(`kept|k${i % 7}|${i}`, `k${i % 7}`)));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => dropped.write(`dropped|${i}`, `k${i % 7}`)));
+    await kept.prepare();
+    await dropped.prepare();
+    expect(await client.transactionStatus(stream, kept.txnId)).toBe('open');
+    expect(await javaVisible(stream)).toEqual([]);
+
+    await kept.commit();
+    await dropped.abort();
+    expect(await client.transactionStatus(stream, kept.txnId)).toBe('committed');
+    expect(['aborting', 'aborted']).toContain(await client.transactionStatus(stream, dropped.txnId));
+    await kept.commit(); // idempotent
+    await client.commitTransaction(stream, kept.txnId); // from the id alone, too
+
+    const seen = await javaVisible(stream);
+    expect(seen.sort()).toEqual(Array.from({ length: 300 }, (_, i) => `kept|k${i % 7}|${i}`).sort());
+  });
+
+  it('commits from another session by id alone', async () => {
+    const stream = await newStream(2);
+    const writer = client.writer(stream, { serializer: Serializers.utf8(), mode: 'exactly-once' });
+    const tx = await writer.beginTxn();
+    await Promise.all(['a', 'b', 'c'].map((v) => tx.write(v, v)));
+    await tx.prepare();
+    const other = await connectSdk(gateway.url, scope);
+    await other.commitTransaction(stream, tx.txnId);
+    expect(await other.transactionStatus(stream, tx.txnId)).toBe('committed');
+    await other.close();
+    expect((await javaVisible(stream)).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('gives typed errors for bad input', async () => {
+    const stream = await newStream(1);
+    await expect(client.commitTransaction(stream, '00000000-0000-0000-0000-00000000abcd')).rejects.toMatchObject({
+      code: 'not-found',
+    });
+    await expect(client.commitTransaction(stream, 'not-a-txn')).rejects.toMatchObject({ code: 'invalid-argument' });
+    const writer = client.writer(stream, { serializer: Serializers.utf8(), mode: 'exactly-once' });
+    await expect(writer.write('x')).rejects.toMatchObject({ code: 'invalid-argument' });
+    const tx = await writer.beginTxn();
+    await tx.write('x');
+    await tx.commit();
+    await expect(tx.write('late')).rejects.toMatchObject({ code: 'invalid-argument' });
+    const plain = client.writer(stream, { serializer: Serializers.utf8() });
+    await expect(plain.beginTxn()).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+
+  it('surfaces a lease that expired while its gateway was down as txn-aborted', async () => {
+    const stream = await newStream(1);
+    const writer = client.writer(stream, { serializer: Serializers.utf8(), mode: 'exactly-once' });
+    const tx = await writer.beginTxn({ leaseMs: 10_000 });
+    await tx.write('lost');
+    await gateway.kill(); // nobody renews the lease now
+    const pravega = new ControllerClient({ uri: controller() });
+    let state = await pravega.transactionState(scope, stream, tx.txnId);
+    for (let i = 0; i < 120 && state === 'open'; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      state = await pravega.transactionState(scope, stream, tx.txnId);
+    }
+    await pravega.close();
+    expect(['aborting', 'aborted']).toContain(state);
+    await gateway.start();
+    await expect(tx.commit()).rejects.toMatchObject({ code: 'txn-aborted' });
+    expect(await javaVisible(stream)).toEqual([]);
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * One Pravega transaction, staged through the gateway (see sdk/SPEC.md "Transaction"):
+ * write → prepare (every event durable inside the transaction: record `txnId` now) → commit
+ * (resolves when Pravega reports it committed) or abort. A commit whose reply is lost is never
+ * retried by writing again: the SDK asks for the transaction's status and acts on that.
+ */
+import type { Connection } from '../client/connection.js';
+import { SluiceError } from '../errors.js';
+import type { Serializer } from '../serializers/serializer.js';
+import { AppendChannel } from './append-channel.js';
+
+export type TxnStatus = 'open' | 'committing' | 'committed' | 'aborting' | 'aborted' | 'unknown';
+type State = 'open' | 'prepared' | 'committing' | 'committed' | 'aborted' | 'failed';
+
+export class Transaction<T> {
+  private state: State = 'open';
+  private id = '';
+  private readonly channel: AppendChannel;
+
+  constructor(
+    private readonly conn: Connection,
+    readonly stream: string,
+    private readonly opts: { serializer: Serializer<T>; routingKey?: (value: T) => string; maxInflightBytes?: number },
+    leaseMs: number | undefined,
+  ) {
+    this.channel = new AppendChannel(
+      conn,
+      {
+        openedCase: 'txnOpened',
+        // The first open begins a transaction; a re-open after a reconnect resumes it by id.
+        openFrame: (channel) => ({
+          case: 'openTxn',
+          value: { channel, stream, txnId: this.id, leaseMs: BigInt(leaseMs ?? 0) },
+        }),
+        onOpened: (v) => {
+          if (v.txnId) this.id = v.txnId;
+        },
+      },
+      opts.maxInflightBytes ?? 8 * 1024 * 1024,
+      opts.maxInflightBytes === undefined,
+    );
+  }
+
+  /** The Pravega transaction id (a UUID): record it with your checkpoint after prepare(). */
+  get txnId(): string {
+    return this.id;
+  }
+
+  get status(): State {
+    return this.state;
+  }
+
+  /** @internal resolves once the gateway created (or resumed) the transaction. */
+  opened(): Promise<void> {
+    return this.channel.whenOpened();
+  }
+
+  /** Resolves when the event is durable inside the transaction (invisible to readers until commit). */
+  async write(value: T, routingKey?: string): Promise<void> {
+    this.assertWritable();
+    return this.channel.append(this.opts.serializer.serialize(value), routingKey ?? this.opts.routingKey?.(value));
+  }
+
+  /** Every event written so far is durable in the transaction. */
+  async prepare(): Promise<void> {
+    this.assertWritable();
+    await this.channel.flush();
+    this.state = 'prepared';
+  }
+
+  /** Commits; resolves when Pravega reports the transaction committed. Idempotent. */
+  async commit(signal?: AbortSignal): Promise<void> {
+    if (this.state === 'committed') return;
+    if (this.state === 'aborted') throw new SluiceError('txn-aborted', `transaction ${this.id} was aborted`);
+    if (this.state === 'open') await this.prepare();
+    this.state = 'committing';
+    try {
+      await commitTransaction(this.conn, this.stream, this.id, signal);
+      this.state = 'committed';
+    } catch (err) {
+      const e = SluiceError.from(err);
+      if (e.code === 'txn-aborted') this.state = 'aborted';
+      throw e;
+    } finally {
+      if (this.state !== 'committing') this.channel.close();
+    }
+  }
+
+  async abort(signal?: AbortSignal): Promise<void> {
+    if (this.state === 'aborted') return;
+    if (this.state === 'committed')
+      throw new SluiceError('invalid-argument', `transaction ${this.id} is already committed`);
+    await this.conn.request({ case: 'abortTxn', value: { stream: this.stream, txnId: this.id } }, signal);
+    this.state = 'aborted';
+    this.channel.fail(new SluiceError('invalid-argument', `transaction ${this.id} was aborted`));
+    this.channel.close();
+  }
+
+  private assertWritable(): void {
+    const failed = this.channel.error;
+    if (failed) throw failed;
+    if (this.state === 'committing' || this.state === 'committed') {
+      throw new SluiceError('invalid-argument', `transaction ${this.id} is ${this.state}: no more writes`);
+    }
+    if (this.state === 'aborted') throw new SluiceError('invalid-argument', `transaction ${this.id} was aborted`);
+  }
+}
+
+/**
+ * Commits a transaction by id and waits for "committed". If the reply is lost (socket gone), the
+ * outcome is unknown: the status is asked once the session is back, and the commit repeated only
+ * while the transaction is still open (commit is idempotent in Pravega anyway).
+ */
+export async function commitTransaction(
+  conn: Connection,
+  stream: string,
+  txnId: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      await conn.request({ case: 'commitTxn', value: { stream, txnId } }, signal);
+      return;
+    } catch (err) {
+      const e = SluiceError.from(err);
+      if (e.code !== 'unavailable' && e.code !== 'outcome-unknown') throw e;
+      // outcome unknown: find out instead of guessing
+      const status = await transactionStatus(conn, stream, txnId, signal);
+      if (status === 'committed') return;
+      if (status === 'aborting' || status === 'aborted')
+        throw new SluiceError('txn-aborted', `transaction ${txnId} was aborted`);
+      if (status === 'unknown')
+        throw new SluiceError(
+          'outcome-unknown',
+          `transaction ${txnId}: Pravega no longer knows it; its outcome is unknown`,
+        );
+      // open or committing: asking again is safe
+    }
+  }
+  throw new SluiceError('outcome-unknown', `transaction ${txnId}: could not confirm the commit`);
+}
+
+export async function transactionStatus(
+  conn: Connection,
+  stream: string,
+  txnId: string,
+  signal?: AbortSignal,
+): Promise<TxnStatus> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const r = await conn.request({ case: 'txnStatus', value: { stream, txnId } }, signal);
+      return (r.case === 'txnState' ? r.value : 'unknown') as TxnStatus;
+    } catch (err) {
+      const e = SluiceError.from(err);
+      if (e.code !== 'unavailable' || attempt >= 50) throw e;
+      await conn.whenLive();
+    }
+  }
+}
