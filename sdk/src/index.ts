@@ -1,4 +1,6 @@
 /** @sluice/sdk: Pravega streams for browsers, edge functions and Node. */
+
+export { type Checkpoint, type CheckpointStore, memoryStore } from './checkpoints/store.js';
 export {
   type ConnectOptions,
   connect,
@@ -10,6 +12,7 @@ export {
 } from './client/client.js';
 export type { ConnectionState } from './client/connection.js';
 export { SluiceError, type SluiceErrorCode } from './errors.js';
+export { type Emit, Pipeline, type PipelineOptions } from './pipeline/pipeline.js';
 export { ReaderPosition, type ReaderPositionJSON } from './reader/position.js';
 export { EventReader, type ReadEvent, type ReaderOptions } from './reader/reader.js';
 export { type Serializer, Serializers } from './serializers/index.js';
@@ -17,3 +20,8 @@ export { StreamCut } from './stream-cut.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport/websocket.js';
 export { Transaction, type TxnStatus } from './writer/transaction.js';
 export { EventWriter, type WriterMode, type WriterOptions } from './writer/writer.js';
+
+import { memoryStore as memory } from './checkpoints/store.js';
+
+/** Checkpoint stores available in every runtime (the Node entry adds `file(dir)`). */
+export const checkpointStores = { memory };

@@ -4,6 +4,7 @@
  */
 import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { SluiceError } from '../errors.js';
+import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.js';
 import { ReaderPosition } from '../reader/position.js';
 import { EventReader, type ReaderOptions } from '../reader/reader.js';
 import { Serializers } from '../serializers/index.js';
@@ -191,6 +192,15 @@ export class SluiceClient implements AsyncDisposable {
   /** 'open' | 'committing' | 'committed' | 'aborting' | 'aborted' | 'unknown' */
   async transactionStatus(stream: string, txnId: string, signal?: AbortSignal): Promise<TxnStatus> {
     return transactionStatus(this.conn, this.qualify(stream), txnId, signal);
+  }
+
+  /** An exactly-once pipeline (read → process → transactional write) tied to checkpoints. */
+  pipeline<I, O, S = unknown>(opts: PipelineOptions<I, O, S>): Pipeline<I, O, S> {
+    return new Pipeline<I, O, S>(
+      (stream, txnId) => this.commitTransaction(stream, txnId),
+      (stream, txnId) => this.transactionStatus(stream, txnId),
+      opts,
+    );
   }
 
   writer<T>(stream: string, opts: WriterOptions<T>): EventWriter<T> {

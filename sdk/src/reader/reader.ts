@@ -51,7 +51,8 @@ type Item =
   | { kind: 'end' };
 
 export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposable {
-  private readonly channel: number;
+  private channel: number;
+  private readonly handler: ChannelHandler;
   private readonly creditEvents: number;
   private readonly creditBytes: number;
   private state: Map<string, StreamPositionState> | undefined;
@@ -80,12 +81,28 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     this.openedOnce = new Promise((resolve) => {
       this.markOpened = resolve;
     });
-    const handler: ChannelHandler = {
+    this.handler = {
       onLive: () => this.open(),
       onFrame: (frame) => this.onFrame(frame),
       onDisconnected: () => this.onDisconnected(),
     };
-    this.channel = conn.openChannel(handler);
+    this.channel = conn.openChannel(this.handler);
+  }
+
+  /** Moves the reader to `position` (e.g. a restored checkpoint): nothing before it is delivered. */
+  seek(position: ReaderPosition): void {
+    for (const name of this.streams) {
+      if (!position.streams.has(name))
+        throw new SluiceError('invalid-argument', `the position has no entry for ${name}`);
+    }
+    this.state = ReaderPosition.copyOf(position.streams).streams as Map<string, StreamPositionState>;
+    this.queue = [];
+    this.head = 0;
+    this.ended = false;
+    this.error = undefined;
+    this.conn.send({ case: 'closeChannel', value: { channel: this.channel } });
+    this.conn.forgetChannel(this.channel);
+    this.channel = this.conn.openChannel(this.handler);
   }
 
   /** Position after the last event handed out (a snapshot). */

@@ -1,0 +1,13 @@
+/**
+ * The SDK's Node entry (picked by the "node" export condition): everything of the isomorphic
+ * entry, plus the checkpoint store that needs a file system.
+ */
+import { memoryStore } from '../src/checkpoints/store.js';
+import { fileStore } from './file-store.js';
+
+export * from '../src/index.js';
+
+export const checkpointStores = {
+  memory: memoryStore,
+  file: fileStore,
+};

@@ -1,0 +1,124 @@
+/**
+ * An end-to-end exactly-once pipeline, like a Flink job (see sdk/SPEC.md "Pipeline"):
+ * read → process → emit into the current transaction; at each checkpoint: prepare the
+ * transaction, save {reader position, transaction id, user state} in one store write, commit,
+ * begin the next. On start it loads the last checkpoint, commits the transaction it recorded
+ * (idempotent if already committed), and resumes the reader right after the checkpointed event.
+ * A recorded transaction that Pravega aborted is a loud 'txn-aborted' naming the checkpoint.
+ */
+import type { CheckpointStore } from '../checkpoints/store.js';
+import { SluiceError } from '../errors.js';
+import { ReaderPosition } from '../reader/position.js';
+import type { EventReader, ReadEvent } from '../reader/reader.js';
+import type { Transaction } from '../writer/transaction.js';
+import type { EventWriter } from '../writer/writer.js';
+
+export type Emit<O> = (value: O, routingKey?: string) => void;
+
+export interface PipelineOptions<I, O, S = unknown> {
+  from: EventReader<I>;
+  /** An 'exactly-once' writer. */
+  to: EventWriter<O>;
+  process: (event: ReadEvent<I>, emit: Emit<O>, state: { value: S | undefined }) => void | Promise<void>;
+  /** A checkpoint after this many events or this long, whichever comes first. */
+  checkpointEvery?: { events?: number; ms?: number };
+  checkpoints: CheckpointStore;
+  /** The key under which this pipeline's checkpoints are stored. */
+  name: string;
+  /** Transaction lease (ms). */
+  txnLeaseMs?: number;
+  onCheckpoint?: (checkpoint: { id: number; txnId: string; events: number }) => void;
+}
+
+export class Pipeline<I, O, S = unknown> {
+  private readonly state: { value: S | undefined } = { value: undefined };
+  private checkpointId = 0;
+
+  constructor(
+    private readonly commitById: (stream: string, txnId: string) => Promise<void>,
+    private readonly statusById: (stream: string, txnId: string) => Promise<string>,
+    private readonly opts: PipelineOptions<I, O, S>,
+  ) {
+    if (opts.to.mode !== 'exactly-once')
+      throw new SluiceError('invalid-argument', "a pipeline writes through an 'exactly-once' writer");
+  }
+
+  /** The user state restored from the last checkpoint (after run() started), if any. */
+  restoredState(): S | undefined {
+    return this.state.value;
+  }
+
+  /** Runs until the reader ends (then a last checkpoint) or `signal` aborts (no commit of the open batch). */
+  async run(signal?: AbortSignal): Promise<void> {
+    await this.recover();
+    const everyEvents = this.opts.checkpointEvery?.events ?? 1000;
+    const everyMs = this.opts.checkpointEvery?.ms ?? 5000;
+    let tx = await this.opts.to.beginTxn(this.txnOptions());
+    let writes: Promise<void>[] = [];
+    let count = 0;
+    let since = Date.now();
+    const emit: Emit<O> = (value, routingKey) => {
+      writes.push(tx.write(value, routingKey));
+    };
+    const iterator = this.opts.from[Symbol.asyncIterator]();
+    for (;;) {
+      if (signal?.aborted) return;
+      const next = await iterator.next();
+      if (next.done) break;
+      await this.opts.process(next.value, emit, this.state);
+      count++;
+      if (count >= everyEvents || Date.now() - since >= everyMs) {
+        await this.checkpoint(tx, writes, count);
+        tx = await this.opts.to.beginTxn(this.txnOptions());
+        writes = [];
+        count = 0;
+        since = Date.now();
+      }
+    }
+    await this.checkpoint(tx, writes, count);
+  }
+
+  private txnOptions(): { leaseMs?: number } {
+    return this.opts.txnLeaseMs === undefined ? {} : { leaseMs: this.opts.txnLeaseMs };
+  }
+
+  /** Prepare, save atomically, commit. A crash between save and commit is repaired by recover(). */
+  private async checkpoint(tx: Transaction<O>, writes: Promise<void>[], events: number): Promise<void> {
+    await Promise.all(writes);
+    await tx.prepare();
+    const id = ++this.checkpointId;
+    await this.opts.checkpoints.save(this.opts.name, {
+      id,
+      position: this.opts.from.position().toJSON(),
+      ...(this.state.value !== undefined ? { state: this.state.value } : {}),
+      txn: { stream: tx.stream, txnId: tx.txnId },
+      savedAt: new Date().toISOString(),
+    });
+    await tx.commit();
+    this.opts.onCheckpoint?.({ id, txnId: tx.txnId, events });
+  }
+
+  private async recover(): Promise<void> {
+    const cp = await this.opts.checkpoints.load(this.opts.name);
+    if (!cp) return;
+    this.checkpointId = cp.id;
+    this.state.value = cp.state as S | undefined;
+    if (cp.txn) {
+      const status = await this.statusById(cp.txn.stream, cp.txn.txnId);
+      if (status === 'aborting' || status === 'aborted') {
+        throw new SluiceError(
+          'txn-aborted',
+          `checkpoint ${cp.id} of pipeline "${this.opts.name}" (saved ${cp.savedAt}) recorded transaction ${cp.txn.txnId}, which Pravega aborted (lease expired?): that checkpoint's output is lost`,
+        );
+      }
+      if (status === 'unknown') {
+        throw new SluiceError(
+          'outcome-unknown',
+          `checkpoint ${cp.id} of pipeline "${this.opts.name}" recorded transaction ${cp.txn.txnId}, which Pravega does not know`,
+        );
+      }
+      if (status !== 'committed') await this.commitById(cp.txn.stream, cp.txn.txnId);
+    }
+    this.opts.from.seek(ReaderPosition.fromJSON(cp.position));
+  }
+}
