@@ -21,6 +21,7 @@ public final class Main {
                 case "read" -> Read.run(args);
                 case "route" -> Route.run(args);
                 case "bench-write" -> BenchWrite.run(args);
+                case "bench-txn" -> BenchTxn.run(args);
                 default -> throw new IllegalArgumentException("unknown subcommand " + argv[0]);
             }
             System.out.flush();
