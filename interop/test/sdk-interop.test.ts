@@ -156,12 +156,16 @@ describe('gateway crashes', () => {
     let acknowledged = 0;
     const unacknowledgedAtKill: number[] = [];
     let kills = 0;
+    let killAt = -1;
     for (let i = 0; i < total; i++) {
       const key = `key-${i % 50}`;
       writes.push(writer.write(`kill|${key}|${i}`, key).then(() => void acknowledged++));
       if (i > 0 && i % 25_000 === 0 && kills < 3) {
-        // Let some of it reach Pravega, then crash the gateway mid-stream and bring it back.
+        // Let some of it reach Pravega first…
         await writes[i - 5_000];
+        killAt = i + 1_000;
+      } else if (i === killAt) {
+        // …then crash right after 1,000 more writes were issued: those are certainly unacknowledged.
         unacknowledgedAtKill.push(i + 1 - acknowledged);
         await gateway.kill();
         kills++;

@@ -2,6 +2,7 @@
  * The SDK's Node entry (picked by the "node" export condition): everything of the isomorphic
  * entry, plus the checkpoint store that needs a file system.
  */
+import { indexedDbStore } from '../src/checkpoints/indexeddb-store.js';
 import { memoryStore } from '../src/checkpoints/store.js';
 import { fileStore } from './file-store.js';
 
@@ -10,4 +11,5 @@ export * from '../src/index.js';
 export const checkpointStores = {
   memory: memoryStore,
   file: fileStore,
+  indexedDb: indexedDbStore,
 };

@@ -21,7 +21,10 @@ export type { WebSocketConstructor, WebSocketLike } from './transport/websocket.
 export { Transaction, type TxnStatus } from './writer/transaction.js';
 export { EventWriter, type WriterMode, type WriterOptions } from './writer/writer.js';
 
+import { indexedDbStore as indexedDb } from './checkpoints/indexeddb-store.js';
 import { memoryStore as memory } from './checkpoints/store.js';
 
+export { indexedDbStore } from './checkpoints/indexeddb-store.js';
+
 /** Checkpoint stores available in every runtime (the Node entry adds `file(dir)`). */
-export const checkpointStores = { memory };
+export const checkpointStores = { memory, indexedDb };

@@ -127,7 +127,9 @@ export class StreamReader implements SegmentReaderListener {
     const slot = this.slots.get(reader);
     if (!slot) return;
     slot.ended = true;
-    this.drain();
+    // onEnd may arrive from inside drain() (resume → the reader finds itself at its end offset),
+    // where a nested drain() is a no-op: run it again once the current one is over.
+    queueMicrotask(() => this.drain());
   }
 
   onTruncated(reader: SegmentReader, requested: bigint, resumed: bigint): void {

@@ -7,6 +7,7 @@
  * handed out: nothing skipped, nothing twice.
  */
 import type { ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import type { CheckpointStore } from '../checkpoints/store.js';
 import type { ChannelHandler, Connection } from '../client/connection.js';
 import { SluiceError } from '../errors.js';
 import type { Serializer } from '../serializers/serializer.js';
@@ -34,6 +35,13 @@ export interface ReaderOptions<T> {
   /** Credit window: events and bytes the gateway may send ahead of consumption. */
   creditEvents?: number;
   creditBytes?: number;
+  /**
+   * Where checkpoints live; the reader resumes from the last one (and `from` applies only when
+   * there is none). Default: none (positions are then yours to keep, see `position()`).
+   */
+  checkpoints?: CheckpointStore;
+  /** Checkpoint key. Default: the group name, else the stream names. */
+  group?: string;
   /** Called when data below the reader's position was truncated away and reading resumed later. */
   onTruncated?: (info: { stream: string; segment: bigint; requested: bigint; resumed: bigint }) => void;
 }
@@ -66,6 +74,9 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   private closed = false;
   private reopenAttempt = 0;
   private readonly openedOnce: Promise<void>;
+  private readonly loaded: Promise<void>;
+  private restored: unknown;
+  private checkpointId = 0;
   private markOpened: () => void = () => {};
 
   constructor(
@@ -81,12 +92,61 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     this.openedOnce = new Promise((resolve) => {
       this.markOpened = resolve;
     });
+    this.loaded = this.loadCheckpoint();
     this.handler = {
-      onLive: () => this.open(),
+      onLive: () => void this.loaded.then(() => this.open()),
       onFrame: (frame) => this.onFrame(frame),
       onDisconnected: () => this.onDisconnected(),
     };
     this.channel = conn.openChannel(this.handler);
+  }
+
+  private get checkpointKey(): string {
+    return this.opts.group ?? this.streams.join(',');
+  }
+
+  private async loadCheckpoint(): Promise<void> {
+    const store = this.opts.checkpoints;
+    if (!store) return;
+    try {
+      const cp = await store.load(this.checkpointKey);
+      if (!cp) return;
+      this.state = ReaderPosition.copyOf(ReaderPosition.fromJSON(cp.position).streams).streams as Map<
+        string,
+        StreamPositionState
+      >;
+      this.restored = cp.state;
+      this.checkpointId = cp.id;
+    } catch (err) {
+      // A corrupt checkpoint is an error, never a silent restart from the head.
+      this.error = SluiceError.from(err);
+      this.closed = true;
+      this.wake();
+    }
+  }
+
+  /**
+   * Saves the position after the last event handed out together with `state`, atomically; a reader
+   * opened later on the same store resumes right after that event.
+   */
+  async checkpoint(options: { state?: unknown } = {}): Promise<void> {
+    const store = this.opts.checkpoints;
+    if (!store) throw new SluiceError('invalid-argument', 'this reader has no checkpoint store (option `checkpoints`)');
+    await this.loaded;
+    await this.openedOnce;
+    await store.save(this.checkpointKey, {
+      id: ++this.checkpointId,
+      position: this.position().toJSON(),
+      ...(options.state !== undefined ? { state: options.state } : {}),
+      savedAt: new Date().toISOString(),
+    });
+  }
+
+  /** The user state of the checkpoint this reader resumed from, if any. */
+  async restoredState<S = unknown>(): Promise<S | undefined> {
+    await this.loaded;
+    if (this.error) throw this.error;
+    return this.restored as S | undefined;
   }
 
   /** Moves the reader to `position` (e.g. a restored checkpoint): nothing before it is delivered. */
@@ -144,6 +204,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
 
   private async nextItem(): Promise<Item | undefined> {
     for (;;) {
+      if (this.error && this.head >= this.queue.length) throw this.error;
       if (this.closed) return undefined;
       if (this.head < this.queue.length) {
         const item = this.queue[this.head++]!;

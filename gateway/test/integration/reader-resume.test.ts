@@ -1,0 +1,83 @@
+/**
+ * Exactly-once resume from checkpoints: a reader is dropped at random points (without a final
+ * checkpoint, as a crash would) and opened again on the same file store, many times over. Its
+ * state — every event id it processed, saved atomically with its position — ends up holding
+ * every event exactly once. SLUICE_READER_KILLS sets the number of crashes (100 by default).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkpointStores, Serializers, type SluiceClient } from '@sluice/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningGateway } from '../../src/server/gateway.js';
+import { startTestGateway } from '../helpers/in-process-gateway.js';
+import { uniqueName } from '../helpers/names.js';
+import { connectSdk } from '../helpers/sdk.js';
+
+const KILLS = Number(process.env.SLUICE_READER_KILLS ?? 100);
+const TOTAL = 20_000;
+let gateway: RunningGateway;
+let client: SluiceClient;
+const scope = uniqueName('resume');
+
+beforeAll(async () => {
+  gateway = await startTestGateway();
+  client = await connectSdk(gateway.url, scope);
+  await client.createScope(scope);
+});
+
+afterAll(async () => {
+  await client?.close();
+  await gateway?.close();
+});
+
+describe('reader checkpoints', () => {
+  it(`resume exactly once after ${KILLS} crashes`, async () => {
+    const stream = uniqueName('s');
+    await client.createStream(stream, { scaling: { type: 'fixed', segments: 4 } });
+    const writer = client.writer(stream, { serializer: Serializers.utf8() });
+    await Promise.all(Array.from({ length: TOTAL }, (_, i) => writer.write(String(i), `k${i % 32}`)));
+    await writer.close();
+    const store = checkpointStores.file(mkdtempSync(join(tmpdir(), 'sluice-resume-')));
+    const end = (await client.streamInfo(stream)).tail;
+
+    let crashes = 0;
+    let done = false;
+    let rounds = 0;
+    while (!done) {
+      rounds++;
+      // Each incarnation gets its own session, dropped hard at a random point.
+      const session = await connectSdk(gateway.url, scope);
+      const reader = session.reader(stream, {
+        serializer: Serializers.utf8(),
+        from: 'head',
+        to: end,
+        checkpoints: store,
+      });
+      const processed: number[] = (await reader.restoredState<number[]>()) ?? [];
+      const crashAfter =
+        crashes < KILLS ? 1 + Math.floor(Math.random() * ((2 * TOTAL) / KILLS)) : Number.POSITIVE_INFINITY;
+      let sinceStart = 0;
+      done = true;
+      for await (const ev of reader) {
+        processed.push(Number(ev.value));
+        sinceStart++;
+        if (sinceStart % 37 === 0) await reader.checkpoint({ state: processed });
+        if (sinceStart >= crashAfter) {
+          crashes++;
+          done = false;
+          break; // crash: nothing after the last checkpoint is kept
+        }
+      }
+      if (done) await reader.checkpoint({ state: processed });
+      await session.close();
+      if (done) {
+        const final = (await store.load(stream.includes('/') ? stream : `${scope}/${stream}`))?.state as number[];
+        expect(final).toHaveLength(TOTAL);
+        expect(new Set(final).size).toBe(TOTAL);
+      }
+    }
+    expect(crashes).toBe(KILLS);
+    expect(rounds).toBe(KILLS + 1);
+  });
+});
