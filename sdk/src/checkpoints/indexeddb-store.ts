@@ -10,7 +10,7 @@ import { type CheckpointStore, parseCheckpoint } from './store.js';
 function strictStore(dbName: string, storeName: string, factory: IDBFactory): UseStore {
   const request = factory.open(dbName);
   request.onupgradeneeded = () => request.result.createObjectStore(storeName);
-  const db = promisifyRequest(request);
+  const db = promisifyRequest<IDBDatabase>(request);
   return (mode, callback) =>
     db.then((d) => callback(d.transaction(storeName, mode, { durability: 'strict' }).objectStore(storeName)));
 }
