@@ -165,6 +165,8 @@ export class Session {
       }
       case 'append': {
         const ch = this.channels.get(kind.value.channel);
+        // Frames for a channel the gateway just closed cross its ChannelClosed on the wire: drop them.
+        if (!ch) return;
         if (!(ch instanceof WriterChannel || ch instanceof TxnChannel)) {
           throw new GatewayError('protocol', `append on channel ${kind.value.channel}, which is not an open writer`);
         }
@@ -173,6 +175,7 @@ export class Session {
       }
       case 'credit': {
         const ch = this.channels.get(kind.value.channel);
+        if (!ch) return;
         if (!(ch instanceof ReaderChannel))
           throw new GatewayError('protocol', `credit on channel ${kind.value.channel}, which is not an open reader`);
         ch.grant(kind.value.events, kind.value.bytes);

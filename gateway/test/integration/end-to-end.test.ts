@@ -2,6 +2,9 @@
  * The first slice end to end, against the real Pravega standalone: SDK → gateway → Pravega and
  * back, admin calls, positions, and bad input.
  */
+
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { ClientFrameSchema, ServerFrameSchema } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { Serializers, type SluiceClient, SluiceError } from '@sluice/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -149,6 +152,27 @@ describe('writing and reading', () => {
 });
 
 describe('bad input', () => {
+  it('drops frames for a channel that is not open (they cross its ChannelClosed) and stays usable', async () => {
+    const raw = new WebSocket(gateway.url, 'sluice.v1');
+    await new Promise((resolve, reject) => {
+      raw.once('open', resolve);
+      raw.once('error', reject);
+    });
+    const frames: string[] = [];
+    raw.on('message', (data: Buffer) => frames.push(fromBinary(ServerFrameSchema, data).kind.case ?? ''));
+    const send = (kind: Parameters<typeof create<typeof ClientFrameSchema>>[1]) =>
+      raw.send(toBinary(ClientFrameSchema, create(ClientFrameSchema, kind)));
+    send({ kind: { case: 'hello', value: { protocolVersion: 1, clientName: 'raw' } } });
+    send({ kind: { case: 'credit', value: { channel: 99, events: 10, bytes: 10 } } });
+    send({
+      kind: { case: 'append', value: { channel: 98, firstSequence: 1n, events: [{ payload: new Uint8Array([1]) }] } },
+    });
+    send({ kind: { case: 'ping', value: { nonce: 7n } } });
+    while (!frames.includes('pong')) await new Promise((r) => setTimeout(r, 10));
+    expect(frames).toEqual(['welcome', 'pong']);
+    raw.close();
+  });
+
   it('closes only the offending socket on a malformed frame', async () => {
     const raw = new WebSocket(gateway.url, 'sluice.v1');
     await new Promise((resolve, reject) => {

@@ -22,6 +22,8 @@ public final class Main {
                 case "route" -> Route.run(args);
                 case "bench-write" -> BenchWrite.run(args);
                 case "bench-txn" -> BenchTxn.run(args);
+                case "cut" -> Cut.run(args);
+                case "read-bounded" -> ReadBounded.run(args);
                 default -> throw new IllegalArgumentException("unknown subcommand " + argv[0]);
             }
             System.out.flush();
