@@ -3,10 +3,11 @@
  * open transaction are invisible, a commit makes them all appear, an abort never does, a second
  * commit changes nothing; bad input gets typed errors; a lease that expires is surfaced.
  */
-import { Serializers, type SluiceClient } from '@sluice/sdk';
+import { checkpointStores, Serializers, type SluiceClient } from '@sluice/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControllerClient } from '../../gateway/src/controller/controller-client.js';
 import { GatewayProcess } from '../../gateway/test/helpers/gateway-process.js';
+import { startTestGateway } from '../../gateway/test/helpers/in-process-gateway.js';
 import { uniqueName } from '../../gateway/test/helpers/names.js';
 import { connectSdk } from '../../gateway/test/helpers/sdk.js';
 import { javaPeer } from './java-peer.js';
@@ -75,16 +76,18 @@ describe('transactions', () => {
     expect(seen.sort()).toEqual(Array.from({ length: 300 }, (_, i) => `kept|k${i % 7}|${i}`).sort());
   });
 
-  it('commits from another session by id alone', async () => {
+  it('commits from another session on another gateway by id alone', async () => {
     const stream = await newStream(2);
     const writer = client.writer(stream, { serializer: Serializers.utf8(), mode: 'exactly-once' });
     const tx = await writer.beginTxn();
     await Promise.all(['a', 'b', 'c'].map((v) => tx.write(v, v)));
     await tx.prepare();
-    const other = await connectSdk(gateway.url, scope);
+    const secondGateway = await startTestGateway();
+    const other = await connectSdk(secondGateway.url, scope);
     await other.commitTransaction(stream, tx.txnId);
     expect(await other.transactionStatus(stream, tx.txnId)).toBe('committed');
     await other.close();
+    await secondGateway.close();
     expect((await javaVisible(stream)).sort()).toEqual(['a', 'b', 'c']);
   });
 
@@ -121,5 +124,53 @@ describe('transactions', () => {
     await gateway.start();
     await expect(tx.commit()).rejects.toMatchObject({ code: 'txn-aborted' });
     expect(await javaVisible(stream)).toEqual([]);
+  });
+});
+
+describe('writer modes and pipeline recovery', () => {
+  it('best-effort resolves on send and still delivers everything while Pravega is healthy', async () => {
+    const stream = await newStream(2);
+    const writer = client.writer(stream, { serializer: Serializers.utf8(), mode: 'best-effort' });
+    for (let i = 0; i < 500; i++) await writer.write(`be|${i}`, `k${i % 5}`);
+    await writer.flush();
+    expect(writer.failedEvents).toBe(0);
+    expect((await javaVisible(stream)).length).toBe(500);
+  });
+
+  it('refuses to resume a pipeline whose recorded transaction Pravega aborted, naming the checkpoint', async () => {
+    const source = await newStream(1);
+    const sink = await newStream(1);
+    const writer = client.writer(sink, { serializer: Serializers.utf8(), mode: 'exactly-once' });
+    const lost = await writer.beginTxn();
+    await lost.write('lost output');
+    await lost.prepare();
+    await lost.abort();
+    const store = checkpointStores.memory();
+    const position = (await client.streamInfo(source)).head;
+    await store.save('job', {
+      id: 7,
+      position: {
+        streams: [
+          {
+            stream: position.stream,
+            segments: [...position.positions].map(([s, o]) => [String(s), String(o)]),
+            future: [],
+          },
+        ],
+      },
+      txn: { stream: `${scope}/${sink}`, txnId: lost.txnId },
+      savedAt: new Date().toISOString(),
+    });
+    const job = client.pipeline({
+      name: 'job',
+      from: client.reader(source, { serializer: Serializers.utf8() }),
+      to: writer,
+      checkpoints: store,
+      process: (ev, emit) => emit(ev.value),
+    });
+    const error = await job.run().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'txn-aborted' });
+    expect(String((error as Error).message)).toContain('checkpoint 7');
+    expect(String((error as Error).message)).toContain(lost.txnId);
   });
 });
