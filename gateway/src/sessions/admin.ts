@@ -1,5 +1,5 @@
 /** Admin calls (unary requests on the session): scopes, streams, stream info, scaling. */
-import type { Request, Scaling } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import type { Position, Request, Scaling } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import type { StreamRetention, StreamScaling } from '../controller/controller-client.js';
 import { GatewayError } from '../errors.js';
@@ -97,6 +97,8 @@ async function run(ctx: GatewayContext, request: Request): Promise<Result> {
         value: await controller.transactionState(scope, stream, checkTxnId(call.value.txnId)),
       };
     }
+    case 'lag':
+      return { case: 'bytes', value: await lagOf(ctx, call.value.streams) };
     default:
       throw new GatewayError('invalid-argument', 'unknown or empty request');
   }
@@ -158,4 +160,26 @@ async function commitAndWait(ctx: GatewayContext, scope: string, stream: string,
       throw new GatewayError('outcome-unknown', `transaction ${txnId} is still ${state}: query its status`);
     await new Promise((r) => setTimeout(r, delay));
   }
+}
+
+/**
+ * Unread bytes after a reader position: for each segment being read, its length minus the
+ * offset; for each successor still waiting, its whole length (successors of successors that do
+ * not exist yet cannot be counted).
+ */
+async function lagOf(ctx: GatewayContext, streams: Position['streams']): Promise<bigint> {
+  let total = 0n;
+  for (const s of streams) {
+    const { scope, stream } = parseStreamName(s.stream, ctx.defaultScope);
+    const parts = [
+      ...s.segments.map((p) => ({ id: p.segmentId, offset: p.offset })),
+      ...s.future.map((f) => ({ id: f.segmentId, offset: 0n })),
+    ];
+    const infos = await Promise.all(parts.map((p) => ctx.segments.segmentInfo(segmentRef(scope, stream, p.id))));
+    for (const [i, p] of parts.entries()) {
+      const unread = infos[i]!.writeOffset - p.offset;
+      if (unread > 0n) total += unread;
+    }
+  }
+  return total;
 }

@@ -114,7 +114,7 @@ export class ReaderChannel implements Channel, ReaderSink {
         }
       }
       const reader = new StreamReader(ctx.controller, ctx.segments, this.session.logger, streams, this);
-      const positions = await reader.open(start, to);
+      const positions = await reader.open(start, to, { batch: this.request.batch });
       if (this.closed) {
         reader.close();
         return;

@@ -48,6 +48,7 @@ export class StreamReader implements SegmentReaderListener {
   private creditEvents = 0;
   private creditBytes = 0;
   private closed = false;
+  private batch = false;
   private finishing = 0;
   private draining = false;
 
@@ -60,7 +61,12 @@ export class StreamReader implements SegmentReaderListener {
   ) {}
 
   /** Resolves the start (head/tail → offsets), starts reading, and returns the resolved positions. */
-  async open(start: StartPosition, to: Array<Map<bigint, bigint> | undefined>): Promise<StreamPositionState[]> {
+  async open(
+    start: StartPosition,
+    to: Array<Map<bigint, bigint> | undefined>,
+    options: { batch?: boolean } = {},
+  ): Promise<StreamPositionState[]> {
+    this.batch = options.batch ?? false;
     for (let i = 0; i < this.streams.length; i++) {
       const { scope, stream } = this.streams[i]!;
       let state: StreamPositionState;
@@ -79,6 +85,10 @@ export class StreamReader implements SegmentReaderListener {
       if (end && end.size > 0) {
         const between = await this.controller.getSegmentsBetween(scope, stream, state.active, end);
         this.allowed.push(new Set(between));
+        // A batch read starts every segment in the range at once (those after the start cut at 0).
+        if (this.batch) for (const id of between) if (!state.active.has(id)) state.active.set(id, 0n);
+      } else if (this.batch) {
+        throw new GatewayError('invalid-argument', 'a batch read needs an end cut');
       } else {
         this.allowed.push(undefined);
       }
@@ -212,7 +222,7 @@ export class StreamReader implements SegmentReaderListener {
       const position = this.positions[slot.streamIndex]!;
       const cutEnd = this.ends[slot.streamIndex]?.get(segmentId);
       let successors: Array<{ segmentId: bigint; predecessors: bigint[] }> = [];
-      if (cutEnd === undefined) {
+      if (cutEnd === undefined && !this.batch) {
         const reply = await this.controller.getSuccessors(scope, stream, segmentId);
         successors = reply.successors.map((s) => ({ segmentId: s.segment.segmentId, predecessors: s.predecessors }));
       }

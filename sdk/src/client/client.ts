@@ -6,7 +6,7 @@ import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_pb
 import { SluiceError } from '../errors.js';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.js';
 import { ReaderPosition } from '../reader/position.js';
-import { EventReader, type ReaderOptions } from '../reader/reader.js';
+import { EventReader, type ReadEvent, type ReaderOptions } from '../reader/reader.js';
 import { Serializers } from '../serializers/index.js';
 import { StreamCut } from '../stream-cut.js';
 import type { WebSocketConstructor } from '../transport/websocket.js';
@@ -192,6 +192,44 @@ export class SluiceClient implements AsyncDisposable {
   /** 'open' | 'committing' | 'committed' | 'aborting' | 'aborted' | 'unknown' */
   async transactionStatus(stream: string, txnId: string, signal?: AbortSignal): Promise<TxnStatus> {
     return transactionStatus(this.conn, this.qualify(stream), txnId, signal);
+  }
+
+  /**
+   * A bounded batch read: every segment between `from` and `to` is read at once, in parallel;
+   * each event in the range is yielded once, with no order across segments (within a segment,
+   * in order). `from` defaults to the head, `to` to the tail at the time of the call.
+   */
+  async *readBatch<T = Uint8Array>(
+    stream: string,
+    opts: {
+      from?: StreamCut | 'head';
+      to?: StreamCut | 'tail';
+      serializer?: ReaderOptions<T>['serializer'];
+      signal?: AbortSignal;
+    } = {},
+  ): AsyncGenerator<ReadEvent<T>> {
+    const name = this.qualify(stream);
+    const needInfo = opts.from === undefined || opts.from === 'head' || opts.to === undefined || opts.to === 'tail';
+    const info = needInfo ? await this.streamInfo(name, opts.signal) : undefined;
+    const from = opts.from instanceof StreamCut ? opts.from : info!.head;
+    const to = opts.to instanceof StreamCut ? opts.to : info!.tail;
+    if (from.stream !== name && from.stream !== '' && this.qualify(from.stream) !== name) {
+      throw new SluiceError('invalid-argument', `the start cut is for ${from.stream}, not ${name}`);
+    }
+    const reader = this.reader<T>(name, {
+      ...(opts.serializer ? { serializer: opts.serializer } : {}),
+      from,
+      to,
+      batch: true,
+    });
+    try {
+      for await (const ev of reader) {
+        if (opts.signal?.aborted) return;
+        yield ev;
+      }
+    } finally {
+      await reader.close();
+    }
   }
 
   /** An exactly-once pipeline (read → process → transactional write) tied to checkpoints. */

@@ -40,6 +40,8 @@ export interface ReaderOptions<T> {
    * there is none). Default: none (positions are then yours to keep, see `position()`).
    */
   checkpoints?: CheckpointStore;
+  /** @internal a batch read (see client.readBatch). */
+  batch?: boolean;
   /** Checkpoint key. Default: the group name, else the stream names. */
   group?: string;
   /** Called when data below the reader's position was truncated away and reading resumed later. */
@@ -163,6 +165,18 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     this.conn.send({ case: 'closeChannel', value: { channel: this.channel } });
     this.conn.forgetChannel(this.channel);
     this.channel = this.conn.openChannel(this.handler);
+  }
+
+  /** Unread bytes after the last event handed out (for segments that exist now). */
+  async lag(signal?: AbortSignal): Promise<bigint> {
+    await this.openedOnce;
+    const streams = [...this.position().streams].map(([stream, s]) => ({
+      stream,
+      segments: [...s.segments].map(([segmentId, offset]) => ({ segmentId, offset })),
+      future: [...s.future].map(([segmentId, waitingFor]) => ({ segmentId, waitingFor })),
+    }));
+    const r = await this.conn.request({ case: 'lag', value: { streams } }, signal);
+    return r.case === 'bytes' ? r.value : 0n;
   }
 
   /** Position after the last event handed out (a snapshot). */
@@ -311,6 +325,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         to: toCuts,
         initialCreditEvents: this.creditEvents,
         initialCreditBytes: this.creditBytes,
+        batch: this.opts.batch ?? false,
       },
     });
   }
