@@ -90,3 +90,39 @@ describe('multi-stream readers and lag', () => {
     await reader.close();
   });
 });
+
+describe('truncation', () => {
+  it('reports a position below the truncation point and resumes where the data starts', async () => {
+    const stream = uniqueName('t');
+    await client.createStream(stream, { scaling: { type: 'fixed', segments: 1 } });
+    await write(stream, range('t', 0, 400));
+    const middle = (await client.streamInfo(stream)).tail;
+    await write(stream, range('t', 400, 600));
+    const headPosition = client.reader(stream, { serializer: Serializers.utf8(), from: 'head' });
+    await headPosition.ready();
+    const stale = headPosition.position();
+    await headPosition.close();
+    await client.truncateStream(middle);
+
+    const truncations: Array<{ requested: bigint; resumed: bigint }> = [];
+    const reader = client.reader(stream, {
+      serializer: Serializers.utf8(),
+      from: stale,
+      onTruncated: (t) => truncations.push(t),
+    });
+    const got: string[] = [];
+    for await (const ev of reader) {
+      got.push(ev.value);
+      if (got.length === 200) break;
+    }
+    expect(got.sort()).toEqual(range('t', 400, 600).sort());
+    expect(truncations).toEqual([
+      {
+        stream: `${scope}/${stream}`,
+        segment: [...middle.positions.keys()][0],
+        requested: 0n,
+        resumed: [...middle.positions.values()][0],
+      },
+    ]);
+  });
+});
