@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { mintToken } from '../auth/mint.js';
 /** `sluice-gateway`: start a gateway from flags / environment (see --help). */
 import { GatewayError } from '../errors.js';
 import { loadConfig, usage } from './config.js';
@@ -6,8 +7,14 @@ import { startGateway } from './gateway.js';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv[0] === 'token') {
+    console.log(await mintToken(argv.slice(1)));
+    return;
+  }
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(usage());
+    console.log(
+      `${usage()}\n\nsluice-gateway token --grant '<scope>/<stream>:<read,write,admin>' [--grant …] [--ttl 1h] --secret-file <file> [--sub name]`,
+    );
     return;
   }
   let config: ReturnType<typeof loadConfig>;

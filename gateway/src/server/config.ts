@@ -18,6 +18,15 @@ export interface GatewayConfig {
   controllerTimeoutMs: number;
   txnLeaseMs: number;
   txnGraceMs: number;
+  authSecretFile: string | undefined;
+  authJwksFile: string | undefined;
+  authJwksUrl: string | undefined;
+  authAudience: string;
+  authIssuer: string | undefined;
+  /** Exact origins allowed to open a WebSocket (empty: no origin check). */
+  allowedOrigins: string[];
+  /** With an allow-list: let clients that send no Origin (servers, not browsers) in. */
+  allowMissingOrigin: boolean;
   pravegaUsername: string | undefined;
   pravegaPassword: string | undefined;
 }
@@ -88,6 +97,48 @@ export const SETTINGS: Record<keyof GatewayConfig, Setting> = {
     default: '60000',
     help: 'keep renewing an open transaction this long after its session is gone',
   },
+  authSecretFile: {
+    flag: 'auth-secret-file',
+    env: 'SLUICE_AUTH_SECRET_FILE',
+    default: undefined,
+    help: 'turn client auth on: HS256 JWTs signed with the secret in this file',
+  },
+  authJwksFile: {
+    flag: 'auth-jwks-file',
+    env: 'SLUICE_AUTH_JWKS_FILE',
+    default: undefined,
+    help: 'turn client auth on: RS256/ES256 JWTs, keys from this JWKS file',
+  },
+  authJwksUrl: {
+    flag: 'auth-jwks-url',
+    env: 'SLUICE_AUTH_JWKS_URL',
+    default: undefined,
+    help: 'turn client auth on: RS256/ES256 JWTs, keys from this JWKS URL',
+  },
+  authAudience: {
+    flag: 'auth-audience',
+    env: 'SLUICE_AUTH_AUDIENCE',
+    default: 'sluice',
+    help: 'the aud a client token must carry',
+  },
+  authIssuer: {
+    flag: 'auth-issuer',
+    env: 'SLUICE_AUTH_ISSUER',
+    default: undefined,
+    help: 'the iss a client token must carry (unchecked if unset)',
+  },
+  allowedOrigins: {
+    flag: 'allowed-origin',
+    env: 'SLUICE_ALLOWED_ORIGINS',
+    default: undefined,
+    help: 'an origin allowed to connect, exactly as browsers send it (repeatable; env: comma-separated)',
+  },
+  allowMissingOrigin: {
+    flag: 'allow-missing-origin',
+    env: 'SLUICE_ALLOW_MISSING_ORIGIN',
+    default: 'false',
+    help: 'with --allowed-origin: also accept clients that send no Origin (non-browser clients)',
+  },
   pravegaUsername: {
     flag: 'pravega-username',
     env: 'PRAVEGA_USERNAME',
@@ -114,7 +165,12 @@ const NUMERIC: ReadonlySet<keyof GatewayConfig> = new Set([
 ]);
 
 export function loadConfig(argv: string[], env: Record<string, string | undefined> = process.env): GatewayConfig {
-  const options = Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }]));
+  const options = Object.fromEntries(
+    Object.values(SETTINGS).map((s) => [
+      s.flag,
+      { type: 'string' as const, ...(s.flag === 'allowed-origin' ? { multiple: true } : {}) },
+    ]),
+  );
   let values: Record<string, string | undefined>;
   try {
     values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<
@@ -126,7 +182,21 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
   }
   const config: Record<string, unknown> = {};
   for (const [key, setting] of Object.entries(SETTINGS) as Array<[keyof GatewayConfig, Setting]>) {
+    if (key === 'allowedOrigins') {
+      const flags = values[setting.flag] as unknown as string[] | undefined;
+      config[key] =
+        flags ??
+        (env[setting.env] ?? '')
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean);
+      continue;
+    }
     const raw = values[setting.flag] ?? env[setting.env] ?? setting.default;
+    if (key === 'allowMissingOrigin') {
+      config[key] = raw === 'true' || raw === '1';
+      continue;
+    }
     if (NUMERIC.has(key)) {
       const n = Number(raw);
       if (!Number.isInteger(n) || n < 0)

@@ -4,9 +4,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import { originAllowed } from '../auth/origins.js';
+import { createVerifier, type Principal, tokenOf } from '../auth/verifier.js';
 import { ControllerClient } from '../controller/controller-client.js';
+import { GatewayError } from '../errors.js';
 import { SegmentStoreClient } from '../segmentstore/client.js';
 import { SegmentStoreConnection } from '../segmentstore/connection.js';
 import type { GatewayContext } from '../sessions/context.js';
@@ -17,6 +21,10 @@ import { checkReadiness, httpHandler } from './http.js';
 import { createMetrics } from './metrics.js';
 
 export const GATEWAY_VERSION = '0.1.0';
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
 const SUBPROTOCOL = 'sluice.v1';
 
 export interface RunningGateway {
@@ -27,7 +35,39 @@ export interface RunningGateway {
 }
 
 export async function startGateway(config: GatewayConfig, logger?: Logger): Promise<RunningGateway> {
-  const log = logger ?? pino({ level: config.logLevel, base: { svc: 'sluice-gateway' } });
+  // Tokens and passwords never reach the logs, whatever a caller passes in.
+  const log =
+    logger ??
+    pino({
+      level: config.logLevel,
+      base: { svc: 'sluice-gateway' },
+      redact: {
+        paths: [
+          'token',
+          '*.token',
+          'authorization',
+          '*.authorization',
+          'password',
+          '*.password',
+          'headers.authorization',
+          'headers["sec-websocket-protocol"]',
+        ],
+        censor: '[redacted]',
+      },
+    });
+  const verifyToken = createVerifier({
+    secretFile: config.authSecretFile,
+    jwksFile: config.authJwksFile,
+    jwksUrl: config.authJwksUrl,
+    audience: config.authAudience,
+    issuer: config.authIssuer,
+  });
+  if (!verifyToken) {
+    log.warn(
+      'client authentication is OFF: anyone who reaches this port may read and write every stream (set --auth-secret-file or --auth-jwks-file)',
+    );
+  }
+  const allowedOrigins = new Set(config.allowedOrigins);
   const controller = new ControllerClient({
     uri: config.controller,
     callTimeoutMs: 5_000,
@@ -47,6 +87,7 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     metrics,
     defaultScope: config.scope,
     version: GATEWAY_VERSION,
+    verifyToken,
     limits: {
       maxMessageBytes: config.maxMessageBytes,
       maxInflightBytesPerWriter: config.maxInflightBytesPerWriter,
@@ -77,13 +118,41 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     httpHandler({ readiness: () => checkReadiness(controller, probeSegmentStore), metrics }),
   );
   const wss = new WebSocketServer({
-    server,
+    noServer: true,
     maxPayload: config.maxMessageBytes,
     perMessageDeflate: false,
     handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
-  wss.on('connection', (ws) => {
-    new Session(ws, context);
+  // Origin and token are checked before the upgrade: a refused client never gets a WebSocket.
+  server.on('upgrade', (req, socket, head) => {
+    void (async () => {
+      const origin = req.headers.origin;
+      if (!originAllowed(origin, allowedOrigins, config.allowMissingOrigin)) {
+        log.info({ origin: origin ?? '(none)' }, 'refused a connection from a disallowed origin');
+        refuse(socket, 403, 'Forbidden');
+        return;
+      }
+      let principal: Principal | undefined;
+      if (verifyToken) {
+        const token = tokenOf(req.headers);
+        try {
+          if (!token)
+            throw new GatewayError(
+              'unauthenticated',
+              'no token: offer it as Sec-WebSocket-Protocol bearer.<base64url> or Authorization: Bearer',
+            );
+          principal = await verifyToken(token);
+        } catch (err) {
+          log.info({ reason: GatewayError.from(err).message }, 'refused an unauthenticated connection');
+          refuse(socket, 401, 'Unauthorized');
+          return;
+        }
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        wss.emit('connection', ws, req);
+        new Session(ws, context, principal);
+      });
+    })();
   });
 
   // Dead peers: a WebSocket ping every 30 s; no pong by the next one and the socket is dropped.

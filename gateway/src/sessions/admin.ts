@@ -1,6 +1,7 @@
 /** Admin calls (unary requests on the session): scopes, streams, stream info, scaling. */
 import type { Position, Request, Scaling } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { allows, type Grant, type Right, requireRight } from '../auth/grants.js';
 import type { StreamRetention, StreamScaling } from '../controller/controller-client.js';
 import { GatewayError } from '../errors.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
@@ -14,7 +15,7 @@ type Result = Extract<Parameters<typeof encodeServerFrame>[0], { case: 'reply' }
 export async function handleRequest(session: Session, request: Request): Promise<void> {
   let result: Result;
   try {
-    result = await run(session.ctx, request);
+    result = await run(session.ctx, request, session.grants);
   } catch (err) {
     const error = GatewayError.from(err);
     result = { case: 'error', value: { code: error.code, message: error.message } };
@@ -22,9 +23,10 @@ export async function handleRequest(session: Session, request: Request): Promise
   session.send(encodeServerFrame({ case: 'reply', value: { id: request.id, result } as never }));
 }
 
-async function run(ctx: GatewayContext, request: Request): Promise<Result> {
+async function run(ctx: GatewayContext, request: Request, grants: readonly Grant[] | undefined): Promise<Result> {
   const { controller } = ctx;
   const call = request.call;
+  authorize(call, grants, ctx.defaultScope);
   const name = (s: string) => parseStreamName(s, ctx.defaultScope);
   switch (call.case) {
     case 'createScope':
@@ -34,12 +36,20 @@ async function run(ctx: GatewayContext, request: Request): Promise<Result> {
       checkScopeName(call.value.scope);
       return { case: 'done', value: await controller.deleteScope(call.value.scope) };
     case 'listScopes':
-      return { case: 'names', value: { names: (await controller.listScopes()).filter((s) => !s.startsWith('_')) } };
+      return {
+        case: 'names',
+        value: {
+          names: (await controller.listScopes()).filter(
+            (s) => !s.startsWith('_') && (!grants || grants.some((g) => g.scope === '*' || g.scope === s)),
+          ),
+        },
+      };
     case 'listStreams': {
       const scope = call.value.scope || ctx.defaultScope;
       if (!scope) throw new GatewayError('invalid-argument', 'listStreams needs a scope');
       const streams = await controller.listStreams(scope);
-      return { case: 'names', value: { names: streams.filter((s) => !s.startsWith('_')).sort() } };
+      const visible = streams.filter((s) => !s.startsWith('_') && (!grants || allows(grants, scope, s, 'read')));
+      return { case: 'names', value: { names: visible.sort() } };
     }
     case 'createStream': {
       const { scope, stream } = name(call.value.stream);
@@ -182,4 +192,43 @@ async function lagOf(ctx: GatewayContext, streams: Position['streams']): Promise
     }
   }
   return total;
+}
+
+/** Which right each admin call needs, on what (scope-wide calls on "<scope>/*"). */
+function authorize(
+  call: Request['call'],
+  grants: readonly Grant[] | undefined,
+  defaultScope: string | undefined,
+): void {
+  if (!grants) return;
+  const on = (stream: string, right: Right) => {
+    const n = parseStreamName(stream, defaultScope);
+    requireRight(grants, n.scope, n.stream, right);
+  };
+  switch (call.case) {
+    case 'createScope':
+    case 'deleteScope':
+      requireRight(grants, call.value.scope, '*', 'admin');
+      return;
+    case 'createStream':
+    case 'sealStream':
+    case 'deleteStream':
+    case 'scaleStream':
+    case 'truncateStream':
+      on(call.value.stream, 'admin');
+      return;
+    case 'streamInfo':
+      on(call.value.stream, 'read');
+      return;
+    case 'lag':
+      for (const s of call.value.streams) on(s.stream, 'read');
+      return;
+    case 'commitTxn':
+    case 'abortTxn':
+    case 'txnStatus':
+      on(call.value.stream, 'write');
+      return;
+    default:
+      return; // listScopes / listStreams filter their answers instead
+  }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { TokenVerifier } from '../auth/verifier.js';
 import type { ControllerClient } from '../controller/controller-client.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
 import type { GatewayMetrics } from '../server/metrics.js';
@@ -14,6 +15,8 @@ export interface GatewayContext {
   readonly defaultScope: string | undefined;
   readonly limits: SessionLimits;
   readonly version: string;
+  /** Set when client auth is on. */
+  readonly verifyToken: TokenVerifier | undefined;
 }
 
 export interface SessionLimits {

@@ -1,5 +1,6 @@
 /** A reader channel: events out against the client's credit, each with its position. */
 import type { OpenReader, Position } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { requireRight } from '../auth/grants.js';
 import { GatewayError } from '../errors.js';
 import type { StreamPositionState } from '../streams/position.js';
 import { parseStreamName } from '../streams/stream-name.js';
@@ -17,7 +18,8 @@ export class ReaderChannel implements Channel, ReaderSink {
     private readonly request: OpenReader,
   ) {
     this.pendingCredit = { events: request.initialCreditEvents, bytes: request.initialCreditBytes };
-    void this.open();
+    // Start after the session has registered this channel, so an early failure can close it.
+    queueMicrotask(() => void this.open());
   }
 
   grant(events: number, bytes: number): void {
@@ -89,6 +91,7 @@ export class ReaderChannel implements Channel, ReaderSink {
       if (this.request.streams.length === 0)
         throw new GatewayError('invalid-argument', 'a reader needs at least one stream');
       const streams = this.request.streams.map((s) => parseStreamName(s, ctx.defaultScope));
+      for (const s of streams) requireRight(this.session.grants, s.scope, s.stream, 'read');
       const names = streams.map((s) => `${s.scope}/${s.stream}`);
       await Promise.all(
         streams.map(async (s) => {

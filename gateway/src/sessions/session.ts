@@ -8,6 +8,8 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { type ClientFrame, ClientFrameSchema } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
+import type { Grant } from '../auth/grants.js';
+import type { Principal } from '../auth/verifier.js';
 import { GatewayError } from '../errors.js';
 import { handleRequest } from './admin.js';
 import type { GatewayContext } from './context.js';
@@ -18,6 +20,8 @@ import { WriterChannel } from './writer-channel.js';
 
 export const PROTOCOL_VERSION = 1;
 const CLOSE_PROTOCOL_ERROR = 1002;
+/** Token expired without a refresh, or a refresh token was invalid. */
+export const CLOSE_UNAUTHENTICATED = 4001;
 
 export interface Channel {
   /** `sessionLost`: the socket went away (rather than the client closing the channel). */
@@ -33,16 +37,61 @@ export class Session {
   private readonly drainWaiters: Array<() => void> = [];
   private drainTimer: NodeJS.Timeout | undefined;
 
+  private principal: Principal | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly ws: WebSocket,
     readonly ctx: GatewayContext,
+    principal?: Principal,
   ) {
-    this.logger = ctx.logger.child({ session: this.id });
+    this.logger = ctx.logger.child({ session: this.id, ...(principal ? { subject: principal.subject } : {}) });
+    this.setPrincipal(principal);
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('close', () => this.onClose());
     ws.on('error', (err) => this.logger.debug({ err: err.message }, 'socket error'));
     ctx.metrics.sessions.inc();
+  }
+
+  /** The caller's grants; undefined when auth is off (everything allowed). */
+  get grants(): readonly Grant[] | undefined {
+    return this.principal?.grants;
+  }
+
+  private setPrincipal(principal: Principal | undefined): void {
+    this.principal = principal;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    if (!principal || !Number.isFinite(principal.expiresAt)) return;
+    // A session whose token runs out unrefreshed ends then (checked again in case of timer drift).
+    const delay = Math.max(0, Math.min(principal.expiresAt - Date.now(), 2 ** 31 - 1));
+    this.expiryTimer = setTimeout(() => {
+      if (this.principal === principal) this.closeUnauthenticated('token expired');
+    }, delay);
+    this.expiryTimer.unref();
+  }
+
+  private closeUnauthenticated(reason: string): void {
+    this.logger.info({ reason }, 'closing session: unauthenticated');
+    this.ws.close(CLOSE_UNAUTHENTICATED, reason);
+    this.onClose();
+  }
+
+  private async authenticate(token: string): Promise<void> {
+    const verify = this.ctx.verifyToken;
+    if (!verify) {
+      this.send(encodeServerFrame({ case: 'authenticated', value: { expiresAtMs: 0n } }));
+      return;
+    }
+    try {
+      const principal = await verify(token);
+      if (this.closed) return;
+      this.setPrincipal(principal);
+      const exp = Number.isFinite(principal.expiresAt) ? BigInt(principal.expiresAt) : 0n;
+      this.send(encodeServerFrame({ case: 'authenticated', value: { expiresAtMs: exp } }));
+    } catch (err) {
+      this.closeUnauthenticated(GatewayError.from(err).message.slice(0, 100));
+    }
   }
 
   /** Sends one encoded server frame. */
@@ -142,6 +191,9 @@ export class Session {
     switch (kind.case) {
       case 'hello':
         throw new GatewayError('protocol', 'Hello was already received');
+      case 'authenticate':
+        void this.authenticate(kind.value.token);
+        return;
       case 'ping':
         this.send(encodeServerFrame({ case: 'pong', value: { nonce: kind.value.nonce } }));
         return;
@@ -219,6 +271,7 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.ctx.metrics.sessions.dec();
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
     for (const ch of this.channels.values()) ch.close(true);
     this.channels.clear();
     if (this.drainTimer) clearInterval(this.drainTimer);

@@ -4,6 +4,7 @@
  * admin calls, so any session on any gateway can finish a transaction from its id alone.
  */
 import type { Append, OpenTxn } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { requireRight } from '../auth/grants.js';
 import type { SegmentRange } from '../controller/controller-client.js';
 import { segmentIdOf, segmentNumber, uuidToBits } from '../controller/names.js';
 import { GatewayError } from '../errors.js';
@@ -26,7 +27,8 @@ export class TxnChannel implements Channel, WriterListener {
     private readonly session: Session,
     private readonly request: OpenTxn,
   ) {
-    void this.open();
+    // Start after the session has registered this channel, so an early failure can close it.
+    queueMicrotask(() => void this.open());
   }
 
   append(frame: Append): void {
@@ -70,6 +72,7 @@ export class TxnChannel implements Channel, WriterListener {
     const { ctx } = this.session;
     try {
       const { scope, stream } = parseStreamName(this.request.stream, ctx.defaultScope);
+      requireRight(this.session.grants, scope, stream, 'write');
       const leaseMs = Math.min(
         MAX_LEASE_MS,
         Math.max(MIN_LEASE_MS, Number(this.request.leaseMs) || ctx.limits.txnLeaseMs),

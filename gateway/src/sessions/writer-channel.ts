@@ -1,5 +1,6 @@
 /** A writer channel: events in, cumulative acknowledgements out — only after Pravega's. */
 import type { Append, OpenWriter } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { requireRight } from '../auth/grants.js';
 import { GatewayError } from '../errors.js';
 import { parseStreamName } from '../streams/stream-name.js';
 import type { StreamWriter, WriterListener } from '../streams/stream-writer.js';
@@ -15,7 +16,8 @@ export class WriterChannel implements Channel, WriterListener {
     private readonly session: Session,
     private readonly request: OpenWriter,
   ) {
-    void this.open();
+    // Start after the session has registered this channel, so an early failure can close it.
+    queueMicrotask(() => void this.open());
   }
 
   append(frame: Append): void {
@@ -56,6 +58,7 @@ export class WriterChannel implements Channel, WriterListener {
     try {
       if (!this.request.writerId) throw new GatewayError('invalid-argument', 'writer_id is required');
       const { scope, stream } = parseStreamName(this.request.stream, ctx.defaultScope);
+      requireRight(this.session.grants, scope, stream, 'write');
       const writer = ctx.writers.get(scope, stream, this.request.writerId);
       const lastSequence = await writer.open();
       if (this.closed) return;

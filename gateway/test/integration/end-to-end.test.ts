@@ -143,6 +143,13 @@ describe('writing and reading', () => {
     await expect(late.write('x', 'x')).rejects.toMatchObject({ code: 'sealed' });
   });
 
+  it('fails a writer and a reader on an invalid name at once (a failure before any await)', async () => {
+    const writer = client.writer('bad name!', { serializer: Serializers.utf8() });
+    await expect(writer.write('x')).rejects.toMatchObject({ code: 'invalid-argument' });
+    const reader = client.reader('bad name!', { serializer: Serializers.utf8() });
+    await expect(reader[Symbol.asyncIterator]().next()).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+
   it('fails a writer on an unknown stream with not-found', async () => {
     const writer = client.writer('does-not-exist', { serializer: Serializers.utf8() });
     const error = await writer.write('x').catch((e: unknown) => e);

@@ -31,6 +31,18 @@ export interface ConnectionOptions {
 
 type ReplyResult = Reply['result'];
 
+/** A JWT's exp (ms), read without verifying (the gateway verifies); undefined if none. */
+function expiryOf(token: string): number | undefined {
+  const part = token.split('.')[1];
+  if (!part) return undefined;
+  try {
+    const exp = (JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function base64url(s: string): string {
   const bytes = new TextEncoder().encode(s);
   let bin = '';
@@ -52,6 +64,7 @@ export class Connection {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private lastPong = Date.now();
   private liveWaiters: Array<() => void> = [];
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly opts: ConnectionOptions) {}
 
@@ -140,6 +153,7 @@ export class Connection {
 
   close(): void {
     if (this.state === 'closed') return;
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
     this.setState('closed');
     this.stopPing();
     this.ws?.close(1000, 'client closed');
@@ -171,6 +185,7 @@ export class Connection {
     );
     await welcomed;
     this.setState('live');
+    if (token) this.scheduleRefresh(token);
     this.startPing();
     for (const wake of this.liveWaiters.splice(0)) wake();
     for (const ch of [...this.channels.values()]) ch.onLive();
@@ -250,6 +265,29 @@ export class Connection {
           value: { channel: 0, error: { code: err.code, message: err.message } } as never,
         });
     }
+  }
+
+  /**
+   * Refreshes the token in-band before it expires (when `token` is a function): at 80 % of its
+   * remaining life.
+   */
+  private scheduleRefresh(token: string): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    const source = this.opts.token;
+    const exp = expiryOf(token);
+    if (typeof source !== 'function' || exp === undefined) return;
+    const delayMs = Math.max(0, (exp - Date.now()) * 0.8);
+    this.refreshTimer = setTimeout(() => {
+      void (async () => {
+        try {
+          const fresh = await source();
+          if (this.send({ case: 'authenticate', value: { token: fresh } })) this.scheduleRefresh(fresh);
+        } catch {
+          // the session ends at expiry and the reconnect asks for a token again
+        }
+      })();
+    }, delayMs);
+    (this.refreshTimer as { unref?: () => void }).unref?.();
   }
 
   private failPending(err: SluiceError): void {

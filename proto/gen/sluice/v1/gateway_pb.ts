@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/gateway.proto.
  */
 export const file_sluice_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIoADCgtDbGllbnRGcmFtZRIhCgVoZWxsbxgBIAEoCzIQLnNsdWljZS52MS5IZWxsb0gAEiUKB3JlcXVlc3QYAiABKAsyEi5zbHVpY2UudjEuUmVxdWVzdEgAEiwKC29wZW5fd3JpdGVyGAMgASgLMhUuc2x1aWNlLnYxLk9wZW5Xcml0ZXJIABIjCgZhcHBlbmQYBCABKAsyES5zbHVpY2UudjEuQXBwZW5kSAASLAoLb3Blbl9yZWFkZXIYBSABKAsyFS5zbHVpY2UudjEuT3BlblJlYWRlckgAEiMKBmNyZWRpdBgGIAEoCzIRLnNsdWljZS52MS5DcmVkaXRIABIwCg1jbG9zZV9jaGFubmVsGAcgASgLMhcuc2x1aWNlLnYxLkNsb3NlQ2hhbm5lbEgAEh8KBHBpbmcYCCABKAsyDy5zbHVpY2UudjEuUGluZ0gAEiYKCG9wZW5fdHhuGAkgASgLMhIuc2x1aWNlLnYxLk9wZW5UeG5IAEIGCgRraW5kIqAECgtTZXJ2ZXJGcmFtZRIlCgd3ZWxjb21lGAEgASgLMhIuc2x1aWNlLnYxLldlbGNvbWVIABIhCgVyZXBseRgCIAEoCzIQLnNsdWljZS52MS5SZXBseUgAEjAKDXdyaXRlcl9vcGVuZWQYAyABKAsyFy5zbHVpY2UudjEuV3JpdGVyT3BlbmVkSAASIQoFYWNrZWQYBCABKAsyEC5zbHVpY2UudjEuQWNrZWRIABIwCg1yZWFkZXJfb3BlbmVkGAUgASgLMhcuc2x1aWNlLnYxLlJlYWRlck9wZW5lZEgAEiMKBmV2ZW50cxgGIAEoCzIRLnNsdWljZS52MS5FdmVudHNIABI2ChBzZWdtZW50c19jaGFuZ2VkGAcgASgLMhouc2x1aWNlLnYxLlNlZ21lbnRzQ2hhbmdlZEgAEi8KDWVuZF9vZl9zdHJlYW0YCCABKAsyFi5zbHVpY2UudjEuRW5kT2ZTdHJlYW1IABIyCg5jaGFubmVsX2Nsb3NlZBgJIAEoCzIYLnNsdWljZS52MS5DaGFubmVsQ2xvc2VkSAASHwoEcG9uZxgKIAEoCzIPLnNsdWljZS52MS5Qb25nSAASKQoJdHJ1bmNhdGVkGAsgASgLMhQuc2x1aWNlLnYxLlRydW5jYXRlZEgAEioKCnR4bl9vcGVuZWQYDCABKAsyFC5zbHVpY2UudjEuVHhuT3BlbmVkSABCBgoEa2luZCI2CgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhMKC2NsaWVudF9uYW1lGAIgASgJIoIBCgdXZWxjb21lEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKc2Vzc2lvbl9pZBgCIAEoCRIXCg9nYXRld2F5X3ZlcnNpb24YAyABKAkSGQoRbWF4X21lc3NhZ2VfYnl0ZXMYBCABKA0SFQoNZGVmYXVsdF9zY29wZRgFIAEoCSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiJgoFRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJIpgFCgdSZXF1ZXN0EgoKAmlkGAEgASgNEi4KDGNyZWF0ZV9zY29wZRgKIAEoCzIWLnNsdWljZS52MS5DcmVhdGVTY29wZUgAEjAKDWNyZWF0ZV9zdHJlYW0YCyABKAsyFy5zbHVpY2UudjEuQ3JlYXRlU3RyZWFtSAASLAoLc3RyZWFtX2luZm8YDCABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEi4KDGxpc3Rfc3RyZWFtcxgNIAEoCzIWLnNsdWljZS52MS5MaXN0U3RyZWFtc0gAEiwKC3NlYWxfc3RyZWFtGA4gASgLMhUuc2x1aWNlLnYxLlN0cmVhbU5hbWVIABIuCg1kZWxldGVfc3RyZWFtGA8gASgLMhUuc2x1aWNlLnYxLlN0cmVhbU5hbWVIABIsCgtsaXN0X3Njb3BlcxgQIAEoCzIVLnNsdWljZS52MS5MaXN0U2NvcGVzSAASLgoMZGVsZXRlX3Njb3BlGBEgASgLMhYuc2x1aWNlLnYxLkNyZWF0ZVNjb3BlSAASLgoMc2NhbGVfc3RyZWFtGBIgASgLMhYuc2x1aWNlLnYxLlNjYWxlU3RyZWFtSAASLwoPdHJ1bmNhdGVfc3RyZWFtGBMgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dEgAEicKCmNvbW1pdF90eG4YFCABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASJgoJYWJvcnRfdHhuGBUgASgLMhEuc2x1aWNlLnYxLlR4blJlZkgAEicKCnR4bl9zdGF0dXMYFiABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASIgoDbGFnGBcgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uSABCBgoEY2FsbCLHAQoFUmVwbHkSCgoCaWQYASABKA0SIQoFZXJyb3IYCiABKAsyEC5zbHVpY2UudjEuRXJyb3JIABIOCgRkb25lGAsgASgISAASLAoLc3RyZWFtX2luZm8YDCABKAsyFS5zbHVpY2UudjEuU3RyZWFtSW5mb0gAEiEKBW5hbWVzGA0gASgLMhAuc2x1aWNlLnYxLk5hbWVzSAASEwoJdHhuX3N0YXRlGA4gASgJSAASDwoFYnl0ZXMYDyABKARIAEIICgZyZXN1bHQiHAoLQ3JlYXRlU2NvcGUSDQoFc2NvcGUYASABKAkiHAoKU3RyZWFtTmFtZRIOCgZzdHJlYW0YASABKAkiHAoLTGlzdFN0cmVhbXMSDQoFc2NvcGUYASABKAkiDAoKTGlzdFNjb3BlcyIWCgVOYW1lcxINCgVuYW1lcxgBIAMoCSJ/CgxDcmVhdGVTdHJlYW0SDgoGc3RyZWFtGAEgASgJEiMKB3NjYWxpbmcYAiABKAsyEi5zbHVpY2UudjEuU2NhbGluZxIsCglyZXRlbnRpb24YAyABKAsyFC5zbHVpY2UudjEuUmV0ZW50aW9uSACIAQFCDAoKX3JldGVudGlvbiKlAQoHU2NhbGluZxIlCgR0eXBlGAEgASgOMhcuc2x1aWNlLnYxLlNjYWxpbmcuVHlwZRIQCghzZWdtZW50cxgCIAEoDRITCgt0YXJnZXRfcmF0ZRgDIAEoDRIUCgxzY2FsZV9mYWN0b3IYBCABKA0iNgoEVHlwZRIJCgVGSVhFRBAAEhEKDUJZX0VWRU5UX1JBVEUQARIQCgxCWV9EQVRBX1JBVEUQAiJfCglSZXRlbnRpb24SJwoEdHlwZRgBIAEoDjIZLnNsdWljZS52MS5SZXRlbnRpb24uVHlwZRINCgV2YWx1ZRgCIAEoBCIaCgRUeXBlEggKBFRJTUUQABIICgRTSVpFEAEiVAoLU2NhbGVTdHJlYW0SDgoGc3RyZWFtGAEgASgJEgwKBHNlYWwYAiADKAMSJwoKbmV3X3JhbmdlcxgDIAMoCzITLnNsdWljZS52MS5LZXlSYW5nZSIlCghLZXlSYW5nZRILCgNsb3cYASABKAESDAoEaGlnaBgCIAEoASJECgtTZWdtZW50SW5mbxISCgpzZWdtZW50X2lkGAEgASgDEg8KB2xvd19rZXkYAiABKAESEAoIaGlnaF9rZXkYAyABKAEingEKClN0cmVhbUluZm8SDgoGc3RyZWFtGAEgASgJEiIKBGhlYWQYAiABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0EiIKBHRhaWwYAyABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0EigKCHNlZ21lbnRzGAQgAygLMhYuc2x1aWNlLnYxLlNlZ21lbnRJbmZvEg4KBnNlYWxlZBgFIAEoCCJICglTdHJlYW1DdXQSDgoGc3RyZWFtGAEgASgJEisKCXBvc2l0aW9ucxgCIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0IjMKDVNlZ21lbnRPZmZzZXQSEgoKc2VnbWVudF9pZBgBIAEoAxIOCgZvZmZzZXQYAiABKAMiQAoKT3BlbldyaXRlchIPCgdjaGFubmVsGAEgASgNEg4KBnN0cmVhbRgCIAEoCRIRCgl3cml0ZXJfaWQYAyABKAkiUgoMV3JpdGVyT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SFQoNbGFzdF9zZXF1ZW5jZRgCIAEoBBIaChJtYXhfaW5mbGlnaHRfYnl0ZXMYAyABKA0iVwoGQXBwZW5kEg8KB2NoYW5uZWwYASABKA0SFgoOZmlyc3Rfc2VxdWVuY2UYAiABKAQSJAoGZXZlbnRzGAMgAygLMhQuc2x1aWNlLnYxLkV2ZW50RGF0YSJGCglFdmVudERhdGESDwoHcGF5bG9hZBgBIAEoDBIYCgtyb3V0aW5nX2tleRgCIAEoCUgAiAEBQg4KDF9yb3V0aW5nX2tleSIyCgVBY2tlZBIPCgdjaGFubmVsGAEgASgNEhgKEHRocm91Z2hfc2VxdWVuY2UYAiABKAQiTAoHT3BlblR4bhIPCgdjaGFubmVsGAEgASgNEg4KBnN0cmVhbRgCIAEoCRIOCgZ0eG5faWQYAyABKAkSEAoIbGVhc2VfbXMYBCABKAQiXwoJVHhuT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SDgoGdHhuX2lkGAIgASgJEhUKDWxhc3Rfc2VxdWVuY2UYAyABKAQSGgoSbWF4X2luZmxpZ2h0X2J5dGVzGAQgASgNIigKBlR4blJlZhIOCgZzdHJlYW0YASABKAkSDgoGdHhuX2lkGAIgASgJIu4BCgpPcGVuUmVhZGVyEg8KB2NoYW5uZWwYASABKA0SDwoHc3RyZWFtcxgCIAMoCRIOCgRoZWFkGAMgASgISAASDgoEdGFpbBgEIAEoCEgAEicKCHBvc2l0aW9uGAUgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uSAASIAoCdG8YBiADKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0Eh0KFWluaXRpYWxfY3JlZGl0X2V2ZW50cxgHIAEoDRIcChRpbml0aWFsX2NyZWRpdF9ieXRlcxgIIAEoDRINCgViYXRjaBgJIAEoCEIHCgVzdGFydCI2CghQb3NpdGlvbhIqCgdzdHJlYW1zGAEgAygLMhkuc2x1aWNlLnYxLlN0cmVhbVBvc2l0aW9uInYKDlN0cmVhbVBvc2l0aW9uEg4KBnN0cmVhbRgBIAEoCRIqCghzZWdtZW50cxgCIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0EigKBmZ1dHVyZRgDIAMoCzIYLnNsdWljZS52MS5GdXR1cmVTZWdtZW50IjgKDUZ1dHVyZVNlZ21lbnQSEgoKc2VnbWVudF9pZBgBIAEoAxITCgt3YWl0aW5nX2ZvchgCIAMoAyJGCgxSZWFkZXJPcGVuZWQSDwoHY2hhbm5lbBgBIAEoDRIlCghwb3NpdGlvbhgCIAEoCzITLnNsdWljZS52MS5Qb3NpdGlvbiI4CgZDcmVkaXQSDwoHY2hhbm5lbBgBIAEoDRIOCgZldmVudHMYAiABKA0SDQoFYnl0ZXMYAyABKA0iOwoGRXZlbnRzEg8KB2NoYW5uZWwYASABKA0SIAoGZXZlbnRzGAIgAygLMhAuc2x1aWNlLnYxLkV2ZW50IlIKBUV2ZW50EhQKDHN0cmVhbV9pbmRleBgBIAEoDRISCgpzZWdtZW50X2lkGAIgASgDEg4KBm9mZnNldBgDIAEoAxIPCgdwYXlsb2FkGAQgASgMIp8BCg9TZWdtZW50c0NoYW5nZWQSDwoHY2hhbm5lbBgBIAEoDRIUCgxzdHJlYW1faW5kZXgYAiABKA0SEAoIZmluaXNoZWQYAyABKAMSKQoHc3RhcnRlZBgEIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0EigKBmZ1dHVyZRgFIAMoCzIYLnNsdWljZS52MS5GdXR1cmVTZWdtZW50IngKCVRydW5jYXRlZBIPCgdjaGFubmVsGAEgASgNEhQKDHN0cmVhbV9pbmRleBgCIAEoDRISCgpzZWdtZW50X2lkGAMgASgDEhgKEHJlcXVlc3RlZF9vZmZzZXQYBCABKAMSFgoOcmVzdW1lZF9vZmZzZXQYBSABKAMiHgoLRW5kT2ZTdHJlYW0SDwoHY2hhbm5lbBgBIAEoDSIfCgxDbG9zZUNoYW5uZWwSDwoHY2hhbm5lbBgBIAEoDSJQCg1DaGFubmVsQ2xvc2VkEg8KB2NoYW5uZWwYASABKA0SJAoFZXJyb3IYAiABKAsyEC5zbHVpY2UudjEuRXJyb3JIAIgBAUIICgZfZXJyb3JiBnByb3RvMw");
+  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIrEDCgtDbGllbnRGcmFtZRIhCgVoZWxsbxgBIAEoCzIQLnNsdWljZS52MS5IZWxsb0gAEiUKB3JlcXVlc3QYAiABKAsyEi5zbHVpY2UudjEuUmVxdWVzdEgAEiwKC29wZW5fd3JpdGVyGAMgASgLMhUuc2x1aWNlLnYxLk9wZW5Xcml0ZXJIABIjCgZhcHBlbmQYBCABKAsyES5zbHVpY2UudjEuQXBwZW5kSAASLAoLb3Blbl9yZWFkZXIYBSABKAsyFS5zbHVpY2UudjEuT3BlblJlYWRlckgAEiMKBmNyZWRpdBgGIAEoCzIRLnNsdWljZS52MS5DcmVkaXRIABIwCg1jbG9zZV9jaGFubmVsGAcgASgLMhcuc2x1aWNlLnYxLkNsb3NlQ2hhbm5lbEgAEh8KBHBpbmcYCCABKAsyDy5zbHVpY2UudjEuUGluZ0gAEiYKCG9wZW5fdHhuGAkgASgLMhIuc2x1aWNlLnYxLk9wZW5UeG5IABIvCgxhdXRoZW50aWNhdGUYCiABKAsyFy5zbHVpY2UudjEuQXV0aGVudGljYXRlSABCBgoEa2luZCLTBAoLU2VydmVyRnJhbWUSJQoHd2VsY29tZRgBIAEoCzISLnNsdWljZS52MS5XZWxjb21lSAASIQoFcmVwbHkYAiABKAsyEC5zbHVpY2UudjEuUmVwbHlIABIwCg13cml0ZXJfb3BlbmVkGAMgASgLMhcuc2x1aWNlLnYxLldyaXRlck9wZW5lZEgAEiEKBWFja2VkGAQgASgLMhAuc2x1aWNlLnYxLkFja2VkSAASMAoNcmVhZGVyX29wZW5lZBgFIAEoCzIXLnNsdWljZS52MS5SZWFkZXJPcGVuZWRIABIjCgZldmVudHMYBiABKAsyES5zbHVpY2UudjEuRXZlbnRzSAASNgoQc2VnbWVudHNfY2hhbmdlZBgHIAEoCzIaLnNsdWljZS52MS5TZWdtZW50c0NoYW5nZWRIABIvCg1lbmRfb2Zfc3RyZWFtGAggASgLMhYuc2x1aWNlLnYxLkVuZE9mU3RyZWFtSAASMgoOY2hhbm5lbF9jbG9zZWQYCSABKAsyGC5zbHVpY2UudjEuQ2hhbm5lbENsb3NlZEgAEh8KBHBvbmcYCiABKAsyDy5zbHVpY2UudjEuUG9uZ0gAEikKCXRydW5jYXRlZBgLIAEoCzIULnNsdWljZS52MS5UcnVuY2F0ZWRIABIqCgp0eG5fb3BlbmVkGAwgASgLMhQuc2x1aWNlLnYxLlR4bk9wZW5lZEgAEjEKDWF1dGhlbnRpY2F0ZWQYDSABKAsyGC5zbHVpY2UudjEuQXV0aGVudGljYXRlZEgAQgYKBGtpbmQiNgoFSGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRITCgtjbGllbnRfbmFtZRgCIAEoCSKCAQoHV2VsY29tZRIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnNlc3Npb25faWQYAiABKAkSFwoPZ2F0ZXdheV92ZXJzaW9uGAMgASgJEhkKEW1heF9tZXNzYWdlX2J5dGVzGAQgASgNEhUKDWRlZmF1bHRfc2NvcGUYBSABKAkiFQoEUGluZxINCgVub25jZRgBIAEoBCIVCgRQb25nEg0KBW5vbmNlGAEgASgEIh0KDEF1dGhlbnRpY2F0ZRINCgV0b2tlbhgBIAEoCSImCg1BdXRoZW50aWNhdGVkEhUKDWV4cGlyZXNfYXRfbXMYASABKAQiJgoFRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJIpgFCgdSZXF1ZXN0EgoKAmlkGAEgASgNEi4KDGNyZWF0ZV9zY29wZRgKIAEoCzIWLnNsdWljZS52MS5DcmVhdGVTY29wZUgAEjAKDWNyZWF0ZV9zdHJlYW0YCyABKAsyFy5zbHVpY2UudjEuQ3JlYXRlU3RyZWFtSAASLAoLc3RyZWFtX2luZm8YDCABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEi4KDGxpc3Rfc3RyZWFtcxgNIAEoCzIWLnNsdWljZS52MS5MaXN0U3RyZWFtc0gAEiwKC3NlYWxfc3RyZWFtGA4gASgLMhUuc2x1aWNlLnYxLlN0cmVhbU5hbWVIABIuCg1kZWxldGVfc3RyZWFtGA8gASgLMhUuc2x1aWNlLnYxLlN0cmVhbU5hbWVIABIsCgtsaXN0X3Njb3BlcxgQIAEoCzIVLnNsdWljZS52MS5MaXN0U2NvcGVzSAASLgoMZGVsZXRlX3Njb3BlGBEgASgLMhYuc2x1aWNlLnYxLkNyZWF0ZVNjb3BlSAASLgoMc2NhbGVfc3RyZWFtGBIgASgLMhYuc2x1aWNlLnYxLlNjYWxlU3RyZWFtSAASLwoPdHJ1bmNhdGVfc3RyZWFtGBMgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dEgAEicKCmNvbW1pdF90eG4YFCABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASJgoJYWJvcnRfdHhuGBUgASgLMhEuc2x1aWNlLnYxLlR4blJlZkgAEicKCnR4bl9zdGF0dXMYFiABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASIgoDbGFnGBcgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uSABCBgoEY2FsbCLHAQoFUmVwbHkSCgoCaWQYASABKA0SIQoFZXJyb3IYCiABKAsyEC5zbHVpY2UudjEuRXJyb3JIABIOCgRkb25lGAsgASgISAASLAoLc3RyZWFtX2luZm8YDCABKAsyFS5zbHVpY2UudjEuU3RyZWFtSW5mb0gAEiEKBW5hbWVzGA0gASgLMhAuc2x1aWNlLnYxLk5hbWVzSAASEwoJdHhuX3N0YXRlGA4gASgJSAASDwoFYnl0ZXMYDyABKARIAEIICgZyZXN1bHQiHAoLQ3JlYXRlU2NvcGUSDQoFc2NvcGUYASABKAkiHAoKU3RyZWFtTmFtZRIOCgZzdHJlYW0YASABKAkiHAoLTGlzdFN0cmVhbXMSDQoFc2NvcGUYASABKAkiDAoKTGlzdFNjb3BlcyIWCgVOYW1lcxINCgVuYW1lcxgBIAMoCSJ/CgxDcmVhdGVTdHJlYW0SDgoGc3RyZWFtGAEgASgJEiMKB3NjYWxpbmcYAiABKAsyEi5zbHVpY2UudjEuU2NhbGluZxIsCglyZXRlbnRpb24YAyABKAsyFC5zbHVpY2UudjEuUmV0ZW50aW9uSACIAQFCDAoKX3JldGVudGlvbiKlAQoHU2NhbGluZxIlCgR0eXBlGAEgASgOMhcuc2x1aWNlLnYxLlNjYWxpbmcuVHlwZRIQCghzZWdtZW50cxgCIAEoDRITCgt0YXJnZXRfcmF0ZRgDIAEoDRIUCgxzY2FsZV9mYWN0b3IYBCABKA0iNgoEVHlwZRIJCgVGSVhFRBAAEhEKDUJZX0VWRU5UX1JBVEUQARIQCgxCWV9EQVRBX1JBVEUQAiJfCglSZXRlbnRpb24SJwoEdHlwZRgBIAEoDjIZLnNsdWljZS52MS5SZXRlbnRpb24uVHlwZRINCgV2YWx1ZRgCIAEoBCIaCgRUeXBlEggKBFRJTUUQABIICgRTSVpFEAEiVAoLU2NhbGVTdHJlYW0SDgoGc3RyZWFtGAEgASgJEgwKBHNlYWwYAiADKAMSJwoKbmV3X3JhbmdlcxgDIAMoCzITLnNsdWljZS52MS5LZXlSYW5nZSIlCghLZXlSYW5nZRILCgNsb3cYASABKAESDAoEaGlnaBgCIAEoASJECgtTZWdtZW50SW5mbxISCgpzZWdtZW50X2lkGAEgASgDEg8KB2xvd19rZXkYAiABKAESEAoIaGlnaF9rZXkYAyABKAEingEKClN0cmVhbUluZm8SDgoGc3RyZWFtGAEgASgJEiIKBGhlYWQYAiABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0EiIKBHRhaWwYAyABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0EigKCHNlZ21lbnRzGAQgAygLMhYuc2x1aWNlLnYxLlNlZ21lbnRJbmZvEg4KBnNlYWxlZBgFIAEoCCJICglTdHJlYW1DdXQSDgoGc3RyZWFtGAEgASgJEisKCXBvc2l0aW9ucxgCIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0IjMKDVNlZ21lbnRPZmZzZXQSEgoKc2VnbWVudF9pZBgBIAEoAxIOCgZvZmZzZXQYAiABKAMiQAoKT3BlbldyaXRlchIPCgdjaGFubmVsGAEgASgNEg4KBnN0cmVhbRgCIAEoCRIRCgl3cml0ZXJfaWQYAyABKAkiUgoMV3JpdGVyT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SFQoNbGFzdF9zZXF1ZW5jZRgCIAEoBBIaChJtYXhfaW5mbGlnaHRfYnl0ZXMYAyABKA0iVwoGQXBwZW5kEg8KB2NoYW5uZWwYASABKA0SFgoOZmlyc3Rfc2VxdWVuY2UYAiABKAQSJAoGZXZlbnRzGAMgAygLMhQuc2x1aWNlLnYxLkV2ZW50RGF0YSJGCglFdmVudERhdGESDwoHcGF5bG9hZBgBIAEoDBIYCgtyb3V0aW5nX2tleRgCIAEoCUgAiAEBQg4KDF9yb3V0aW5nX2tleSIyCgVBY2tlZBIPCgdjaGFubmVsGAEgASgNEhgKEHRocm91Z2hfc2VxdWVuY2UYAiABKAQiTAoHT3BlblR4bhIPCgdjaGFubmVsGAEgASgNEg4KBnN0cmVhbRgCIAEoCRIOCgZ0eG5faWQYAyABKAkSEAoIbGVhc2VfbXMYBCABKAQiXwoJVHhuT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SDgoGdHhuX2lkGAIgASgJEhUKDWxhc3Rfc2VxdWVuY2UYAyABKAQSGgoSbWF4X2luZmxpZ2h0X2J5dGVzGAQgASgNIigKBlR4blJlZhIOCgZzdHJlYW0YASABKAkSDgoGdHhuX2lkGAIgASgJIu4BCgpPcGVuUmVhZGVyEg8KB2NoYW5uZWwYASABKA0SDwoHc3RyZWFtcxgCIAMoCRIOCgRoZWFkGAMgASgISAASDgoEdGFpbBgEIAEoCEgAEicKCHBvc2l0aW9uGAUgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uSAASIAoCdG8YBiADKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0Eh0KFWluaXRpYWxfY3JlZGl0X2V2ZW50cxgHIAEoDRIcChRpbml0aWFsX2NyZWRpdF9ieXRlcxgIIAEoDRINCgViYXRjaBgJIAEoCEIHCgVzdGFydCI2CghQb3NpdGlvbhIqCgdzdHJlYW1zGAEgAygLMhkuc2x1aWNlLnYxLlN0cmVhbVBvc2l0aW9uInYKDlN0cmVhbVBvc2l0aW9uEg4KBnN0cmVhbRgBIAEoCRIqCghzZWdtZW50cxgCIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0EigKBmZ1dHVyZRgDIAMoCzIYLnNsdWljZS52MS5GdXR1cmVTZWdtZW50IjgKDUZ1dHVyZVNlZ21lbnQSEgoKc2VnbWVudF9pZBgBIAEoAxITCgt3YWl0aW5nX2ZvchgCIAMoAyJGCgxSZWFkZXJPcGVuZWQSDwoHY2hhbm5lbBgBIAEoDRIlCghwb3NpdGlvbhgCIAEoCzITLnNsdWljZS52MS5Qb3NpdGlvbiI4CgZDcmVkaXQSDwoHY2hhbm5lbBgBIAEoDRIOCgZldmVudHMYAiABKA0SDQoFYnl0ZXMYAyABKA0iOwoGRXZlbnRzEg8KB2NoYW5uZWwYASABKA0SIAoGZXZlbnRzGAIgAygLMhAuc2x1aWNlLnYxLkV2ZW50IlIKBUV2ZW50EhQKDHN0cmVhbV9pbmRleBgBIAEoDRISCgpzZWdtZW50X2lkGAIgASgDEg4KBm9mZnNldBgDIAEoAxIPCgdwYXlsb2FkGAQgASgMIp8BCg9TZWdtZW50c0NoYW5nZWQSDwoHY2hhbm5lbBgBIAEoDRIUCgxzdHJlYW1faW5kZXgYAiABKA0SEAoIZmluaXNoZWQYAyABKAMSKQoHc3RhcnRlZBgEIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0EigKBmZ1dHVyZRgFIAMoCzIYLnNsdWljZS52MS5GdXR1cmVTZWdtZW50IngKCVRydW5jYXRlZBIPCgdjaGFubmVsGAEgASgNEhQKDHN0cmVhbV9pbmRleBgCIAEoDRISCgpzZWdtZW50X2lkGAMgASgDEhgKEHJlcXVlc3RlZF9vZmZzZXQYBCABKAMSFgoOcmVzdW1lZF9vZmZzZXQYBSABKAMiHgoLRW5kT2ZTdHJlYW0SDwoHY2hhbm5lbBgBIAEoDSIfCgxDbG9zZUNoYW5uZWwSDwoHY2hhbm5lbBgBIAEoDSJQCg1DaGFubmVsQ2xvc2VkEg8KB2NoYW5uZWwYASABKA0SJAoFZXJyb3IYAiABKAsyEC5zbHVpY2UudjEuRXJyb3JIAIgBAUIICgZfZXJyb3JiBnByb3RvMw");
 
 /**
  * @generated from message sluice.v1.ClientFrame
@@ -81,6 +81,12 @@ export type ClientFrame = Message<"sluice.v1.ClientFrame"> & {
      */
     value: OpenTxn;
     case: "openTxn";
+  } | {
+    /**
+     * @generated from field: sluice.v1.Authenticate authenticate = 10;
+     */
+    value: Authenticate;
+    case: "authenticate";
   } | { case: undefined; value?: undefined };
 };
 
@@ -170,6 +176,12 @@ export type ServerFrame = Message<"sluice.v1.ServerFrame"> & {
      */
     value: TxnOpened;
     case: "txnOpened";
+  } | {
+    /**
+     * @generated from field: sluice.v1.Authenticated authenticated = 13;
+     */
+    value: Authenticated;
+    case: "authenticated";
   } | { case: undefined; value?: undefined };
 };
 
@@ -284,6 +296,45 @@ export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
   messageDesc(file_sluice_v1_gateway, 5);
 
 /**
+ * In-band token refresh: the session's grants and expiry become the new token's. An invalid
+ * token closes the session (4001); a session whose token expires unrefreshed is closed (4001).
+ *
+ * @generated from message sluice.v1.Authenticate
+ */
+export type Authenticate = Message<"sluice.v1.Authenticate"> & {
+  /**
+   * @generated from field: string token = 1;
+   */
+  token: string;
+};
+
+/**
+ * Describes the message sluice.v1.Authenticate.
+ * Use `create(AuthenticateSchema)` to create a new message.
+ */
+export const AuthenticateSchema: GenMessage<Authenticate> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 6);
+
+/**
+ * @generated from message sluice.v1.Authenticated
+ */
+export type Authenticated = Message<"sluice.v1.Authenticated"> & {
+  /**
+   * 0: the token does not expire
+   *
+   * @generated from field: uint64 expires_at_ms = 1;
+   */
+  expiresAtMs: bigint;
+};
+
+/**
+ * Describes the message sluice.v1.Authenticated.
+ * Use `create(AuthenticatedSchema)` to create a new message.
+ */
+export const AuthenticatedSchema: GenMessage<Authenticated> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 7);
+
+/**
  * A stable, typed error. `code` is one of the SluiceError codes (e.g. "not-found",
  * "sealed", "unavailable", "invalid-argument", "protocol", "outcome-unknown").
  *
@@ -306,7 +357,7 @@ export type Error = Message<"sluice.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 6);
+  messageDesc(file_sluice_v1_gateway, 8);
 
 /**
  * @generated from message sluice.v1.Request
@@ -414,7 +465,7 @@ export type Request = Message<"sluice.v1.Request"> & {
  * Use `create(RequestSchema)` to create a new message.
  */
 export const RequestSchema: GenMessage<Request> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 7);
+  messageDesc(file_sluice_v1_gateway, 9);
 
 /**
  * @generated from message sluice.v1.Reply
@@ -476,7 +527,7 @@ export type Reply = Message<"sluice.v1.Reply"> & {
  * Use `create(ReplySchema)` to create a new message.
  */
 export const ReplySchema: GenMessage<Reply> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 8);
+  messageDesc(file_sluice_v1_gateway, 10);
 
 /**
  * @generated from message sluice.v1.CreateScope
@@ -493,7 +544,7 @@ export type CreateScope = Message<"sluice.v1.CreateScope"> & {
  * Use `create(CreateScopeSchema)` to create a new message.
  */
 export const CreateScopeSchema: GenMessage<CreateScope> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 9);
+  messageDesc(file_sluice_v1_gateway, 11);
 
 /**
  * @generated from message sluice.v1.StreamName
@@ -512,7 +563,7 @@ export type StreamName = Message<"sluice.v1.StreamName"> & {
  * Use `create(StreamNameSchema)` to create a new message.
  */
 export const StreamNameSchema: GenMessage<StreamName> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 10);
+  messageDesc(file_sluice_v1_gateway, 12);
 
 /**
  * @generated from message sluice.v1.ListStreams
@@ -529,7 +580,7 @@ export type ListStreams = Message<"sluice.v1.ListStreams"> & {
  * Use `create(ListStreamsSchema)` to create a new message.
  */
 export const ListStreamsSchema: GenMessage<ListStreams> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 11);
+  messageDesc(file_sluice_v1_gateway, 13);
 
 /**
  * @generated from message sluice.v1.ListScopes
@@ -542,7 +593,7 @@ export type ListScopes = Message<"sluice.v1.ListScopes"> & {
  * Use `create(ListScopesSchema)` to create a new message.
  */
 export const ListScopesSchema: GenMessage<ListScopes> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 12);
+  messageDesc(file_sluice_v1_gateway, 14);
 
 /**
  * @generated from message sluice.v1.Names
@@ -559,7 +610,7 @@ export type Names = Message<"sluice.v1.Names"> & {
  * Use `create(NamesSchema)` to create a new message.
  */
 export const NamesSchema: GenMessage<Names> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 13);
+  messageDesc(file_sluice_v1_gateway, 15);
 
 /**
  * @generated from message sluice.v1.CreateStream
@@ -586,7 +637,7 @@ export type CreateStream = Message<"sluice.v1.CreateStream"> & {
  * Use `create(CreateStreamSchema)` to create a new message.
  */
 export const CreateStreamSchema: GenMessage<CreateStream> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 14);
+  messageDesc(file_sluice_v1_gateway, 16);
 
 /**
  * @generated from message sluice.v1.Scaling
@@ -620,7 +671,7 @@ export type Scaling = Message<"sluice.v1.Scaling"> & {
  * Use `create(ScalingSchema)` to create a new message.
  */
 export const ScalingSchema: GenMessage<Scaling> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 15);
+  messageDesc(file_sluice_v1_gateway, 17);
 
 /**
  * @generated from enum sluice.v1.Scaling.Type
@@ -648,7 +699,7 @@ export enum Scaling_Type {
  * Describes the enum sluice.v1.Scaling.Type.
  */
 export const Scaling_TypeSchema: GenEnum<Scaling_Type> = /*@__PURE__*/
-  enumDesc(file_sluice_v1_gateway, 15, 0);
+  enumDesc(file_sluice_v1_gateway, 17, 0);
 
 /**
  * @generated from message sluice.v1.Retention
@@ -672,7 +723,7 @@ export type Retention = Message<"sluice.v1.Retention"> & {
  * Use `create(RetentionSchema)` to create a new message.
  */
 export const RetentionSchema: GenMessage<Retention> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 16);
+  messageDesc(file_sluice_v1_gateway, 18);
 
 /**
  * @generated from enum sluice.v1.Retention.Type
@@ -693,7 +744,7 @@ export enum Retention_Type {
  * Describes the enum sluice.v1.Retention.Type.
  */
 export const Retention_TypeSchema: GenEnum<Retention_Type> = /*@__PURE__*/
-  enumDesc(file_sluice_v1_gateway, 16, 0);
+  enumDesc(file_sluice_v1_gateway, 18, 0);
 
 /**
  * Manual scale: seal `seal` and create segments for `new_ranges` (key ranges in [0, 1)).
@@ -722,7 +773,7 @@ export type ScaleStream = Message<"sluice.v1.ScaleStream"> & {
  * Use `create(ScaleStreamSchema)` to create a new message.
  */
 export const ScaleStreamSchema: GenMessage<ScaleStream> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 17);
+  messageDesc(file_sluice_v1_gateway, 19);
 
 /**
  * @generated from message sluice.v1.KeyRange
@@ -744,7 +795,7 @@ export type KeyRange = Message<"sluice.v1.KeyRange"> & {
  * Use `create(KeyRangeSchema)` to create a new message.
  */
 export const KeyRangeSchema: GenMessage<KeyRange> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 18);
+  messageDesc(file_sluice_v1_gateway, 20);
 
 /**
  * @generated from message sluice.v1.SegmentInfo
@@ -771,7 +822,7 @@ export type SegmentInfo = Message<"sluice.v1.SegmentInfo"> & {
  * Use `create(SegmentInfoSchema)` to create a new message.
  */
 export const SegmentInfoSchema: GenMessage<SegmentInfo> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 19);
+  messageDesc(file_sluice_v1_gateway, 21);
 
 /**
  * @generated from message sluice.v1.StreamInfo
@@ -812,7 +863,7 @@ export type StreamInfo = Message<"sluice.v1.StreamInfo"> & {
  * Use `create(StreamInfoSchema)` to create a new message.
  */
 export const StreamInfoSchema: GenMessage<StreamInfo> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 20);
+  messageDesc(file_sluice_v1_gateway, 22);
 
 /**
  * A stream cut: segment id → byte offset of an event boundary.
@@ -836,7 +887,7 @@ export type StreamCut = Message<"sluice.v1.StreamCut"> & {
  * Use `create(StreamCutSchema)` to create a new message.
  */
 export const StreamCutSchema: GenMessage<StreamCut> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 21);
+  messageDesc(file_sluice_v1_gateway, 23);
 
 /**
  * @generated from message sluice.v1.SegmentOffset
@@ -858,7 +909,7 @@ export type SegmentOffset = Message<"sluice.v1.SegmentOffset"> & {
  * Use `create(SegmentOffsetSchema)` to create a new message.
  */
 export const SegmentOffsetSchema: GenMessage<SegmentOffset> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 22);
+  messageDesc(file_sluice_v1_gateway, 24);
 
 /**
  * @generated from message sluice.v1.OpenWriter
@@ -887,7 +938,7 @@ export type OpenWriter = Message<"sluice.v1.OpenWriter"> & {
  * Use `create(OpenWriterSchema)` to create a new message.
  */
 export const OpenWriterSchema: GenMessage<OpenWriter> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 23);
+  messageDesc(file_sluice_v1_gateway, 25);
 
 /**
  * @generated from message sluice.v1.WriterOpened
@@ -919,7 +970,7 @@ export type WriterOpened = Message<"sluice.v1.WriterOpened"> & {
  * Use `create(WriterOpenedSchema)` to create a new message.
  */
 export const WriterOpenedSchema: GenMessage<WriterOpened> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 24);
+  messageDesc(file_sluice_v1_gateway, 26);
 
 /**
  * Events with sequence numbers first_sequence, first_sequence + 1, ...: strictly increasing
@@ -950,7 +1001,7 @@ export type Append = Message<"sluice.v1.Append"> & {
  * Use `create(AppendSchema)` to create a new message.
  */
 export const AppendSchema: GenMessage<Append> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 25);
+  messageDesc(file_sluice_v1_gateway, 27);
 
 /**
  * @generated from message sluice.v1.EventData
@@ -974,7 +1025,7 @@ export type EventData = Message<"sluice.v1.EventData"> & {
  * Use `create(EventDataSchema)` to create a new message.
  */
 export const EventDataSchema: GenMessage<EventData> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 26);
+  messageDesc(file_sluice_v1_gateway, 28);
 
 /**
  * Every event of this writer with a sequence number ≤ through_sequence is durable in Pravega.
@@ -998,7 +1049,7 @@ export type Acked = Message<"sluice.v1.Acked"> & {
  * Use `create(AckedSchema)` to create a new message.
  */
 export const AckedSchema: GenMessage<Acked> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 27);
+  messageDesc(file_sluice_v1_gateway, 29);
 
 /**
  * Opens a transaction writer channel: a new Pravega transaction, or (txn_id set) one that is
@@ -1039,7 +1090,7 @@ export type OpenTxn = Message<"sluice.v1.OpenTxn"> & {
  * Use `create(OpenTxnSchema)` to create a new message.
  */
 export const OpenTxnSchema: GenMessage<OpenTxn> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 28);
+  messageDesc(file_sluice_v1_gateway, 30);
 
 /**
  * @generated from message sluice.v1.TxnOpened
@@ -1073,7 +1124,7 @@ export type TxnOpened = Message<"sluice.v1.TxnOpened"> & {
  * Use `create(TxnOpenedSchema)` to create a new message.
  */
 export const TxnOpenedSchema: GenMessage<TxnOpened> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 29);
+  messageDesc(file_sluice_v1_gateway, 31);
 
 /**
  * Commit resolves when Pravega reports the transaction committed; abort when aborted. A commit
@@ -1098,7 +1149,7 @@ export type TxnRef = Message<"sluice.v1.TxnRef"> & {
  * Use `create(TxnRefSchema)` to create a new message.
  */
 export const TxnRefSchema: GenMessage<TxnRef> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 30);
+  messageDesc(file_sluice_v1_gateway, 32);
 
 /**
  * @generated from message sluice.v1.OpenReader
@@ -1168,7 +1219,7 @@ export type OpenReader = Message<"sluice.v1.OpenReader"> & {
  * Use `create(OpenReaderSchema)` to create a new message.
  */
 export const OpenReaderSchema: GenMessage<OpenReader> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 31);
+  messageDesc(file_sluice_v1_gateway, 33);
 
 /**
  * Where a reader stands: per stream, the segments being read (next offset) and the successor
@@ -1188,7 +1239,7 @@ export type Position = Message<"sluice.v1.Position"> & {
  * Use `create(PositionSchema)` to create a new message.
  */
 export const PositionSchema: GenMessage<Position> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 32);
+  messageDesc(file_sluice_v1_gateway, 34);
 
 /**
  * @generated from message sluice.v1.StreamPosition
@@ -1215,7 +1266,7 @@ export type StreamPosition = Message<"sluice.v1.StreamPosition"> & {
  * Use `create(StreamPositionSchema)` to create a new message.
  */
 export const StreamPositionSchema: GenMessage<StreamPosition> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 33);
+  messageDesc(file_sluice_v1_gateway, 35);
 
 /**
  * @generated from message sluice.v1.FutureSegment
@@ -1237,7 +1288,7 @@ export type FutureSegment = Message<"sluice.v1.FutureSegment"> & {
  * Use `create(FutureSegmentSchema)` to create a new message.
  */
 export const FutureSegmentSchema: GenMessage<FutureSegment> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 34);
+  messageDesc(file_sluice_v1_gateway, 36);
 
 /**
  * @generated from message sluice.v1.ReaderOpened
@@ -1261,7 +1312,7 @@ export type ReaderOpened = Message<"sluice.v1.ReaderOpened"> & {
  * Use `create(ReaderOpenedSchema)` to create a new message.
  */
 export const ReaderOpenedSchema: GenMessage<ReaderOpened> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 35);
+  messageDesc(file_sluice_v1_gateway, 37);
 
 /**
  * More credit: the gateway sends events while both remain positive (the byte credit may be
@@ -1291,7 +1342,7 @@ export type Credit = Message<"sluice.v1.Credit"> & {
  * Use `create(CreditSchema)` to create a new message.
  */
 export const CreditSchema: GenMessage<Credit> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 36);
+  messageDesc(file_sluice_v1_gateway, 38);
 
 /**
  * @generated from message sluice.v1.Events
@@ -1313,7 +1364,7 @@ export type Events = Message<"sluice.v1.Events"> & {
  * Use `create(EventsSchema)` to create a new message.
  */
 export const EventsSchema: GenMessage<Events> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 37);
+  messageDesc(file_sluice_v1_gateway, 39);
 
 /**
  * @generated from message sluice.v1.Event
@@ -1349,7 +1400,7 @@ export type Event = Message<"sluice.v1.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 38);
+  messageDesc(file_sluice_v1_gateway, 40);
 
 /**
  * A segment was read to its end. The client's position drops `finished`, adds `started`
@@ -1389,7 +1440,7 @@ export type SegmentsChanged = Message<"sluice.v1.SegmentsChanged"> & {
  * Use `create(SegmentsChangedSchema)` to create a new message.
  */
 export const SegmentsChangedSchema: GenMessage<SegmentsChanged> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 39);
+  messageDesc(file_sluice_v1_gateway, 41);
 
 /**
  * Data below `resumed_offset` of a segment was truncated away; reading resumed there.
@@ -1428,7 +1479,7 @@ export type Truncated = Message<"sluice.v1.Truncated"> & {
  * Use `create(TruncatedSchema)` to create a new message.
  */
 export const TruncatedSchema: GenMessage<Truncated> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 40);
+  messageDesc(file_sluice_v1_gateway, 42);
 
 /**
  * Every segment reached its end (sealed stream) or its `to` cut. Nothing follows.
@@ -1447,7 +1498,7 @@ export type EndOfStream = Message<"sluice.v1.EndOfStream"> & {
  * Use `create(EndOfStreamSchema)` to create a new message.
  */
 export const EndOfStreamSchema: GenMessage<EndOfStream> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 41);
+  messageDesc(file_sluice_v1_gateway, 43);
 
 /**
  * @generated from message sluice.v1.CloseChannel
@@ -1464,7 +1515,7 @@ export type CloseChannel = Message<"sluice.v1.CloseChannel"> & {
  * Use `create(CloseChannelSchema)` to create a new message.
  */
 export const CloseChannelSchema: GenMessage<CloseChannel> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 42);
+  messageDesc(file_sluice_v1_gateway, 44);
 
 /**
  * @generated from message sluice.v1.ChannelClosed
@@ -1488,5 +1539,5 @@ export type ChannelClosed = Message<"sluice.v1.ChannelClosed"> & {
  * Use `create(ChannelClosedSchema)` to create a new message.
  */
 export const ChannelClosedSchema: GenMessage<ChannelClosed> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 43);
+  messageDesc(file_sluice_v1_gateway, 45);
 

@@ -1,0 +1,224 @@
+/**
+ * Client authentication and grants (JWT via jose), origins, and log hygiene, against a gateway
+ * with auth on and the real standalone behind it.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { connect, Serializers, type SluiceClient } from '@sluice/sdk';
+import fc from 'fast-check';
+import { SignJWT } from 'jose';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { mintToken } from '../../src/auth/mint.js';
+import { originAllowed } from '../../src/auth/origins.js';
+import { loadConfig } from '../../src/server/config.js';
+import { type RunningGateway, startGateway } from '../../src/server/gateway.js';
+import { controllerUri } from '../helpers/in-process-gateway.js';
+import { uniqueName } from '../helpers/names.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-auth-'));
+const secretFile = join(dir, 'secret.key');
+const SECRET = 'a-development-secret-of-enough-length-123';
+writeFileSync(secretFile, SECRET);
+const scope = uniqueName('auth');
+const ORIGIN = 'http://localhost:5173';
+let gateway: RunningGateway;
+let logs = '';
+
+async function token(
+  grants: string[],
+  opts: { ttlSeconds?: number; audience?: string; secret?: string; notBefore?: number } = {},
+): Promise<string> {
+  const jwt = new SignJWT({ grants })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('tester')
+    .setAudience(opts.audience ?? 'sluice')
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (opts.ttlSeconds ?? 600));
+  if (opts.notBefore !== undefined) jwt.setNotBefore(opts.notBefore);
+  return jwt.sign(new TextEncoder().encode(opts.secret ?? SECRET));
+}
+
+/** The WebSocket constructor of a browser on ORIGIN (ws lets us set the Origin header). */
+function WebSocketFrom(origin: string | undefined) {
+  return class extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, origin ? { origin } : {});
+    }
+  };
+}
+
+async function client(
+  tok: string | (() => Promise<string>),
+  origin: string | undefined = ORIGIN,
+): Promise<SluiceClient> {
+  return connect({
+    url: gateway.url,
+    scope,
+    token: tok,
+    WebSocket: WebSocketFrom(origin),
+    reconnect: { baseMs: 20, maxMs: 200, maxAttempts: 1 },
+  });
+}
+
+beforeAll(async () => {
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs += chunk.toString();
+      done();
+    },
+  });
+  const config = loadConfig(
+    ['--port', '0', '--controller', controllerUri(), '--auth-secret-file', secretFile, '--allowed-origin', ORIGIN],
+    {},
+  );
+  gateway = await startGateway(config, pino({ level: 'debug' }, sink));
+  const admin = await client(await token(['*/*:admin']));
+  await admin.createScope(scope);
+  await admin.createStream('open', { scaling: { type: 'fixed', segments: 1 } });
+  await admin.close();
+});
+
+afterAll(async () => {
+  await gateway?.close();
+});
+
+describe('tokens', () => {
+  it('refuses missing, forged, expired, not-yet-valid and wrong-audience tokens before any data flows', async () => {
+    const cases = [
+      await token(['*/*:admin'], { secret: 'forged-secret-forged-secret-forged-123' }),
+      await token(['*/*:admin'], { ttlSeconds: -60 }),
+      await token(['*/*:admin'], { notBefore: Math.floor(Date.now() / 1000) + 3600 }),
+      await token(['*/*:admin'], { audience: 'someone-else' }),
+      'not.a.jwt',
+    ];
+    for (const t of cases) await expect(client(t)).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(
+      connect({ url: gateway.url, WebSocket: WebSocketFrom(ORIGIN), reconnect: { maxAttempts: 1 } }),
+    ).rejects.toMatchObject({ code: 'unavailable' });
+    const raw = new WebSocket(gateway.url, ['sluice.v1'], { origin: ORIGIN });
+    const status = await new Promise<number>((resolve) =>
+      raw.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
+    expect(status).toBe(401);
+  });
+
+  it('accepts a token in the Authorization header too (Node, edge)', async () => {
+    const raw = new WebSocket(gateway.url, ['sluice.v1'], {
+      origin: ORIGIN,
+      headers: { authorization: `Bearer ${await token([`${scope}/*:read`])}` },
+    });
+    await new Promise((resolve, reject) => {
+      raw.once('open', resolve);
+      raw.once('unexpected-response', () => reject(new Error('refused')));
+    });
+    raw.close();
+  });
+
+  it('answers a call outside the grants with permission-denied and keeps the session usable', async () => {
+    const reader = await client(await token([`${scope}/open:read`]));
+    await expect(reader.createStream('other', { scaling: { type: 'fixed', segments: 1 } })).rejects.toMatchObject({
+      code: 'permission-denied',
+    });
+    const writer = reader.writer('open', { serializer: Serializers.utf8() });
+    await expect(writer.write('x')).rejects.toMatchObject({ code: 'permission-denied' });
+    expect((await reader.streamInfo('open')).segments).toHaveLength(1);
+    expect(await reader.listStreams(scope)).toEqual(['open']);
+    await reader.close();
+  });
+
+  it('closes a session whose token expires without a refresh', async () => {
+    const c = await client(await token([`${scope}/*:read`], { ttlSeconds: 2 }));
+    const states: string[] = [];
+    c.onStateChange((s) => states.push(s));
+    while (!states.includes('reconnecting') && !states.includes('closed')) await new Promise((r) => setTimeout(r, 50));
+    await c.close();
+    expect(states[0]).toBe('reconnecting');
+  });
+
+  it('keeps a session alive across three expiries when the token function refreshes it', async () => {
+    let issued = 0;
+    const c = await client(async () => {
+      issued++;
+      return token([`${scope}/*:read`], { ttlSeconds: 2 });
+    });
+    const states: string[] = [];
+    c.onStateChange((s) => states.push(s));
+    // Three lifetimes of the first token: the session must stay up all along.
+    await new Promise((r) => setTimeout(r, 6_500));
+    expect(states).toEqual([]);
+    expect(issued).toBeGreaterThanOrEqual(4);
+    expect((await c.streamInfo('open')).segments).toHaveLength(1);
+    await c.close();
+  });
+
+  it('mints development tokens from the CLI', async () => {
+    const t = await mintToken(['--grant', `${scope}/*:read,write`, '--ttl', '5m', '--secret-file', secretFile]);
+    const c = await client(t);
+    expect((await c.streamInfo('open')).stream).toBe(`${scope}/open`);
+    await c.close();
+    await expect(mintToken(['--grant', 'bad grant', '--secret-file', secretFile])).rejects.toMatchObject({
+      code: 'invalid-argument',
+    });
+  });
+});
+
+describe('origins', () => {
+  it('refuses foreign origins before the upgrade (403)', async () => {
+    for (const origin of [
+      'http://evil.example',
+      'http://localhost:5174',
+      'null',
+      'http://localhost:5173.evil.example',
+      'HTTP://LOCALHOST:5173',
+    ]) {
+      const raw = new WebSocket(gateway.url, ['sluice.v1'], { origin });
+      expect(
+        await new Promise<number>((resolve) =>
+          raw.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+        ),
+      ).toBe(403);
+    }
+  });
+
+  it('accepts none of 10,000 generated foreign, look-alike, case, port, null and missing origins', () => {
+    const allowed = new Set([ORIGIN]);
+    const lookAlike = fc.oneof(
+      fc.constant(undefined),
+      fc.constant('null'),
+      fc.constant(''),
+      fc.webUrl().map((u) => new URL(u).origin),
+      fc.constantFrom(
+        'http://localhost',
+        'https://localhost:5173',
+        'http://localhost:5173/',
+        'http://127.0.0.1:5173',
+        'http://localhost.:5173',
+        ' http://localhost:5173',
+      ),
+      fc.tuple(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 })).map(([a, b]) => `${a}${ORIGIN}${b}`),
+      fc.string().map((s) => ORIGIN.toUpperCase() + s),
+      fc
+        .integer({ min: 1, max: 65535 })
+        .filter((p) => p !== 5173)
+        .map((p) => `http://localhost:${p}`),
+    );
+    fc.assert(
+      fc.property(lookAlike, (origin) => {
+        if (origin === ORIGIN) return;
+        expect(originAllowed(origin, allowed, false)).toBe(false);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+});
+
+describe('log hygiene', () => {
+  it('never writes a token or the secret to the logs', () => {
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toContain(SECRET);
+    expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/); // no JWT
+  });
+});
