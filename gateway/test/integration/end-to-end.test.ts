@@ -180,6 +180,18 @@ describe('bad input', () => {
     raw.close();
   });
 
+  it('closes a socket that sends a message over the size limit with 1009, and only that one', async () => {
+    const raw = new WebSocket(gateway.url, 'sluice.v1');
+    await new Promise((resolve, reject) => {
+      raw.once('open', resolve);
+      raw.once('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => raw.once('close', (code) => resolve(code)));
+    raw.send(Buffer.alloc(2 * 1024 * 1024));
+    expect(await closed).toBe(1009);
+    expect(await client.createScope(scope)).toBe(false);
+  });
+
   it('closes only the offending socket on a malformed frame', async () => {
     const raw = new WebSocket(gateway.url, 'sluice.v1');
     await new Promise((resolve, reject) => {
