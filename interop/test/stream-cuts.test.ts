@@ -4,39 +4,26 @@
  * wrote bounds Java's reader the same way. Cuts are compared decoded, never as strings (gzip
  * output differs between implementations).
  */
-import { Serializers, type SluiceClient, StreamCut } from '@sluice/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../gateway/src/server/gateway.js';
-import { startTestGateway } from '../../gateway/test/helpers/in-process-gateway.js';
+import { Serializers, StreamCut } from '@sluice/sdk';
+import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../../gateway/test/helpers/names.js';
-import { connectSdk } from '../../gateway/test/helpers/sdk.js';
 import { javaPeer } from './java-peer.js';
 
 const controller = () => process.env.PRAVEGA_CONTROLLER_URI ?? 'tcp://127.0.0.1:9090';
-const scope = uniqueName('cuts');
-let gateway: RunningGateway;
-let client: SluiceClient;
 
-beforeAll(async () => {
-  gateway = await startTestGateway();
-  client = await connectSdk(gateway.url, scope);
-  await client.createScope(scope);
-});
+import { useGateway } from '../../gateway/test/helpers/setup.js';
 
-afterAll(async () => {
-  await client?.close();
-  await gateway?.close();
-});
+const fx = useGateway('cuts');
 
 async function write(stream: string, from: number, to: number): Promise<void> {
-  const writer = client.writer(stream, { serializer: Serializers.utf8() });
+  const writer = fx.client.writer(stream, { serializer: Serializers.utf8() });
   await Promise.all(Array.from({ length: to - from }, (_, k) => writer.write(`e${from + k}`, `k${(from + k) % 13}`)));
   await writer.close();
 }
 
 async function sluiceBounded(stream: string, from: StreamCut, to: StreamCut): Promise<string[]> {
   const got: string[] = [];
-  for await (const ev of client.reader(stream, { serializer: Serializers.utf8(), from, to })) got.push(ev.value);
+  for await (const ev of fx.client.reader(stream, { serializer: Serializers.utf8(), from, to })) got.push(ev.value);
   return got.sort();
 }
 
@@ -46,7 +33,7 @@ async function javaBounded(stream: string, from: string, to: string): Promise<st
     '--controller',
     controller(),
     '--scope',
-    scope,
+    fx.scope,
     '--stream',
     stream,
     '--from',
@@ -65,16 +52,18 @@ async function javaBounded(stream: string, from: string, to: string): Promise<st
 describe('stream cuts with Java', () => {
   it('bound reads identically in both directions', async () => {
     const stream = uniqueName('s');
-    await client.createStream(stream, { scaling: { type: 'fixed', segments: 3 } });
+    await fx.client.createStream(stream, { scaling: { type: 'fixed', segments: 3 } });
     await write(stream, 0, 1500);
-    const sluiceCut = (await client.streamInfo(stream)).tail; // written by Sluice
+    const sluiceCut = (await fx.client.streamInfo(stream)).tail; // written by Sluice
     await write(stream, 1500, 3000);
-    const java = (await javaPeer(['cut', '--controller', controller(), '--scope', scope, '--stream', stream]))[0] as {
+    const java = (
+      await javaPeer(['cut', '--controller', controller(), '--scope', fx.scope, '--stream', stream])
+    )[0] as {
       head: string;
       tail: string;
     };
     const javaTail = await StreamCut.fromText(java.tail); // written by Java
-    expect(javaTail.equals((await client.streamInfo(stream)).tail)).toBe(true);
+    expect(javaTail.equals((await fx.client.streamInfo(stream)).tail)).toBe(true);
     const expected = Array.from({ length: 1500 }, (_, k) => `e${1500 + k}`).sort();
 
     // Sluice's cut as text → Java; Java's cut as text → Sluice.
@@ -89,10 +78,10 @@ describe('stream cuts with Java', () => {
   it('rejects a cut for another stream with invalid-argument', async () => {
     const a = uniqueName('a');
     const b = uniqueName('b');
-    await client.createStream(a, { scaling: { type: 'fixed', segments: 1 } });
-    await client.createStream(b, { scaling: { type: 'fixed', segments: 1 } });
-    const cutOfB = (await client.streamInfo(b)).tail;
-    const reader = client.reader(a, { serializer: Serializers.utf8(), from: 'head', to: cutOfB });
+    await fx.client.createStream(a, { scaling: { type: 'fixed', segments: 1 } });
+    await fx.client.createStream(b, { scaling: { type: 'fixed', segments: 1 } });
+    const cutOfB = (await fx.client.streamInfo(b)).tail;
+    const reader = fx.client.reader(a, { serializer: Serializers.utf8(), from: 'head', to: cutOfB });
     await expect(reader[Symbol.asyncIterator]().next()).rejects.toMatchObject({ code: 'invalid-argument' });
   });
 });

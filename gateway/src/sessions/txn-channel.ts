@@ -3,60 +3,29 @@
  * its segments exactly like a writer channel, and keeps the lease alive. Commit and abort are
  * admin calls, so any session on any gateway can finish a transaction from its id alone.
  */
-import type { Append, OpenTxn } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import type { OpenTxn } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { requireRight } from '../auth/grants.js';
 import type { SegmentRange } from '../controller/controller-client.js';
 import { segmentIdOf, segmentNumber, uuidToBits } from '../controller/names.js';
 import { GatewayError } from '../errors.js';
 import { parseStreamName } from '../streams/stream-name.js';
-import { StreamWriter, type WriterListener } from '../streams/stream-writer.js';
+import { StreamWriter } from '../streams/stream-writer.js';
 import { TxnLease } from '../streams/txn-lease.js';
+import { AppendingChannel } from './appending-channel.js';
 import { encodeServerFrame } from './frames.js';
-import type { Channel, Session } from './session.js';
+import type { Session } from './session.js';
 
 const MIN_LEASE_MS = 10_000;
 const MAX_LEASE_MS = 600_000;
 
-export class TxnChannel implements Channel, WriterListener {
-  private writer: StreamWriter | undefined;
+export class TxnChannel extends AppendingChannel {
   private lease: TxnLease | undefined;
-  private readonly early: Append[] = [];
-  private closed = false;
 
   constructor(
-    private readonly session: Session,
+    session: Session,
     private readonly request: OpenTxn,
   ) {
-    // Start after the session has registered this channel, so an early failure can close it.
-    queueMicrotask(() => void this.open());
-  }
-
-  append(frame: Append): void {
-    if (this.closed) return;
-    if (!this.writer) {
-      this.early.push(frame);
-      return;
-    }
-    const limit = this.session.ctx.limits.maxInflightBytesPerWriter;
-    if (this.writer.unackedBytes > limit * 2) {
-      this.fail(
-        new GatewayError('resource-exhausted', `transaction writer exceeded its in-flight limit of ${limit} bytes`),
-      );
-      return;
-    }
-    this.writer.append(frame.firstSequence, frame.events);
-    this.session.ctx.metrics.eventsWritten.inc(frame.events.length);
-  }
-
-  onAcked(throughSeq: bigint): void {
-    if (this.closed || throughSeq < 0n) return;
-    this.session.send(
-      encodeServerFrame({ case: 'acked', value: { channel: this.request.channel, throughSequence: throughSeq } }),
-    );
-  }
-
-  onError(err: GatewayError): void {
-    this.fail(err);
+    super(session, request.channel);
   }
 
   close(sessionLost = false): void {
@@ -68,7 +37,7 @@ export class TxnChannel implements Channel, WriterListener {
     else this.lease?.stop();
   }
 
-  private async open(): Promise<void> {
+  protected async open(): Promise<void> {
     const { ctx } = this.session;
     try {
       const { scope, stream } = parseStreamName(this.request.stream, ctx.defaultScope);
@@ -110,7 +79,6 @@ export class TxnChannel implements Channel, WriterListener {
         writer.close();
         return;
       }
-      this.writer = writer;
       this.session.send(
         encodeServerFrame({
           case: 'txnOpened',
@@ -122,8 +90,7 @@ export class TxnChannel implements Channel, WriterListener {
           },
         }),
       );
-      writer.attach(this);
-      for (const frame of this.early.splice(0)) this.append(frame);
+      this.attachWriter(writer);
     } catch (err) {
       this.fail(GatewayError.from(err));
     }
@@ -140,14 +107,5 @@ export class TxnChannel implements Channel, WriterListener {
     const epoch = Number(BigInt.asUintN(64, uuidToBits(txnId).highBits) >> 32n);
     const segments = await ctx.controller.getEpochSegments(scope, stream, epoch);
     return segments.map((s) => ({ ...s, segmentId: segmentIdOf(epoch, segmentNumber(s.segmentId)) }));
-  }
-
-  private fail(err: GatewayError): void {
-    if (this.closed) return;
-    this.session.logger.info(
-      { channel: this.request.channel, code: err.code, msg: err.message },
-      'transaction channel failed',
-    );
-    this.session.closeChannel(this.request.channel, err);
   }
 }

@@ -2,30 +2,15 @@
  * Batch reads between two cuts (all segments at once, across a scale), multi-stream readers,
  * and reader lag, against the real standalone.
  */
-import { Serializers, type SluiceClient } from '@sluice/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../src/server/gateway.js';
-import { startTestGateway } from '../helpers/in-process-gateway.js';
+import { Serializers } from '@sluice/sdk';
+import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../helpers/names.js';
-import { connectSdk } from '../helpers/sdk.js';
+import { useGateway } from '../helpers/setup.js';
 
-let gateway: RunningGateway;
-let client: SluiceClient;
-const scope = uniqueName('batch');
-
-beforeAll(async () => {
-  gateway = await startTestGateway();
-  client = await connectSdk(gateway.url, scope);
-  await client.createScope(scope);
-});
-
-afterAll(async () => {
-  await client?.close();
-  await gateway?.close();
-});
+const fx = useGateway('batch');
 
 async function write(stream: string, values: string[]): Promise<void> {
-  const writer = client.writer(stream, { serializer: Serializers.utf8() });
+  const writer = fx.client.writer(stream, { serializer: Serializers.utf8() });
   await Promise.all(values.map((v) => writer.write(v, v.split('|')[0])));
   await writer.close();
 }
@@ -36,12 +21,12 @@ const range = (prefix: string, from: number, to: number) =>
 describe('batch reads', () => {
   it('yield every event between two cuts once, across a split', async () => {
     const stream = uniqueName('s');
-    await client.createStream(stream, { scaling: { type: 'fixed', segments: 2 } });
+    await fx.client.createStream(stream, { scaling: { type: 'fixed', segments: 2 } });
     await write(stream, range('e', 0, 1000));
-    const cutA = (await client.streamInfo(stream)).tail;
+    const cutA = (await fx.client.streamInfo(stream)).tail;
     await write(stream, range('e', 1000, 2000));
-    const first = (await client.streamInfo(stream)).segments[0]!;
-    await client.scaleStream(stream, {
+    const first = (await fx.client.streamInfo(stream)).segments[0]!;
+    await fx.client.scaleStream(stream, {
       seal: [first.segmentId],
       newRanges: [
         [first.lowKey, (first.lowKey + first.highKey) / 2],
@@ -49,16 +34,16 @@ describe('batch reads', () => {
       ],
     });
     await write(stream, range('e', 2000, 3000));
-    const cutB = (await client.streamInfo(stream)).tail;
+    const cutB = (await fx.client.streamInfo(stream)).tail;
     await write(stream, range('e', 3000, 3500));
 
     const got: string[] = [];
-    for await (const ev of client.readBatch(stream, { from: cutA, to: cutB, serializer: Serializers.utf8() }))
+    for await (const ev of fx.client.readBatch(stream, { from: cutA, to: cutB, serializer: Serializers.utf8() }))
       got.push(ev.value);
     expect(got.sort()).toEqual(range('e', 1000, 3000).sort());
 
     const all: string[] = [];
-    for await (const ev of client.readBatch(stream, { serializer: Serializers.utf8() })) all.push(ev.value);
+    for await (const ev of fx.client.readBatch(stream, { serializer: Serializers.utf8() })) all.push(ev.value);
     expect(all).toHaveLength(3500);
   });
 });
@@ -67,15 +52,15 @@ describe('multi-stream readers and lag', () => {
   it('read several streams in one reader, and report unread bytes', async () => {
     const a = uniqueName('a');
     const b = uniqueName('b');
-    await client.createStream(a, { scaling: { type: 'fixed', segments: 2 } });
-    await client.createStream(b, { scaling: { type: 'fixed', segments: 1 } });
+    await fx.client.createStream(a, { scaling: { type: 'fixed', segments: 2 } });
+    await fx.client.createStream(b, { scaling: { type: 'fixed', segments: 1 } });
     await write(a, range('a', 0, 300));
     await write(b, range('b', 0, 200));
-    const reader = client.reader([a, b], { serializer: Serializers.utf8(), from: 'head' });
+    const reader = fx.client.reader([a, b], { serializer: Serializers.utf8(), from: 'head' });
     await reader.ready();
-    const total = (await client.streamInfo(a)).tail.positions;
+    const total = (await fx.client.streamInfo(a)).tail.positions;
     const bytesA = [...total.values()].reduce((x, y) => x + y, 0n);
-    const bytesB = [...(await client.streamInfo(b)).tail.positions.values()].reduce((x, y) => x + y, 0n);
+    const bytesB = [...(await fx.client.streamInfo(b)).tail.positions.values()].reduce((x, y) => x + y, 0n);
     expect(await reader.lag()).toBe(bytesA + bytesB);
     const got: string[] = [];
     const streams = new Set<string>();
@@ -85,7 +70,7 @@ describe('multi-stream readers and lag', () => {
       if (got.length === 500) break;
     }
     expect(got.sort()).toEqual([...range('a', 0, 300), ...range('b', 0, 200)].sort());
-    expect(streams).toEqual(new Set([`${scope}/${a}`, `${scope}/${b}`]));
+    expect(streams).toEqual(new Set([`${fx.scope}/${a}`, `${fx.scope}/${b}`]));
     expect(await reader.lag()).toBe(0n);
     await reader.close();
   });
@@ -94,18 +79,18 @@ describe('multi-stream readers and lag', () => {
 describe('truncation', () => {
   it('reports a position below the truncation point and resumes where the data starts', async () => {
     const stream = uniqueName('t');
-    await client.createStream(stream, { scaling: { type: 'fixed', segments: 1 } });
+    await fx.client.createStream(stream, { scaling: { type: 'fixed', segments: 1 } });
     await write(stream, range('t', 0, 400));
-    const middle = (await client.streamInfo(stream)).tail;
+    const middle = (await fx.client.streamInfo(stream)).tail;
     await write(stream, range('t', 400, 600));
-    const headPosition = client.reader(stream, { serializer: Serializers.utf8(), from: 'head' });
+    const headPosition = fx.client.reader(stream, { serializer: Serializers.utf8(), from: 'head' });
     await headPosition.ready();
     const stale = headPosition.position();
     await headPosition.close();
-    await client.truncateStream(middle);
+    await fx.client.truncateStream(middle);
 
     const truncations: Array<{ requested: bigint; resumed: bigint }> = [];
-    const reader = client.reader(stream, {
+    const reader = fx.client.reader(stream, {
       serializer: Serializers.utf8(),
       from: stale,
       onTruncated: (t) => truncations.push(t),
@@ -118,7 +103,7 @@ describe('truncation', () => {
     expect(got.sort()).toEqual(range('t', 400, 600).sort());
     expect(truncations).toEqual([
       {
-        stream: `${scope}/${stream}`,
+        stream: `${fx.scope}/${stream}`,
         segment: [...middle.positions.keys()][0],
         requested: 0n,
         resumed: [...middle.positions.values()][0],

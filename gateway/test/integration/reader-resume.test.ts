@@ -7,39 +7,27 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkpointStores, Serializers, type SluiceClient } from '@sluice/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../src/server/gateway.js';
-import { startTestGateway } from '../helpers/in-process-gateway.js';
+import { checkpointStores, Serializers } from '@sluice/sdk';
+import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../helpers/names.js';
 import { connectSdk } from '../helpers/sdk.js';
 
 const KILLS = Number(process.env.SLUICE_READER_KILLS ?? 100);
 const TOTAL = 20_000;
-let gateway: RunningGateway;
-let client: SluiceClient;
-const scope = uniqueName('resume');
 
-beforeAll(async () => {
-  gateway = await startTestGateway();
-  client = await connectSdk(gateway.url, scope);
-  await client.createScope(scope);
-});
+import { useGateway } from '../helpers/setup.js';
 
-afterAll(async () => {
-  await client?.close();
-  await gateway?.close();
-});
+const fx = useGateway('resume');
 
 describe('reader checkpoints', () => {
   it(`resume exactly once after ${KILLS} crashes`, async () => {
     const stream = uniqueName('s');
-    await client.createStream(stream, { scaling: { type: 'fixed', segments: 4 } });
-    const writer = client.writer(stream, { serializer: Serializers.utf8() });
+    await fx.client.createStream(stream, { scaling: { type: 'fixed', segments: 4 } });
+    const writer = fx.client.writer(stream, { serializer: Serializers.utf8() });
     await Promise.all(Array.from({ length: TOTAL }, (_, i) => writer.write(String(i), `k${i % 32}`)));
     await writer.close();
     const store = checkpointStores.file(mkdtempSync(join(tmpdir(), 'sluice-resume-')));
-    const end = (await client.streamInfo(stream)).tail;
+    const end = (await fx.client.streamInfo(stream)).tail;
 
     let crashes = 0;
     let done = false;
@@ -47,7 +35,7 @@ describe('reader checkpoints', () => {
     while (!done) {
       rounds++;
       // Each incarnation gets its own session, dropped hard at a random point.
-      const session = await connectSdk(gateway.url, scope);
+      const session = await connectSdk(fx.gateway.url, fx.scope);
       const reader = session.reader(stream, {
         serializer: Serializers.utf8(),
         from: 'head',
@@ -72,7 +60,7 @@ describe('reader checkpoints', () => {
       if (done) await reader.checkpoint({ state: processed });
       await session.close();
       if (done) {
-        const final = (await store.load(stream.includes('/') ? stream : `${scope}/${stream}`))?.state as number[];
+        const final = (await store.load(stream.includes('/') ? stream : `${fx.scope}/${stream}`))?.state as number[];
         expect(final).toHaveLength(TOTAL);
         expect(new Set(final).size).toBe(TOTAL);
       }

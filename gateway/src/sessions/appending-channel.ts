@@ -1,0 +1,66 @@
+/**
+ * What writer and transaction channels share: appends held until the Pravega writer is up (the
+ * SDK pipelines them right behind the open frame), the in-flight limit, and acknowledgements
+ * forwarded only as Pravega gives them.
+ */
+import type { Append } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { GatewayError } from '../errors.js';
+import type { StreamWriter, WriterListener } from '../streams/stream-writer.js';
+import { encodeServerFrame } from './frames.js';
+import type { Channel, Session } from './session.js';
+
+export abstract class AppendingChannel implements Channel, WriterListener {
+  protected writer: StreamWriter | undefined;
+  protected closed = false;
+  private readonly early: Append[] = [];
+
+  constructor(
+    protected readonly session: Session,
+    protected readonly channel: number,
+  ) {
+    // Start after the session has registered this channel, so an early failure can close it.
+    queueMicrotask(() => void this.open());
+  }
+
+  protected abstract open(): Promise<void>;
+  abstract close(sessionLost?: boolean): void;
+
+  append(frame: Append): void {
+    if (this.closed) return;
+    if (!this.writer) {
+      this.early.push(frame);
+      return;
+    }
+    const limit = this.session.ctx.limits.maxInflightBytesPerWriter;
+    if (this.writer.unackedBytes > limit * 2) {
+      this.fail(new GatewayError('resource-exhausted', `writer exceeded its in-flight limit of ${limit} bytes`));
+      return;
+    }
+    this.writer.append(frame.firstSequence, frame.events);
+    this.session.ctx.metrics.eventsWritten.inc(frame.events.length);
+  }
+
+  onAcked(throughSeq: bigint): void {
+    if (this.closed || throughSeq < 0n) return;
+    this.session.send(
+      encodeServerFrame({ case: 'acked', value: { channel: this.channel, throughSequence: throughSeq } }),
+    );
+  }
+
+  onError(err: GatewayError): void {
+    this.fail(err);
+  }
+
+  /** The writer is up: attach, then apply what arrived meanwhile. */
+  protected attachWriter(writer: StreamWriter): void {
+    this.writer = writer;
+    writer.attach(this);
+    for (const frame of this.early.splice(0)) this.append(frame);
+  }
+
+  protected fail(err: GatewayError): void {
+    if (this.closed) return;
+    this.session.logger.info({ channel: this.channel, code: err.code, msg: err.message }, 'channel failed');
+    this.session.closeChannel(this.channel, err);
+  }
+}
