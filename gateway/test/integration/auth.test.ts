@@ -222,3 +222,59 @@ describe('log hygiene', () => {
     expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/); // no JWT
   });
 });
+
+describe('asymmetric keys', () => {
+  it('verifies RS256 and ES256 tokens against a JWKS file and refuses other signers', async () => {
+    const { generateKeyPair, exportJWK } = await import('jose');
+    const rsa = await generateKeyPair('RS256');
+    const ec = await generateKeyPair('ES256');
+    const stranger = await generateKeyPair('ES256');
+    const jwks = {
+      keys: [
+        { ...(await exportJWK(rsa.publicKey)), kid: 'rsa', alg: 'RS256' },
+        { ...(await exportJWK(ec.publicKey)), kid: 'ec', alg: 'ES256' },
+      ],
+    };
+    const jwksFile = join(dir, 'jwks.json');
+    writeFileSync(jwksFile, JSON.stringify(jwks));
+    const config = loadConfig(
+      [
+        '--port',
+        '0',
+        '--controller',
+        controllerUri(),
+        '--auth-jwks-file',
+        jwksFile,
+        '--auth-issuer',
+        'https://issuer.test',
+      ],
+      {},
+    );
+    const jwksGateway = await startGateway(config, pino({ level: 'silent' }));
+    const sign = (key: CryptoKey, alg: string, kid: string, iss = 'https://issuer.test') =>
+      new SignJWT({ grants: [`${scope}/*:read`] })
+        .setProtectedHeader({ alg, kid })
+        .setIssuer(iss)
+        .setAudience('sluice')
+        .setExpirationTime('10m')
+        .sign(key);
+    const open = async (t: string) => {
+      const raw = new WebSocket(jwksGateway.url, ['sluice.v1'], { headers: { authorization: `Bearer ${t}` } });
+      return new Promise<number>((resolve) => {
+        raw.once('open', () => {
+          raw.close();
+          resolve(101);
+        });
+        raw.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      });
+    };
+    try {
+      expect(await open(await sign(rsa.privateKey, 'RS256', 'rsa'))).toBe(101);
+      expect(await open(await sign(ec.privateKey, 'ES256', 'ec'))).toBe(101);
+      expect(await open(await sign(stranger.privateKey, 'ES256', 'ec'))).toBe(401);
+      expect(await open(await sign(ec.privateKey, 'ES256', 'ec', 'https://someone.else'))).toBe(401);
+    } finally {
+      await jwksGateway.close();
+    }
+  });
+});
