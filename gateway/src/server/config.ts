@@ -27,6 +27,12 @@ export interface GatewayConfig {
   allowedOrigins: string[];
   /** With an allow-list: let clients that send no Origin (servers, not browsers) in. */
   allowMissingOrigin: boolean;
+  /** New connections per second per client IP (0: unlimited); bursts up to 4× that. */
+  connectionsPerSecondPerIp: number;
+  /** Close a session after this long without a frame from the client (0: never). */
+  idleTimeoutMs: number;
+  /** Close a session whose socket stays over the send high-water mark this long. */
+  slowConsumerMs: number;
   pravegaUsername: string | undefined;
   pravegaPassword: string | undefined;
 }
@@ -139,6 +145,24 @@ export const SETTINGS: Record<keyof GatewayConfig, Setting> = {
     default: 'false',
     help: 'with --allowed-origin: also accept clients that send no Origin (non-browser clients)',
   },
+  connectionsPerSecondPerIp: {
+    flag: 'connections-per-second-per-ip',
+    env: 'SLUICE_CONNECTIONS_PER_SECOND_PER_IP',
+    default: '50',
+    help: 'new WebSocket connections per second per client IP (bursts to 4×; 0 = unlimited)',
+  },
+  idleTimeoutMs: {
+    flag: 'idle-timeout-ms',
+    env: 'SLUICE_IDLE_TIMEOUT_MS',
+    default: '300000',
+    help: 'close a session after this long without a frame from its client (0 = never)',
+  },
+  slowConsumerMs: {
+    flag: 'slow-consumer-ms',
+    env: 'SLUICE_SLOW_CONSUMER_MS',
+    default: '30000',
+    help: 'close a session whose socket stays above --send-high-water-bytes this long',
+  },
   pravegaUsername: {
     flag: 'pravega-username',
     env: 'PRAVEGA_USERNAME',
@@ -162,6 +186,9 @@ const NUMERIC: ReadonlySet<keyof GatewayConfig> = new Set([
   'controllerTimeoutMs',
   'txnLeaseMs',
   'txnGraceMs',
+  'connectionsPerSecondPerIp',
+  'idleTimeoutMs',
+  'slowConsumerMs',
 ]);
 
 export function loadConfig(argv: string[], env: Record<string, string | undefined> = process.env): GatewayConfig {

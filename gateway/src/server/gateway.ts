@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { originAllowed } from '../auth/origins.js';
+import { RateLimiter } from '../auth/rate-limit.js';
 import { createVerifier, type Principal, tokenOf } from '../auth/verifier.js';
 import { ControllerClient } from '../controller/controller-client.js';
 import { GatewayError } from '../errors.js';
@@ -68,6 +69,7 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     );
   }
   const allowedOrigins = new Set(config.allowedOrigins);
+  const perIp = new RateLimiter(config.connectionsPerSecondPerIp, config.connectionsPerSecondPerIp * 4);
   const controller = new ControllerClient({
     uri: config.controller,
     callTimeoutMs: 5_000,
@@ -95,6 +97,8 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
       sendHighWaterBytes: config.sendHighWaterBytes,
       txnLeaseMs: config.txnLeaseMs,
       txnGraceMs: config.txnGraceMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      slowConsumerMs: config.slowConsumerMs,
     },
   };
 
@@ -126,6 +130,11 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
   // Origin and token are checked before the upgrade: a refused client never gets a WebSocket.
   server.on('upgrade', (req, socket, head) => {
     void (async () => {
+      const ip = req.socket.remoteAddress ?? 'unknown';
+      if (!perIp.take(ip)) {
+        refuse(socket, 429, 'Too Many Requests');
+        return;
+      }
       const origin = req.headers.origin;
       if (!originAllowed(origin, allowedOrigins, config.allowMissingOrigin)) {
         log.info({ origin: origin ?? '(none)' }, 'refused a connection from a disallowed origin');

@@ -7,6 +7,7 @@ export interface GatewayMetrics {
   readonly eventsWritten: Counter;
   readonly eventsRead: Counter;
   readonly protocolErrors: Counter;
+  readonly sessionsClosed: Counter<'reason'>;
 }
 
 export function createMetrics(): GatewayMetrics {
@@ -28,6 +29,12 @@ export function createMetrics(): GatewayMetrics {
     protocolErrors: new Counter({
       name: 'sluice_protocol_errors_total',
       help: 'sessions closed for protocol errors',
+      registers: [registry],
+    }),
+    sessionsClosed: new Counter({
+      name: 'sluice_sessions_closed_by_gateway_total',
+      help: 'sessions the gateway closed, by reason',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };

@@ -31,4 +31,6 @@ export interface SessionLimits {
   readonly txnLeaseMs: number;
   /** How long the gateway keeps renewing a transaction's lease after its session is gone. */
   readonly txnGraceMs: number;
+  readonly idleTimeoutMs: number;
+  readonly slowConsumerMs: number;
 }

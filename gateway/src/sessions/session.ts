@@ -22,6 +22,10 @@ export const PROTOCOL_VERSION = 1;
 const CLOSE_PROTOCOL_ERROR = 1002;
 /** Token expired without a refresh, or a refresh token was invalid. */
 export const CLOSE_UNAUTHENTICATED = 4001;
+/** No frame from the client for --idle-timeout-ms. */
+export const CLOSE_IDLE = 4002;
+/** The client stopped reading its socket for --slow-consumer-ms. */
+export const CLOSE_SLOW_CONSUMER = 4003;
 
 export interface Channel {
   /** `sessionLost`: the socket went away (rather than the client closing the channel). */
@@ -38,6 +42,9 @@ export class Session {
   private drainTimer: NodeJS.Timeout | undefined;
 
   private principal: Principal | undefined;
+  private lastFrameAt = Date.now();
+  private overHighWaterSince: number | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -48,10 +55,40 @@ export class Session {
     this.logger = ctx.logger.child({ session: this.id, ...(principal ? { subject: principal.subject } : {}) });
     this.setPrincipal(principal);
     ws.binaryType = 'nodebuffer';
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      this.lastFrameAt = Date.now();
+      this.onMessage(data, isBinary);
+    });
+    this.watchdog = setInterval(() => this.checkHealth(), 1_000);
+    this.watchdog.unref();
     ws.on('close', () => this.onClose());
     ws.on('error', (err) => this.logger.debug({ err: err.message }, 'socket error'));
     ctx.metrics.sessions.inc();
+  }
+
+  /** Idle sessions and consumers that stopped reading their socket are closed, with a code. */
+  private checkHealth(): void {
+    const { idleTimeoutMs, slowConsumerMs } = this.ctx.limits;
+    const now = Date.now();
+    if (idleTimeoutMs > 0 && now - this.lastFrameAt > idleTimeoutMs) {
+      this.closeWith(CLOSE_IDLE, 'idle timeout');
+      return;
+    }
+    if (this.hasRoom) {
+      this.overHighWaterSince = undefined;
+    } else {
+      this.overHighWaterSince ??= now;
+      if (now - this.overHighWaterSince > slowConsumerMs) this.closeWith(CLOSE_SLOW_CONSUMER, 'slow consumer');
+    }
+  }
+
+  private closeWith(code: number, reason: string): void {
+    this.logger.info({ reason }, 'closing session');
+    this.ctx.metrics.sessionsClosed.inc({ reason });
+    this.ws.close(code, reason);
+    // A peer that does not read will not answer the close handshake either.
+    setTimeout(() => this.ws.terminate(), 1_000).unref();
+    this.onClose();
   }
 
   /** The caller's grants; undefined when auth is off (everything allowed). */
@@ -272,6 +309,7 @@ export class Session {
     this.closed = true;
     this.ctx.metrics.sessions.dec();
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    if (this.watchdog) clearInterval(this.watchdog);
     for (const ch of this.channels.values()) ch.close(true);
     this.channels.clear();
     if (this.drainTimer) clearInterval(this.drainTimer);
