@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, SETTINGS } from '../../src/server/config.js';
+
+describe('gateway configuration', () => {
+  it('takes flags over environment over defaults', () => {
+    const env = { PRAVEGA_CONTROLLER_URI: 'tcp://env:1', PRAVEGA_SCOPE: 'from-env', SLUICE_PORT: '9001' };
+    const c = loadConfig(['--controller', 'tcp://flag:2'], env);
+    expect(c.controller).toBe('tcp://flag:2');
+    expect(c.scope).toBe('from-env');
+    expect(c.port).toBe(9001);
+    expect(loadConfig([], {}).controller).toBe('tcp://localhost:9090');
+    expect(loadConfig(['--allowed-origin', 'http://a', '--allowed-origin', 'http://b'], {}).allowedOrigins).toEqual([
+      'http://a',
+      'http://b',
+    ]);
+    expect(loadConfig([], { SLUICE_ALLOWED_ORIGINS: 'http://a, http://b' }).allowedOrigins).toEqual([
+      'http://a',
+      'http://b',
+    ]);
+  });
+
+  it('rejects bad values with a clear message', () => {
+    expect(() => loadConfig(['--port', 'eighty'], {})).toThrowError(/--port must be a whole number/);
+    expect(() => loadConfig(['--no-such-flag'], {})).toThrowError(
+      expect.objectContaining({ code: 'invalid-argument' }),
+    );
+    expect(() => loadConfig(['--max-message-bytes', String(64 * 1024 * 1024)], {})).toThrowError(/at most 8 MiB/);
+  });
+
+  it('documents every setting in the README', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    for (const s of Object.values(SETTINGS)) {
+      expect(readme, `--${s.flag}`).toContain(`\`--${s.flag}\``);
+      expect(readme, s.env).toContain(s.env);
+    }
+  });
+});
