@@ -48,6 +48,18 @@ export function javaPeerClasspath(): string {
   return classpath;
 }
 
+/** The peer's connection flags for one stream: --controller (this run's standalone) --scope --stream. */
+export function streamArgs(scope: string, stream: string): string[] {
+  return [
+    '--controller',
+    process.env.PRAVEGA_CONTROLLER_URI ?? 'tcp://127.0.0.1:9090',
+    '--scope',
+    scope,
+    '--stream',
+    stream,
+  ];
+}
+
 export interface JavaPeerOptions {
   timeoutMs?: number;
   onLine?: (line: Record<string, unknown>) => void;

@@ -3,30 +3,18 @@
  * the real standalone: what the SDK writes Java reads, and the reverse; routing keys land on the
  * segments Java's writer picks; a gateway SIGKILLed mid-write loses and duplicates nothing.
  */
-import { Serializers, type SluiceClient } from '@sluice/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Serializers } from '@sluice/sdk';
+import { describe, expect, it } from 'vitest';
 import { ControllerClient } from '../../gateway/src/controller/controller-client.js';
 import { SegmentMap } from '../../gateway/src/streams/routing.js';
-import { GatewayProcess } from '../../gateway/test/helpers/gateway-process.js';
 import { uniqueName } from '../../gateway/test/helpers/names.js';
 import { connectSdk } from '../../gateway/test/helpers/sdk.js';
-import { javaPeer } from './java-peer.js';
+import { useGatewayProcess } from '../../gateway/test/helpers/setup.js';
+import { javaPeer, streamArgs } from './java-peer.js';
 
 const controller = () => process.env.PRAVEGA_CONTROLLER_URI ?? 'tcp://127.0.0.1:9090';
-const scope = uniqueName('interop');
-let gateway: GatewayProcess;
-let client: SluiceClient;
-
-beforeAll(async () => {
-  gateway = await GatewayProcess.start(['--controller', controller(), '--scope', scope]);
-  client = await connectSdk(gateway.url, scope);
-  await client.createScope(scope);
-}, 300_000);
-
-afterAll(async () => {
-  await client?.close();
-  await gateway?.stop();
-});
+const fx = useGatewayProcess('interop');
+const { scope } = fx;
 
 interface JavaEvent {
   payload: string;
@@ -49,8 +37,8 @@ function expectPerKeyOrder(values: string[]): void {
 describe('SDK ↔ Java client', () => {
   it('Java reads every one of 10,000 events the SDK wrote, same bytes, per-key order', async () => {
     const stream = uniqueName('sdk2java');
-    await client.createStream(stream, { scaling: { type: 'fixed', segments: 4 } });
-    const writer = client.writer(stream, { serializer: Serializers.utf8() });
+    await fx.client.createStream(stream, { scaling: { type: 'fixed', segments: 4 } });
+    const writer = fx.client.writer(stream, { serializer: Serializers.utf8() });
     const sent: string[] = [];
     const writes: Promise<void>[] = [];
     for (let i = 0; i < 10_000; i++) {
@@ -62,12 +50,9 @@ describe('SDK ↔ Java client', () => {
     await Promise.all(writes);
     await writer.close();
 
-    const lines = await javaPeer(
-      ['read', '--controller', controller(), '--scope', scope, '--stream', stream, '--expect', '10000'],
-      {
-        timeoutMs: 180_000,
-      },
-    );
+    const lines = await javaPeer(['read', ...streamArgs(scope, stream), '--expect', '10000'], {
+      timeoutMs: 180_000,
+    });
     const events = javaEvents(lines);
     expect(events).toHaveLength(10_000);
     for (const e of events) expect(Buffer.from(e.hex, 'hex').toString('utf8')).toBe(e.payload);
@@ -77,25 +62,10 @@ describe('SDK ↔ Java client', () => {
 
   it('the SDK reads every one of 10,000 events Java wrote', async () => {
     const stream = uniqueName('java2sdk');
-    await javaPeer([
-      'create-stream',
-      '--controller',
-      controller(),
-      '--scope',
-      scope,
-      '--stream',
-      stream,
-      '--segments',
-      '4',
-    ]);
+    await javaPeer(['create-stream', ...streamArgs(scope, stream), '--segments', '4']);
     const written = await javaPeer([
       'write',
-      '--controller',
-      controller(),
-      '--scope',
-      scope,
-      '--stream',
-      stream,
+      ...streamArgs(scope, stream),
       '--count',
       '10000',
       '--keys',
@@ -105,7 +75,7 @@ describe('SDK ↔ Java client', () => {
     ]);
     expect(written.at(-1)).toMatchObject({ written: 10_000 });
 
-    const reader = client.reader(stream, { serializer: Serializers.utf8(), from: 'head' });
+    const reader = fx.client.reader(stream, { serializer: Serializers.utf8(), from: 'head' });
     const got: string[] = [];
     for await (const ev of reader) {
       got.push(ev.value);
@@ -119,20 +89,8 @@ describe('SDK ↔ Java client', () => {
 
   it('routes 10,000 random keys to the same segments as Java', async () => {
     const stream = uniqueName('route');
-    await client.createStream(stream, { scaling: { type: 'fixed', segments: 7 } });
-    const lines = await javaPeer([
-      'route',
-      '--controller',
-      controller(),
-      '--scope',
-      scope,
-      '--stream',
-      stream,
-      '--count',
-      '10000',
-      '--seed',
-      '42',
-    ]);
+    await fx.client.createStream(stream, { scaling: { type: 'fixed', segments: 7 } });
+    const lines = await javaPeer(['route', ...streamArgs(scope, stream), '--count', '10000', '--seed', '42']);
     const routed = lines as Array<{ key: string; segmentId: string }>;
     expect(routed).toHaveLength(10_000);
     const pravega = new ControllerClient({ uri: controller() });
@@ -148,8 +106,8 @@ describe('SDK ↔ Java client', () => {
 describe('gateway crashes', () => {
   it('loses and duplicates nothing when the gateway is SIGKILLed 3 times during 100,000 writes', async () => {
     const stream = uniqueName('kill');
-    await client.createStream(stream, { scaling: { type: 'fixed', segments: 4 } });
-    const writerClient = await connectSdk(gateway.url, scope);
+    await fx.client.createStream(stream, { scaling: { type: 'fixed', segments: 4 } });
+    const writerClient = await connectSdk(fx.gateway.url, scope);
     const writer = writerClient.writer(stream, { serializer: Serializers.utf8(), writerId: uniqueName('w') });
     const total = 100_000;
     const writes: Promise<void>[] = [];
@@ -167,9 +125,9 @@ describe('gateway crashes', () => {
       } else if (i === killAt) {
         // …then crash right after 1,000 more writes were issued: those are certainly unacknowledged.
         unacknowledgedAtKill.push(i + 1 - acknowledged);
-        await gateway.kill();
+        await fx.gateway.kill();
         kills++;
-        await gateway.start();
+        await fx.gateway.start();
       } else if (i % 1_000 === 0) {
         await writes[Math.max(0, i - 20_000)];
       }
@@ -182,19 +140,7 @@ describe('gateway crashes', () => {
     for (const n of unacknowledgedAtKill) expect(n).toBeGreaterThan(0);
 
     const lines = await javaPeer(
-      [
-        'read',
-        '--controller',
-        controller(),
-        '--scope',
-        scope,
-        '--stream',
-        stream,
-        '--expect',
-        String(total),
-        '--timeout-ms',
-        '30000',
-      ],
+      ['read', ...streamArgs(scope, stream), '--expect', String(total), '--timeout-ms', '30000'],
       {
         timeoutMs: 300_000,
       },

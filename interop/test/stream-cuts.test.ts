@@ -7,9 +7,9 @@
 import { Serializers, StreamCut } from '@sluice/sdk';
 import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../../gateway/test/helpers/names.js';
-import { javaPeer } from './java-peer.js';
+import { javaPeer, streamArgs } from './java-peer.js';
 
-const controller = () => process.env.PRAVEGA_CONTROLLER_URI ?? 'tcp://127.0.0.1:9090';
+const _controller = () => process.env.PRAVEGA_CONTROLLER_URI ?? 'tcp://127.0.0.1:9090';
 
 import { useGateway } from '../../gateway/test/helpers/setup.js';
 
@@ -30,12 +30,7 @@ async function sluiceBounded(stream: string, from: StreamCut, to: StreamCut): Pr
 async function javaBounded(stream: string, from: string, to: string): Promise<string[]> {
   const lines = await javaPeer([
     'read-bounded',
-    '--controller',
-    controller(),
-    '--scope',
-    fx.scope,
-    '--stream',
-    stream,
+    ...streamArgs(fx.scope, stream),
     '--from',
     from,
     '--to',
@@ -56,9 +51,7 @@ describe('stream cuts with Java', () => {
     await write(stream, 0, 1500);
     const sluiceCut = (await fx.client.streamInfo(stream)).tail; // written by Sluice
     await write(stream, 1500, 3000);
-    const java = (
-      await javaPeer(['cut', '--controller', controller(), '--scope', fx.scope, '--stream', stream])
-    )[0] as {
+    const java = (await javaPeer(['cut', ...streamArgs(fx.scope, stream)]))[0] as {
       head: string;
       tail: string;
     };

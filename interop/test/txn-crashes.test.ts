@@ -6,44 +6,31 @@
  * Java then reads the stream: every committed event exactly once, nothing of aborted ones.
  * SLUICE_TXN_KILLS sets the kills per point (10 by default).
  */
-import { Serializers, type SluiceClient, type Transaction } from '@sluice/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayProcess } from '../../gateway/test/helpers/gateway-process.js';
+import { Serializers, type Transaction } from '@sluice/sdk';
+import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../../gateway/test/helpers/names.js';
-import { connectSdk } from '../../gateway/test/helpers/sdk.js';
-import { javaPeer } from './java-peer.js';
+import { useGatewayProcess } from '../../gateway/test/helpers/setup.js';
+import { javaPeer, streamArgs } from './java-peer.js';
 
 const KILLS = Number(process.env.SLUICE_TXN_KILLS ?? 10);
 const EVENTS_PER_TXN = 200;
-const controller = () => process.env.PRAVEGA_CONTROLLER_URI ?? 'tcp://127.0.0.1:9090';
-const scope = uniqueName('txnkill');
-let gateway: GatewayProcess;
-let client: SluiceClient;
-
-beforeAll(async () => {
-  gateway = await GatewayProcess.start(['--controller', controller(), '--scope', scope]);
-  client = await connectSdk(gateway.url, scope);
-  await client.createScope(scope);
-}, 120_000);
-
-afterAll(async () => {
-  await client?.close();
-  await gateway?.stop();
-});
+const _controller = () => process.env.PRAVEGA_CONTROLLER_URI ?? 'tcp://127.0.0.1:9090';
+const fx = useGatewayProcess('txnkill');
+const { scope } = fx;
 
 type Point = 'after-create' | 'before-prepare-completes' | 'after-prepare' | 'after-commit-sent';
 const POINTS: Point[] = ['after-create', 'before-prepare-completes', 'after-prepare', 'after-commit-sent'];
 
 async function crash(): Promise<void> {
-  await gateway.kill();
-  await gateway.start();
+  await fx.gateway.kill();
+  await fx.gateway.start();
 }
 
 describe('gateway SIGKILLed during two-phase commit', () => {
   it(`commits every committed transaction exactly once across ${KILLS * 4} kills`, async () => {
     const stream = uniqueName('s');
-    await client.createStream(stream, { scaling: { type: 'fixed', segments: 3 } });
-    const writer = client.writer(stream, { serializer: Serializers.utf8(), mode: 'exactly-once' });
+    await fx.client.createStream(stream, { scaling: { type: 'fixed', segments: 3 } });
+    const writer = fx.client.writer(stream, { serializer: Serializers.utf8(), mode: 'exactly-once' });
     const expected: string[] = [];
     let cycle = 0;
     for (let k = 0; k < KILLS; k++) {
@@ -74,24 +61,12 @@ describe('gateway SIGKILLed during two-phase commit', () => {
           await tx.commit();
         }
         await doomed.abort();
-        expect(await client.transactionStatus(stream, tx.txnId)).toBe('committed');
+        expect(await fx.client.transactionStatus(stream, tx.txnId)).toBe('committed');
         expected.push(...events);
       }
     }
     const lines = await javaPeer(
-      [
-        'read',
-        '--controller',
-        controller(),
-        '--scope',
-        scope,
-        '--stream',
-        stream,
-        '--expect',
-        String(expected.length),
-        '--timeout-ms',
-        '120000',
-      ],
+      ['read', ...streamArgs(scope, stream), '--expect', String(expected.length), '--timeout-ms', '120000'],
       { timeoutMs: 300_000 },
     );
     const seen = lines.filter((l) => typeof l.payload === 'string').map((l) => l.payload as string);
