@@ -24,6 +24,16 @@ describe('Serializers', () => {
     expect(() => Serializers.javaString().deserialize(integer)).toThrowError(SluiceError);
   });
 
+  it('protobuf round-trips a message with its plain binary encoding', async () => {
+    const { create, toBinary } = await import('@bufbuild/protobuf');
+    const { StreamCutSchema } = await import('@sluice/proto/sluice/v1/gateway_pb.js');
+    const pb = Serializers.protobuf(StreamCutSchema);
+    const msg = create(StreamCutSchema, { stream: 's/t', positions: [{ segmentId: 4n, offset: 99n }] });
+    const bytes = pb.serialize(msg);
+    expect(bytes).toEqual(toBinary(StreamCutSchema, msg));
+    expect(pb.deserialize(bytes).positions[0]?.offset).toBe(99n);
+  });
+
   it('json round-trips', () => {
     const j = Serializers.json<{ a: number[] }>();
     expect(j.deserialize(j.serialize({ a: [1, 2] }))).toEqual({ a: [1, 2] });

@@ -1,4 +1,5 @@
 /** Serializers whose bytes match Pravega's Java serializers (fact sheet §8). */
+import { type DescMessage, fromBinary, type MessageShape, toBinary } from '@bufbuild/protobuf';
 import { javaStringSerializer } from './java-string.js';
 import type { Serializer } from './serializer.js';
 
@@ -22,6 +23,10 @@ export const Serializers = {
   /** Raw bytes, as Java's ByteArraySerializer. */
   bytes(): Serializer<Uint8Array> {
     return { serialize: (b) => b, deserialize: (b) => b };
+  },
+  /** Protobuf messages (protobuf-es schemas): the message's plain binary encoding, no header. */
+  protobuf<Desc extends DescMessage>(schema: Desc): Serializer<MessageShape<Desc>> {
+    return { serialize: (m) => toBinary(schema, m), deserialize: (b) => fromBinary(schema, b) };
   },
   /** Java Object Serialization of a String (Java's JavaSerializer<String>); strings only. */
   javaString(): Serializer<string> {
