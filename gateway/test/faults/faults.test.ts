@@ -4,7 +4,9 @@
  * - R4: connections between gateway and segment store cut, delayed (0–200 ms) and fragmented to
  *   one byte while 4 writers write;
  * - R5: Pravega paused with SIGSTOP while writing: nothing is acknowledged during the pause, and
- *   everything completes after it.
+ *   everything completes after it;
+ * - R1: the gateway (a child process) SIGKILLed and restarted during at-least-once writes from 16
+ *   writers (SLUICE_R1_KILLS kills, 3 by default).
  * No acknowledged event may be lost, duplicated or reordered within its key.
  */
 import { type EventWriter, Serializers, type SluiceClient } from '@sluice/sdk';
@@ -13,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningPravega, startPravega } from '../../../scripts/pravega-lib.mjs';
 import { loadConfig } from '../../src/server/config.js';
 import { type RunningGateway, startGateway } from '../../src/server/gateway.js';
+import { GatewayProcess } from '../helpers/gateway-process.js';
 import { uniqueName } from '../helpers/names.js';
 import { connectSdk } from '../helpers/sdk.js';
 import { check } from './checker.js';
@@ -58,12 +61,12 @@ interface Run {
 }
 
 /** `writers` writers, each writing `perWriter` unique payloads over 8 keys, pipelined. */
-function writeAll(stream: string, writers: number, perWriter: number): Run {
+function writeAll(stream: string, writers: number, perWriter: number, through: SluiceClient = client): Run {
   const attempted: string[] = [];
   const acked = new Set<string>();
   const jobs: Promise<void>[] = [];
   for (let w = 0; w < writers; w++) {
-    const writer: EventWriter<string> = client.writer(stream, {
+    const writer: EventWriter<string> = through.writer(stream, {
       serializer: Serializers.utf8(),
       writerId: uniqueName(`w${w}`),
     });
@@ -150,5 +153,34 @@ describe('fault scenarios', () => {
     expect(result.duplicate).toEqual([]);
     expect(result.reorderedWithinKey).toEqual([]);
     expect(result.read).toBe(run.attempted.length);
+  });
+
+  it('R1: SIGKILLs of the gateway during writes from 16 writers lose and duplicate nothing', async () => {
+    const kills = Number(process.env.SLUICE_R1_KILLS ?? 3);
+    const stream = uniqueName('r1');
+    await client.createStream(stream, { scaling: { type: 'fixed', segments: 4 } });
+    const doomed = await GatewayProcess.start(['--controller', `tcp://127.0.0.1:${CONTROLLER}`]);
+    const writerClient = await connectSdk(doomed.url, scope);
+    try {
+      const run = writeAll(stream, 16, 2_500, writerClient);
+      const total = 16 * 2_500;
+      const unackedAtKill: number[] = [];
+      for (let k = 1; k <= kills; k++) {
+        while (run.acked.size < (total * k) / (kills + 1)) await new Promise((r) => setTimeout(r, 10));
+        unackedAtKill.push(run.attempted.length - run.acked.size);
+        await doomed.kill();
+        await doomed.start();
+      }
+      await run.done;
+      const result = check(run.attempted, run.acked, await readAll(stream));
+      for (const n of unackedAtKill) expect(n).toBeGreaterThan(0);
+      expect(result.lostAcked).toEqual([]);
+      expect(result.duplicate).toEqual([]);
+      expect(result.reorderedWithinKey).toEqual([]);
+      expect(result.read).toBe(total);
+    } finally {
+      await writerClient.close();
+      await doomed.stop();
+    }
   });
 });
