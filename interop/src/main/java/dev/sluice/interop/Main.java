@@ -1,6 +1,8 @@
 package dev.sluice.interop;
 
 import java.util.Arrays;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The Java peer of Sluice's interop tests and benchmarks, on Pravega's own client (0.13.0).
@@ -10,7 +12,8 @@ import java.util.Arrays;
 public final class Main {
     public static void main(String[] argv) {
         if (argv.length == 0) {
-            System.err.println("usage: <create-stream|write|read|route|bench-write> --controller tcp://h:p --scope S --stream T ...");
+            System.err.println("usage: <create-stream|write|read|route|bench-write|bench-txn|cut|read-bounded>"
+                    + " --controller tcp://h:p --scope S --stream T ...");
             System.exit(2);
         }
         Args args = new Args(Arrays.copyOfRange(argv, 1, argv.length));
@@ -30,8 +33,14 @@ public final class Main {
             System.exit(0);
         } catch (Throwable t) {
             System.out.flush();
-            System.err.println("interop " + argv[0] + " failed: " + t);
+            System.err.println("interop " + argv[0] + " failed: " + oneLine(t));
             System.exit(1);
         }
+    }
+
+    /** The root cause of a failure (futures wrap it) on one line. */
+    private static String oneLine(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) t = t.getCause();
+        return t.toString().replaceAll("\\s*\\R\\s*", " ");
     }
 }
