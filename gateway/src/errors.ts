@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'resource-exhausted'
   | 'protocol'
   | 'cancelled'
+  | 'reassigned'
   | 'internal';
 
 const RETRIABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['unavailable', 'resource-exhausted']);

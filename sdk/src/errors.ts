@@ -16,6 +16,7 @@ export type SluiceErrorCode =
   | 'resource-exhausted'
   | 'protocol'
   | 'cancelled'
+  | 'reassigned'
   | 'internal';
 
 const CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
@@ -32,6 +33,7 @@ const CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
   'resource-exhausted',
   'protocol',
   'cancelled',
+  'reassigned',
   'internal',
 ]);
 

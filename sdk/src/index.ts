@@ -4,6 +4,8 @@ export { type Checkpoint, type CheckpointStore, memoryStore } from './checkpoint
 export {
   type ConnectOptions,
   connect,
+  type GroupSegment,
+  type ReaderGroupInfo,
   SluiceClient,
   type StreamConfig,
   type StreamInfo,
@@ -14,7 +16,7 @@ export type { ConnectionState } from './client/connection.js';
 export { SluiceError, type SluiceErrorCode } from './errors.js';
 export { type Emit, Pipeline, type PipelineOptions } from './pipeline/pipeline.js';
 export { ReaderPosition, type ReaderPositionJSON } from './reader/position.js';
-export { EventReader, type ReadEvent, type ReaderOptions } from './reader/reader.js';
+export { EventReader, type GroupRestored, type ReadEvent, type ReaderOptions } from './reader/reader.js';
 export { type Serializer, Serializers } from './serializers/index.js';
 export { StreamCut } from './stream-cut.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport/websocket.js';

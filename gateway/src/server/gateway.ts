@@ -2,6 +2,7 @@
  * Assembles a gateway: Pravega clients, the writer registry, the WebSocket endpoint and the
  * HTTP endpoints on one port. `startGateway` is what the CLI and the tests call.
  */
+
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -12,6 +13,7 @@ import { RateLimiter } from '../auth/rate-limit.js';
 import { createVerifier, type Principal, tokenOf } from '../auth/verifier.js';
 import { ControllerClient } from '../controller/controller-client.js';
 import { GatewayError } from '../errors.js';
+import { GroupTable } from '../groups/group-table.js';
 import { SegmentStoreClient } from '../segmentstore/client.js';
 import { SegmentStoreConnection } from '../segmentstore/connection.js';
 import type { GatewayContext } from '../sessions/context.js';
@@ -85,6 +87,7 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     controller,
     segments,
     writers: new WriterRegistry(controller, segments, log),
+    groups: new GroupTable(segments),
     logger: log,
     metrics,
     defaultScope: config.scope,

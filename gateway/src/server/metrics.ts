@@ -8,6 +8,9 @@ export interface GatewayMetrics {
   readonly eventsRead: Counter;
   readonly protocolErrors: Counter;
   readonly sessionsClosed: Counter<'reason'>;
+  readonly groupLagBytes: Gauge<'group'>;
+  readonly groupReaders: Gauge<'group'>;
+  readonly groupTxnsLost: Counter<'group'>;
 }
 
 export function createMetrics(): GatewayMetrics {
@@ -35,6 +38,24 @@ export function createMetrics(): GatewayMetrics {
       name: 'sluice_sessions_closed_by_gateway_total',
       help: 'sessions the gateway closed, by reason',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    groupLagBytes: new Gauge({
+      name: 'sluice_reader_group_lag_bytes',
+      help: 'bytes after the committed offsets of a reader group (groups with readers on this gateway)',
+      labelNames: ['group'],
+      registers: [registry],
+    }),
+    groupReaders: new Gauge({
+      name: 'sluice_reader_group_readers',
+      help: 'readers of a reader group connected to this gateway',
+      labelNames: ['group'],
+      registers: [registry],
+    }),
+    groupTxnsLost: new Counter({
+      name: 'sluice_reader_group_txns_lost_total',
+      help: 'transactions recorded by a vanished group reader that Pravega had already aborted',
+      labelNames: ['group'],
       registers: [registry],
     }),
   };

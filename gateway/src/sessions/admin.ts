@@ -1,13 +1,15 @@
 /** Admin calls (unary requests on the session): scopes, streams, stream info, scaling. */
-import type { Position, Request, Scaling } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import type { GroupCommit, Position, Request, Scaling } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { allows, type Grant, type Right, requireRight } from '../auth/grants.js';
 import type { StreamRetention, StreamScaling } from '../controller/controller-client.js';
 import { GatewayError } from '../errors.js';
+import { checkpointGroup, deleteGroup, describeGroup, listGroups } from '../groups/group-admin.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { checkScopeName, parseStreamName } from '../streams/stream-name.js';
 import type { GatewayContext } from './context.js';
 import { encodeServerFrame } from './frames.js';
+import { ReaderChannel } from './reader-channel.js';
 import type { Session } from './session.js';
 
 type Result = Extract<Parameters<typeof encodeServerFrame>[0], { case: 'reply' }>['value']['result'];
@@ -15,12 +17,24 @@ type Result = Extract<Parameters<typeof encodeServerFrame>[0], { case: 'reply' }
 export async function handleRequest(session: Session, request: Request): Promise<void> {
   let result: Result;
   try {
-    result = await run(session.ctx, request, session.grants);
+    result =
+      request.call.case === 'groupCommit'
+        ? await groupCommit(session, request.call.value)
+        : await run({ ...session.ctx, logger: session.logger }, request, session.grants);
   } catch (err) {
     const error = GatewayError.from(err);
     result = { case: 'error', value: { code: error.code, message: error.message } };
   }
   session.send(encodeServerFrame({ case: 'reply', value: { id: request.id, result } as never }));
+}
+
+/** A group reader's checkpoint, on the reader channel it belongs to. */
+async function groupCommit(session: Session, commit: GroupCommit): Promise<Result> {
+  const channel = session.channelOf(commit.channel);
+  if (!(channel instanceof ReaderChannel))
+    throw new GatewayError('invalid-argument', `channel ${commit.channel} is not an open reader`);
+  const released = await channel.commitGroup(commit);
+  return { case: 'groupCommitted', value: { released } as never };
 }
 
 async function run(ctx: GatewayContext, request: Request, grants: readonly Grant[] | undefined): Promise<Result> {
@@ -109,9 +123,32 @@ async function run(ctx: GatewayContext, request: Request, grants: readonly Grant
     }
     case 'lag':
       return { case: 'bytes', value: await lagOf(ctx, call.value.streams) };
+    case 'listReaderGroups': {
+      const scope = call.value.scope || ctx.defaultScope;
+      if (!scope) throw new GatewayError('invalid-argument', 'listReaderGroups needs a scope');
+      checkScopeName(scope);
+      return { case: 'names', value: { names: await listGroups(ctx, scope, grants) } };
+    }
+    case 'describeReaderGroup': {
+      const g = groupName(call.value.group, ctx.defaultScope);
+      return { case: 'groupInfo', value: (await describeGroup(ctx, g.scope, g.stream, grants)) as never };
+    }
+    case 'deleteReaderGroup': {
+      const g = groupName(call.value.group, ctx.defaultScope);
+      return { case: 'done', value: await deleteGroup(ctx, g.scope, g.stream, grants) };
+    }
+    case 'checkpointReaderGroup': {
+      const g = groupName(call.value.group, ctx.defaultScope);
+      return { case: 'groupCheckpoint', value: (await checkpointGroup(ctx, g.scope, g.stream, grants)) as never };
+    }
     default:
       throw new GatewayError('invalid-argument', 'unknown or empty request');
   }
+}
+
+function groupName(name: string, defaultScope: string | undefined) {
+  if (!name) throw new GatewayError('invalid-argument', 'a reader group needs a name');
+  return parseStreamName(name, defaultScope);
 }
 
 function scalingOf(s: Scaling | undefined): StreamScaling {

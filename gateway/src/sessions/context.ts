@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/verifier.js';
 import type { ControllerClient } from '../controller/controller-client.js';
+import type { GroupTable } from '../groups/group-table.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
 import type { GatewayMetrics } from '../server/metrics.js';
 import type { WriterRegistry } from '../streams/writer-registry.js';
@@ -10,6 +11,8 @@ export interface GatewayContext {
   readonly controller: ControllerClient;
   readonly segments: SegmentStoreClient;
   readonly writers: WriterRegistry;
+  /** Reader-group state in Pravega (one table segment per scope). */
+  readonly groups: GroupTable;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly defaultScope: string | undefined;

@@ -1,15 +1,20 @@
 /** A reader channel: events out against the client's credit, each with its position. */
-import type { OpenReader, Position } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import type { GroupCommit, OpenReader, Position } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { requireRight } from '../auth/grants.js';
 import { GatewayError } from '../errors.js';
+import { DEFAULT_GROUP_TIMEOUT_MS, GroupMember, type GroupMemberListener } from '../groups/group-member.js';
+import { parseSegmentKey, segmentKey } from '../groups/group-state.js';
+import { segmentRef } from '../segmentstore/segment-ref.js';
 import type { StreamPositionState } from '../streams/position.js';
-import { parseStreamName } from '../streams/stream-name.js';
+import { parseStreamName, type ScopedStream } from '../streams/stream-name.js';
 import { type DeliveredEvent, type ReaderSink, type StartPosition, StreamReader } from '../streams/stream-reader.js';
 import { encodeServerFrame } from './frames.js';
 import type { Channel, Session } from './session.js';
 
-export class ReaderChannel implements Channel, ReaderSink {
+export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
   private reader: StreamReader | undefined;
+  private member: GroupMember | undefined;
+  private names: string[] = [];
   private closed = false;
   private pendingCredit = { events: 0, bytes: 0 };
 
@@ -30,9 +35,180 @@ export class ReaderChannel implements Channel, ReaderSink {
     }
   }
 
-  close(): void {
+  close(sessionLost?: boolean): void {
     this.closed = true;
     this.reader?.close();
+    const member = this.member;
+    if (!member) return;
+    // A lost socket keeps the reader's segments until the group's timeout (it may come back);
+    // a reader the client closed hands them back at once.
+    if (sessionLost) member.stop();
+    else
+      member.leave().catch((err) => this.session.logger.warn({ err, group: member.group }, 'leaving the group failed'));
+  }
+
+  // ---- reader groups ---------------------------------------------------------------------
+
+  /** A group reader's commit (its checkpoint); returns the segments it no longer owns. */
+  async commitGroup(request: GroupCommit): Promise<Array<{ stream: string; segmentId: bigint; offset: bigint }>> {
+    const member = this.member;
+    if (!member || !this.reader) throw new GatewayError('invalid-argument', 'this reader is not in a reader group');
+    const positions = new Map<string, bigint>();
+    for (const sp of request.position?.streams ?? []) {
+      const index = this.indexOf(sp.stream);
+      for (const o of sp.segments) positions.set(segmentKey(index, o.segmentId), o.offset);
+    }
+    const finished = request.finished.map((f) => segmentKey(this.indexOf(f.stream), f.segmentId));
+    let state: unknown;
+    if (request.stateJson) {
+      try {
+        state = JSON.parse(request.stateJson);
+      } catch {
+        throw new GatewayError('invalid-argument', 'the checkpoint state is not JSON');
+      }
+    }
+    const released = await member.commit({
+      positions,
+      finished,
+      ...(state !== undefined ? { state } : {}),
+      ...(request.txn ? { txn: { stream: request.txn.stream, txnId: request.txn.txnId } } : {}),
+    });
+    return released.map((key) => {
+      const { streamIndex, segmentId } = parseSegmentKey(key);
+      this.reader?.removeSegment(streamIndex, segmentId);
+      return { stream: this.names[streamIndex]!, segmentId, offset: positions.get(key) ?? 0n };
+    });
+  }
+
+  onAcquired(segments: Array<[string, bigint]>): void {
+    if (this.closed || !this.reader) return;
+    const byStream = new Map<number, Array<{ segmentId: bigint; offset: bigint }>>();
+    for (const [key, offset] of segments) {
+      const { streamIndex, segmentId } = parseSegmentKey(key);
+      const list = byStream.get(streamIndex) ?? [];
+      list.push({ segmentId, offset });
+      byStream.set(streamIndex, list);
+    }
+    // The client learns of a segment before its first event.
+    for (const [streamIndex, acquired] of byStream) {
+      this.session.send(
+        encodeServerFrame({
+          case: 'segmentsAssigned',
+          value: { channel: this.request.channel, streamIndex, acquired: acquired as never },
+        }),
+      );
+      for (const a of acquired) this.reader.addSegment(streamIndex, a.segmentId, a.offset);
+    }
+  }
+
+  onCheckpointRequested(id: number): void {
+    if (this.closed) return;
+    this.session.send(
+      encodeServerFrame({
+        case: 'checkpointRequested',
+        value: { channel: this.request.channel, checkpointId: BigInt(id) },
+      }),
+    );
+  }
+
+  onGroupFinished(): void {
+    this.onEnd();
+  }
+
+  onFailed(err: GatewayError): void {
+    this.onError(err);
+  }
+
+  private indexOf(stream: string): number {
+    const p = parseStreamName(stream, this.session.ctx.defaultScope);
+    const index = this.names.indexOf(`${p.scope}/${p.stream}`);
+    if (index < 0) throw new GatewayError('invalid-argument', `this reader does not read ${stream}`);
+    return index;
+  }
+
+  private async openGroup(streams: ScopedStream[], names: string[]): Promise<void> {
+    const { ctx } = this.session;
+    const request = this.request;
+    if (request.batch || request.to.length > 0)
+      throw new GatewayError('invalid-argument', 'a reader group reads unbounded streams (no `to` cut, no batch)');
+    if (!request.readerId) throw new GatewayError('invalid-argument', 'a group reader needs a reader id');
+    // A group is reachable with read rights on its streams (checked above) — no separate grant.
+    const group = parseStreamName(request.group, streams[0]!.scope);
+    const member = new GroupMember(
+      { ...ctx, logger: this.session.logger },
+      group.scope,
+      group.stream,
+      request.readerId,
+      streams,
+      this,
+    );
+    let resume: { positions: Map<string, bigint>; finished: Set<string> } | undefined;
+    if (request.resume && request.start.case === 'position') {
+      const positions = new Map<string, bigint>();
+      for (const sp of request.start.value.streams) {
+        const index = this.indexOf(sp.stream);
+        for (const o of sp.segments) positions.set(segmentKey(index, o.segmentId), o.offset);
+      }
+      resume = {
+        positions,
+        finished: new Set(request.finished.map((f) => segmentKey(this.indexOf(f.stream), f.segmentId))),
+      };
+    }
+    const joined = await member.join(
+      () => this.resolveGroupStart(streams, names),
+      request.groupTimeoutMs || DEFAULT_GROUP_TIMEOUT_MS,
+      resume,
+    );
+    this.member = member;
+    if (this.closed) {
+      member.stop();
+      return;
+    }
+    const owned = streams.map(() => ({ active: new Map<bigint, bigint>(), future: new Map<bigint, Set<bigint>>() }));
+    for (const [key, offset] of joined.owned) {
+      const { streamIndex, segmentId } = parseSegmentKey(key);
+      owned[streamIndex]!.active.set(segmentId, offset);
+    }
+    const reader = new StreamReader(ctx.controller, ctx.segments, this.session.logger, streams, this);
+    const positions = await reader.open({ type: 'position', streams: owned }, [], { group: true });
+    if (this.closed) {
+      reader.close();
+      return;
+    }
+    this.reader = reader;
+    this.session.send(
+      encodeServerFrame({
+        case: 'readerOpened',
+        value: {
+          channel: request.channel,
+          position: toPositionMessage(names, positions),
+          restoredJson: joined.restored ? JSON.stringify(joined.restored) : '',
+        },
+      }),
+    );
+    reader.grant(this.pendingCredit.events, this.pendingCredit.bytes);
+  }
+
+  /** Where a new group starts: the reader's `from` (head, tail or a cut) for every stream. */
+  private async resolveGroupStart(streams: ScopedStream[], names: string[]): Promise<Map<string, bigint>> {
+    const { ctx } = this.session;
+    const start = this.startOf(names);
+    const result = new Map<string, bigint>();
+    for (let i = 0; i < streams.length; i++) {
+      const { scope, stream } = streams[i]!;
+      let cut: Map<bigint, bigint>;
+      if (start.type === 'position') cut = start.streams[i]!.active;
+      else if (start.type === 'head') cut = await ctx.controller.getHeadCut(scope, stream);
+      else {
+        const { segments } = await ctx.controller.getCurrentSegments(scope, stream);
+        const infos = await Promise.all(
+          segments.map((s) => ctx.segments.segmentInfo(segmentRef(scope, stream, s.segmentId))),
+        );
+        cut = new Map(segments.map((s, j) => [s.segmentId, infos[j]!.writeOffset]));
+      }
+      for (const [segmentId, offset] of cut) result.set(segmentKey(i, segmentId), offset);
+    }
+    return result;
   }
 
   // ---- ReaderSink ------------------------------------------------------------------------
@@ -100,6 +276,11 @@ export class ReaderChannel implements Channel, ReaderSink {
           }
         }),
       );
+      this.names = names;
+      if (this.request.group) {
+        await this.openGroup(streams, names);
+        return;
+      }
       const start = this.startOf(names);
       const to = names.map((name) => {
         const cut = this.request.to.find(

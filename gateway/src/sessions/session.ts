@@ -299,6 +299,10 @@ export class Session {
     return true;
   }
 
+  channelOf(channel: number): Channel | undefined {
+    return this.channels.get(channel);
+  }
+
   /** Called by channels that end on their own (reader at its end, writer failure). */
   forgetChannel(channel: number): void {
     this.channels.delete(channel);

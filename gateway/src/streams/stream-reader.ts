@@ -49,6 +49,8 @@ export class StreamReader implements SegmentReaderListener {
   private creditBytes = 0;
   private closed = false;
   private batch = false;
+  /** In a reader group, the group decides successors and the end (see groups/group-member.ts). */
+  private group = false;
   private finishing = 0;
   private draining = false;
 
@@ -64,9 +66,10 @@ export class StreamReader implements SegmentReaderListener {
   async open(
     start: StartPosition,
     to: Array<Map<bigint, bigint> | undefined>,
-    options: { batch?: boolean } = {},
+    options: { batch?: boolean; group?: boolean } = {},
   ): Promise<StreamPositionState[]> {
     this.batch = options.batch ?? false;
+    this.group = options.group ?? false;
     for (let i = 0; i < this.streams.length; i++) {
       const { scope, stream } = this.streams[i]!;
       let state: StreamPositionState;
@@ -96,8 +99,28 @@ export class StreamReader implements SegmentReaderListener {
     for (let i = 0; i < this.positions.length; i++) {
       for (const [segmentId, offset] of this.positions[i]!.active) this.startSegment(i, segmentId, offset);
     }
-    queueMicrotask(() => this.checkEnd());
+    if (!this.group) queueMicrotask(() => this.checkEnd());
     return this.positions;
+  }
+
+  /** Group readers: starts reading a segment the group assigned (no-op if already read). */
+  addSegment(streamIndex: number, segmentId: bigint, offset: bigint): void {
+    if (this.closed) return;
+    const position = this.positions[streamIndex]!;
+    if (position.active.has(segmentId)) return;
+    position.active.set(segmentId, offset);
+    this.startSegment(streamIndex, segmentId, offset);
+  }
+
+  /** Group readers: stops reading a segment the group gave to another reader. */
+  removeSegment(streamIndex: number, segmentId: bigint): void {
+    this.positions[streamIndex]?.active.delete(segmentId);
+    for (const slot of this.slots.values()) {
+      if (slot.streamIndex === streamIndex && slot.reader.segment.segmentId === segmentId) {
+        slot.reader.close();
+        this.slots.delete(slot.reader);
+      }
+    }
   }
 
   grant(events: number, bytes: number): void {
@@ -222,6 +245,12 @@ export class StreamReader implements SegmentReaderListener {
       const position = this.positions[slot.streamIndex]!;
       const cutEnd = this.ends[slot.streamIndex]?.get(segmentId);
       let successors: Array<{ segmentId: bigint; predecessors: bigint[] }> = [];
+      if (this.group) {
+        // The group learns of the end at the reader's next commit and hands successors out then.
+        position.active.delete(segmentId);
+        this.sink.onSegmentsChanged(slot.streamIndex, segmentId, [], new Map());
+        return;
+      }
       if (cutEnd === undefined && !this.batch) {
         const reply = await this.controller.getSuccessors(scope, stream, segmentId);
         successors = reply.successors.map((s) => ({ segmentId: s.segment.segmentId, predecessors: s.predecessors }));
@@ -241,7 +270,7 @@ export class StreamReader implements SegmentReaderListener {
   }
 
   private checkEnd(): void {
-    if (this.closed || this.finishing > 0 || this.slots.size > 0) return;
+    if (this.group || this.closed || this.finishing > 0 || this.slots.size > 0) return;
     if (this.positions.some((p) => p.future.size > 0)) return;
     this.closed = true;
     this.sink.onEnd();

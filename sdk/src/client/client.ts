@@ -241,6 +241,73 @@ export class SluiceClient implements AsyncDisposable {
     );
   }
 
+  // ---- reader groups ---------------------------------------------------------------------
+
+  /** Reader groups of a scope (default: the client's). */
+  async listReaderGroups(scope?: string, signal?: AbortSignal): Promise<string[]> {
+    const r = await this.call({ case: 'listReaderGroups', value: { scope: scope ?? this.scope ?? '' } }, signal);
+    return r.case === 'names' ? r.value.names : [];
+  }
+
+  /** Who reads what in a group, its committed offsets, last group checkpoint and lag. */
+  async describeReaderGroup(group: string, signal?: AbortSignal): Promise<ReaderGroupInfo> {
+    const r = await this.call({ case: 'describeReaderGroup', value: { group: this.qualify(group) } }, signal);
+    if (r.case !== 'groupInfo') throw new SluiceError('internal', 'unexpected reply to describeReaderGroup');
+    const v = r.value;
+    const segs = (list: typeof v.unassigned) =>
+      list.map((s) => ({ stream: s.stream, segment: s.segmentId, offset: s.offset }));
+    return {
+      group: v.group,
+      streams: v.streams,
+      readers: v.readers.map((rd) => ({
+        readerId: rd.readerId,
+        lastSeen: new Date(Number(rd.lastSeenMs)),
+        segments: segs(rd.segments),
+      })),
+      unassigned: segs(v.unassigned),
+      lastCheckpoint:
+        v.lastCheckpointId > 0n
+          ? {
+              id: Number(v.lastCheckpointId),
+              cuts: new Map(
+                v.lastCheckpoint.map((c) => [
+                  c.stream,
+                  new StreamCut(c.stream, new Map(c.positions.map((p) => [p.segmentId, p.offset]))),
+                ]),
+              ),
+            }
+          : undefined,
+      lagBytes: v.lagBytes,
+    };
+  }
+
+  /** Deletes a group's state (its readers then fail with `not-found`); false if there was none. */
+  async deleteReaderGroup(group: string, signal?: AbortSignal): Promise<boolean> {
+    const r = await this.call({ case: 'deleteReaderGroup', value: { group: this.qualify(group) } }, signal);
+    return r.case === 'done' && r.value;
+  }
+
+  /**
+   * A group-wide checkpoint: every reader of the group commits at its next read; resolves with
+   * the one consistent cut (per stream) that results.
+   */
+  async checkpointReaderGroup(
+    group: string,
+    signal?: AbortSignal,
+  ): Promise<{ id: number; cuts: Map<string, StreamCut> }> {
+    const r = await this.call({ case: 'checkpointReaderGroup', value: { group: this.qualify(group) } }, signal);
+    if (r.case !== 'groupCheckpoint') throw new SluiceError('internal', 'unexpected reply to checkpointReaderGroup');
+    return {
+      id: Number(r.value.id),
+      cuts: new Map(
+        r.value.cuts.map((c) => [
+          c.stream,
+          new StreamCut(c.stream, new Map(c.positions.map((p) => [p.segmentId, p.offset]))),
+        ]),
+      ),
+    };
+  }
+
   writer<T>(stream: string, opts: WriterOptions<T>): EventWriter<T> {
     return new EventWriter(this.conn, this.qualify(stream), opts);
   }
@@ -271,6 +338,24 @@ export class SluiceClient implements AsyncDisposable {
 }
 
 /** Connects to a gateway; resolves once the session is live. */
+export interface ReaderGroupInfo {
+  group: string;
+  streams: string[];
+  readers: Array<{ readerId: string; lastSeen: Date; segments: GroupSegment[] }>;
+  /** Segments no reader owns right now (the next reader to look takes them). */
+  unassigned: GroupSegment[];
+  lastCheckpoint: { id: number; cuts: Map<string, StreamCut> } | undefined;
+  /** Bytes after the group's committed offsets. */
+  lagBytes: bigint;
+}
+
+/** A segment of a group with its committed offset. */
+export interface GroupSegment {
+  stream: string;
+  segment: bigint;
+  offset: bigint;
+}
+
 export async function connect(options: ConnectOptions = {}): Promise<SluiceClient> {
   const Ctor = (options.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket) as
     | WebSocketConstructor

@@ -9,7 +9,7 @@
 import type { CheckpointStore } from '../checkpoints/store.js';
 import { SluiceError } from '../errors.js';
 import { ReaderPosition } from '../reader/position.js';
-import type { EventReader, ReadEvent } from '../reader/reader.js';
+import { CHECKPOINT_MARKER, type EventReader, type ReadEvent } from '../reader/reader.js';
 import type { Transaction } from '../writer/transaction.js';
 import type { EventWriter } from '../writer/writer.js';
 
@@ -22,9 +22,10 @@ export interface PipelineOptions<I, O, S = unknown> {
   process: (event: ReadEvent<I>, emit: Emit<O>, state: { value: S | undefined }) => void | Promise<void>;
   /** A checkpoint after this many events or this long, whichever comes first. */
   checkpointEvery?: { events?: number; ms?: number };
-  checkpoints: CheckpointStore;
-  /** The key under which this pipeline's checkpoints are stored. */
-  name: string;
+  /** Where checkpoints live; not used when `from` is a group reader (the group keeps them). */
+  checkpoints?: CheckpointStore;
+  /** The key under which this pipeline's checkpoints are stored (not used for group readers). */
+  name?: string;
   /** Transaction lease (ms). */
   txnLeaseMs?: number;
   onCheckpoint?: (checkpoint: { id: number; txnId: string; events: number }) => void;
@@ -41,6 +42,10 @@ export class Pipeline<I, O, S = unknown> {
   ) {
     if (opts.to.mode !== 'exactly-once')
       throw new SluiceError('invalid-argument', "a pipeline writes through an 'exactly-once' writer");
+    if (!opts.from.isGroupReader && (!opts.checkpoints || !opts.name))
+      throw new SluiceError('invalid-argument', 'a pipeline needs `checkpoints` and `name` (or a group reader)');
+    // Positions move only together with a prepared transaction.
+    opts.from.manualCheckpoints(opts.checkpointEvery?.ms ?? 5000);
   }
 
   /** The user state restored from the last checkpoint (after run() started), if any. */
@@ -60,14 +65,28 @@ export class Pipeline<I, O, S = unknown> {
     const emit: Emit<O> = (value, routingKey) => {
       writes.push(tx.write(value, routingKey));
     };
-    const iterator = this.opts.from[Symbol.asyncIterator]();
+    const iterator = this.opts.from.steps();
     for (;;) {
       if (signal?.aborted) return;
       const next = await iterator.next();
       if (next.done) break;
-      await this.opts.process(next.value, emit, this.state);
-      count++;
-      if (count >= everyEvents || Date.now() - since >= everyMs) {
+      if (next.value === CHECKPOINT_MARKER) {
+        // A safe point while idle or when the group asks: commit what was processed (or, in a
+        // group with nothing new, just check in so a group-wide checkpoint can complete).
+        if (count === 0) {
+          if (this.opts.from.checkpointRequested) await this.opts.from.checkpoint(this.stateOption());
+          continue;
+        }
+      } else {
+        await this.opts.process(next.value, emit, this.state);
+        count++;
+      }
+      if (
+        next.value === CHECKPOINT_MARKER ||
+        count >= everyEvents ||
+        Date.now() - since >= everyMs ||
+        this.opts.from.checkpointRequested
+      ) {
         await this.checkpoint(tx, writes, count);
         tx = await this.opts.to.beginTxn(this.txnOptions());
         writes = [];
@@ -76,6 +95,10 @@ export class Pipeline<I, O, S = unknown> {
       }
     }
     await this.checkpoint(tx, writes, count);
+  }
+
+  private stateOption(): { state?: unknown } {
+    return this.state.value !== undefined ? { state: this.state.value } : {};
   }
 
   private txnOptions(): { leaseMs?: number } {
@@ -87,7 +110,15 @@ export class Pipeline<I, O, S = unknown> {
     await Promise.all(writes);
     await tx.prepare();
     const id = ++this.checkpointId;
-    await this.opts.checkpoints.save(this.opts.name, {
+    const txn = { stream: tx.stream, txnId: tx.txnId };
+    if (this.opts.from.isGroupReader) {
+      // One conditional update of the group: this reader's offsets, state and transaction.
+      await this.opts.from.checkpoint({ ...this.stateOption(), txn });
+      await tx.commit();
+      this.opts.onCheckpoint?.({ id, txnId: tx.txnId, events });
+      return;
+    }
+    await this.opts.checkpoints!.save(this.opts.name!, {
       id,
       position: this.opts.from.position().toJSON(),
       ...(this.state.value !== undefined ? { state: this.state.value } : {}),
@@ -99,26 +130,37 @@ export class Pipeline<I, O, S = unknown> {
   }
 
   private async recover(): Promise<void> {
-    const cp = await this.opts.checkpoints.load(this.opts.name);
+    if (this.opts.from.isGroupReader) {
+      const restored = await this.opts.from.restoredCommit();
+      this.state.value = restored?.state as S | undefined;
+      // A recorded transaction is committed before anything else (idempotent if it already was).
+      if (restored?.txn) await this.commitRecorded(restored.txn, 'the group reader’s last commit');
+      return;
+    }
+    const cp = await this.opts.checkpoints!.load(this.opts.name!);
     if (!cp) return;
     this.checkpointId = cp.id;
     this.state.value = cp.state as S | undefined;
-    if (cp.txn) {
-      const status = await this.statusById(cp.txn.stream, cp.txn.txnId);
-      if (status === 'aborting' || status === 'aborted') {
-        throw new SluiceError(
-          'txn-aborted',
-          `checkpoint ${cp.id} of pipeline "${this.opts.name}" (saved ${cp.savedAt}) recorded transaction ${cp.txn.txnId}, which Pravega aborted (lease expired?): that checkpoint's output is lost`,
-        );
-      }
-      if (status === 'unknown') {
-        throw new SluiceError(
-          'outcome-unknown',
-          `checkpoint ${cp.id} of pipeline "${this.opts.name}" recorded transaction ${cp.txn.txnId}, which Pravega does not know`,
-        );
-      }
-      if (status !== 'committed') await this.commitById(cp.txn.stream, cp.txn.txnId);
-    }
+    if (cp.txn)
+      await this.commitRecorded(cp.txn, `checkpoint ${cp.id} of pipeline "${this.opts.name}" (saved ${cp.savedAt})`);
     this.opts.from.seek(ReaderPosition.fromJSON(cp.position));
+  }
+
+  /** Commits a transaction a checkpoint recorded; loud if Pravega aborted or forgot it. */
+  private async commitRecorded(txn: { stream: string; txnId: string }, where: string): Promise<void> {
+    const status = await this.statusById(txn.stream, txn.txnId);
+    if (status === 'aborting' || status === 'aborted') {
+      throw new SluiceError(
+        'txn-aborted',
+        `${where} recorded transaction ${txn.txnId}, which Pravega aborted (lease expired?): that checkpoint's output is lost`,
+      );
+    }
+    if (status === 'unknown') {
+      throw new SluiceError(
+        'outcome-unknown',
+        `${where} recorded transaction ${txn.txnId}, which Pravega does not know`,
+      );
+    }
+    if (status !== 'committed') await this.commitById(txn.stream, txn.txnId);
   }
 }

@@ -42,8 +42,21 @@ export interface ReaderOptions<T> {
   checkpoints?: CheckpointStore;
   /** @internal a batch read (see client.readBatch). */
   batch?: boolean;
-  /** Checkpoint key. Default: the group name, else the stream names. */
+  /**
+   * A reader group ("name" or "scope/name"): readers sharing it split the segments between
+   * them, and the group's state (who reads what, committed offsets, checkpoints) lives in
+   * Pravega. `checkpoint()` then commits to the group; `checkpoints` is not used.
+   */
   group?: string;
+  /** Group readers: a stable id lets a restarted reader resume its segments and state. Default: random. */
+  readerId?: string;
+  /** Group readers: a reader silent this long loses its segments (set when the group is created). Default 30 s. */
+  groupTimeoutMs?: number;
+  /**
+   * Group readers: commit the position this often (ms) and whenever the group asks for a
+   * checkpoint; 0 leaves every commit to `checkpoint()` (exactly-once pipelines). Default 10 s.
+   */
+  autoCheckpointMs?: number;
   /** Called when data below the reader's position was truncated away and reading resumed later. */
   onTruncated?: (info: { stream: string; segment: bigint; requested: bigint; resumed: bigint }) => void;
 }
@@ -58,7 +71,18 @@ type Item =
       future: Array<[bigint, bigint[]]>;
     }
   | { kind: 'truncated'; streamIndex: number; segment: bigint; requested: bigint; resumed: bigint }
-  | { kind: 'end' };
+  | { kind: 'assigned'; streamIndex: number; acquired: Array<[bigint, bigint]> }
+  | { kind: 'end' }
+  | { kind: 'marker' };
+
+/** @internal What `steps()` yields when it is a safe point to checkpoint. */
+export const CHECKPOINT_MARKER = Symbol('checkpoint');
+
+/** What a group reader's last commit recorded, restored when the same reader id returns. */
+export interface GroupRestored {
+  state?: unknown;
+  txn?: { stream: string; txnId: string };
+}
 
 export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposable {
   private channel: number;
@@ -80,6 +104,18 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   private restored: unknown;
   private checkpointId = 0;
   private markOpened: () => void = () => {};
+  // ---- reader groups
+  readonly readerId: string | undefined;
+  private groupRestored: GroupRestored | undefined;
+  /** Segments read to their end since the last commit (per stream name). */
+  private finished: Array<{ stream: string; segmentId: bigint }> = [];
+  private joined = false;
+  private commitDue = false;
+  private committing: Promise<void> | undefined;
+  private autoTimer: ReturnType<typeof setInterval> | undefined;
+  private autoCheckpointMs: number;
+  private markersWanted = false;
+  private markerDue = false;
 
   constructor(
     private readonly conn: Connection,
@@ -94,7 +130,11 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     this.openedOnce = new Promise((resolve) => {
       this.markOpened = resolve;
     });
-    this.loaded = this.loadCheckpoint();
+    this.readerId = opts.group ? (opts.readerId ?? crypto.randomUUID()) : undefined;
+    this.autoCheckpointMs = opts.group ? (opts.autoCheckpointMs ?? 10_000) : 0;
+    if (opts.group && (opts.to !== undefined || opts.batch))
+      throw new SluiceError('invalid-argument', 'a reader group reads unbounded streams (no `to` cut)');
+    this.loaded = opts.group ? Promise.resolve() : this.loadCheckpoint();
     this.handler = {
       onLive: () => void this.loaded.then(() => this.open()),
       onFrame: (frame) => this.onFrame(frame),
@@ -131,7 +171,8 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
    * Saves the position after the last event handed out together with `state`, atomically; a reader
    * opened later on the same store resumes right after that event.
    */
-  async checkpoint(options: { state?: unknown } = {}): Promise<void> {
+  async checkpoint(options: { state?: unknown; txn?: { stream: string; txnId: string } } = {}): Promise<void> {
+    if (this.opts.group) return this.commitToGroup(options);
     const store = this.opts.checkpoints;
     if (!store) throw new SluiceError('invalid-argument', 'this reader has no checkpoint store (option `checkpoints`)');
     await this.loaded;
@@ -147,8 +188,97 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   /** The user state of the checkpoint this reader resumed from, if any. */
   async restoredState<S = unknown>(): Promise<S | undefined> {
     await this.loaded;
+    if (this.opts.group) {
+      await this.openedOnce;
+      if (this.error) throw this.error;
+      return this.groupRestored?.state as S | undefined;
+    }
     if (this.error) throw this.error;
     return this.restored as S | undefined;
+  }
+
+  /** Group readers: the state and transaction of this reader id's last commit, if any. */
+  async restoredCommit(): Promise<GroupRestored | undefined> {
+    await this.openedOnce;
+    if (this.error) throw this.error;
+    return this.groupRestored;
+  }
+
+  /** True for a reader in a reader group. */
+  get isGroupReader(): boolean {
+    return this.opts.group !== undefined;
+  }
+
+  /**
+   * @internal Pipelines commit only with their transactions: no automatic commits; instead
+   * `steps()` yields a checkpoint marker every `everyMs` and when the group asks for one, even
+   * while no event arrives.
+   */
+  manualCheckpoints(everyMs: number): void {
+    this.autoCheckpointMs = 0;
+    if (this.autoTimer) clearInterval(this.autoTimer);
+    this.markersWanted = true;
+    this.autoTimer = setInterval(() => {
+      this.markerDue = true;
+      this.wake();
+    }, everyMs);
+  }
+
+  /** @internal Events, and checkpoint markers at safe points (see manualCheckpoints). */
+  async *steps(): AsyncGenerator<ReadEvent<T> | typeof CHECKPOINT_MARKER> {
+    try {
+      for (;;) {
+        const item = await this.nextItem();
+        if (!item) return;
+        if (item.kind === 'marker') yield CHECKPOINT_MARKER;
+        else {
+          const ev = this.apply(item);
+          if (ev) yield ev;
+        }
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Group readers: the group asked for a checkpoint that this reader has not committed yet. */
+  get checkpointRequested(): boolean {
+    return this.commitDue;
+  }
+
+  /**
+   * Commits the position after the last event handed out (and `state`, `txn`) to the group, in
+   * one conditional update of the group's state in Pravega. Segments the group hands to other
+   * readers at this point stop here. Rejects with `reassigned` if the group has moved on.
+   */
+  private async commitToGroup(options: { state?: unknown; txn?: { stream: string; txnId: string } }): Promise<void> {
+    await this.openedOnce;
+    if (this.error) throw this.error;
+    while (this.committing) await this.committing.catch(() => {});
+    const finished = [...this.finished];
+    const position = this.position();
+    const run = (async () => {
+      const reply = await this.conn.request({
+        case: 'groupCommit',
+        value: {
+          channel: this.channel,
+          position: { streams: positionFrame(position) },
+          finished: finished.map((f) => ({ stream: f.stream, segmentId: f.segmentId, offset: 0n })),
+          stateJson: options.state === undefined ? '' : JSON.stringify(options.state),
+          ...(options.txn ? { txn: { stream: options.txn.stream, txnId: options.txn.txnId } } : {}),
+        },
+      });
+      if (reply.case !== 'groupCommitted') throw new SluiceError('internal', 'unexpected reply to a group commit');
+      this.finished = this.finished.filter((f) => !finished.includes(f));
+      for (const r of reply.value.released) this.state?.get(r.stream)?.segments.delete(r.segmentId);
+      this.commitDue = false;
+    })();
+    this.committing = run;
+    try {
+      await run;
+    } finally {
+      if (this.committing === run) this.committing = undefined;
+    }
   }
 
   /** Moves the reader to `position` (e.g. a restored checkpoint): nothing before it is delivered. */
@@ -191,6 +321,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
 
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.autoTimer) clearInterval(this.autoTimer);
     this.closed = true;
     this.conn.send({ case: 'closeChannel', value: { channel: this.channel } });
     this.conn.forgetChannel(this.channel);
@@ -206,6 +337,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
       for (;;) {
         const item = await this.nextItem();
         if (!item) return;
+        if (item.kind === 'marker') continue;
         const ev = this.apply(item);
         if (ev) yield ev;
       }
@@ -220,6 +352,21 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     for (;;) {
       if (this.error && this.head >= this.queue.length) throw this.error;
       if (this.closed) return undefined;
+      if (this.markersWanted && (this.markerDue || this.commitDue)) {
+        this.markerDue = false;
+        return { kind: 'marker' };
+      }
+      // The application has finished with every event handed out so far: a safe point to commit.
+      if (this.commitDue && this.autoCheckpointMs > 0 && this.joined && !this.committing) {
+        try {
+          await this.commitToGroup({});
+        } catch (err) {
+          const e = SluiceError.from(err);
+          // A lost socket or a moved group is handled by the channel; retry at the next safe point.
+          if (e.code !== 'unavailable' && e.code !== 'reassigned' && e.code !== 'outcome-unknown') throw e;
+        }
+        continue;
+      }
       if (this.head < this.queue.length) {
         const item = this.queue[this.head++]!;
         if (this.head > 1024 && this.head * 2 > this.queue.length) {
@@ -243,10 +390,12 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
       case 'event': {
         const name = this.streams[item.streamIndex]!;
         const s = position.get(name)!;
-        s.segments.set(item.segment, item.offset + 8n + BigInt(item.payload.length));
         this.consumedEvents++;
         this.consumedBytes += item.payload.length;
         this.topUpCredit();
+        // A group reader drops what was in flight for a segment the group gave to another reader.
+        if (this.opts.group && !s.segments.has(item.segment)) return undefined;
+        s.segments.set(item.segment, item.offset + 8n + BigInt(item.payload.length));
         return {
           value: this.opts.serializer.deserialize(item.payload),
           stream: name,
@@ -256,7 +405,10 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         };
       }
       case 'changed': {
-        const s = position.get(this.streams[item.streamIndex]!)!;
+        const name = this.streams[item.streamIndex]!;
+        const s = position.get(name)!;
+        if (this.opts.group && s.segments.has(item.finished))
+          this.finished.push({ stream: name, segmentId: item.finished });
         s.segments.delete(item.finished);
         for (const [id, off] of item.started) s.segments.set(id, off);
         s.future.clear();
@@ -274,8 +426,15 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         });
         return undefined;
       }
+      case 'assigned': {
+        const s = position.get(this.streams[item.streamIndex]!)!;
+        for (const [id, offset] of item.acquired) s.segments.set(id, offset);
+        return undefined;
+      }
       case 'end':
         this.ended = true;
+        return undefined;
+      case 'marker':
         return undefined;
     }
   }
@@ -326,23 +485,21 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         initialCreditEvents: this.creditEvents,
         initialCreditBytes: this.creditBytes,
         batch: this.opts.batch ?? false,
+        ...(this.opts.group
+          ? {
+              group: this.opts.group,
+              readerId: this.readerId!,
+              groupTimeoutMs: this.opts.groupTimeoutMs ?? 0,
+              resume: this.joined,
+              finished: this.finished.map((f) => ({ stream: f.stream, segmentId: f.segmentId, offset: 0n })),
+            }
+          : {}),
       },
     });
   }
 
   private startFrame() {
-    if (this.state) {
-      return {
-        case: 'position' as const,
-        value: {
-          streams: [...this.state].map(([stream, s]) => ({
-            stream,
-            segments: [...s.segments].map(([segmentId, offset]) => ({ segmentId, offset })),
-            future: [...s.future].map(([segmentId, waitingFor]) => ({ segmentId, waitingFor })),
-          })),
-        },
-      };
-    }
+    if (this.state) return { case: 'position' as const, value: { streams: positionFrame(this.position()) } };
     const from = this.opts.from ?? 'head';
     if (from === 'tail') return { case: 'tail' as const, value: true };
     if (from instanceof StreamCut && !from.isUnbounded) {
@@ -366,10 +523,46 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
 
   private onDisconnected(): void {}
 
+  /** A group reader (re)joined: its position is what the group gave it. */
+  private openedInGroup(
+    streams: Array<{ stream: string; segments: Array<{ segmentId: bigint; offset: bigint }> }>,
+    restoredJson: string,
+  ): void {
+    const state = new Map<string, StreamPositionState>(
+      this.streams.map((name, i) => [
+        name,
+        {
+          segments: new Map((streams[i]?.segments ?? []).map((o) => [o.segmentId, o.offset])),
+          future: new Map(),
+        },
+      ]),
+    );
+    this.state = state;
+    if (!this.joined && restoredJson) {
+      try {
+        this.groupRestored = JSON.parse(restoredJson) as GroupRestored;
+      } catch {
+        this.groupRestored = undefined;
+      }
+    }
+    this.joined = true;
+    if (this.autoCheckpointMs > 0 && !this.autoTimer) {
+      this.autoTimer = setInterval(() => {
+        this.commitDue = true;
+        this.wake();
+      }, this.autoCheckpointMs);
+    }
+    this.markOpened();
+  }
+
   private onFrame(frame: ServerFrame['kind']): void {
     switch (frame.case) {
       case 'readerOpened': {
         this.reopenAttempt = 0;
+        if (this.opts.group) {
+          this.openedInGroup(frame.value.position?.streams ?? [], frame.value.restoredJson);
+          return;
+        }
         if (!this.state) {
           // The gateway resolved head/tail/cut to offsets: that is the starting position.
           const resolved = new Map<string, StreamPositionState>();
@@ -426,9 +619,32 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         this.queue.push({ kind: 'end' });
         this.wake();
         return;
+      case 'segmentsAssigned':
+        this.queue.push({
+          kind: 'assigned',
+          streamIndex: frame.value.streamIndex,
+          acquired: frame.value.acquired.map((o) => [o.segmentId, o.offset]),
+        });
+        this.wake();
+        return;
+      case 'checkpointRequested':
+        this.commitDue = true;
+        this.wake();
+        return;
       case 'channelClosed': {
         if (!frame.value.error) return; // closed on our request, or after EndOfStream
         const error = SluiceError.fromWire(frame.value.error);
+        if (error.code === 'reassigned' && this.autoCheckpointMs > 0 && !this.closed) {
+          // At-least-once group reader: rejoin; the segments continue from the group's committed offsets.
+          this.joined = false;
+          this.state = undefined;
+          this.finished = [];
+          this.queue = [];
+          this.head = 0;
+          this.conn.forgetChannel(this.channel);
+          this.channel = this.conn.openChannel(this.handler);
+          return;
+        }
         if (error.retriable && !this.closed && this.conn.state !== 'closed') {
           void delay(backoffDelay(this.reopenAttempt++)).then(() => {
             if (this.conn.state === 'live' && !this.closed) this.open();
@@ -444,4 +660,12 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         return;
     }
   }
+}
+
+function positionFrame(position: ReaderPosition) {
+  return [...position.streams].map(([stream, s]) => ({
+    stream,
+    segments: [...s.segments].map(([segmentId, offset]) => ({ segmentId, offset })),
+    future: [...s.future].map(([segmentId, waitingFor]) => ({ segmentId, waitingFor })),
+  }));
 }

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/gateway.proto.
  */
 export const file_sluice_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIrEDCgtDbGllbnRGcmFtZRIhCgVoZWxsbxgBIAEoCzIQLnNsdWljZS52MS5IZWxsb0gAEiUKB3JlcXVlc3QYAiABKAsyEi5zbHVpY2UudjEuUmVxdWVzdEgAEiwKC29wZW5fd3JpdGVyGAMgASgLMhUuc2x1aWNlLnYxLk9wZW5Xcml0ZXJIABIjCgZhcHBlbmQYBCABKAsyES5zbHVpY2UudjEuQXBwZW5kSAASLAoLb3Blbl9yZWFkZXIYBSABKAsyFS5zbHVpY2UudjEuT3BlblJlYWRlckgAEiMKBmNyZWRpdBgGIAEoCzIRLnNsdWljZS52MS5DcmVkaXRIABIwCg1jbG9zZV9jaGFubmVsGAcgASgLMhcuc2x1aWNlLnYxLkNsb3NlQ2hhbm5lbEgAEh8KBHBpbmcYCCABKAsyDy5zbHVpY2UudjEuUGluZ0gAEiYKCG9wZW5fdHhuGAkgASgLMhIuc2x1aWNlLnYxLk9wZW5UeG5IABIvCgxhdXRoZW50aWNhdGUYCiABKAsyFy5zbHVpY2UudjEuQXV0aGVudGljYXRlSABCBgoEa2luZCLTBAoLU2VydmVyRnJhbWUSJQoHd2VsY29tZRgBIAEoCzISLnNsdWljZS52MS5XZWxjb21lSAASIQoFcmVwbHkYAiABKAsyEC5zbHVpY2UudjEuUmVwbHlIABIwCg13cml0ZXJfb3BlbmVkGAMgASgLMhcuc2x1aWNlLnYxLldyaXRlck9wZW5lZEgAEiEKBWFja2VkGAQgASgLMhAuc2x1aWNlLnYxLkFja2VkSAASMAoNcmVhZGVyX29wZW5lZBgFIAEoCzIXLnNsdWljZS52MS5SZWFkZXJPcGVuZWRIABIjCgZldmVudHMYBiABKAsyES5zbHVpY2UudjEuRXZlbnRzSAASNgoQc2VnbWVudHNfY2hhbmdlZBgHIAEoCzIaLnNsdWljZS52MS5TZWdtZW50c0NoYW5nZWRIABIvCg1lbmRfb2Zfc3RyZWFtGAggASgLMhYuc2x1aWNlLnYxLkVuZE9mU3RyZWFtSAASMgoOY2hhbm5lbF9jbG9zZWQYCSABKAsyGC5zbHVpY2UudjEuQ2hhbm5lbENsb3NlZEgAEh8KBHBvbmcYCiABKAsyDy5zbHVpY2UudjEuUG9uZ0gAEikKCXRydW5jYXRlZBgLIAEoCzIULnNsdWljZS52MS5UcnVuY2F0ZWRIABIqCgp0eG5fb3BlbmVkGAwgASgLMhQuc2x1aWNlLnYxLlR4bk9wZW5lZEgAEjEKDWF1dGhlbnRpY2F0ZWQYDSABKAsyGC5zbHVpY2UudjEuQXV0aGVudGljYXRlZEgAQgYKBGtpbmQiNgoFSGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRITCgtjbGllbnRfbmFtZRgCIAEoCSKCAQoHV2VsY29tZRIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnNlc3Npb25faWQYAiABKAkSFwoPZ2F0ZXdheV92ZXJzaW9uGAMgASgJEhkKEW1heF9tZXNzYWdlX2J5dGVzGAQgASgNEhUKDWRlZmF1bHRfc2NvcGUYBSABKAkiFQoEUGluZxINCgVub25jZRgBIAEoBCIVCgRQb25nEg0KBW5vbmNlGAEgASgEIh0KDEF1dGhlbnRpY2F0ZRINCgV0b2tlbhgBIAEoCSImCg1BdXRoZW50aWNhdGVkEhUKDWV4cGlyZXNfYXRfbXMYASABKAQiJgoFRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJIpgFCgdSZXF1ZXN0EgoKAmlkGAEgASgNEi4KDGNyZWF0ZV9zY29wZRgKIAEoCzIWLnNsdWljZS52MS5DcmVhdGVTY29wZUgAEjAKDWNyZWF0ZV9zdHJlYW0YCyABKAsyFy5zbHVpY2UudjEuQ3JlYXRlU3RyZWFtSAASLAoLc3RyZWFtX2luZm8YDCABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEi4KDGxpc3Rfc3RyZWFtcxgNIAEoCzIWLnNsdWljZS52MS5MaXN0U3RyZWFtc0gAEiwKC3NlYWxfc3RyZWFtGA4gASgLMhUuc2x1aWNlLnYxLlN0cmVhbU5hbWVIABIuCg1kZWxldGVfc3RyZWFtGA8gASgLMhUuc2x1aWNlLnYxLlN0cmVhbU5hbWVIABIsCgtsaXN0X3Njb3BlcxgQIAEoCzIVLnNsdWljZS52MS5MaXN0U2NvcGVzSAASLgoMZGVsZXRlX3Njb3BlGBEgASgLMhYuc2x1aWNlLnYxLkNyZWF0ZVNjb3BlSAASLgoMc2NhbGVfc3RyZWFtGBIgASgLMhYuc2x1aWNlLnYxLlNjYWxlU3RyZWFtSAASLwoPdHJ1bmNhdGVfc3RyZWFtGBMgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dEgAEicKCmNvbW1pdF90eG4YFCABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASJgoJYWJvcnRfdHhuGBUgASgLMhEuc2x1aWNlLnYxLlR4blJlZkgAEicKCnR4bl9zdGF0dXMYFiABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASIgoDbGFnGBcgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uSABCBgoEY2FsbCLHAQoFUmVwbHkSCgoCaWQYASABKA0SIQoFZXJyb3IYCiABKAsyEC5zbHVpY2UudjEuRXJyb3JIABIOCgRkb25lGAsgASgISAASLAoLc3RyZWFtX2luZm8YDCABKAsyFS5zbHVpY2UudjEuU3RyZWFtSW5mb0gAEiEKBW5hbWVzGA0gASgLMhAuc2x1aWNlLnYxLk5hbWVzSAASEwoJdHhuX3N0YXRlGA4gASgJSAASDwoFYnl0ZXMYDyABKARIAEIICgZyZXN1bHQiHAoLQ3JlYXRlU2NvcGUSDQoFc2NvcGUYASABKAkiHAoKU3RyZWFtTmFtZRIOCgZzdHJlYW0YASABKAkiHAoLTGlzdFN0cmVhbXMSDQoFc2NvcGUYASABKAkiDAoKTGlzdFNjb3BlcyIWCgVOYW1lcxINCgVuYW1lcxgBIAMoCSJ/CgxDcmVhdGVTdHJlYW0SDgoGc3RyZWFtGAEgASgJEiMKB3NjYWxpbmcYAiABKAsyEi5zbHVpY2UudjEuU2NhbGluZxIsCglyZXRlbnRpb24YAyABKAsyFC5zbHVpY2UudjEuUmV0ZW50aW9uSACIAQFCDAoKX3JldGVudGlvbiKlAQoHU2NhbGluZxIlCgR0eXBlGAEgASgOMhcuc2x1aWNlLnYxLlNjYWxpbmcuVHlwZRIQCghzZWdtZW50cxgCIAEoDRITCgt0YXJnZXRfcmF0ZRgDIAEoDRIUCgxzY2FsZV9mYWN0b3IYBCABKA0iNgoEVHlwZRIJCgVGSVhFRBAAEhEKDUJZX0VWRU5UX1JBVEUQARIQCgxCWV9EQVRBX1JBVEUQAiJfCglSZXRlbnRpb24SJwoEdHlwZRgBIAEoDjIZLnNsdWljZS52MS5SZXRlbnRpb24uVHlwZRINCgV2YWx1ZRgCIAEoBCIaCgRUeXBlEggKBFRJTUUQABIICgRTSVpFEAEiVAoLU2NhbGVTdHJlYW0SDgoGc3RyZWFtGAEgASgJEgwKBHNlYWwYAiADKAMSJwoKbmV3X3JhbmdlcxgDIAMoCzITLnNsdWljZS52MS5LZXlSYW5nZSIlCghLZXlSYW5nZRILCgNsb3cYASABKAESDAoEaGlnaBgCIAEoASJECgtTZWdtZW50SW5mbxISCgpzZWdtZW50X2lkGAEgASgDEg8KB2xvd19rZXkYAiABKAESEAoIaGlnaF9rZXkYAyABKAEingEKClN0cmVhbUluZm8SDgoGc3RyZWFtGAEgASgJEiIKBGhlYWQYAiABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0EiIKBHRhaWwYAyABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0EigKCHNlZ21lbnRzGAQgAygLMhYuc2x1aWNlLnYxLlNlZ21lbnRJbmZvEg4KBnNlYWxlZBgFIAEoCCJICglTdHJlYW1DdXQSDgoGc3RyZWFtGAEgASgJEisKCXBvc2l0aW9ucxgCIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0IjMKDVNlZ21lbnRPZmZzZXQSEgoKc2VnbWVudF9pZBgBIAEoAxIOCgZvZmZzZXQYAiABKAMiQAoKT3BlbldyaXRlchIPCgdjaGFubmVsGAEgASgNEg4KBnN0cmVhbRgCIAEoCRIRCgl3cml0ZXJfaWQYAyABKAkiUgoMV3JpdGVyT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SFQoNbGFzdF9zZXF1ZW5jZRgCIAEoBBIaChJtYXhfaW5mbGlnaHRfYnl0ZXMYAyABKA0iVwoGQXBwZW5kEg8KB2NoYW5uZWwYASABKA0SFgoOZmlyc3Rfc2VxdWVuY2UYAiABKAQSJAoGZXZlbnRzGAMgAygLMhQuc2x1aWNlLnYxLkV2ZW50RGF0YSJGCglFdmVudERhdGESDwoHcGF5bG9hZBgBIAEoDBIYCgtyb3V0aW5nX2tleRgCIAEoCUgAiAEBQg4KDF9yb3V0aW5nX2tleSIyCgVBY2tlZBIPCgdjaGFubmVsGAEgASgNEhgKEHRocm91Z2hfc2VxdWVuY2UYAiABKAQiTAoHT3BlblR4bhIPCgdjaGFubmVsGAEgASgNEg4KBnN0cmVhbRgCIAEoCRIOCgZ0eG5faWQYAyABKAkSEAoIbGVhc2VfbXMYBCABKAQiXwoJVHhuT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SDgoGdHhuX2lkGAIgASgJEhUKDWxhc3Rfc2VxdWVuY2UYAyABKAQSGgoSbWF4X2luZmxpZ2h0X2J5dGVzGAQgASgNIigKBlR4blJlZhIOCgZzdHJlYW0YASABKAkSDgoGdHhuX2lkGAIgASgJIu4BCgpPcGVuUmVhZGVyEg8KB2NoYW5uZWwYASABKA0SDwoHc3RyZWFtcxgCIAMoCRIOCgRoZWFkGAMgASgISAASDgoEdGFpbBgEIAEoCEgAEicKCHBvc2l0aW9uGAUgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uSAASIAoCdG8YBiADKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0Eh0KFWluaXRpYWxfY3JlZGl0X2V2ZW50cxgHIAEoDRIcChRpbml0aWFsX2NyZWRpdF9ieXRlcxgIIAEoDRINCgViYXRjaBgJIAEoCEIHCgVzdGFydCI2CghQb3NpdGlvbhIqCgdzdHJlYW1zGAEgAygLMhkuc2x1aWNlLnYxLlN0cmVhbVBvc2l0aW9uInYKDlN0cmVhbVBvc2l0aW9uEg4KBnN0cmVhbRgBIAEoCRIqCghzZWdtZW50cxgCIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0EigKBmZ1dHVyZRgDIAMoCzIYLnNsdWljZS52MS5GdXR1cmVTZWdtZW50IjgKDUZ1dHVyZVNlZ21lbnQSEgoKc2VnbWVudF9pZBgBIAEoAxITCgt3YWl0aW5nX2ZvchgCIAMoAyJGCgxSZWFkZXJPcGVuZWQSDwoHY2hhbm5lbBgBIAEoDRIlCghwb3NpdGlvbhgCIAEoCzITLnNsdWljZS52MS5Qb3NpdGlvbiI4CgZDcmVkaXQSDwoHY2hhbm5lbBgBIAEoDRIOCgZldmVudHMYAiABKA0SDQoFYnl0ZXMYAyABKA0iOwoGRXZlbnRzEg8KB2NoYW5uZWwYASABKA0SIAoGZXZlbnRzGAIgAygLMhAuc2x1aWNlLnYxLkV2ZW50IlIKBUV2ZW50EhQKDHN0cmVhbV9pbmRleBgBIAEoDRISCgpzZWdtZW50X2lkGAIgASgDEg4KBm9mZnNldBgDIAEoAxIPCgdwYXlsb2FkGAQgASgMIp8BCg9TZWdtZW50c0NoYW5nZWQSDwoHY2hhbm5lbBgBIAEoDRIUCgxzdHJlYW1faW5kZXgYAiABKA0SEAoIZmluaXNoZWQYAyABKAMSKQoHc3RhcnRlZBgEIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0EigKBmZ1dHVyZRgFIAMoCzIYLnNsdWljZS52MS5GdXR1cmVTZWdtZW50IngKCVRydW5jYXRlZBIPCgdjaGFubmVsGAEgASgNEhQKDHN0cmVhbV9pbmRleBgCIAEoDRISCgpzZWdtZW50X2lkGAMgASgDEhgKEHJlcXVlc3RlZF9vZmZzZXQYBCABKAMSFgoOcmVzdW1lZF9vZmZzZXQYBSABKAMiHgoLRW5kT2ZTdHJlYW0SDwoHY2hhbm5lbBgBIAEoDSIfCgxDbG9zZUNoYW5uZWwSDwoHY2hhbm5lbBgBIAEoDSJQCg1DaGFubmVsQ2xvc2VkEg8KB2NoYW5uZWwYASABKA0SJAoFZXJyb3IYAiABKAsyEC5zbHVpY2UudjEuRXJyb3JIAIgBAUIICgZfZXJyb3JiBnByb3RvMw");
+  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIrEDCgtDbGllbnRGcmFtZRIhCgVoZWxsbxgBIAEoCzIQLnNsdWljZS52MS5IZWxsb0gAEiUKB3JlcXVlc3QYAiABKAsyEi5zbHVpY2UudjEuUmVxdWVzdEgAEiwKC29wZW5fd3JpdGVyGAMgASgLMhUuc2x1aWNlLnYxLk9wZW5Xcml0ZXJIABIjCgZhcHBlbmQYBCABKAsyES5zbHVpY2UudjEuQXBwZW5kSAASLAoLb3Blbl9yZWFkZXIYBSABKAsyFS5zbHVpY2UudjEuT3BlblJlYWRlckgAEiMKBmNyZWRpdBgGIAEoCzIRLnNsdWljZS52MS5DcmVkaXRIABIwCg1jbG9zZV9jaGFubmVsGAcgASgLMhcuc2x1aWNlLnYxLkNsb3NlQ2hhbm5lbEgAEh8KBHBpbmcYCCABKAsyDy5zbHVpY2UudjEuUGluZ0gAEiYKCG9wZW5fdHhuGAkgASgLMhIuc2x1aWNlLnYxLk9wZW5UeG5IABIvCgxhdXRoZW50aWNhdGUYCiABKAsyFy5zbHVpY2UudjEuQXV0aGVudGljYXRlSABCBgoEa2luZCLNBQoLU2VydmVyRnJhbWUSJQoHd2VsY29tZRgBIAEoCzISLnNsdWljZS52MS5XZWxjb21lSAASIQoFcmVwbHkYAiABKAsyEC5zbHVpY2UudjEuUmVwbHlIABIwCg13cml0ZXJfb3BlbmVkGAMgASgLMhcuc2x1aWNlLnYxLldyaXRlck9wZW5lZEgAEiEKBWFja2VkGAQgASgLMhAuc2x1aWNlLnYxLkFja2VkSAASMAoNcmVhZGVyX29wZW5lZBgFIAEoCzIXLnNsdWljZS52MS5SZWFkZXJPcGVuZWRIABIjCgZldmVudHMYBiABKAsyES5zbHVpY2UudjEuRXZlbnRzSAASNgoQc2VnbWVudHNfY2hhbmdlZBgHIAEoCzIaLnNsdWljZS52MS5TZWdtZW50c0NoYW5nZWRIABIvCg1lbmRfb2Zfc3RyZWFtGAggASgLMhYuc2x1aWNlLnYxLkVuZE9mU3RyZWFtSAASMgoOY2hhbm5lbF9jbG9zZWQYCSABKAsyGC5zbHVpY2UudjEuQ2hhbm5lbENsb3NlZEgAEh8KBHBvbmcYCiABKAsyDy5zbHVpY2UudjEuUG9uZ0gAEikKCXRydW5jYXRlZBgLIAEoCzIULnNsdWljZS52MS5UcnVuY2F0ZWRIABIqCgp0eG5fb3BlbmVkGAwgASgLMhQuc2x1aWNlLnYxLlR4bk9wZW5lZEgAEjEKDWF1dGhlbnRpY2F0ZWQYDSABKAsyGC5zbHVpY2UudjEuQXV0aGVudGljYXRlZEgAEjgKEXNlZ21lbnRzX2Fzc2lnbmVkGA4gASgLMhsuc2x1aWNlLnYxLlNlZ21lbnRzQXNzaWduZWRIABI+ChRjaGVja3BvaW50X3JlcXVlc3RlZBgPIAEoCzIeLnNsdWljZS52MS5DaGVja3BvaW50UmVxdWVzdGVkSABCBgoEa2luZCI2CgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhMKC2NsaWVudF9uYW1lGAIgASgJIoIBCgdXZWxjb21lEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKc2Vzc2lvbl9pZBgCIAEoCRIXCg9nYXRld2F5X3ZlcnNpb24YAyABKAkSGQoRbWF4X21lc3NhZ2VfYnl0ZXMYBCABKA0SFQoNZGVmYXVsdF9zY29wZRgFIAEoCSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiHQoMQXV0aGVudGljYXRlEg0KBXRva2VuGAEgASgJIiYKDUF1dGhlbnRpY2F0ZWQSFQoNZXhwaXJlc19hdF9tcxgBIAEoBCImCgVFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkiqAcKB1JlcXVlc3QSCgoCaWQYASABKA0SLgoMY3JlYXRlX3Njb3BlGAogASgLMhYuc2x1aWNlLnYxLkNyZWF0ZVNjb3BlSAASMAoNY3JlYXRlX3N0cmVhbRgLIAEoCzIXLnNsdWljZS52MS5DcmVhdGVTdHJlYW1IABIsCgtzdHJlYW1faW5mbxgMIAEoCzIVLnNsdWljZS52MS5TdHJlYW1OYW1lSAASLgoMbGlzdF9zdHJlYW1zGA0gASgLMhYuc2x1aWNlLnYxLkxpc3RTdHJlYW1zSAASLAoLc2VhbF9zdHJlYW0YDiABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEi4KDWRlbGV0ZV9zdHJlYW0YDyABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEiwKC2xpc3Rfc2NvcGVzGBAgASgLMhUuc2x1aWNlLnYxLkxpc3RTY29wZXNIABIuCgxkZWxldGVfc2NvcGUYESABKAsyFi5zbHVpY2UudjEuQ3JlYXRlU2NvcGVIABIuCgxzY2FsZV9zdHJlYW0YEiABKAsyFi5zbHVpY2UudjEuU2NhbGVTdHJlYW1IABIvCg90cnVuY2F0ZV9zdHJlYW0YEyABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0SAASJwoKY29tbWl0X3R4bhgUIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABImCglhYm9ydF90eG4YFSABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASJwoKdHhuX3N0YXR1cxgWIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABIiCgNsYWcYFyABKAsyEy5zbHVpY2UudjEuUG9zaXRpb25IABI5ChJsaXN0X3JlYWRlcl9ncm91cHMYGCABKAsyGy5zbHVpY2UudjEuTGlzdFJlYWRlckdyb3Vwc0gAEjUKFWRlc2NyaWJlX3JlYWRlcl9ncm91cBgZIAEoCzIULnNsdWljZS52MS5Hcm91cE5hbWVIABIzChNkZWxldGVfcmVhZGVyX2dyb3VwGBogASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEjcKF2NoZWNrcG9pbnRfcmVhZGVyX2dyb3VwGBsgASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEi4KDGdyb3VwX2NvbW1pdBgcIAEoCzIWLnNsdWljZS52MS5Hcm91cENvbW1pdEgAQgYKBGNhbGwi5wIKBVJlcGx5EgoKAmlkGAEgASgNEiEKBWVycm9yGAogASgLMhAuc2x1aWNlLnYxLkVycm9ySAASDgoEZG9uZRgLIAEoCEgAEiwKC3N0cmVhbV9pbmZvGAwgASgLMhUuc2x1aWNlLnYxLlN0cmVhbUluZm9IABIhCgVuYW1lcxgNIAEoCzIQLnNsdWljZS52MS5OYW1lc0gAEhMKCXR4bl9zdGF0ZRgOIAEoCUgAEg8KBWJ5dGVzGA8gASgESAASMAoKZ3JvdXBfaW5mbxgQIAEoCzIaLnNsdWljZS52MS5SZWFkZXJHcm91cEluZm9IABI2ChBncm91cF9jaGVja3BvaW50GBEgASgLMhouc2x1aWNlLnYxLkdyb3VwQ2hlY2twb2ludEgAEjQKD2dyb3VwX2NvbW1pdHRlZBgSIAEoCzIZLnNsdWljZS52MS5Hcm91cENvbW1pdHRlZEgAQggKBnJlc3VsdCIcCgtDcmVhdGVTY29wZRINCgVzY29wZRgBIAEoCSIcCgpTdHJlYW1OYW1lEg4KBnN0cmVhbRgBIAEoCSIcCgtMaXN0U3RyZWFtcxINCgVzY29wZRgBIAEoCSIMCgpMaXN0U2NvcGVzIhYKBU5hbWVzEg0KBW5hbWVzGAEgAygJIn8KDENyZWF0ZVN0cmVhbRIOCgZzdHJlYW0YASABKAkSIwoHc2NhbGluZxgCIAEoCzISLnNsdWljZS52MS5TY2FsaW5nEiwKCXJldGVudGlvbhgDIAEoCzIULnNsdWljZS52MS5SZXRlbnRpb25IAIgBAUIMCgpfcmV0ZW50aW9uIqUBCgdTY2FsaW5nEiUKBHR5cGUYASABKA4yFy5zbHVpY2UudjEuU2NhbGluZy5UeXBlEhAKCHNlZ21lbnRzGAIgASgNEhMKC3RhcmdldF9yYXRlGAMgASgNEhQKDHNjYWxlX2ZhY3RvchgEIAEoDSI2CgRUeXBlEgkKBUZJWEVEEAASEQoNQllfRVZFTlRfUkFURRABEhAKDEJZX0RBVEFfUkFURRACIl8KCVJldGVudGlvbhInCgR0eXBlGAEgASgOMhkuc2x1aWNlLnYxLlJldGVudGlvbi5UeXBlEg0KBXZhbHVlGAIgASgEIhoKBFR5cGUSCAoEVElNRRAAEggKBFNJWkUQASJUCgtTY2FsZVN0cmVhbRIOCgZzdHJlYW0YASABKAkSDAoEc2VhbBgCIAMoAxInCgpuZXdfcmFuZ2VzGAMgAygLMhMuc2x1aWNlLnYxLktleVJhbmdlIiUKCEtleVJhbmdlEgsKA2xvdxgBIAEoARIMCgRoaWdoGAIgASgBIkQKC1NlZ21lbnRJbmZvEhIKCnNlZ21lbnRfaWQYASABKAMSDwoHbG93X2tleRgCIAEoARIQCghoaWdoX2tleRgDIAEoASKeAQoKU3RyZWFtSW5mbxIOCgZzdHJlYW0YASABKAkSIgoEaGVhZBgCIAEoCzIULnNsdWljZS52MS5TdHJlYW1DdXQSIgoEdGFpbBgDIAEoCzIULnNsdWljZS52MS5TdHJlYW1DdXQSKAoIc2VnbWVudHMYBCADKAsyFi5zbHVpY2UudjEuU2VnbWVudEluZm8SDgoGc2VhbGVkGAUgASgIIkgKCVN0cmVhbUN1dBIOCgZzdHJlYW0YASABKAkSKwoJcG9zaXRpb25zGAIgAygLMhguc2x1aWNlLnYxLlNlZ21lbnRPZmZzZXQiMwoNU2VnbWVudE9mZnNldBISCgpzZWdtZW50X2lkGAEgASgDEg4KBm9mZnNldBgCIAEoAyJACgpPcGVuV3JpdGVyEg8KB2NoYW5uZWwYASABKA0SDgoGc3RyZWFtGAIgASgJEhEKCXdyaXRlcl9pZBgDIAEoCSJSCgxXcml0ZXJPcGVuZWQSDwoHY2hhbm5lbBgBIAEoDRIVCg1sYXN0X3NlcXVlbmNlGAIgASgEEhoKEm1heF9pbmZsaWdodF9ieXRlcxgDIAEoDSJXCgZBcHBlbmQSDwoHY2hhbm5lbBgBIAEoDRIWCg5maXJzdF9zZXF1ZW5jZRgCIAEoBBIkCgZldmVudHMYAyADKAsyFC5zbHVpY2UudjEuRXZlbnREYXRhIkYKCUV2ZW50RGF0YRIPCgdwYXlsb2FkGAEgASgMEhgKC3JvdXRpbmdfa2V5GAIgASgJSACIAQFCDgoMX3JvdXRpbmdfa2V5IjIKBUFja2VkEg8KB2NoYW5uZWwYASABKA0SGAoQdGhyb3VnaF9zZXF1ZW5jZRgCIAEoBCJMCgdPcGVuVHhuEg8KB2NoYW5uZWwYASABKA0SDgoGc3RyZWFtGAIgASgJEg4KBnR4bl9pZBgDIAEoCRIQCghsZWFzZV9tcxgEIAEoBCJfCglUeG5PcGVuZWQSDwoHY2hhbm5lbBgBIAEoDRIOCgZ0eG5faWQYAiABKAkSFQoNbGFzdF9zZXF1ZW5jZRgDIAEoBBIaChJtYXhfaW5mbGlnaHRfYnl0ZXMYBCABKA0iKAoGVHhuUmVmEg4KBnN0cmVhbRgBIAEoCRIOCgZ0eG5faWQYAiABKAki5gIKCk9wZW5SZWFkZXISDwoHY2hhbm5lbBgBIAEoDRIPCgdzdHJlYW1zGAIgAygJEg4KBGhlYWQYAyABKAhIABIOCgR0YWlsGAQgASgISAASJwoIcG9zaXRpb24YBSABKAsyEy5zbHVpY2UudjEuUG9zaXRpb25IABIgCgJ0bxgGIAMoCzIULnNsdWljZS52MS5TdHJlYW1DdXQSHQoVaW5pdGlhbF9jcmVkaXRfZXZlbnRzGAcgASgNEhwKFGluaXRpYWxfY3JlZGl0X2J5dGVzGAggASgNEg0KBWJhdGNoGAkgASgIEg0KBWdyb3VwGAogASgJEhEKCXJlYWRlcl9pZBgLIAEoCRIYChBncm91cF90aW1lb3V0X21zGAwgASgNEioKCGZpbmlzaGVkGA0gAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQSDgoGcmVzdW1lGA4gASgIQgcKBXN0YXJ0IkMKDVN0cmVhbVNlZ21lbnQSDgoGc3RyZWFtGAEgASgJEhIKCnNlZ21lbnRfaWQYAiABKAMSDgoGb2Zmc2V0GAMgASgDImUKEFNlZ21lbnRzQXNzaWduZWQSDwoHY2hhbm5lbBgBIAEoDRIUCgxzdHJlYW1faW5kZXgYAiABKA0SKgoIYWNxdWlyZWQYAyADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldCI9ChNDaGVja3BvaW50UmVxdWVzdGVkEg8KB2NoYW5uZWwYASABKA0SFQoNY2hlY2twb2ludF9pZBgCIAEoBCIhChBMaXN0UmVhZGVyR3JvdXBzEg0KBXNjb3BlGAEgASgJIhoKCUdyb3VwTmFtZRINCgVncm91cBgBIAEoCSKyAQoLR3JvdXBDb21taXQSDwoHY2hhbm5lbBgBIAEoDRIlCghwb3NpdGlvbhgCIAEoCzITLnNsdWljZS52MS5Qb3NpdGlvbhIqCghmaW5pc2hlZBgDIAMoCzIYLnNsdWljZS52MS5TdHJlYW1TZWdtZW50EhIKCnN0YXRlX2pzb24YBCABKAkSIwoDdHhuGAUgASgLMhEuc2x1aWNlLnYxLlR4blJlZkgAiAEBQgYKBF90eG4iPAoOR3JvdXBDb21taXR0ZWQSKgoIcmVsZWFzZWQYASADKAsyGC5zbHVpY2UudjEuU3RyZWFtU2VnbWVudCJBCg9Hcm91cENoZWNrcG9pbnQSCgoCaWQYASABKAQSIgoEY3V0cxgCIAMoCzIULnNsdWljZS52MS5TdHJlYW1DdXQi6gEKD1JlYWRlckdyb3VwSW5mbxINCgVncm91cBgBIAEoCRIPCgdzdHJlYW1zGAIgAygJEisKB3JlYWRlcnMYAyADKAsyGi5zbHVpY2UudjEuR3JvdXBSZWFkZXJJbmZvEiwKCnVuYXNzaWduZWQYBCADKAsyGC5zbHVpY2UudjEuU3RyZWFtU2VnbWVudBIaChJsYXN0X2NoZWNrcG9pbnRfaWQYBSABKAQSLQoPbGFzdF9jaGVja3BvaW50GAYgAygLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIRCglsYWdfYnl0ZXMYByABKAQiZgoPR3JvdXBSZWFkZXJJbmZvEhEKCXJlYWRlcl9pZBgBIAEoCRIqCghzZWdtZW50cxgCIAMoCzIYLnNsdWljZS52MS5TdHJlYW1TZWdtZW50EhQKDGxhc3Rfc2Vlbl9tcxgDIAEoBCI2CghQb3NpdGlvbhIqCgdzdHJlYW1zGAEgAygLMhkuc2x1aWNlLnYxLlN0cmVhbVBvc2l0aW9uInYKDlN0cmVhbVBvc2l0aW9uEg4KBnN0cmVhbRgBIAEoCRIqCghzZWdtZW50cxgCIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0EigKBmZ1dHVyZRgDIAMoCzIYLnNsdWljZS52MS5GdXR1cmVTZWdtZW50IjgKDUZ1dHVyZVNlZ21lbnQSEgoKc2VnbWVudF9pZBgBIAEoAxITCgt3YWl0aW5nX2ZvchgCIAMoAyJdCgxSZWFkZXJPcGVuZWQSDwoHY2hhbm5lbBgBIAEoDRIlCghwb3NpdGlvbhgCIAEoCzITLnNsdWljZS52MS5Qb3NpdGlvbhIVCg1yZXN0b3JlZF9qc29uGAMgASgJIjgKBkNyZWRpdBIPCgdjaGFubmVsGAEgASgNEg4KBmV2ZW50cxgCIAEoDRINCgVieXRlcxgDIAEoDSI7CgZFdmVudHMSDwoHY2hhbm5lbBgBIAEoDRIgCgZldmVudHMYAiADKAsyEC5zbHVpY2UudjEuRXZlbnQiUgoFRXZlbnQSFAoMc3RyZWFtX2luZGV4GAEgASgNEhIKCnNlZ21lbnRfaWQYAiABKAMSDgoGb2Zmc2V0GAMgASgDEg8KB3BheWxvYWQYBCABKAwinwEKD1NlZ21lbnRzQ2hhbmdlZBIPCgdjaGFubmVsGAEgASgNEhQKDHN0cmVhbV9pbmRleBgCIAEoDRIQCghmaW5pc2hlZBgDIAEoAxIpCgdzdGFydGVkGAQgAygLMhguc2x1aWNlLnYxLlNlZ21lbnRPZmZzZXQSKAoGZnV0dXJlGAUgAygLMhguc2x1aWNlLnYxLkZ1dHVyZVNlZ21lbnQieAoJVHJ1bmNhdGVkEg8KB2NoYW5uZWwYASABKA0SFAoMc3RyZWFtX2luZGV4GAIgASgNEhIKCnNlZ21lbnRfaWQYAyABKAMSGAoQcmVxdWVzdGVkX29mZnNldBgEIAEoAxIWCg5yZXN1bWVkX29mZnNldBgFIAEoAyIeCgtFbmRPZlN0cmVhbRIPCgdjaGFubmVsGAEgASgNIh8KDENsb3NlQ2hhbm5lbBIPCgdjaGFubmVsGAEgASgNIlAKDUNoYW5uZWxDbG9zZWQSDwoHY2hhbm5lbBgBIAEoDRIkCgVlcnJvchgCIAEoCzIQLnNsdWljZS52MS5FcnJvckgAiAEBQggKBl9lcnJvcmIGcHJvdG8z");
 
 /**
  * @generated from message sluice.v1.ClientFrame
@@ -182,6 +182,18 @@ export type ServerFrame = Message<"sluice.v1.ServerFrame"> & {
      */
     value: Authenticated;
     case: "authenticated";
+  } | {
+    /**
+     * @generated from field: sluice.v1.SegmentsAssigned segments_assigned = 14;
+     */
+    value: SegmentsAssigned;
+    case: "segmentsAssigned";
+  } | {
+    /**
+     * @generated from field: sluice.v1.CheckpointRequested checkpoint_requested = 15;
+     */
+    value: CheckpointRequested;
+    case: "checkpointRequested";
   } | { case: undefined; value?: undefined };
 };
 
@@ -457,6 +469,38 @@ export type Request = Message<"sluice.v1.Request"> & {
      */
     value: Position;
     case: "lag";
+  } | {
+    /**
+     * @generated from field: sluice.v1.ListReaderGroups list_reader_groups = 24;
+     */
+    value: ListReaderGroups;
+    case: "listReaderGroups";
+  } | {
+    /**
+     * @generated from field: sluice.v1.GroupName describe_reader_group = 25;
+     */
+    value: GroupName;
+    case: "describeReaderGroup";
+  } | {
+    /**
+     * @generated from field: sluice.v1.GroupName delete_reader_group = 26;
+     */
+    value: GroupName;
+    case: "deleteReaderGroup";
+  } | {
+    /**
+     * a group-wide checkpoint; replies when every reader committed
+     *
+     * @generated from field: sluice.v1.GroupName checkpoint_reader_group = 27;
+     */
+    value: GroupName;
+    case: "checkpointReaderGroup";
+  } | {
+    /**
+     * @generated from field: sluice.v1.GroupCommit group_commit = 28;
+     */
+    value: GroupCommit;
+    case: "groupCommit";
   } | { case: undefined; value?: undefined };
 };
 
@@ -519,6 +563,24 @@ export type Reply = Message<"sluice.v1.Reply"> & {
      */
     value: bigint;
     case: "bytes";
+  } | {
+    /**
+     * @generated from field: sluice.v1.ReaderGroupInfo group_info = 16;
+     */
+    value: ReaderGroupInfo;
+    case: "groupInfo";
+  } | {
+    /**
+     * @generated from field: sluice.v1.GroupCheckpoint group_checkpoint = 17;
+     */
+    value: GroupCheckpoint;
+    case: "groupCheckpoint";
+  } | {
+    /**
+     * @generated from field: sluice.v1.GroupCommitted group_committed = 18;
+     */
+    value: GroupCommitted;
+    case: "groupCommitted";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1212,6 +1274,42 @@ export type OpenReader = Message<"sluice.v1.OpenReader"> & {
    * @generated from field: bool batch = 9;
    */
   batch: boolean;
+
+  /**
+   * Reader groups: readers sharing `group` ("name" or "scope/name") split the segments between
+   * them; the group's state lives in Pravega. Empty: a reader of its own.
+   *
+   * @generated from field: string group = 10;
+   */
+  group: string;
+
+  /**
+   * stable per reader: a returning id resumes the segments it still owns
+   *
+   * @generated from field: string reader_id = 11;
+   */
+  readerId: string;
+
+  /**
+   * new groups: a reader silent this long loses its segments
+   *
+   * @generated from field: uint32 group_timeout_ms = 12;
+   */
+  groupTimeoutMs: number;
+
+  /**
+   * re-open: segments read to their end, not yet committed
+   *
+   * @generated from field: repeated sluice.v1.StreamSegment finished = 13;
+   */
+  finished: StreamSegment[];
+
+  /**
+   * group re-open after a lost socket: `start` is where the reader had got to
+   *
+   * @generated from field: bool resume = 14;
+   */
+  resume: boolean;
 };
 
 /**
@@ -1220,6 +1318,285 @@ export type OpenReader = Message<"sluice.v1.OpenReader"> & {
  */
 export const OpenReaderSchema: GenMessage<OpenReader> = /*@__PURE__*/
   messageDesc(file_sluice_v1_gateway, 33);
+
+/**
+ * A segment of a named stream, with an offset where one applies.
+ *
+ * @generated from message sluice.v1.StreamSegment
+ */
+export type StreamSegment = Message<"sluice.v1.StreamSegment"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: int64 segment_id = 2;
+   */
+  segmentId: bigint;
+
+  /**
+   * @generated from field: int64 offset = 3;
+   */
+  offset: bigint;
+};
+
+/**
+ * Describes the message sluice.v1.StreamSegment.
+ * Use `create(StreamSegmentSchema)` to create a new message.
+ */
+export const StreamSegmentSchema: GenMessage<StreamSegment> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 34);
+
+/**
+ * The group gave this reader more segments; they start at the given (committed) offsets.
+ *
+ * @generated from message sluice.v1.SegmentsAssigned
+ */
+export type SegmentsAssigned = Message<"sluice.v1.SegmentsAssigned"> & {
+  /**
+   * @generated from field: uint32 channel = 1;
+   */
+  channel: number;
+
+  /**
+   * @generated from field: uint32 stream_index = 2;
+   */
+  streamIndex: number;
+
+  /**
+   * @generated from field: repeated sluice.v1.SegmentOffset acquired = 3;
+   */
+  acquired: SegmentOffset[];
+};
+
+/**
+ * Describes the message sluice.v1.SegmentsAssigned.
+ * Use `create(SegmentsAssignedSchema)` to create a new message.
+ */
+export const SegmentsAssignedSchema: GenMessage<SegmentsAssigned> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 35);
+
+/**
+ * A group-wide checkpoint waits for this reader's next commit.
+ *
+ * @generated from message sluice.v1.CheckpointRequested
+ */
+export type CheckpointRequested = Message<"sluice.v1.CheckpointRequested"> & {
+  /**
+   * @generated from field: uint32 channel = 1;
+   */
+  channel: number;
+
+  /**
+   * @generated from field: uint64 checkpoint_id = 2;
+   */
+  checkpointId: bigint;
+};
+
+/**
+ * Describes the message sluice.v1.CheckpointRequested.
+ * Use `create(CheckpointRequestedSchema)` to create a new message.
+ */
+export const CheckpointRequestedSchema: GenMessage<CheckpointRequested> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 36);
+
+/**
+ * @generated from message sluice.v1.ListReaderGroups
+ */
+export type ListReaderGroups = Message<"sluice.v1.ListReaderGroups"> & {
+  /**
+   * @generated from field: string scope = 1;
+   */
+  scope: string;
+};
+
+/**
+ * Describes the message sluice.v1.ListReaderGroups.
+ * Use `create(ListReaderGroupsSchema)` to create a new message.
+ */
+export const ListReaderGroupsSchema: GenMessage<ListReaderGroups> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 37);
+
+/**
+ * @generated from message sluice.v1.GroupName
+ */
+export type GroupName = Message<"sluice.v1.GroupName"> & {
+  /**
+   * "name" or "scope/name"
+   *
+   * @generated from field: string group = 1;
+   */
+  group: string;
+};
+
+/**
+ * Describes the message sluice.v1.GroupName.
+ * Use `create(GroupNameSchema)` to create a new message.
+ */
+export const GroupNameSchema: GenMessage<GroupName> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 38);
+
+/**
+ * Commit of a group reader's position (its checkpoint): atomically its offsets, its state and
+ * the transaction holding its output. Fails with `reassigned` if the group moved on from it.
+ *
+ * @generated from message sluice.v1.GroupCommit
+ */
+export type GroupCommit = Message<"sluice.v1.GroupCommit"> & {
+  /**
+   * @generated from field: uint32 channel = 1;
+   */
+  channel: number;
+
+  /**
+   * @generated from field: sluice.v1.Position position = 2;
+   */
+  position?: Position | undefined;
+
+  /**
+   * @generated from field: repeated sluice.v1.StreamSegment finished = 3;
+   */
+  finished: StreamSegment[];
+
+  /**
+   * empty: keep the previous state
+   *
+   * @generated from field: string state_json = 4;
+   */
+  stateJson: string;
+
+  /**
+   * @generated from field: optional sluice.v1.TxnRef txn = 5;
+   */
+  txn?: TxnRef | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.GroupCommit.
+ * Use `create(GroupCommitSchema)` to create a new message.
+ */
+export const GroupCommitSchema: GenMessage<GroupCommit> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 39);
+
+/**
+ * @generated from message sluice.v1.GroupCommitted
+ */
+export type GroupCommitted = Message<"sluice.v1.GroupCommitted"> & {
+  /**
+   * no longer this reader's: drop what is buffered for them
+   *
+   * @generated from field: repeated sluice.v1.StreamSegment released = 1;
+   */
+  released: StreamSegment[];
+};
+
+/**
+ * Describes the message sluice.v1.GroupCommitted.
+ * Use `create(GroupCommittedSchema)` to create a new message.
+ */
+export const GroupCommittedSchema: GenMessage<GroupCommitted> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 40);
+
+/**
+ * @generated from message sluice.v1.GroupCheckpoint
+ */
+export type GroupCheckpoint = Message<"sluice.v1.GroupCheckpoint"> & {
+  /**
+   * @generated from field: uint64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: repeated sluice.v1.StreamCut cuts = 2;
+   */
+  cuts: StreamCut[];
+};
+
+/**
+ * Describes the message sluice.v1.GroupCheckpoint.
+ * Use `create(GroupCheckpointSchema)` to create a new message.
+ */
+export const GroupCheckpointSchema: GenMessage<GroupCheckpoint> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 41);
+
+/**
+ * @generated from message sluice.v1.ReaderGroupInfo
+ */
+export type ReaderGroupInfo = Message<"sluice.v1.ReaderGroupInfo"> & {
+  /**
+   * @generated from field: string group = 1;
+   */
+  group: string;
+
+  /**
+   * @generated from field: repeated string streams = 2;
+   */
+  streams: string[];
+
+  /**
+   * @generated from field: repeated sluice.v1.GroupReaderInfo readers = 3;
+   */
+  readers: GroupReaderInfo[];
+
+  /**
+   * @generated from field: repeated sluice.v1.StreamSegment unassigned = 4;
+   */
+  unassigned: StreamSegment[];
+
+  /**
+   * @generated from field: uint64 last_checkpoint_id = 5;
+   */
+  lastCheckpointId: bigint;
+
+  /**
+   * @generated from field: repeated sluice.v1.StreamCut last_checkpoint = 6;
+   */
+  lastCheckpoint: StreamCut[];
+
+  /**
+   * bytes after the committed offsets
+   *
+   * @generated from field: uint64 lag_bytes = 7;
+   */
+  lagBytes: bigint;
+};
+
+/**
+ * Describes the message sluice.v1.ReaderGroupInfo.
+ * Use `create(ReaderGroupInfoSchema)` to create a new message.
+ */
+export const ReaderGroupInfoSchema: GenMessage<ReaderGroupInfo> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 42);
+
+/**
+ * @generated from message sluice.v1.GroupReaderInfo
+ */
+export type GroupReaderInfo = Message<"sluice.v1.GroupReaderInfo"> & {
+  /**
+   * @generated from field: string reader_id = 1;
+   */
+  readerId: string;
+
+  /**
+   * with committed offsets
+   *
+   * @generated from field: repeated sluice.v1.StreamSegment segments = 2;
+   */
+  segments: StreamSegment[];
+
+  /**
+   * @generated from field: uint64 last_seen_ms = 3;
+   */
+  lastSeenMs: bigint;
+};
+
+/**
+ * Describes the message sluice.v1.GroupReaderInfo.
+ * Use `create(GroupReaderInfoSchema)` to create a new message.
+ */
+export const GroupReaderInfoSchema: GenMessage<GroupReaderInfo> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 43);
 
 /**
  * Where a reader stands: per stream, the segments being read (next offset) and the successor
@@ -1239,7 +1616,7 @@ export type Position = Message<"sluice.v1.Position"> & {
  * Use `create(PositionSchema)` to create a new message.
  */
 export const PositionSchema: GenMessage<Position> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 34);
+  messageDesc(file_sluice_v1_gateway, 44);
 
 /**
  * @generated from message sluice.v1.StreamPosition
@@ -1266,7 +1643,7 @@ export type StreamPosition = Message<"sluice.v1.StreamPosition"> & {
  * Use `create(StreamPositionSchema)` to create a new message.
  */
 export const StreamPositionSchema: GenMessage<StreamPosition> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 35);
+  messageDesc(file_sluice_v1_gateway, 45);
 
 /**
  * @generated from message sluice.v1.FutureSegment
@@ -1288,7 +1665,7 @@ export type FutureSegment = Message<"sluice.v1.FutureSegment"> & {
  * Use `create(FutureSegmentSchema)` to create a new message.
  */
 export const FutureSegmentSchema: GenMessage<FutureSegment> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 36);
+  messageDesc(file_sluice_v1_gateway, 46);
 
 /**
  * @generated from message sluice.v1.ReaderOpened
@@ -1305,6 +1682,13 @@ export type ReaderOpened = Message<"sluice.v1.ReaderOpened"> & {
    * @generated from field: sluice.v1.Position position = 2;
    */
   position?: Position | undefined;
+
+  /**
+   * group readers: {"state", "txn"} of this reader id's last commit
+   *
+   * @generated from field: string restored_json = 3;
+   */
+  restoredJson: string;
 };
 
 /**
@@ -1312,7 +1696,7 @@ export type ReaderOpened = Message<"sluice.v1.ReaderOpened"> & {
  * Use `create(ReaderOpenedSchema)` to create a new message.
  */
 export const ReaderOpenedSchema: GenMessage<ReaderOpened> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 37);
+  messageDesc(file_sluice_v1_gateway, 47);
 
 /**
  * More credit: the gateway sends events while both remain positive (the byte credit may be
@@ -1342,7 +1726,7 @@ export type Credit = Message<"sluice.v1.Credit"> & {
  * Use `create(CreditSchema)` to create a new message.
  */
 export const CreditSchema: GenMessage<Credit> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 38);
+  messageDesc(file_sluice_v1_gateway, 48);
 
 /**
  * @generated from message sluice.v1.Events
@@ -1364,7 +1748,7 @@ export type Events = Message<"sluice.v1.Events"> & {
  * Use `create(EventsSchema)` to create a new message.
  */
 export const EventsSchema: GenMessage<Events> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 39);
+  messageDesc(file_sluice_v1_gateway, 49);
 
 /**
  * @generated from message sluice.v1.Event
@@ -1400,7 +1784,7 @@ export type Event = Message<"sluice.v1.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 40);
+  messageDesc(file_sluice_v1_gateway, 50);
 
 /**
  * A segment was read to its end. The client's position drops `finished`, adds `started`
@@ -1440,7 +1824,7 @@ export type SegmentsChanged = Message<"sluice.v1.SegmentsChanged"> & {
  * Use `create(SegmentsChangedSchema)` to create a new message.
  */
 export const SegmentsChangedSchema: GenMessage<SegmentsChanged> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 41);
+  messageDesc(file_sluice_v1_gateway, 51);
 
 /**
  * Data below `resumed_offset` of a segment was truncated away; reading resumed there.
@@ -1479,7 +1863,7 @@ export type Truncated = Message<"sluice.v1.Truncated"> & {
  * Use `create(TruncatedSchema)` to create a new message.
  */
 export const TruncatedSchema: GenMessage<Truncated> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 42);
+  messageDesc(file_sluice_v1_gateway, 52);
 
 /**
  * Every segment reached its end (sealed stream) or its `to` cut. Nothing follows.
@@ -1498,7 +1882,7 @@ export type EndOfStream = Message<"sluice.v1.EndOfStream"> & {
  * Use `create(EndOfStreamSchema)` to create a new message.
  */
 export const EndOfStreamSchema: GenMessage<EndOfStream> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 43);
+  messageDesc(file_sluice_v1_gateway, 53);
 
 /**
  * @generated from message sluice.v1.CloseChannel
@@ -1515,7 +1899,7 @@ export type CloseChannel = Message<"sluice.v1.CloseChannel"> & {
  * Use `create(CloseChannelSchema)` to create a new message.
  */
 export const CloseChannelSchema: GenMessage<CloseChannel> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 44);
+  messageDesc(file_sluice_v1_gateway, 54);
 
 /**
  * @generated from message sluice.v1.ChannelClosed
@@ -1539,5 +1923,5 @@ export type ChannelClosed = Message<"sluice.v1.ChannelClosed"> & {
  * Use `create(ChannelClosedSchema)` to create a new message.
  */
 export const ChannelClosedSchema: GenMessage<ChannelClosed> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 45);
+  messageDesc(file_sluice_v1_gateway, 55);
 

@@ -1,0 +1,88 @@
+/** The pure rules of reader-group state: fair shares, hand-over only at commits, fencing, successors. */
+import { describe, expect, it } from 'vitest';
+import {
+  acquire,
+  commit,
+  fairShare,
+  heartbeat,
+  newGroup,
+  ownedBy,
+  removeReader,
+  requestCheckpoint,
+  silentReaders,
+} from '../../src/groups/group-state.js';
+
+const seg = (id: number) => `0:${id}`;
+
+function group(segments: number) {
+  return newGroup(['sc/st'], new Map(Array.from({ length: segments }, (_, i) => [seg(i), 0n])), 1_000);
+}
+
+describe('group state', () => {
+  it('gives every live reader ⌊n/k⌋ or ⌈n/k⌉ segments', () => {
+    const s = group(8);
+    for (const id of ['a', 'b', 'c']) heartbeat(s, id, 0);
+    expect(['a', 'b', 'c'].map((id) => fairShare(s, id))).toEqual([3, 3, 2]);
+    for (const id of ['a', 'b', 'c']) acquire(s, id);
+    expect(['a', 'b', 'c'].map((id) => ownedBy(s, id).length)).toEqual([3, 3, 2]);
+  });
+
+  it('hands surplus segments over only in a commit, at the committed offset', () => {
+    const s = group(4);
+    heartbeat(s, 'a', 0);
+    acquire(s, 'a');
+    heartbeat(s, 'b', 0);
+    expect(acquire(s, 'b')).toEqual([]); // nothing free: a owns everything until it commits
+    const positions = new Map(ownedBy(s, 'a').map((k) => [k, 100n]));
+    const { released } = commit(s, { readerId: 'a', positions, finished: [], now: 1 });
+    expect(released).toHaveLength(2);
+    expect(acquire(s, 'b')).toEqual(released.map((k) => [k, 100n]));
+  });
+
+  it('fences a reader the group removed, and one reporting a segment it no longer owns', () => {
+    const s = group(2);
+    heartbeat(s, 'a', 0);
+    acquire(s, 'a');
+    heartbeat(s, 'b', 5_000);
+    expect(silentReaders(s, 5_000)).toEqual(['a']);
+    removeReader(s, 'a', 5_000);
+    acquire(s, 'b');
+    expect(() => commit(s, { readerId: 'a', positions: new Map([[seg(0), 9n]]), finished: [], now: 5_001 })).toThrow(
+      expect.objectContaining({ code: 'reassigned' }),
+    );
+    heartbeat(s, 'c', 5_002);
+    expect(() => commit(s, { readerId: 'c', positions: new Map([[seg(0), 9n]]), finished: [], now: 5_003 })).toThrow(
+      expect.objectContaining({ code: 'reassigned' }),
+    );
+    expect(s.segments[seg(0)]?.offset).toBe('0');
+  });
+
+  it('starts a merged successor only when all its predecessors have been committed as finished', () => {
+    const s = group(2);
+    heartbeat(s, 'a', 0);
+    heartbeat(s, 'b', 0);
+    acquire(s, 'a');
+    acquire(s, 'b');
+    const succ = { key: seg(10), predecessors: [seg(0), seg(1)] };
+    commit(s, { readerId: 'a', positions: new Map(), finished: [{ key: seg(0), successors: [succ] }], now: 1 });
+    expect(s.future[seg(10)]).toEqual([seg(1)]);
+    expect(s.segments[seg(10)]).toBeUndefined();
+    commit(s, { readerId: 'b', positions: new Map(), finished: [{ key: seg(1), successors: [succ] }], now: 2 });
+    expect(s.future[seg(10)]).toBeUndefined();
+    expect(s.segments[seg(10)]).toEqual({ offset: '0' });
+  });
+
+  it('completes a group-wide checkpoint when every reader has committed, or left', () => {
+    const s = group(2);
+    heartbeat(s, 'a', 0);
+    heartbeat(s, 'b', 0);
+    acquire(s, 'a');
+    acquire(s, 'b');
+    const id = requestCheckpoint(s, 1);
+    commit(s, { readerId: 'a', positions: new Map([[ownedBy(s, 'a')[0]!, 42n]]), finished: [], now: 2 });
+    expect(s.checkpoints.last).toBeUndefined();
+    removeReader(s, 'b', 3);
+    expect(s.checkpoints.last?.id).toBe(id);
+    expect(Object.values(s.checkpoints.last!.cut).sort()).toEqual(['0', '42']);
+  });
+});
