@@ -6,7 +6,9 @@
  * - R5: Pravega paused with SIGSTOP while writing: nothing is acknowledged during the pause, and
  *   everything completes after it;
  * - R1: the gateway (a child process) SIGKILLed and restarted during at-least-once writes from 16
- *   writers (SLUICE_R1_KILLS kills, 3 by default).
+ *   writers (SLUICE_R1_KILLS kills, 3 by default);
+ * - R7: Pravega SIGKILLed: every write, commit and admin call in flight ends as an error or
+ *   unknown, never as success.
  * No acknowledged event may be lost, duplicated or reordered within its key.
  */
 import { type EventWriter, Serializers, type SluiceClient } from '@sluice/sdk';
@@ -183,4 +185,67 @@ describe('fault scenarios', () => {
       await doomed.stop();
     }
   });
+
+  // Last: it kills this file's private standalone for good.
+  it('R7: Pravega killed: every in-flight operation ends as an error or unknown, never as success', async () => {
+    const stream = uniqueName('r7');
+    await client.createStream(stream, { scaling: { type: 'fixed', segments: 2 } });
+    const writer = client.writer(stream, { serializer: Serializers.utf8(), deliveryTimeoutMs: 8_000 });
+    const txWriter = client.writer(stream, {
+      serializer: Serializers.utf8(),
+      mode: 'exactly-once',
+      deliveryTimeoutMs: 8_000,
+    });
+    const tx = await txWriter.beginTxn();
+    await tx.write('txn|r7|0', 'txn');
+    await tx.prepare();
+
+    let killedAt = 0;
+    let ackedBefore = 0;
+    let ackedAfterKill = 0;
+    const failures = new Map<string, number>();
+    const outcomes: Promise<void>[] = [];
+    let stop = false;
+    const producing = (async () => {
+      for (let i = 0; !stop; i++) {
+        const payload = `key-${i % 8}|r7|${i}`;
+        outcomes.push(
+          writer.write(payload, `key-${i % 8}`).then(
+            () => {
+              // Acknowledgements already on the wire when Pravega died may still land at once.
+              if (killedAt > 0 && Date.now() - killedAt > 1_000) ackedAfterKill++;
+              else ackedBefore++;
+            },
+            (err: { code?: string }) => {
+              failures.set(err.code ?? 'other', (failures.get(err.code ?? 'other') ?? 0) + 1);
+            },
+          ),
+        );
+        if (i % 100 === 99) await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    while (ackedBefore < 2_000) await new Promise((r) => setTimeout(r, 20));
+
+    killedAt = Date.now();
+    process.kill(pravega.pid, 'SIGKILL');
+    const commit = tx.commit().then(
+      () => 'committed',
+      (err: { code?: string }) => err.code ?? 'other',
+    );
+    const info = client.streamInfo(stream).then(
+      () => 'answered',
+      (err: { code?: string }) => err.code ?? 'other',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await producing;
+    await Promise.all(outcomes); // every write settles: the delivery timeout bounds them
+
+    expect(ackedAfterKill).toBe(0);
+    expect(failures.size).toBeGreaterThan(0);
+    for (const code of failures.keys()) expect(['outcome-unknown', 'unavailable']).toContain(code);
+    // The commit cannot be confirmed: it says so rather than guessing.
+    expect(await commit).toBe('outcome-unknown');
+    expect(await info).not.toBe('answered');
+  }, 240_000);
 });

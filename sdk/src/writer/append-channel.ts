@@ -21,6 +21,8 @@ export interface ChannelKind {
 
 interface Pending {
   seq: number;
+  /** When write() queued it (ms): the delivery timeout counts from here. */
+  at: number;
   payload: Uint8Array;
   key: string | undefined;
   resolve: () => void;
@@ -47,12 +49,15 @@ export class AppendChannel {
   private failed: SluiceError | undefined;
   private closed = false;
   private reopenAttempt = 0;
+  private deliveryTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly conn: Connection,
     private readonly kind: ChannelKind,
     private maxInflight: number,
     private readonly maxInflightFromGateway: boolean,
+    /** A write unacknowledged this long fails the channel with `outcome-unknown` (0: never). */
+    private readonly deliveryTimeoutMs = 0,
   ) {
     const handler: ChannelHandler = {
       onLive: () => this.open(),
@@ -88,9 +93,10 @@ export class AppendChannel {
       if (this.failed) throw this.failed;
     }
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ seq: 0, payload, key, resolve, reject });
+      this.pending.push({ seq: 0, at: Date.now(), payload, key, resolve, reject });
       this.inflightBytes += payload.length;
       this.scheduleFlush();
+      this.watchDelivery();
     });
   }
 
@@ -106,6 +112,7 @@ export class AppendChannel {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopWatching();
     this.conn.send({ case: 'closeChannel', value: { channel: this.channel } });
     this.conn.forgetChannel(this.channel);
   }
@@ -191,12 +198,42 @@ export class AppendChannel {
   fail(error: SluiceError): void {
     if (this.failed) return;
     this.failed = error;
+    this.stopWatching();
     for (const p of this.pending.splice(0)) p.reject(error);
     this.inflightBytes = 0;
     for (const wake of [...this.spaceWaiters.splice(0), ...this.idleWaiters.splice(0), ...this.openWaiters.splice(0)])
       wake();
     this.conn.forgetChannel(this.channel);
     this.kind.onFailed?.(error);
+  }
+
+  /**
+   * Bounds how long a write may stay unacknowledged (Pravega gone for good, not just a
+   * reconnect): past the deadline nobody can say whether it was stored, so every pending write
+   * rejects with `outcome-unknown` — never success — and the writer stops resending them.
+   */
+  private watchDelivery(): void {
+    if (this.deliveryTimeoutMs <= 0 || this.deliveryTimer) return;
+    this.deliveryTimer = setInterval(
+      () => {
+        const oldest = this.pending[0];
+        if (!oldest) return this.stopWatching();
+        const waited = Date.now() - oldest.at;
+        if (waited < this.deliveryTimeoutMs) return;
+        this.fail(
+          new SluiceError(
+            'outcome-unknown',
+            `${this.pending.length} writes were not acknowledged within ${this.deliveryTimeoutMs} ms: they may or may not be stored`,
+          ),
+        );
+      },
+      Math.max(50, Math.min(1_000, this.deliveryTimeoutMs / 4)),
+    );
+  }
+
+  private stopWatching(): void {
+    if (this.deliveryTimer) clearInterval(this.deliveryTimer);
+    this.deliveryTimer = undefined;
   }
 
   private scheduleFlush(): void {

@@ -7,6 +7,7 @@
 import type { Connection } from '../client/connection.js';
 import { SluiceError } from '../errors.js';
 import type { Serializer } from '../serializers/serializer.js';
+import { backoffDelay, delay } from '../transport/backoff.js';
 import { AppendChannel } from './append-channel.js';
 
 export type TxnStatus = 'open' | 'committing' | 'committed' | 'aborting' | 'aborted' | 'unknown';
@@ -20,7 +21,12 @@ export class Transaction<T> {
   constructor(
     private readonly conn: Connection,
     readonly stream: string,
-    private readonly opts: { serializer: Serializer<T>; routingKey?: (value: T) => string; maxInflightBytes?: number },
+    private readonly opts: {
+      serializer: Serializer<T>;
+      routingKey?: (value: T) => string;
+      maxInflightBytes?: number;
+      deliveryTimeoutMs?: number;
+    },
     leaseMs: number | undefined,
   ) {
     this.channel = new AppendChannel(
@@ -38,6 +44,7 @@ export class Transaction<T> {
       },
       opts.maxInflightBytes ?? 8 * 1024 * 1024,
       opts.maxInflightBytes === undefined,
+      opts.deliveryTimeoutMs ?? 120_000,
     );
   }
 
@@ -111,33 +118,55 @@ export class Transaction<T> {
  * outcome is unknown: the status is asked once the session is back, and the commit repeated only
  * while the transaction is still open (commit is idempotent in Pravega anyway).
  */
+/** Errors that settle a commit's fate; anything else leaves it unknown until Pravega says. */
+const DEFINITE = new Set(['txn-aborted', 'not-found', 'invalid-argument', 'permission-denied', 'unauthenticated']);
+const COMMIT_CONFIRM_MS = 60_000;
+
+/**
+ * Commits by id and resolves once Pravega reports the transaction committed. A failure that
+ * leaves the outcome open (Pravega or the gateway unreachable) is resolved by asking for the
+ * status; if that cannot be learnt within a minute the commit rejects with `outcome-unknown`
+ * — never success — and `transactionStatus()` can tell later.
+ */
 export async function commitTransaction(
   conn: Connection,
   stream: string,
   txnId: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  for (let attempt = 0; attempt < 20; attempt++) {
+  const deadline = Date.now() + COMMIT_CONFIRM_MS;
+  for (let attempt = 0; ; attempt++) {
+    let cause: SluiceError;
     try {
       await conn.request({ case: 'commitTxn', value: { stream, txnId } }, signal);
       return;
     } catch (err) {
-      const e = SluiceError.from(err);
-      if (e.code !== 'unavailable' && e.code !== 'outcome-unknown') throw e;
-      // outcome unknown: find out instead of guessing
-      const status = await transactionStatus(conn, stream, txnId, signal);
-      if (status === 'committed') return;
-      if (status === 'aborting' || status === 'aborted')
-        throw new SluiceError('txn-aborted', `transaction ${txnId} was aborted`);
-      if (status === 'unknown')
-        throw new SluiceError(
-          'outcome-unknown',
-          `transaction ${txnId}: Pravega no longer knows it; its outcome is unknown`,
-        );
-      // open or committing: asking again is safe
+      cause = SluiceError.from(err);
+      if (DEFINITE.has(cause.code) || signal?.aborted) throw cause;
     }
+    let status: TxnStatus | undefined;
+    try {
+      status = await transactionStatus(conn, stream, txnId, signal, Math.max(0, deadline - Date.now()));
+    } catch (err) {
+      const e = SluiceError.from(err);
+      if (DEFINITE.has(e.code) || signal?.aborted) throw e;
+    }
+    if (status === 'committed') return;
+    if (status === 'aborting' || status === 'aborted')
+      throw new SluiceError('txn-aborted', `transaction ${txnId} was aborted`);
+    if (status === 'unknown')
+      throw new SluiceError(
+        'outcome-unknown',
+        `transaction ${txnId}: Pravega no longer knows it; its outcome is unknown`,
+      );
+    if (Date.now() >= deadline)
+      throw new SluiceError(
+        'outcome-unknown',
+        `the commit of transaction ${txnId} could not be confirmed (${cause.message}); ask transactionStatus() later`,
+      );
+    // open or committing (or not known yet): asking again is safe
+    await delay(backoffDelay(attempt));
   }
-  throw new SluiceError('outcome-unknown', `transaction ${txnId}: could not confirm the commit`);
 }
 
 export async function transactionStatus(
@@ -145,14 +174,18 @@ export async function transactionStatus(
   stream: string,
   txnId: string,
   signal?: AbortSignal,
+  budgetMs = 30_000,
 ): Promise<TxnStatus> {
+  const deadline = Date.now() + budgetMs;
   for (let attempt = 0; ; attempt++) {
     try {
       const r = await conn.request({ case: 'txnStatus', value: { stream, txnId } }, signal);
       return (r.case === 'txnState' ? r.value : 'unknown') as TxnStatus;
     } catch (err) {
       const e = SluiceError.from(err);
-      if (e.code !== 'unavailable' || attempt >= 50) throw e;
+      // Unreachable for longer than the budget: say so rather than wait forever.
+      if (e.code !== 'unavailable' || Date.now() >= deadline) throw e;
+      await delay(backoffDelay(attempt));
       await conn.whenLive();
     }
   }

@@ -28,7 +28,14 @@ export interface WriterOptions<T> {
   onError?: (error: SluiceError) => void;
   /** exactly-once: the transaction lease (ms) the gateway asks Pravega for. */
   txnLeaseMs?: number;
+  /**
+   * A write not acknowledged within this many ms (e.g. Pravega down for good) rejects with
+   * `outcome-unknown` — never success — and the writer fails for good. Default 120 s; 0: never.
+   */
+  deliveryTimeoutMs?: number;
 }
+
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
 
 const DEFAULT_INFLIGHT = 8 * 1024 * 1024;
 
@@ -59,6 +66,7 @@ export class EventWriter<T> implements AsyncDisposable {
         },
         opts.maxInflightBytes ?? DEFAULT_INFLIGHT,
         opts.maxInflightBytes === undefined,
+        opts.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
       );
     }
   }
