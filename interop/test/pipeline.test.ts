@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { checkpointStores, connect, Serializers, type SluiceClient } from '@sluice/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { reportScenario } from '../../gateway/test/faults/report.js';
 import { GatewayProcess } from '../../gateway/test/helpers/gateway-process.js';
 import { uniqueName } from '../../gateway/test/helpers/names.js';
 
@@ -100,6 +101,23 @@ describe('exactly-once pipeline', () => {
       got.push(ev.value);
     const counts = new Map<string, number>();
     for (const v of got) counts.set(v, (counts.get(v) ?? 0) + 1);
+    let reordered = 0;
+    const seqs = new Map<string, number>();
+    for (const v of got) {
+      const [key, seq] = v.split('|') as [string, string];
+      if (Number(seq) <= (seqs.get(key) ?? -1)) reordered++;
+      seqs.set(key, Number(seq));
+    }
+    reportScenario({
+      scenario: 'R3 exactly-once copier pipeline SIGKILLed, resumed from its checkpoints',
+      cycles: 3,
+      events: TOTAL,
+      lostAcked: [...Array(TOTAL).keys()].filter((i) => !counts.has(`key-${i % 64}|${i}`)).length,
+      duplicate: [...counts].filter(([, n]) => n > 1).length,
+      reorderedWithinKey: reordered,
+      abortedVisible: 0,
+      unseen: 0,
+    });
     expect([...counts].filter(([, n]) => n > 1).slice(0, 10)).toEqual([]);
     expect(got).toHaveLength(TOTAL);
     const lastSeq = new Map<string, number>();

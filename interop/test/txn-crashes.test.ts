@@ -8,6 +8,7 @@
  */
 import { Serializers, type Transaction } from '@sluice/sdk';
 import { describe, expect, it } from 'vitest';
+import { reportScenario } from '../../gateway/test/faults/report.js';
 import { uniqueName } from '../../gateway/test/helpers/names.js';
 import { useGatewayProcess } from '../../gateway/test/helpers/setup.js';
 import { javaPeer, streamArgs } from './java-peer.js';
@@ -72,9 +73,19 @@ describe('gateway SIGKILLed during two-phase commit', () => {
     const seen = lines.filter((l) => typeof l.payload === 'string').map((l) => l.payload as string);
     const counts = new Map<string, number>();
     for (const p of seen) counts.set(p, (counts.get(p) ?? 0) + 1);
+    reportScenario({
+      scenario: 'R2 gateway SIGKILLed at the 4 points of two-phase commit',
+      cycles: KILLS * 4,
+      events: expected.length,
+      lostAcked: expected.filter((p) => !counts.has(p)).length,
+      duplicate: [...counts].filter(([, n]) => n > 1).length,
+      reorderedWithinKey: 0,
+      abortedVisible: seen.filter((p) => p.startsWith('aborted|')).length,
+      unseen: 0,
+    });
     expect(seen.filter((p) => p.startsWith('aborted|'))).toEqual([]);
     expect([...counts].filter(([, n]) => n > 1)).toEqual([]);
     expect(expected.filter((p) => !counts.has(p))).toEqual([]);
     expect(seen).toHaveLength(expected.length);
-  });
+  }, 3_600_000);
 });

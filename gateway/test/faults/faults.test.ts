@@ -22,6 +22,12 @@ import { uniqueName } from '../helpers/names.js';
 import { connectSdk } from '../helpers/sdk.js';
 import { check } from './checker.js';
 import { FaultProxy } from './fault-proxy.js';
+import { reportScenario } from './report.js';
+
+// Sizes: CI's defaults; `pnpm faults --full` raises them.
+const R4_FAULTS = Number(process.env.SLUICE_R4_FAULTS ?? 12);
+const R5_PAUSES = Number(process.env.SLUICE_R5_PAUSES ?? 1);
+const R1_EVENTS = Number(process.env.SLUICE_R1_EVENTS ?? 40_000);
 
 const CONTROLLER = 19290;
 const LISTEN = 22545;
@@ -101,13 +107,14 @@ describe('fault scenarios', () => {
   it('R4: cut, delayed and fragmented connections to the segment store lose and duplicate nothing', async () => {
     const stream = uniqueName('r4');
     await client.createStream(stream, { scaling: { type: 'fixed', segments: 3 } });
-    const run = writeAll(stream, 4, 10_000);
+    // Enough events that the writers are still busy when the last fault is injected.
+    const run = writeAll(stream, 4, Math.max(10_000, R4_FAULTS * 700));
     let finished = false;
     void run.done.then(() => {
       finished = true;
     });
     const faults = { cuts: 0, delays: 0, fragments: 0 };
-    for (let round = 0; !finished; round++) {
+    for (let round = 0; !finished && round < R4_FAULTS; round++) {
       const pick = round % 3;
       if (pick === 0) {
         proxy.cutAll();
@@ -126,6 +133,16 @@ describe('fault scenarios', () => {
     }
     await run.done;
     const result = check(run.attempted, run.acked, await readAll(stream));
+    reportScenario({
+      scenario: 'R4 connection faults (cut / delay 0–200 ms / 1-byte fragments)',
+      cycles: faults.cuts + faults.delays + faults.fragments,
+      events: run.attempted.length,
+      lostAcked: result.lostAcked.length,
+      duplicate: result.duplicate.length,
+      reorderedWithinKey: result.reorderedWithinKey.length,
+      abortedVisible: 0,
+      unseen: result.unseen,
+    });
     expect(faults.cuts).toBeGreaterThan(0);
     expect(faults.delays + faults.fragments).toBeGreaterThan(0);
     expect(result.lostAcked).toEqual([]);
@@ -133,29 +150,44 @@ describe('fault scenarios', () => {
     expect(result.reorderedWithinKey).toEqual([]);
     expect(run.acked.size).toBe(run.attempted.length);
     expect(result.read).toBe(run.attempted.length);
-  });
+  }, 1_800_000);
 
   it('R5: while Pravega is paused nothing is acknowledged, and afterwards everything is, once', async () => {
     const stream = uniqueName('r5');
     await client.createStream(stream, { scaling: { type: 'fixed', segments: 2 } });
-    const run = writeAll(stream, 2, 5_000);
-    while (run.acked.size < 1_000) await new Promise((r) => setTimeout(r, 20));
-    process.kill(pravega.pid, 'SIGSTOP');
-    try {
-      await new Promise((r) => setTimeout(r, 500)); // acknowledgements already on the wire land
-      const before = run.acked.size;
-      await new Promise((r) => setTimeout(r, 5_000));
-      expect(run.acked.size).toBe(before);
-    } finally {
-      process.kill(pravega.pid, 'SIGCONT');
+    const run = writeAll(stream, 2, 5_000 * R5_PAUSES);
+    for (let pause = 1; pause <= R5_PAUSES; pause++) {
+      while (run.acked.size < (run.attempted.length * pause) / (R5_PAUSES + 1) || run.acked.size < 1_000 * pause)
+        await new Promise((r) => setTimeout(r, 20));
+      // CI pauses 5 s; the full run 5–20 s.
+      const pauseMs = R5_PAUSES > 1 ? 5_000 + Math.floor(Math.random() * 15_000) : 5_000;
+      process.kill(pravega.pid, 'SIGSTOP');
+      try {
+        await new Promise((r) => setTimeout(r, 500)); // acknowledgements already on the wire land
+        const before = run.acked.size;
+        await new Promise((r) => setTimeout(r, pauseMs));
+        expect(run.acked.size).toBe(before);
+      } finally {
+        process.kill(pravega.pid, 'SIGCONT');
+      }
     }
     await run.done;
     const result = check(run.attempted, run.acked, await readAll(stream));
+    reportScenario({
+      scenario: 'R5 Pravega paused (SIGSTOP)',
+      cycles: R5_PAUSES,
+      events: run.attempted.length,
+      lostAcked: result.lostAcked.length,
+      duplicate: result.duplicate.length,
+      reorderedWithinKey: result.reorderedWithinKey.length,
+      abortedVisible: 0,
+      unseen: result.unseen,
+    });
     expect(result.lostAcked).toEqual([]);
     expect(result.duplicate).toEqual([]);
     expect(result.reorderedWithinKey).toEqual([]);
     expect(result.read).toBe(run.attempted.length);
-  });
+  }, 900_000);
 
   it('R1: SIGKILLs of the gateway during writes from 16 writers lose and duplicate nothing', async () => {
     const kills = Number(process.env.SLUICE_R1_KILLS ?? 3);
@@ -164,8 +196,9 @@ describe('fault scenarios', () => {
     const doomed = await GatewayProcess.start(['--controller', `tcp://127.0.0.1:${CONTROLLER}`]);
     const writerClient = await connectSdk(doomed.url, scope);
     try {
-      const run = writeAll(stream, 16, 2_500, writerClient);
-      const total = 16 * 2_500;
+      const perWriter = Math.ceil(R1_EVENTS / 16);
+      const run = writeAll(stream, 16, perWriter, writerClient);
+      const total = 16 * perWriter;
       const unackedAtKill: number[] = [];
       for (let k = 1; k <= kills; k++) {
         while (run.acked.size < (total * k) / (kills + 1)) await new Promise((r) => setTimeout(r, 10));
@@ -175,6 +208,16 @@ describe('fault scenarios', () => {
       }
       await run.done;
       const result = check(run.attempted, run.acked, await readAll(stream));
+      reportScenario({
+        scenario: 'R1 gateway SIGKILLed, 16 at-least-once writers',
+        cycles: kills,
+        events: total,
+        lostAcked: result.lostAcked.length,
+        duplicate: result.duplicate.length,
+        reorderedWithinKey: result.reorderedWithinKey.length,
+        abortedVisible: 0,
+        unseen: result.unseen,
+      });
       for (const n of unackedAtKill) expect(n).toBeGreaterThan(0);
       expect(result.lostAcked).toEqual([]);
       expect(result.duplicate).toEqual([]);
@@ -184,7 +227,7 @@ describe('fault scenarios', () => {
       await writerClient.close();
       await doomed.stop();
     }
-  });
+  }, 1_800_000);
 
   // Last: it kills this file's private standalone for good.
   it('R7: Pravega killed: every in-flight operation ends as an error or unknown, never as success', async () => {
@@ -241,6 +284,16 @@ describe('fault scenarios', () => {
     await producing;
     await Promise.all(outcomes); // every write settles: the delivery timeout bounds them
 
+    reportScenario({
+      scenario: 'R7 Pravega SIGKILLed (acks after the kill counted as lost-acked)',
+      cycles: 1,
+      events: outcomes.length,
+      lostAcked: ackedAfterKill,
+      duplicate: 0,
+      reorderedWithinKey: 0,
+      abortedVisible: (await commit) === 'committed' ? 1 : 0,
+      unseen: [...failures.values()].reduce((a, b) => a + b, 0),
+    });
     expect(ackedAfterKill).toBe(0);
     expect(failures.size).toBeGreaterThan(0);
     for (const code of failures.keys()) expect(['outcome-unknown', 'unavailable']).toContain(code);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkpointStores, Serializers } from '@sluice/sdk';
 import { describe, expect, it } from 'vitest';
+import { reportScenario } from '../faults/report.js';
 import { uniqueName } from '../helpers/names.js';
 import { connectSdk } from '../helpers/sdk.js';
 
@@ -61,11 +62,21 @@ describe('reader checkpoints', () => {
       await session.close();
       if (done) {
         const final = (await store.load(stream.includes('/') ? stream : `${fx.scope}/${stream}`))?.state as number[];
+        reportScenario({
+          scenario: 'R3 reader crashed and resumed from its file checkpoint store',
+          cycles: crashes,
+          events: TOTAL,
+          lostAcked: TOTAL - new Set(final).size,
+          duplicate: final.length - new Set(final).size,
+          reorderedWithinKey: 0,
+          abortedVisible: 0,
+          unseen: 0,
+        });
         expect(final).toHaveLength(TOTAL);
         expect(new Set(final).size).toBe(TOTAL);
       }
     }
     expect(crashes).toBe(KILLS);
     expect(rounds).toBe(KILLS + 1);
-  });
+  }, 3_600_000);
 });
