@@ -62,6 +62,7 @@ export class GroupMember {
   private stopped = false;
   private ticking = false;
   private lastCheckpointSignalled = 0;
+  private heartbeatMs = 10_000;
   private readonly label: string;
 
   constructor(
@@ -123,10 +124,15 @@ export class GroupMember {
     });
     membersHere.set(this.label, (membersHere.get(this.label) ?? 0) + 1);
     this.services.metrics.groupReaders.set({ group: this.label }, membersHere.get(this.label)!);
-    const every = Math.max(200, Math.floor(timeoutMs / 3));
-    this.timer = setInterval(() => void this.tick(), every);
-    this.timer.unref?.();
+    this.heartbeatMs = Math.max(200, Math.floor(timeoutMs / 3));
     return result;
+  }
+
+  /** Heartbeats start once the channel reads what join() gave it (so no acquisition is missed). */
+  startHeartbeats(): void {
+    if (this.stopped || this.timer) return;
+    this.timer = setInterval(() => void this.tick(), this.heartbeatMs);
+    this.timer.unref?.();
   }
 
   /** Commits this reader's progress (see group-state.ts `commit`); returns the released segments. */

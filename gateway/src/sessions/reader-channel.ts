@@ -187,6 +187,7 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
       }),
     );
     reader.grant(this.pendingCredit.events, this.pendingCredit.bytes);
+    member.startHeartbeats();
   }
 
   /** Where a new group starts: the reader's `from` (head, tail or a cut) for every stream. */
