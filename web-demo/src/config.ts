@@ -1,0 +1,28 @@
+/**
+ * Where the dashboard connects and what it reads. The URL wins (?gateway=&scope=&stream=, so a
+ * link or a test can point anywhere), then the build's environment (`./sluice start` sets it),
+ * then the defaults of a local demo.
+ */
+const params = new URLSearchParams(location.search);
+
+export const gatewayUrl: string = params.get('gateway') ?? import.meta.env.VITE_SLUICE_URL ?? 'ws://127.0.0.1:8080';
+export const scope: string = params.get('scope') ?? import.meta.env.VITE_SLUICE_SCOPE ?? 'demo';
+
+const LAST_STREAM = `sluice.dashboard.stream.${scope}`;
+
+/** The stream to show: ?stream=, else the one shown last in this browser, else "sensors". */
+export function initialStream(): string {
+  return params.get('stream') ?? localStorage.getItem(LAST_STREAM) ?? 'sensors';
+}
+
+export function rememberStream(stream: string): void {
+  localStorage.setItem(LAST_STREAM, stream);
+}
+
+/** Navigates to the same page showing another stream (a fresh reader with its own checkpoint). */
+export function showStream(stream: string): void {
+  rememberStream(stream);
+  const next = new URLSearchParams(location.search);
+  next.set('stream', stream);
+  location.search = next.toString();
+}
