@@ -73,6 +73,22 @@ describe('multi-stream readers and lag', () => {
     expect(streams).toEqual(new Set([`${fx.scope}/${a}`, `${fx.scope}/${b}`]));
     expect(await reader.lag()).toBe(0n);
     await reader.close();
+
+    // Start several streams at their own cuts (the tails now): only what is written later arrives.
+    const cuts = [(await fx.client.streamInfo(a)).tail, (await fx.client.streamInfo(b)).tail];
+    await write(a, range('a', 300, 310));
+    await write(b, range('b', 200, 205));
+    const later: string[] = [];
+    for await (const ev of fx.client.reader([a, b], { serializer: Serializers.utf8(), from: cuts })) {
+      later.push(ev.value);
+      if (later.length === 15) break;
+    }
+    expect(later.sort()).toEqual([...range('a', 300, 310), ...range('b', 200, 205)].sort());
+    // A start cut for a stream the reader does not read, or a stream left without one, is refused.
+    expect(() => fx.client.reader(a, { from: cuts[1] })).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
+    expect(() => fx.client.reader([a, b], { from: [cuts[0]!] })).toThrow(
+      expect.objectContaining({ code: 'invalid-argument' }),
+    );
   });
 });
 

@@ -322,8 +322,26 @@ export class SluiceClient implements AsyncDisposable {
       const missing = names.filter((n) => !position.streams.has(n));
       if (missing.length > 0)
         throw new SluiceError('invalid-argument', `the position has no entry for ${missing.join(', ')}`);
-    } else if (from instanceof StreamCut && !from.isUnbounded) {
-      from = new StreamCut(this.qualify(from.stream), from.positions);
+    } else if (from instanceof StreamCut || Array.isArray(from)) {
+      const cuts = (Array.isArray(from) ? from : [from])
+        .filter((c) => !c.isUnbounded)
+        .map((c) => new StreamCut(this.qualify(c.stream), c.positions));
+      for (const c of cuts) {
+        if (!names.includes(c.stream))
+          throw new SluiceError(
+            'invalid-argument',
+            `the start cut is for ${c.stream}, which this reader does not read`,
+          );
+      }
+      if (cuts.length > 0) {
+        const missing = names.filter((n) => cuts.filter((c) => c.stream === n).length !== 1);
+        if (missing.length > 0)
+          throw new SluiceError(
+            'invalid-argument',
+            `a start from cuts needs exactly one cut for ${missing.join(', ')}`,
+          );
+      }
+      from = Array.isArray(from) ? cuts : (cuts[0] ?? from);
     }
     return new EventReader<T>(this.conn, names, { ...opts, serializer, ...(from !== undefined ? { from } : {}) });
   }

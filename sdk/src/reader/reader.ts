@@ -28,8 +28,8 @@ export interface ReadEvent<T> {
 
 export interface ReaderOptions<T> {
   serializer: Serializer<T>;
-  /** Where to start: head (default), tail, a stream cut, or a saved position. */
-  from?: 'head' | 'tail' | StreamCut | ReaderPosition;
+  /** Where to start: head (default), tail, a stream cut (one per stream), or a saved position. */
+  from?: 'head' | 'tail' | StreamCut | StreamCut[] | ReaderPosition;
   /** Iteration ends at this cut (per stream). */
   to?: StreamCut | StreamCut[];
   /** Credit window: events and bytes the gateway may send ahead of consumption. */
@@ -502,19 +502,20 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     if (this.state) return { case: 'position' as const, value: { streams: positionFrame(this.position()) } };
     const from = this.opts.from ?? 'head';
     if (from === 'tail') return { case: 'tail' as const, value: true };
-    if (from instanceof StreamCut && !from.isUnbounded) {
-      if (this.streams.length !== 1)
-        throw new SluiceError('invalid-argument', 'a stream cut start needs a single-stream reader');
+    const cuts = (Array.isArray(from) ? from : from instanceof StreamCut ? [from] : []).filter((c) => !c.isUnbounded);
+    if (cuts.length > 0) {
+      // client.reader() checked that every stream has exactly one cut.
       return {
         case: 'position' as const,
         value: {
-          streams: [
-            {
-              stream: this.streams[0]!,
-              segments: [...from.positions].map(([segmentId, offset]) => ({ segmentId, offset })),
-              future: [],
-            },
-          ],
+          streams: this.streams.map((stream) => ({
+            stream,
+            segments: [...(cuts.find((c) => c.stream === stream)?.positions ?? [])].map(([segmentId, offset]) => ({
+              segmentId,
+              offset,
+            })),
+            future: [],
+          })),
         },
       };
     }
