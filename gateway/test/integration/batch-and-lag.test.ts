@@ -85,7 +85,9 @@ describe('multi-stream readers and lag', () => {
     }
     expect(later.sort()).toEqual([...range('a', 300, 310), ...range('b', 200, 205)].sort());
     // A start cut for a stream the reader does not read, or a stream left without one, is refused.
-    expect(() => fx.client.reader(a, { from: cuts[1] })).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
+    expect(() => fx.client.reader(a, { from: cuts[1]! })).toThrow(
+      expect.objectContaining({ code: 'invalid-argument' }),
+    );
     expect(() => fx.client.reader([a, b], { from: [cuts[0]!] })).toThrow(
       expect.objectContaining({ code: 'invalid-argument' }),
     );
