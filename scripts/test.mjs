@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 // `pnpm test`: lint, type-check, generated-code check, then every Vitest test (unit, integration
-// against a real Pravega standalone, interop with Pravega's Java client). Ends with the plain
-// line "N passed, N failed".
+// against a real Pravega standalone, interop with Pravega's Java client), the edge-runtime test,
+// and the browser end-to-end tests (Playwright driving Debian's Chromium). One standalone serves
+// the whole run. Ends with the plain line "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensurePravega } from './pravega-lib.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const extra = process.argv.slice(2);
 
-function step(title, cmd, args) {
+function step(title, cmd, args, env = {}) {
   console.log(`\n[test] ${title}: ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
   return r.status === 0;
 }
 
@@ -24,26 +26,68 @@ const checks = [
 let checkFailures = 0;
 for (const [title, cmd, args] of checks) if (!step(title, cmd, args)) checkFailures++;
 
-const out = join(mkdtempSync(join(tmpdir(), 'sluice-test-')), 'vitest.json');
-step('tests (Vitest)', 'pnpm', [
-  'exec',
-  'vitest',
-  'run',
-  '--reporter=default',
-  '--reporter=json',
-  `--outputFile.json=${out}`,
-  ...extra,
-]);
+// Held for the whole run, so Vitest, the edge test and the e2e tests share one standalone.
+const pravega = await ensurePravega({ log: (line) => console.log(`[pravega] ${line}`) });
+const env = { PRAVEGA_CONTROLLER_URI: pravega.controllerUri };
+const results = mkdtempSync(join(tmpdir(), 'sluice-test-'));
+const out = join(results, 'vitest.json');
+step(
+  'tests (Vitest)',
+  'pnpm',
+  ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extra],
+  env,
+);
+const edgeOut = join(results, 'edge.json');
+const runEdge = extra.length === 0 && existsSync(join(root, 'edge/vitest.config.ts'));
+if (runEdge)
+  step(
+    'edge runtime (Vitest)',
+    'pnpm',
+    [
+      'exec',
+      'vitest',
+      'run',
+      '--config',
+      'edge/vitest.config.ts',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${edgeOut}`,
+    ],
+    env,
+  );
+const e2eOut = join(results, 'e2e.json');
+const runE2e = extra.length === 0 && existsSync(join(root, 'e2e/playwright.config.ts'));
+if (runE2e)
+  step('browser end-to-end (Playwright, Chromium)', 'pnpm', ['--filter', '@sluice/e2e', 'exec', 'playwright', 'test'], {
+    ...env,
+    SLUICE_E2E_JSON: e2eOut,
+  });
+await pravega.release();
 
 let passed = 0;
 let failed = checkFailures;
-if (existsSync(out)) {
-  const report = JSON.parse(readFileSync(out, 'utf8'));
+function countVitest(file) {
+  if (!existsSync(file)) {
+    failed++;
+    return;
+  }
+  const report = JSON.parse(readFileSync(file, 'utf8'));
   passed += report.numPassedTests;
   failed += report.numFailedTests + (report.numRuntimeErrors ?? 0);
   if (report.numTotalTests === 0 || (report.success === false && report.numFailedTests === 0)) failed++;
-} else {
-  failed++;
+}
+countVitest(out);
+if (runEdge) countVitest(edgeOut);
+if (runE2e) {
+  // Playwright's JSON: expected = passed, unexpected = failed, flaky = passed only on a retry.
+  if (existsSync(e2eOut)) {
+    const { stats, errors } = JSON.parse(readFileSync(e2eOut, 'utf8'));
+    passed += stats.expected;
+    failed += stats.unexpected + stats.flaky + (errors?.length ?? 0);
+    if (stats.expected + stats.unexpected + stats.flaky === 0) failed++;
+  } else {
+    failed++;
+  }
 }
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
