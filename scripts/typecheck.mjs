@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const projects = ['proto', 'gateway', 'sdk', 'sdk/test', 'interop/test', 'bench', 'e2e', 'web-demo'];
+const projects = ['proto', 'gateway', 'sdk', 'sdk/test', 'interop/test', 'bench', 'e2e', 'web-demo', 'edge'];
 let failed = false;
 for (const p of projects) {
   if (!existsSync(`${p}/tsconfig.json`)) continue;
