@@ -113,6 +113,7 @@ function wireProducer(producer: Producer): void {
     toggle.textContent = producer.running ? 'Stop' : 'Start';
     show();
   };
+  toggle.disabled = false;
   setInterval(show, 250);
 }
 
@@ -126,11 +127,18 @@ function txnView(v: TxnView): void {
 }
 
 function wireTransactions(txns: TxnBuilder): void {
-  byId('txn-begin').onclick = () => void txns.begin();
-  byId('txn-add').onclick = () => void txns.add(10, 4);
-  byId('txn-prepare').onclick = () => void txns.prepare();
-  byId('txn-commit').onclick = () => void txns.commit();
-  byId('txn-abort').onclick = () => void txns.abort();
+  const actions: Record<string, () => Promise<void>> = {
+    'txn-begin': () => txns.begin(),
+    'txn-add': () => txns.add(10, 4),
+    'txn-prepare': () => txns.prepare(),
+    'txn-commit': () => txns.commit(),
+    'txn-abort': () => txns.abort(),
+  };
+  for (const [id, action] of Object.entries(actions)) {
+    const button = byId<HTMLButtonElement>(id);
+    button.onclick = () => void action();
+    button.disabled = false; // clickable only once wired
+  }
 }
 
 async function main(): Promise<void> {
