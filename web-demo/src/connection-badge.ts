@@ -3,6 +3,7 @@
  * error with its code. Never shows "live" unless the gateway's Welcome arrived.
  */
 import { connect, type SluiceClient, SluiceError } from '@sluice/sdk';
+import { onlineAwareWebSocket } from './online-aware-socket.js';
 
 export type Shown = 'connecting' | 'live' | 'reconnecting' | 'error';
 
@@ -45,7 +46,13 @@ export class ConnectionBadge {
   async connect(scope: string): Promise<SluiceClient> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const client = await connect({ url: this.url, scope, name: 'sluice web dashboard' });
+        const client = await connect({
+          url: this.url,
+          scope,
+          name: 'sluice web dashboard',
+          WebSocket: onlineAwareWebSocket(),
+          reconnect: { baseMs: 200, maxMs: 3000 },
+        });
         this.follow(client);
         return client;
       } catch (err) {

@@ -97,6 +97,12 @@ function wireProducer(producer: Producer): void {
   const show = () => {
     const s = producer.stats;
     const err = s.lastError ? ` — last error ${s.lastError.code}: ${s.lastError.message}` : '';
+    Object.assign(byId('producer-stats').dataset, {
+      sent: String(s.sent),
+      acked: String(s.acked),
+      failed: String(s.failed),
+      inflight: String(s.sent - s.acked - s.failed),
+    });
     setText(
       'producer-stats',
       `${producer.running ? 'writing' : 'stopped'} as ${s.source}: ${fmt.format(s.sent)} sent, ${fmt.format(s.acked)} acknowledged, ${fmt.format(s.sent - s.acked - s.failed)} in flight, ${fmt.format(s.failed)} failed${err}`,
