@@ -35,6 +35,19 @@ test('events written by the Java client appear on the dashboard, all, in order p
   // The checkpoint in IndexedDB catches up with everything read.
   await expect(page.getByTestId('checkpoint-total')).toHaveText(count.toLocaleString('en'));
 
+  // The page's own producer joins in; its events show up too, and the reader catches up (lag 0).
+  await page.locator('#producer-rate').fill('120');
+  await page.locator('#producer-keys').fill('6');
+  await page.getByTestId('producer-toggle').click();
+  const stats = page.getByTestId('producer-stats');
+  await expect.poll(async () => Number(await stats.getAttribute('data-acked'))).toBeGreaterThanOrEqual(600);
+  await page.getByTestId('producer-toggle').click();
+  await expect(stats).toHaveAttribute('data-inflight', '0');
+  const sent = Number(await stats.getAttribute('data-sent'));
+  await expect(page.getByTestId('total')).toHaveText((count + sent).toLocaleString('en'));
+  await expect(page.getByTestId('lag')).toHaveText('0');
+  await expect(page.getByTestId('violations')).toHaveText('0');
+
   mkdirSync(screenshots, { recursive: true });
   await page.screenshot({ path: `${screenshots}dashboard.png`, fullPage: true });
 });

@@ -75,7 +75,7 @@ function readerViews(chart: RateChart, live: () => LiveReader | undefined) {
     } catch {
       setText('lag', '–');
     }
-  }, 2000);
+  }, 1000);
   return {
     onEvent(_ev: ReadEvent<string>, key: string, _state: DashboardState) {
       chart.count(key);

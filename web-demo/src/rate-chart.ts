@@ -9,6 +9,13 @@ const WINDOW_S = 60;
 const MAX_KEYS = 8;
 const COLORS = ['#4cc9f0', '#f72585', '#b5e48c', '#ffb703', '#9b5de5', '#00f5d4', '#fb8500', '#e0e1dd', '#8d99ae'];
 
+/** Axis lines at 0, 1, 10, 100, … up to the top of the scale. */
+function decades(_u: uPlot, _axis: number, _min: number, max: number): number[] {
+  const out = [0];
+  for (let v = 1; v <= max; v *= 10) out.push(v);
+  return out;
+}
+
 export class RateChart {
   /** Per second (unix seconds) → per key → count. */
   private readonly buckets = new Map<number, Map<string, number>>();
@@ -65,9 +72,11 @@ export class RateChart {
     this.plot = new uPlot(
       {
         ...this.size(),
+        // asinh: a burst of thousands and a steady trickle both stay readable, and 0 is fine.
+        scales: { y: { distr: 4, asinh: 1, range: (_u, _min, max) => [0, Math.max(10, max)] } },
         axes: [
           { stroke: '#9aa4b2', grid: { stroke: '#222a36' } },
-          { stroke: '#9aa4b2', grid: { stroke: '#222a36' }, label: 'events/s' },
+          { stroke: '#9aa4b2', grid: { stroke: '#222a36' }, label: 'events/s', splits: decades },
         ],
         series: [
           {},
