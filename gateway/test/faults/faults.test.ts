@@ -66,6 +66,16 @@ interface Run {
   attempted: string[];
   acked: Set<string>;
   done: Promise<void>;
+  /** The error that ended the run early, if one did. */
+  failed(): unknown;
+}
+
+/** Waits until `n` writes are acknowledged; throws if the run failed meanwhile. */
+async function untilAcked(run: Run, n: number): Promise<void> {
+  while (run.acked.size < n) {
+    if (run.failed()) throw run.failed();
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 /** `writers` writers, each writing `perWriter` unique payloads over 8 keys, pipelined. */
@@ -77,6 +87,8 @@ function writeAll(stream: string, writers: number, perWriter: number, through: S
     const writer: EventWriter<string> = through.writer(stream, {
       serializer: Serializers.utf8(),
       writerId: uniqueName(`w${w}`),
+      // These scenarios heal: every write must end acknowledged, however long the faults last.
+      deliveryTimeoutMs: 0,
     });
     jobs.push(
       (async () => {
@@ -92,7 +104,13 @@ function writeAll(stream: string, writers: number, perWriter: number, through: S
       })(),
     );
   }
-  return { attempted, acked, done: Promise.all(jobs).then(() => {}) };
+  let failure: unknown;
+  const done = Promise.all(jobs).then(() => {});
+  // A failed run must fail the scenario, not leave it waiting for acknowledgements.
+  done.catch((err: unknown) => {
+    failure = err;
+  });
+  return { attempted, acked, done, failed: () => failure };
 }
 
 async function readAll(stream: string): Promise<string[]> {
@@ -157,8 +175,7 @@ describe('fault scenarios', () => {
     await client.createStream(stream, { scaling: { type: 'fixed', segments: 2 } });
     const run = writeAll(stream, 2, 5_000 * R5_PAUSES);
     for (let pause = 1; pause <= R5_PAUSES; pause++) {
-      while (run.acked.size < (run.attempted.length * pause) / (R5_PAUSES + 1) || run.acked.size < 1_000 * pause)
-        await new Promise((r) => setTimeout(r, 20));
+      await untilAcked(run, Math.max((run.attempted.length * pause) / (R5_PAUSES + 1), 1_000 * pause));
       // CI pauses 5 s; the full run 5–20 s.
       const pauseMs = R5_PAUSES > 1 ? 5_000 + Math.floor(Math.random() * 15_000) : 5_000;
       process.kill(pravega.pid, 'SIGSTOP');
@@ -201,7 +218,7 @@ describe('fault scenarios', () => {
       const total = 16 * perWriter;
       const unackedAtKill: number[] = [];
       for (let k = 1; k <= kills; k++) {
-        while (run.acked.size < (total * k) / (kills + 1)) await new Promise((r) => setTimeout(r, 10));
+        await untilAcked(run, (total * k) / (kills + 1));
         unackedAtKill.push(run.attempted.length - run.acked.size);
         await doomed.kill();
         await doomed.start();
