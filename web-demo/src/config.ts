@@ -8,6 +8,12 @@ const params = new URLSearchParams(location.search);
 export const gatewayUrl: string = params.get('gateway') ?? import.meta.env.VITE_SLUICE_URL ?? 'ws://127.0.0.1:8080';
 export const scope: string = params.get('scope') ?? import.meta.env.VITE_SLUICE_SCOPE ?? 'demo';
 
+/**
+ * A bearer token, from the fragment (#token=…): a fragment never leaves the browser, so the token
+ * reaches the gateway only inside the WebSocket handshake (Sec-WebSocket-Protocol).
+ */
+export const token: string | undefined = new URLSearchParams(location.hash.slice(1)).get('token') ?? undefined;
+
 const LAST_STREAM = `sluice.dashboard.stream.${scope}`;
 
 /** The stream to show: ?stream=, else the one shown last in this browser, else "sensors". */

@@ -13,6 +13,7 @@ export class ConnectionBadge {
   constructor(
     private readonly el: HTMLElement,
     private readonly url: string,
+    private readonly token?: string,
   ) {
     this.show('connecting', `connecting to ${url}…`);
   }
@@ -50,6 +51,7 @@ export class ConnectionBadge {
           url: this.url,
           scope,
           name: 'sluice web dashboard',
+          ...(this.token ? { token: this.token } : {}),
           WebSocket: onlineAwareWebSocket(),
           reconnect: { baseMs: 200, maxMs: 3000 },
         });

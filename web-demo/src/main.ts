@@ -3,7 +3,7 @@
  * to it (at a rate, or in a transaction). Each panel's logic lives in its own module.
  */
 import type { Checkpoint, ReadEvent, SluiceClient } from '@sluice/sdk';
-import { gatewayUrl, initialStream, rememberStream, scope, showStream } from './config.js';
+import { gatewayUrl, initialStream, rememberStream, scope, showStream, token } from './config.js';
 import { ConnectionBadge } from './connection-badge.js';
 import { byId, el, fmt, setText } from './dom.js';
 import { type DashboardState, LiveReader } from './live-reader.js';
@@ -13,7 +13,7 @@ import { RateChart } from './rate-chart.js';
 import { TxnBuilder, type TxnView } from './transactions.js';
 import './style.css';
 
-const badge = new ConnectionBadge(byId('connection'), gatewayUrl);
+const badge = new ConnectionBadge(byId('connection'), gatewayUrl, token);
 const stream = initialStream();
 setText('scope', `scope “${scope}” on ${gatewayUrl}`);
 

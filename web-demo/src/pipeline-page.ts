@@ -5,7 +5,7 @@
  * in one write, then commits. Reloading at any moment loses and duplicates nothing.
  */
 import { checkpointStores, Serializers, SluiceError } from '@sluice/sdk';
-import { gatewayUrl, scope } from './config.js';
+import { gatewayUrl, scope, token } from './config.js';
 import { ConnectionBadge } from './connection-badge.js';
 import { byId, setText } from './dom.js';
 import { parseEvent } from './event-format.js';
@@ -19,7 +19,7 @@ const name = params.get('name') ?? `${from}->${to}`;
 setText('route', `${scope}/${from} → ${scope}/${to}`);
 
 async function main(): Promise<void> {
-  const client = await new ConnectionBadge(byId('connection'), gatewayUrl).connect(scope);
+  const client = await new ConnectionBadge(byId('connection'), gatewayUrl, token).connect(scope);
   const store = checkpointStores.indexedDb('sluice-pipelines');
   const last = await store.load(name);
   setText(
