@@ -3,8 +3,12 @@
  * build (`vite preview`) against real gateway processes and the real Pravega standalone.
  */
 import { defineConfig } from '@playwright/test';
+import { freePort } from '../gateway/test/helpers/gateway-process.js';
 
-export const PREVIEW_PORT = Number(process.env.SLUICE_E2E_PREVIEW_PORT ?? 4173);
+// A free port, chosen once by the runner; its workers inherit it through the environment (so
+// that two runs on one machine never fight over a port).
+process.env.SLUICE_E2E_PREVIEW_PORT ??= String(await freePort());
+const PREVIEW_PORT = Number(process.env.SLUICE_E2E_PREVIEW_PORT);
 
 export default defineConfig({
   testDir: 'specs',
