@@ -16,6 +16,7 @@ export class FaultProxy {
     private readonly targetHost = '127.0.0.1',
   ) {}
 
+  /** Listens on `port` (0: any free port, then read `port`). */
   async start(port: number): Promise<void> {
     this.server = createServer((client) => {
       const upstream = connect(this.targetPort, this.targetHost);
@@ -31,7 +32,8 @@ export class FaultProxy {
       for (const s of pair) s.on('error', drop).on('close', drop);
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', () => resolve()));
-    this.port = port;
+    const address = this.server.address();
+    this.port = typeof address === 'object' && address ? address.port : port;
   }
 
   /** Resets every open connection (both sides see it die). */

@@ -78,8 +78,17 @@ async function untilAcked(run: Run, n: number): Promise<void> {
   }
 }
 
-/** `writers` writers, each writing `perWriter` unique payloads over 8 keys, pipelined. */
-function writeAll(stream: string, writers: number, perWriter: number, through: SluiceClient = client): Run {
+/**
+ * `writers` writers, each writing unique payloads over 8 keys, pipelined: `perWriter` each, or
+ * when `perWriter` is a function, until it returns true.
+ */
+function writeAll(
+  stream: string,
+  writers: number,
+  perWriter: number | (() => boolean),
+  through: SluiceClient = client,
+): Run {
+  const more = typeof perWriter === 'number' ? (i: number) => i < perWriter : () => !perWriter();
   const attempted: string[] = [];
   const acked = new Set<string>();
   const jobs: Promise<void>[] = [];
@@ -93,7 +102,7 @@ function writeAll(stream: string, writers: number, perWriter: number, through: S
     jobs.push(
       (async () => {
         const pending: Promise<void>[] = [];
-        for (let i = 0; i < perWriter; i++) {
+        for (let i = 0; more(i); i++) {
           const payload = `key-${i % 8}|w${w}|${i}`;
           attempted.push(payload);
           pending.push(writer.write(payload, `key-${i % 8}`).then(() => void acked.add(payload)));
@@ -122,37 +131,49 @@ async function readAll(stream: string): Promise<string[]> {
 }
 
 describe('fault scenarios', () => {
-  it('R4: cut, delayed and fragmented connections to the segment store lose and duplicate nothing', async () => {
+  it('R4: cut, delayed and fragmented connections (SDK⇄gateway and gateway⇄segment store) lose and duplicate nothing', async () => {
     const stream = uniqueName('r4');
     await client.createStream(stream, { scaling: { type: 'fixed', segments: 3 } });
-    // Enough events that the writers are still busy when the last fault is injected.
-    const run = writeAll(stream, 4, Math.max(10_000, R4_FAULTS * 700));
-    let finished = false;
-    void run.done.then(() => {
-      finished = true;
-    });
-    const faults = { cuts: 0, delays: 0, fragments: 0 };
-    for (let round = 0; !finished && round < R4_FAULTS; round++) {
-      const pick = round % 3;
-      if (pick === 0) {
-        proxy.cutAll();
-        faults.cuts++;
-      } else if (pick === 1) {
-        proxy.maxDelayMs = 200;
-        faults.delays++;
-      } else {
-        proxy.fragment = true;
-        faults.fragments++;
+    // The writers reach the gateway through a second fault proxy, so both hops get every fault.
+    const edge = new FaultProxy(Number(new URL(gateway.url).port));
+    await edge.start(0);
+    const proxied = await connectSdk(`ws://127.0.0.1:${edge.port}`, scope);
+    let stop = false;
+    // The writers keep writing until the last fault has been injected and healed.
+    const run = writeAll(stream, 4, () => stop, proxied);
+    const faults = { cuts: 0, delays: 0, fragments: 0, sdkSide: 0, segmentStoreSide: 0 };
+    try {
+      for (let round = 0; round < R4_FAULTS; round++) {
+        if (run.failed()) throw run.failed();
+        const target = Math.floor(round / 3) % 2 === 0 ? proxy : edge;
+        if (target === edge) faults.sdkSide++;
+        else faults.segmentStoreSide++;
+        const pick = round % 3;
+        if (pick === 0) {
+          target.cutAll();
+          faults.cuts++;
+        } else if (pick === 1) {
+          target.maxDelayMs = 200;
+          faults.delays++;
+        } else {
+          target.fragment = true;
+          faults.fragments++;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+        target.maxDelayMs = 0;
+        target.fragment = false;
+        // Let some writes through between faults, so every fault hits writes in flight.
+        await untilAcked(run, run.acked.size + 200);
       }
-      await new Promise((r) => setTimeout(r, 200));
-      proxy.maxDelayMs = 0;
-      proxy.fragment = false;
-      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      stop = true;
     }
     await run.done;
+    await proxied.close();
+    await edge.stop();
     const result = check(run.attempted, run.acked, await readAll(stream));
     reportScenario({
-      scenario: 'R4 connection faults (cut / delay 0–200 ms / 1-byte fragments)',
+      scenario: 'R4 connection faults (cut / delay 0–200 ms / 1-byte fragments; both hops)',
       cycles: faults.cuts + faults.delays + faults.fragments,
       events: run.attempted.length,
       lostAcked: result.lostAcked.length,
@@ -161,8 +182,9 @@ describe('fault scenarios', () => {
       abortedVisible: 0,
       unseen: result.unseen,
     });
-    expect(faults.cuts).toBeGreaterThan(0);
-    expect(faults.delays + faults.fragments).toBeGreaterThan(0);
+    expect(faults.cuts + faults.delays + faults.fragments).toBe(R4_FAULTS);
+    expect(faults.sdkSide).toBeGreaterThan(0);
+    expect(faults.segmentStoreSide).toBeGreaterThan(0);
     expect(result.lostAcked).toEqual([]);
     expect(result.duplicate).toEqual([]);
     expect(result.reorderedWithinKey).toEqual([]);
