@@ -19,6 +19,8 @@ export class Probe {
   readonly resumes: Array<{ id: number; total: number }> = [];
   readonly acked: Array<{ source: string; key: string; seq: number }> = [];
   readonly reports: Array<{ kind: string; data: unknown }> = [];
+  /** Called on each report as it arrives (e.g. to reload a page at a precise moment). */
+  onReport: ((kind: string, data: unknown) => void) | undefined;
 
   static async install(context: BrowserContext): Promise<Probe> {
     const probe = new Probe();
@@ -32,6 +34,7 @@ export class Probe {
     else if (kind === 'resumed') this.resumes.push(data as { id: number; total: number });
     else if (kind === 'acked') this.acked.push(data as { source: string; key: string; seq: number });
     this.reports.push({ kind, data });
+    this.onReport?.(kind, data);
   }
 
   count(kind: string): number {
@@ -39,26 +42,29 @@ export class Probe {
   }
 
   /**
-   * The events as the page's counts explain them: for each index the last delivery (a page that
-   * reloaded re-delivers from its checkpointed count). Throws if two deliveries of one index
-   * differ — that would mean the reload did not resume exactly where the checkpoint was.
+   * The events as the pages' counts explain them. Each page load is a session that resumed at
+   * the count of a checkpoint; of its deliveries, those below the count the next session resumed
+   * from are the ones that checkpoint covers (the rest were read again after the reload, possibly
+   * in another interleaving of segments). Throws on a hole or an overlap in the counts.
    */
   effectiveEvents(): string[] {
-    const byIndex = new Map<number, DeliveredEvent>();
-    for (const d of this.deliveries) {
-      const before = byIndex.get(d.i);
-      if (before && (before.value !== d.value || before.segment !== d.segment || before.offset !== d.offset))
-        throw new Error(
-          `index ${d.i} was first ${before.value} @${before.segment}:${before.offset}, then ${d.value} @${d.segment}:${d.offset}`,
-        );
-      byIndex.set(d.i, d);
+    const sessions: Array<{ start: number; events: DeliveredEvent[] }> = [];
+    for (const r of this.reports) {
+      if (r.kind === 'resumed') sessions.push({ start: (r.data as { total: number }).total, events: [] });
+      else if (r.kind === 'events') sessions.at(-1)?.events.push(...(r.data as DeliveredEvent[]));
     }
     const out: string[] = [];
-    for (let i = 0; i < byIndex.size; i++) {
-      const d = byIndex.get(i);
-      if (!d) throw new Error(`no event was delivered at index ${i} (of ${byIndex.size})`);
-      out.push(d.value);
-    }
+    sessions.forEach((s, n) => {
+      const end = sessions[n + 1]?.start ?? Number.POSITIVE_INFINITY;
+      const covered = s.events.filter((e) => e.i < end);
+      covered.forEach((e, k) => {
+        if (e.i !== s.start + k) throw new Error(`page load ${n} delivered index ${e.i} where ${s.start + k} was due`);
+      });
+      if (end !== Number.POSITIVE_INFINITY && s.start + covered.length !== end)
+        throw new Error(`page load ${n} delivered up to ${s.start + covered.length}, the next resumed at ${end}`);
+      if (out.length !== s.start) throw new Error(`page load ${n} resumed at ${s.start} after ${out.length} events`);
+      out.push(...covered.map((e) => e.value));
+    });
     return out;
   }
 }

@@ -60,40 +60,64 @@ test('a reload mid-stream resumes from the IndexedDB checkpoint: no gap, no dupl
   dashboardUrl,
 }) => {
   await sdk.createStream('reloads', { scaling: { type: 'fixed', segments: 3 } });
-  await page.goto(dashboardUrl('reloads'));
-  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'live');
-
-  const batches = 4;
-  const perBatch = 3000;
   const keys = 6;
-  const written: string[] = [];
-  for (let b = 0; b < batches; b++) {
-    const mark = probe.reports.length;
+  const write = async (prefix: string, count: number) => {
     await javaPeer([
       'write',
       ...streamArgs(scope, 'reloads'),
       '--count',
-      String(perBatch),
+      String(count),
       '--keys',
       String(keys),
       '--prefix',
-      `java${b}`,
+      prefix,
     ]);
-    written.push(...javaEvents(`java${b}`, perBatch, keys));
-    // Reload as soon as the page has checkpointed something new: usually mid-read.
-    await expect.poll(() => probe.reports.slice(mark).some((r) => r.kind === 'checkpoint')).toBe(true);
-    await page.reload();
-    await expect(page.getByTestId('resume-banner')).toContainText('Resumed from checkpoint #');
-  }
+    return javaEvents(prefix, count, keys);
+  };
+  // A backlog far larger than one checkpoint's worth, so that every reload below lands mid-read.
+  const written = await write('java0', 30_000);
+  // Chromium reads a local backlog faster than a test can react; a slower CPU (emulated, as
+  // DevTools does) keeps the page mid-read for a while, without changing what it does.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
+  await page.goto(dashboardUrl('reloads'));
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'live');
+
+  // Reload the moment the page reports a checkpoint (from the probe's callback, not a poll: a
+  // page reads tens of thousands of events a second), so that every reload lands mid-read.
+  const reloads = 5;
+  let midRead = 0;
+  let reloading: Promise<unknown> | undefined;
+  const done: Promise<unknown>[] = [];
+  probe.onReport = (kind, data) => {
+    if (kind !== 'checkpoint' || reloading || done.length === reloads) return;
+    if ((data as { total: number }).total < written.length) midRead++;
+    reloading = page.reload().finally(() => {
+      reloading = undefined;
+    });
+    done.push(reloading);
+  };
+  await expect.poll(() => done.length).toBe(reloads);
+  await Promise.all(done);
+  probe.onReport = undefined;
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  await expect(page.getByTestId('resume-banner')).toContainText('Resumed from checkpoint #');
+  // More events while the page is open and reading.
+  written.push(...(await write('java1', 3000)));
   await expect(page.getByTestId('total')).toHaveText(written.length.toLocaleString('en'));
 
   // Every reload resumed from a checkpoint, never from the head again.
-  expect(probe.resumes.length).toBe(batches + 1);
+  expect(probe.resumes.length).toBe(reloads + 1);
   const totals = probe.resumes.map((r) => r.total);
   expect(totals.slice(1).every((t, i) => t > 0 && t >= totals[i]!)).toBe(true);
+  // Deliveries after a checkpoint and before a reload are read again after it: the same events
+  // at the same indices, which effectiveEvents() checks.
+  const replayed = probe.deliveries.length - new Set(probe.deliveries.map((d) => d.i)).size;
+  console.log(`[reloads] ${midRead} of ${reloads} reloads came mid-read; ${replayed} deliveries were replayed`);
+  expect(midRead).toBe(reloads);
   const seen = probe.effectiveEvents();
   expect(seen.length).toBe(written.length);
   expect(perKey(seen)).toEqual(perKey(written));
   await expect(page.getByTestId('violations')).toHaveText('0');
-  await page.screenshot({ path: test.info().outputPath('after-reloads.png') });
+  await page.screenshot({ path: test.info().outputPath('after-reloads.png'), fullPage: true });
 });
