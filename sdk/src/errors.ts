@@ -39,15 +39,28 @@ const CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
 
 const RETRIABLE: ReadonlySet<SluiceErrorCode> = new Set<SluiceErrorCode>(['unavailable', 'resource-exhausted']);
 
+/** Where data below a reader's position was truncated away, and where reading could resume. */
+export interface Truncation {
+  stream: string;
+  segment: bigint;
+  /** The offset the reader asked for. */
+  requested: bigint;
+  /** The first offset still held by Pravega. */
+  resumed: bigint;
+}
+
 export class SluiceError extends Error {
   override readonly name = 'SluiceError';
   readonly code: SluiceErrorCode;
   readonly retriable: boolean;
+  /** Set on `truncated` errors from a reader. */
+  readonly truncation: Truncation | undefined;
 
-  constructor(code: SluiceErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: SluiceErrorCode, message: string, options?: { cause?: unknown; truncation?: Truncation }) {
     super(message, options);
     this.code = code;
     this.retriable = RETRIABLE.has(code);
+    this.truncation = options?.truncation;
   }
 
   /** Wraps anything into a SluiceError (an unknown wire code becomes 'internal'). */

@@ -13,7 +13,7 @@ export {
   type StreamScaling,
 } from './client/client.js';
 export type { ConnectionState } from './client/connection.js';
-export { SluiceError, type SluiceErrorCode } from './errors.js';
+export { SluiceError, type SluiceErrorCode, type Truncation } from './errors.js';
 export { type Emit, Pipeline, type PipelineOptions } from './pipeline/pipeline.js';
 export { ReaderPosition, type ReaderPositionJSON } from './reader/position.js';
 export { EventReader, type GroupRestored, type ReadEvent, type ReaderOptions } from './reader/reader.js';

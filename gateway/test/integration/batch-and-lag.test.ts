@@ -2,7 +2,7 @@
  * Batch reads between two cuts (all segments at once, across a scale), multi-stream readers,
  * and reader lag, against the real standalone.
  */
-import { Serializers } from '@sluice/sdk';
+import { Serializers, SluiceError } from '@sluice/sdk';
 import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../helpers/names.js';
 import { useGateway } from '../helpers/setup.js';
@@ -106,6 +106,24 @@ describe('truncation', () => {
     const stale = headPosition.position();
     await headPosition.close();
     await fx.client.truncateStream(middle);
+
+    // Without onTruncated nothing is skipped silently: the reader fails, saying where data resumes.
+    const strict = fx.client.reader(stream, { serializer: Serializers.utf8(), from: stale });
+    const failure = await (async () => {
+      try {
+        for await (const _ of strict) return undefined;
+      } catch (err) {
+        return err as SluiceError;
+      }
+    })();
+    expect(failure).toBeInstanceOf(SluiceError);
+    expect(failure?.code).toBe('truncated');
+    expect(failure?.truncation).toEqual({
+      stream: `${fx.scope}/${stream}`,
+      segment: [...middle.positions.keys()][0],
+      requested: 0n,
+      resumed: [...middle.positions.values()][0],
+    });
 
     const truncations: Array<{ requested: bigint; resumed: bigint }> = [];
     const reader = fx.client.reader(stream, {

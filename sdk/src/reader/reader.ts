@@ -9,7 +9,7 @@
 import type { ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import type { CheckpointStore } from '../checkpoints/store.js';
 import type { ChannelHandler, Connection } from '../client/connection.js';
-import { SluiceError } from '../errors.js';
+import { SluiceError, type Truncation } from '../errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { StreamCut } from '../stream-cut.js';
 import { backoffDelay, delay } from '../transport/backoff.js';
@@ -57,8 +57,11 @@ export interface ReaderOptions<T> {
    * checkpoint; 0 leaves every commit to `checkpoint()` (exactly-once pipelines). Default 10 s.
    */
   autoCheckpointMs?: number;
-  /** Called when data below the reader's position was truncated away and reading resumed later. */
-  onTruncated?: (info: { stream: string; segment: bigint; requested: bigint; resumed: bigint }) => void;
+  /**
+   * Accepts data truncated away below the reader's position: called with where reading resumed.
+   * Without it such a reader fails with a `truncated` error (nothing is skipped silently).
+   */
+  onTruncated?: (info: Truncation) => void;
 }
 
 type Item =
@@ -417,13 +420,16 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
       }
       case 'truncated': {
         const name = this.streams[item.streamIndex]!;
+        const truncation = { stream: name, segment: item.segment, requested: item.requested, resumed: item.resumed };
+        if (!this.opts.onTruncated)
+          throw new SluiceError(
+            'truncated',
+            `${name} segment ${item.segment}: offsets ${item.requested}–${item.resumed} were truncated away; ` +
+              'pass onTruncated to accept the loss and read on from the first offset Pravega still holds',
+            { truncation },
+          );
         position.get(name)!.segments.set(item.segment, item.resumed);
-        this.opts.onTruncated?.({
-          stream: name,
-          segment: item.segment,
-          requested: item.requested,
-          resumed: item.resumed,
-        });
+        this.opts.onTruncated(truncation);
         return undefined;
       }
       case 'assigned': {
