@@ -18,6 +18,18 @@ export interface PravegaOptions {
   timeoutMs?: number;
   /** Where logs, pid and config files go; default <repo>/.pravega. */
   dataDir?: string;
+  /**
+   * Auth on: a password file with this one user (all permissions), who is also the login of the
+   * segment store's own controller client.
+   */
+  auth?: { username: string; password: string };
+  /**
+   * TLS on for controller, segment store and ZooKeeper. `certFile`: PEM, the server certificate
+   * followed by the CA's (the standalone sends it as its chain and trusts it itself); `keyFile`:
+   * PKCS#8 PEM; `caFile`: the CA certificate (ZooKeeper's trust store). The controller URI
+   * becomes tls://. Needs openssl and keytool.
+   */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 export interface RunningPravega {
   controllerUri: string;
@@ -45,7 +57,7 @@ export interface PravegaStatus {
 export function javaVersion(): string;
 export function standaloneClasspath(log?: (line: string) => void): Promise<string>;
 export function portOpen(port: number, host?: string): Promise<boolean>;
-export function controllerServing(port: number, timeoutMs?: number): Promise<boolean>;
+export function controllerServing(port: number, timeoutMs?: number, opts?: { tls?: boolean }): Promise<boolean>;
 export function pravegaStatus(opts?: PravegaOptions): Promise<PravegaStatus>;
 export function startPravega(opts?: PravegaOptions): Promise<RunningPravega>;
 export function ensurePravega(opts?: PravegaOptions & { background?: boolean }): Promise<PravegaLease>;

@@ -6,7 +6,7 @@
 // pravega/pom.xml), and per instance `name`: <name>.log, <name>.pid, <name>.json (who started it,
 // ports, JDK), <name>.leases/ (runs that reuse an auto-started instance) and <name>.lock.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -264,9 +264,12 @@ const CHECK_SCOPE = Buffer.from([0, 0, 0, 0, 9, 0x0a, 7, ...Buffer.from('_system
 const SERVING_STATUSES = new Set(['0', '7', '16']);
 
 /** True when a Pravega controller answers a gRPC call on 127.0.0.1:`port`. */
-export function controllerServing(port, timeoutMs = 3000) {
+export function controllerServing(port, timeoutMs = 3000, { tls = false } = {}) {
   return new Promise((resolve) => {
-    const session = connectHttp2(`http://127.0.0.1:${port}`);
+    // With TLS the certificate is not checked here: this only asks whether it serves.
+    const session = tls
+      ? connectHttp2(`https://127.0.0.1:${port}`, { rejectUnauthorized: false })
+      : connectHttp2(`http://127.0.0.1:${port}`);
     let finished = false;
     const finish = (ok) => {
       if (finished) return;
@@ -316,6 +319,10 @@ function files(o) {
     leases: `${base}.leases`,
     lock: `${base}.lock`,
     props: `${base}.properties`,
+    passwd: `${base}.passwd`,
+    keyStore: `${base}.keystore.jks`,
+    trustStore: `${base}.truststore.jks`,
+    storePassword: `${base}.keystore.pwd`,
     logback: join(o.dataDir, 'logback.xml'),
   };
 }
@@ -350,6 +357,107 @@ function tail(file, lines = 20) {
   return text ? text.split('\n').slice(-lines).join('\n') : '(empty log)';
 }
 
+// Pravega's password file (PasswordAuthHandler): `user:digest:acl` per line, where digest is the
+// hex of the ASCII text `iterations:hex(salt):hex(hash)`, hash = PBKDF2-HMAC-SHA256 with 5000
+// iterations, a 32-byte salt and a 64-byte key (StrongPasswordProcessor's defaults).
+function passwordDigest(password) {
+  const salt = randomBytes(32);
+  const hash = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, 5000, 64, 'sha256');
+  return Buffer.from(`5000:${salt.toString('hex')}:${hash.toString('hex')}`, 'ascii').toString('hex');
+}
+
+// The standalone reads the key store and trust store passwords from a file; its ZooKeeper clean-up
+// hard-codes 1111_aaaa as the trust store password, so the stores must use exactly that.
+const STORE_PASSWORD = '1111_aaaa';
+
+function runTool(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.error?.code === 'ENOENT') throw setupError(`${cmd} is needed to start Pravega with TLS (not found on PATH)`);
+  if (r.status !== 0) throw setupError(`${cmd} ${args[0]} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim()}`);
+}
+
+/**
+ * The singlenode.security.* properties for `auth` and `tls` (SingleNodeConfig at v0.13.0), with
+ * the files they point at written next to the instance's other files.
+ */
+function securityProps(o, f) {
+  const props = {};
+  if (o.auth) {
+    const { username, password } = o.auth;
+    writeFileSync(f.passwd, `${username}:${passwordDigest(password)}:prn::*,READ_UPDATE;\n`, { mode: 0o600 });
+    Object.assign(props, {
+      'singlenode.security.auth.enable': 'true',
+      'singlenode.security.auth.pwdAuthHandler.accountsDb.location': f.passwd,
+      // The segment store's own controller client (auto-scaling) logs in with these.
+      'singlenode.security.auth.credentials.username': username,
+      'singlenode.security.auth.credentials.pwd': password,
+    });
+  }
+  if (o.tls) {
+    const { certFile, keyFile, caFile } = o.tls;
+    // ZooKeeper (which turns TLS on with the rest) wants Java key and trust stores.
+    const p12 = `${f.keyStore}.p12`;
+    for (const file of [p12, f.keyStore, f.trustStore]) rmSync(file, { force: true });
+    runTool('openssl', [
+      'pkcs12',
+      '-export',
+      '-in',
+      certFile,
+      '-inkey',
+      keyFile,
+      '-name',
+      'server',
+      '-out',
+      p12,
+      '-passout',
+      `pass:${STORE_PASSWORD}`,
+    ]);
+    runTool('keytool', [
+      '-importkeystore',
+      '-noprompt',
+      '-srckeystore',
+      p12,
+      '-srcstoretype',
+      'PKCS12',
+      '-srcstorepass',
+      STORE_PASSWORD,
+      '-destkeystore',
+      f.keyStore,
+      '-deststoretype',
+      'JKS',
+      '-deststorepass',
+      STORE_PASSWORD,
+    ]);
+    runTool('keytool', [
+      '-importcert',
+      '-noprompt',
+      '-alias',
+      'ca',
+      '-file',
+      caFile,
+      '-keystore',
+      f.trustStore,
+      '-storetype',
+      'JKS',
+      '-storepass',
+      STORE_PASSWORD,
+    ]);
+    rmSync(p12, { force: true });
+    writeFileSync(f.storePassword, STORE_PASSWORD);
+    Object.assign(props, {
+      'singlenode.security.tls.enable': 'true',
+      // The server sends this file as its chain and the controller also trusts it, so it should
+      // hold the server certificate followed by the CA's.
+      'singlenode.security.tls.certificate.location': certFile,
+      'singlenode.security.tls.privateKey.location': keyFile,
+      'singlenode.security.tls.keyStore.location': f.keyStore,
+      'singlenode.security.tls.keyStore.pwd.location': f.storePassword,
+      'singlenode.security.tls.trustStore.location': f.trustStore,
+    });
+  }
+  return props;
+}
+
 /**
  * Starts a fresh standalone on the given ports and waits until it is ready (readiness line in the
  * log, the segment store port open, the controller answering gRPC). `stop()` sends SIGTERM, then
@@ -373,9 +481,10 @@ export async function startPravega(opts = {}) {
   }
   const f = files(o);
   mkdirSync(o.dataDir, { recursive: true });
+  const props = { ...securityProps(o, f), ...o.extraProps };
   writeFileSync(
     f.props,
-    `${Object.entries(o.extraProps)
+    `${Object.entries(props)
       .map(([k, v]) => `${k}=${v}\n`)
       .join('')}`,
   );
@@ -441,7 +550,7 @@ export async function startPravega(opts = {}) {
     if (
       readText(f.log)?.includes(READY_LINE) &&
       (await portOpen(o.segmentStorePort)) &&
-      (await controllerServing(o.controllerPort))
+      (await controllerServing(o.controllerPort, 3000, { tls: Boolean(o.tls) }))
     )
       break;
     if (Date.now() - started > o.timeoutMs) {
@@ -457,9 +566,10 @@ export async function startPravega(opts = {}) {
     await sleep(250);
   }
   log(`Pravega standalone ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${pid})`);
+  const scheme = o.tls ? 'tls' : 'tcp';
   return {
-    controllerUri: `tcp://127.0.0.1:${o.controllerPort}`,
-    segmentStoreUri: `tcp://127.0.0.1:${o.segmentStorePort}`,
+    controllerUri: `${scheme}://127.0.0.1:${o.controllerPort}`,
+    segmentStoreUri: `${scheme}://127.0.0.1:${o.segmentStorePort}`,
     pid,
     logFile: f.log,
     java,
