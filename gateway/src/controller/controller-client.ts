@@ -24,6 +24,7 @@ import {
   UpdateStreamStatus_Status,
 } from '@sluice/proto/pravega/controller_pb.js';
 import type { Logger } from 'pino';
+import { tlsFailureOf } from '../auth/tls-failure.js';
 import { GatewayError } from '../errors.js';
 import { backoffDelay, sleep } from '../segmentstore/backoff.js';
 import { fromControllerError, isTransient } from './errors.js';
@@ -99,7 +100,8 @@ export class ControllerClient {
         return await fn(client, { timeoutMs, ...(signal ? { signal } : {}) });
       } catch (err) {
         if (signal?.aborted) throw new GatewayError('cancelled', `controller ${what}: cancelled`, { cause: err });
-        if (!isTransient(err)) throw fromControllerError(err, what);
+        // A refused certificate stays refused: no point in spending the retry budget on it.
+        if (!isTransient(err) || tlsFailureOf(err)) throw fromControllerError(err, what);
         const delay = backoffDelay(attempt, 50, 1_000);
         if (Date.now() + delay >= deadline) {
           const e = fromControllerError(err, what);

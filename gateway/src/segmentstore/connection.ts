@@ -3,7 +3,7 @@
  * each reply to the flow that asked for it: request ids carry the flow id in their upper 32 bits
  * (as Java's client does), append-path replies are matched by writer id.
  */
-import { type Socket, connect as tcpConnect } from 'node:net';
+import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors.js';
@@ -116,7 +116,8 @@ export class SegmentStoreConnection {
             host,
             port,
             ...(tls.ca ? { ca: tls.ca } : {}),
-            servername: host,
+            // SNI takes names only (RFC 6066); an IP is still checked against the certificate.
+            ...(isIP(host) ? {} : { servername: host }),
             rejectUnauthorized: true,
             ...(tls.validateHostname ? {} : { checkServerIdentity: () => undefined }),
           })
@@ -146,12 +147,12 @@ export class SegmentStoreConnection {
         resolve();
         return true;
       };
-      socket.on('connect', () => {
+      // With TLS, Hello goes out once the handshake has checked the certificate.
+      socket.on(tls ? 'secureConnect' : 'connect', () => {
         socket.write(
           encodeCommand({ type: 'Hello', highVersion: WIRE_VERSION, lowVersion: OLDEST_COMPATIBLE_VERSION }),
         );
       });
-      socket.on('secureConnect', () => {});
       socket.on('data', (chunk: Buffer) => {
         this.lastReceived = Date.now();
         let commands: WireCommand[];

@@ -22,13 +22,17 @@ function expiryOf(token: string): number {
 export class DelegationTokens {
   private readonly cache = new Map<string, { token: string; expiresAt: number } | Promise<string>>();
 
-  constructor(private readonly controller: ControllerClient) {}
+  /** `now` is injectable so that a test can move past a real token's refresh point. */
+  constructor(
+    private readonly controller: ControllerClient,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async get(scope: string, stream: string, access: Access): Promise<string> {
     const key = `${scope}/${stream}/${access}`;
     const cached = this.cache.get(key);
     if (cached instanceof Promise) return cached;
-    if (cached && cached.expiresAt - REFRESH_BEFORE_EXPIRY_MS > Date.now()) return cached.token;
+    if (cached && cached.expiresAt - REFRESH_BEFORE_EXPIRY_MS > this.now()) return cached.token;
     const pending = this.controller.getDelegationToken(scope, stream, access).then(
       (token) => {
         this.cache.set(key, { token, expiresAt: expiryOf(token) });

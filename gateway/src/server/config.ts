@@ -35,6 +35,10 @@ export interface GatewayConfig {
   slowConsumerMs: number;
   pravegaUsername: string | undefined;
   pravegaPassword: string | undefined;
+  /** PEM CA certificate(s) to trust for a TLS controller URI (default: Node's CA list). */
+  pravegaCaFile: string | undefined;
+  /** Check that the TLS certificates name the host connected to (as Java's ClientConfig). */
+  validateHostname: boolean;
 }
 
 interface Setting {
@@ -175,6 +179,18 @@ export const SETTINGS: Record<keyof GatewayConfig, Setting> = {
     default: undefined,
     help: 'password for --pravega-username',
   },
+  pravegaCaFile: {
+    flag: 'pravega-ca-file',
+    env: 'PRAVEGA_CA_FILE',
+    default: undefined,
+    help: 'PEM CA certificate(s) trusted for tls:// controllers and their segment stores',
+  },
+  validateHostname: {
+    flag: 'validate-hostname',
+    env: 'PRAVEGA_VALIDATE_HOSTNAME',
+    default: 'true',
+    help: "with TLS: require Pravega's certificates to name the host connected to (true/false)",
+  },
 };
 
 const NUMERIC: ReadonlySet<keyof GatewayConfig> = new Set([
@@ -221,6 +237,12 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     }
     const raw = values[setting.flag] ?? env[setting.env] ?? setting.default;
     if (key === 'allowMissingOrigin') {
+      config[key] = raw === 'true' || raw === '1';
+      continue;
+    }
+    if (key === 'validateHostname') {
+      if (!['true', 'false', '1', '0'].includes(raw ?? ''))
+        throw new GatewayError('invalid-argument', `--${setting.flag} must be true or false, got "${raw}"`);
       config[key] = raw === 'true' || raw === '1';
       continue;
     }

@@ -3,6 +3,7 @@
  * HTTP endpoints on one port. `startGateway` is what the CLI and the tests call.
  */
 
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -10,8 +11,10 @@ import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { originAllowed } from '../auth/origins.js';
 import { RateLimiter } from '../auth/rate-limit.js';
+import { checkUpstream } from '../auth/upstream.js';
 import { createVerifier, type Principal, tokenOf } from '../auth/verifier.js';
 import { ControllerClient } from '../controller/controller-client.js';
+import { parseControllerUri } from '../controller/uri.js';
 import { GatewayError } from '../errors.js';
 import { GroupTable } from '../groups/group-table.js';
 import { SegmentStoreClient } from '../segmentstore/client.js';
@@ -72,6 +75,15 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
   }
   const allowedOrigins = new Set(config.allowedOrigins);
   const perIp = new RateLimiter(config.connectionsPerSecondPerIp, config.connectionsPerSecondPerIp * 4);
+  // As Java's client: a tls:// controller URI means TLS to the segment stores too.
+  const useTls = parseControllerUri(config.controller).tls;
+  let ca: Buffer | undefined;
+  try {
+    ca = config.pravegaCaFile ? readFileSync(config.pravegaCaFile) : undefined;
+  } catch (err) {
+    throw new GatewayError('invalid-argument', `--pravega-ca-file: ${(err as Error).message}`, { cause: err });
+  }
+  const segmentStoreTls = useTls ? { ...(ca ? { ca } : {}), validateHostname: config.validateHostname } : undefined;
   const controller = new ControllerClient({
     uri: config.controller,
     callTimeoutMs: 5_000,
@@ -80,8 +92,12 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     ...(config.pravegaUsername
       ? { credentials: { username: config.pravegaUsername, password: config.pravegaPassword ?? '' } }
       : {}),
+    tls: {
+      ...(config.pravegaCaFile ? { caFile: config.pravegaCaFile } : {}),
+      validateHostname: config.validateHostname,
+    },
   });
-  const segments = new SegmentStoreClient({ controller, logger: log });
+  const segments = new SegmentStoreClient({ controller, logger: log, tls: segmentStoreTls });
   const metrics = createMetrics();
   const context: GatewayContext = {
     controller,
@@ -111,6 +127,7 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     const conn = new SegmentStoreConnection({
       host: endpoint.host,
       port: endpoint.port,
+      tls: segmentStoreTls,
       logger: log,
       connectTimeoutMs: 3_000,
     });
@@ -120,6 +137,14 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
       conn.close();
     }
   };
+
+  await checkUpstream({
+    controller,
+    probeSegmentStore,
+    hasCredentials: config.pravegaUsername !== undefined,
+    tls: useTls,
+    logger: log,
+  });
 
   const server: Server = createServer(
     httpHandler({ readiness: () => checkReadiness(controller, probeSegmentStore), metrics }),

@@ -1,0 +1,48 @@
+/** Shared by the Pravega security tests: reading a stream back, running the gateway CLI. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Serializers, type SluiceClient } from '@sluice/sdk';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** Reads `n` events of `stream` from its head (utf8) and closes the reader. */
+export async function readAll(client: SluiceClient, stream: string, n: number): Promise<string[]> {
+  const reader = client.reader(stream, { serializer: Serializers.utf8(), from: 'head' });
+  const out: string[] = [];
+  try {
+    for await (const ev of reader) {
+      out.push(ev.value);
+      if (out.length === n) break;
+    }
+  } finally {
+    await reader.close();
+  }
+  return out;
+}
+
+/** Runs the gateway CLI until it exits (or `limitMs`, then SIGKILL: a hang shows as code null). */
+export function runCli(
+  args: string[],
+  limitMs = 60_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/server/cli.ts', ...args], {
+      cwd: root,
+      env: { ...process.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

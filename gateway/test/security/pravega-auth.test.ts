@@ -1,0 +1,194 @@
+/**
+ * The gateway against a Pravega standalone with auth on (its own ports, a password file with one
+ * user): Basic credentials to the controller, delegation tokens on the segment store's commands,
+ * their refresh, and a clear start-up error for credentials Pravega refuses.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Serializers, type SluiceClient } from '@sluice/sdk';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningPravega, startPravega } from '../../../scripts/pravega-lib.mjs';
+import { ControllerClient } from '../../src/controller/controller-client.js';
+import { SegmentStoreConnection } from '../../src/segmentstore/connection.js';
+import { segmentRef } from '../../src/segmentstore/segment-ref.js';
+import { DelegationTokens } from '../../src/segmentstore/tokens.js';
+import { loadConfig } from '../../src/server/config.js';
+import { type RunningGateway, startGateway } from '../../src/server/gateway.js';
+import type { WireCommand } from '../../src/wire/index.js';
+import { uniqueName } from '../helpers/names.js';
+import { connectSdk } from '../helpers/sdk.js';
+import { readAll, runCli } from './helpers.js';
+
+// Ports of its own: the shared standalone has 9090/12345/4000, the fault tests 19290/22545/14200.
+const CONTROLLER = 19390;
+const SEGMENT_STORE = 22645;
+const USER = 'sluice-gateway';
+const PASSWORD = randomBytes(12).toString('base64url');
+const quiet = pino({ level: 'silent' });
+
+let dir: string;
+let pravega: RunningPravega;
+let gateway: RunningGateway;
+let client: SluiceClient;
+const scope = uniqueName('auth');
+const controllerUri = `tcp://127.0.0.1:${CONTROLLER}`;
+
+function gatewayWith(args: string[]): Promise<RunningGateway> {
+  return startGateway(loadConfig(['--port', '0', '--controller', controllerUri, ...args], {}), quiet);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sluice-pravega-auth-'));
+  pravega = await startPravega({
+    name: 'security-auth',
+    dataDir: dir,
+    controllerPort: CONTROLLER,
+    segmentStorePort: SEGMENT_STORE,
+    zkPort: 14300,
+    auth: { username: USER, password: PASSWORD },
+    log: () => {},
+  });
+  gateway = await gatewayWith(['--pravega-username', USER, '--pravega-password', PASSWORD]);
+  client = await connectSdk(gateway.url, scope);
+  expect(await client.createScope(scope)).toBe(true);
+}, 240_000);
+
+afterAll(async () => {
+  await client?.close();
+  await gateway?.close();
+  await pravega?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** SetupAppend on the segment store directly, with the token given; returns the reply's type. */
+async function setupAppendWith(stream: string, token: string): Promise<WireCommand['type']> {
+  const controller = gateway.context.controller;
+  const endpoint = await controller.getEndpoint(scope, stream, 0n);
+  const conn = new SegmentStoreConnection({ host: endpoint.host, port: endpoint.port, logger: quiet });
+  try {
+    await conn.whenReady();
+    const writerId = randomUUID();
+    return await new Promise<WireCommand['type']>((resolve, reject) => {
+      conn.registerWriter(writerId, {
+        onReply: (reply) => resolve(reply.type),
+        onConnectionLost: reject,
+      });
+      // AuthTokenCheckFailed answers by request id, not writer id.
+      const flow = conn.openFlow({ onReply: (reply) => resolve(reply.type), onConnectionLost: reject });
+      conn.send({
+        type: 'SetupAppend',
+        requestId: (BigInt(flow) << 32n) | 1n,
+        writerId,
+        segment: segmentRef(scope, stream, 0n).name,
+        delegationToken: token,
+      });
+    });
+  } finally {
+    conn.close();
+  }
+}
+
+describe('Pravega with auth on', () => {
+  it('writes at-least-once and in a transaction, and reads it all back, through the gateway', async () => {
+    const stream = uniqueName('rw');
+    expect(await client.createStream(stream, { scaling: { type: 'fixed', segments: 2 } })).toBe(true);
+    const writer = client.writer(stream, { serializer: Serializers.utf8() });
+    const sent = Array.from({ length: 500 }, (_, i) => `plain-${i}`);
+    await Promise.all(sent.map((v, i) => writer.write(v, `k${i % 5}`)));
+    await writer.close();
+
+    const txWriter = client.writer(stream, { serializer: Serializers.utf8(), mode: 'exactly-once' });
+    const tx = await txWriter.beginTxn();
+    const inTx = Array.from({ length: 100 }, (_, i) => `txn-${i}`);
+    for (const [i, v] of inTx.entries()) await tx.write(v, `k${i % 5}`);
+    await tx.prepare();
+    await tx.commit();
+    expect(await client.transactionStatus(stream, tx.txnId)).toBe('committed');
+    await txWriter.close();
+
+    const got = await readAll(client, stream, sent.length + inTx.length);
+    expect([...got].sort()).toEqual([...sent, ...inTx].sort());
+  });
+
+  it('needs the delegation token: the segment store refuses a SetupAppend without one', async () => {
+    const stream = uniqueName('token');
+    await client.createStream(stream, { scaling: { type: 'fixed', segments: 1 } });
+    const token = await gateway.context.segments.tokens.get(scope, stream, 'write');
+    expect(token.split('.')).toHaveLength(3); // a JWT, not the "" of an auth-off Pravega
+    expect(await setupAppendWith(stream, '')).toBe('AuthTokenCheckFailed');
+    expect(await setupAppendWith(stream, 'not.a.token')).toBe('AuthTokenCheckFailed');
+    expect(await setupAppendWith(stream, token)).toBe('AppendSetup');
+  });
+
+  it('fetches a new token from the controller at the refresh point, and the segment store takes it', async () => {
+    // Standalone 0.13 fixes the token TTL at 600 s, so the clock is moved instead of waiting.
+    const stream = uniqueName('refresh');
+    await client.createStream(stream, { scaling: { type: 'fixed', segments: 1 } });
+    let skew = 0;
+    let asked = 0;
+    const controller = gateway.context.controller;
+    const counting = {
+      getDelegationToken: (...args: Parameters<ControllerClient['getDelegationToken']>) => {
+        asked++;
+        return controller.getDelegationToken(...args);
+      },
+    } as ControllerClient;
+    const tokens = new DelegationTokens(counting, () => Date.now() + skew);
+    const first = await tokens.get(scope, stream, 'write');
+    expect(await tokens.get(scope, stream, 'write')).toBe(first); // cached while fresh
+    expect(asked).toBe(1);
+    const exp = JSON.parse(Buffer.from(first.split('.')[1]!, 'base64url').toString()).exp as number;
+    skew = exp * 1000 - Date.now() - 4_000; // inside the 5 s refresh window
+    const second = await tokens.get(scope, stream, 'write');
+    expect(asked).toBe(2);
+    expect(second.split('.')).toHaveLength(3);
+    expect(await setupAppendWith(stream, second)).toBe('AppendSetup');
+  });
+
+  it('refuses to start with a wrong password, saying why', async () => {
+    const started = gatewayWith(['--pravega-username', USER, '--pravega-password', 'wrong']);
+    await expect(started).rejects.toMatchObject({
+      code: 'unauthenticated',
+      message: expect.stringMatching(/^Pravega refused the gateway's credentials \(UNAUTHENTICATED\)/),
+    });
+  });
+
+  it('refuses to start without credentials, saying which flags to set', async () => {
+    await expect(gatewayWith([])).rejects.toMatchObject({
+      code: 'unauthenticated',
+      message: expect.stringMatching(/Pravega requires credentials .*--pravega-username/),
+    });
+  });
+
+  it('the CLI exits with one line, not a stack trace', async () => {
+    const run = await runCli([
+      '--port',
+      '0',
+      '--controller',
+      controllerUri,
+      '--pravega-username',
+      USER,
+      '--pravega-password',
+      'wrong',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^sluice-gateway: unauthenticated: Pravega refused the gateway's credentials/),
+    ]);
+    expect(run.stderr).not.toContain('wrong'); // the password is not echoed
+  });
+});
+
+describe('a controller client with the wrong password', () => {
+  it('fails with unauthenticated, not retried into unavailable', async () => {
+    const controller = new ControllerClient({
+      uri: controllerUri,
+      credentials: { username: USER, password: 'wrong' },
+      retryBudgetMs: 60_000,
+    });
+    await expect(controller.listScopes()).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+});
