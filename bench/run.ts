@@ -3,30 +3,47 @@
  * Phases interleave (Java, Sluice, Java, Sluice, …), each on a fresh stream, both sides warmed
  * up first; the table shows medians and the ratio Sluice ÷ Java. Results: bench/results/*.json.
  *
- *   pnpm bench [--only P1,P6] [--events 100000] [--size 100] [--txns 50] [--rounds 3]
+ *   pnpm bench [--only P1,P2,…] [--events 100000] [--size 100] [--txns 50] [--rounds 3]
+ *              [--p2-events 10000] [--p3-seconds 10] [--p5-sessions 10000] [--p7-mb 1024]
  *
  * P1: acknowledged events/s, 100-byte events, SDK in Node → gateway → Pravega vs EventStreamWriter.
+ * P2: MB/s of 10 KiB events, the same path as P1, vs EventStreamWriter.
+ * P3: write→read latency p50/p99, open loop at half of Java's P1 rate in this run (coordinated
+ *     omission corrected), SDK writer + reader vs Java's EventStreamWriter + EventStreamReader.
+ * P5: idle authenticated sessions per gateway process and RSS per session, vs a bare `ws` server.
  * P6: commits/s of 100-event transactions, each until Pravega reports it committed, vs
  *     TransactionalEventStreamWriter.
+ * P7: catch-up read MB/s of history (written once by Java; --p7-mb or SLUICE_BENCH_P7_MB),
+ *     from the head to a tail cut, SDK reader vs Java's EventStreamReader.
+ * Writes bench/results/bench-<date>.json and .svg, and latest.json / latest.svg.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { SluiceClient } from '@sluice/sdk';
+import type { SluiceClient, StreamCut } from '@sluice/sdk';
 import { GatewayProcess } from '../gateway/test/helpers/gateway-process.js';
 import { uniqueName } from '../gateway/test/helpers/names.js';
 import { connectSdk } from '../gateway/test/helpers/sdk.js';
 import { javaPeer } from '../interop/test/java-peer.js';
 import { ensurePravega } from '../scripts/pravega-lib.mjs';
+import { type PlotRow, renderPlot } from './plot.js';
+import { idleSessions } from './workloads/sessions.js';
+import { sluiceCatchup } from './workloads/sluice-catchup.js';
+import { sluiceLatency } from './workloads/sluice-latency.js';
 import { sluiceTxns } from './workloads/sluice-txn.js';
 import { sluiceWrite } from './workloads/sluice-write.js';
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'P1,P6' },
+    only: { type: 'string', default: 'all' },
     events: { type: 'string', default: '100000' },
     size: { type: 'string', default: '100' },
     txns: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '3' },
+    'p2-events': { type: 'string', default: '10000' },
+    'p3-seconds': { type: 'string', default: '10' },
+    'p5-sessions': { type: 'string', default: '10000' },
+    'p7-mb': { type: 'string', default: process.env.SLUICE_BENCH_P7_MB ?? '1024' },
   },
 });
 const only = new Set(values.only.split(','));
@@ -34,15 +51,38 @@ const events = Number(values.events);
 const size = Number(values.size);
 const txns = Number(values.txns);
 const rounds = Number(values.rounds);
+const p2Events = Number(values['p2-events']);
+const p3Seconds = Number(values['p3-seconds']);
+const p5Sessions = Number(values['p5-sessions']);
+const p7Mb = Number(values['p7-mb']);
 const log = (line: string) => console.log(`[bench] ${line}`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (x: number) => (Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
+const loadBefore = loadavg()
+  .map((x) => x.toFixed(1))
+  .join(' ');
+
+/** What one phase measured: one number, or several by name (see Workload.metrics). */
+type Sample = number | Record<string, number>;
+
+/** One row of the table: a named measurement of a workload's samples. */
+interface Metric {
+  key: string;
+  title: string;
+  unit: string;
+  better: 'higher' | 'lower';
+}
 
 interface Workload {
   id: string;
   title: string;
   unit: string;
-  java: () => Promise<number>;
-  sluice: () => Promise<number>;
+  java: () => Promise<Sample>;
+  sluice: () => Promise<Sample>;
+  /** The anchor's name in the table; default Java. */
+  anchor?: string;
+  /** Rows to report when samples are records; default one row, the number itself (higher is better). */
+  metrics?: Metric[];
 }
 
 async function main(): Promise<void> {
@@ -74,6 +114,55 @@ async function main(): Promise<void> {
     return stream;
   };
   const common = (stream: string) => ['--controller', controller, '--scope', scope, '--stream', stream];
+  // Big streams go once measured: the standalone is shared.
+  const dropStream = async (stream: string) => {
+    await client.sealStream(stream);
+    await client.deleteStream(stream);
+  };
+
+  // P3's rate: half of Java's P1 rate in this run, or measured now when P1 does not run.
+  const javaP1Rates: number[] = [];
+  let p3RateValue: number | undefined;
+  const p3Rate = async () => {
+    if (p3RateValue === undefined) {
+      if (javaP1Rates.length === 0) {
+        log(`P3: measuring Java's max rate (${size} B events) for the open-loop rate`);
+        const lines = await javaPeer(
+          ['bench-write', ...common(await javaStream()), '--count', '100000', '--size', String(size)],
+          { timeoutMs: 600_000 },
+        );
+        javaP1Rates.push((lines.at(-1) as { eventsPerSec: number }).eventsPerSec);
+      }
+      p3RateValue = Math.round(median(javaP1Rates) / 2);
+      log(
+        `P3: open loop at ${p3RateValue.toLocaleString()} events/s (½ of Java's ${Math.round(median(javaP1Rates)).toLocaleString()})`,
+      );
+    }
+    return p3RateValue;
+  };
+  const latencySample = (s: Record<string, number>) => {
+    log(
+      `P3   p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, p99.9 ${s.p999Ms} ms, max ${s.maxMs} ms; sent ${Math.round(s.sentPerSec!).toLocaleString()}/s`,
+    );
+    return s;
+  };
+
+  const sessionOptions = { count: p5Sessions, batch: 500, controller, scope, log };
+
+  // P7's history: written once, by Java (the faster writer), read by both sides.
+  let historyPromise: Promise<{ stream: string; events: number; tail: StreamCut; javaTail: string }> | undefined;
+  const history = () =>
+    (historyPromise ??= (async () => {
+      const stream = await javaStream();
+      const events = Math.ceil((p7Mb * 1e6) / 1024);
+      log(`P7: writing the history, ${events.toLocaleString()} events of 1 KiB (${p7Mb} MB), with Java`);
+      await javaPeer(['bench-write', ...common(stream), '--count', String(events), '--size', '1024', '--warmup', '0'], {
+        timeoutMs: 1_800_000,
+      });
+      const info = await client.streamInfo(stream);
+      const cut = (await javaPeer(['cut', ...common(stream)])).at(-1) as { tail: string };
+      return { stream, events, tail: info.tail, javaTail: cut.tail };
+    })());
 
   const workloads: Workload[] = [
     {
@@ -94,13 +183,103 @@ async function main(): Promise<void> {
           ],
           { timeoutMs: 600_000 },
         );
-        return (lines.at(-1) as { eventsPerSec: number }).eventsPerSec;
+        const rate = (lines.at(-1) as { eventsPerSec: number }).eventsPerSec;
+        javaP1Rates.push(rate);
+        return rate;
       },
       sluice: async () => {
         const stream = await sluiceStream();
         await sluiceWrite(client, stream, Math.min(events, 20_000), size, 100); // warm-up on the same stream
         return sluiceWrite(client, stream, events, size, 100);
       },
+    },
+    {
+      id: 'P2',
+      title: 'MB/s, 10 KiB events',
+      unit: 'MB/s',
+      java: async () => {
+        const stream = await javaStream();
+        const lines = await javaPeer(
+          [
+            'bench-write',
+            ...common(stream),
+            '--count',
+            String(p2Events),
+            '--size',
+            '10240',
+            '--keys',
+            '100',
+            '--warmup',
+            String(Math.ceil(p2Events / 5)),
+          ],
+          { timeoutMs: 600_000 },
+        );
+        await dropStream(stream);
+        return (lines.at(-1) as { mbPerSec: number }).mbPerSec;
+      },
+      sluice: async () => {
+        const stream = await sluiceStream();
+        await sluiceWrite(client, stream, Math.ceil(p2Events / 5), 10240, 100); // warm-up on the same stream
+        const eventsPerSec = await sluiceWrite(client, stream, p2Events, 10240, 100);
+        await dropStream(stream);
+        return (eventsPerSec * 10240) / 1e6;
+      },
+    },
+    {
+      id: 'P3',
+      title: `write→read latency, ${size} B events, open loop at ½ Java's P1 rate`,
+      unit: 'ms',
+      metrics: [
+        { key: 'p50Ms', title: 'p50', unit: 'ms', better: 'lower' as const },
+        { key: 'p99Ms', title: 'p99', unit: 'ms', better: 'lower' as const },
+      ],
+      java: async () => {
+        const stream = await javaStream();
+        const lines = await javaPeer(
+          [
+            'bench-latency',
+            ...common(stream),
+            '--rate',
+            String(await p3Rate()),
+            '--seconds',
+            String(p3Seconds),
+            '--warmup-seconds',
+            '2',
+            '--size',
+            String(size),
+            '--keys',
+            '100',
+          ],
+          { timeoutMs: 600_000 },
+        );
+        await dropStream(stream);
+        return latencySample(lines.at(-1) as Record<string, number>);
+      },
+      sluice: async () => {
+        const stream = await sluiceStream();
+        const rate = await p3Rate();
+        const sample = await sluiceLatency(client, stream, {
+          rate,
+          seconds: p3Seconds,
+          warmupSeconds: 2,
+          size,
+          keys: 100,
+        });
+        await dropStream(stream);
+        return latencySample({ ...sample });
+      },
+    },
+    {
+      id: 'P5',
+      title: 'idle authenticated sessions per gateway process',
+      unit: 'sessions',
+      anchor: 'bare ws',
+      metrics: [
+        { key: 'sessions', title: 'sessions held', unit: 'sessions', better: 'higher' as const },
+        { key: 'kbPerSession', title: 'RSS per session', unit: 'KB', better: 'lower' as const },
+      ],
+      java: async () => ({ ...(await idleSessions('bare', sessionOptions)) }),
+      sluice: async () => ({ ...(await idleSessions('sluice', sessionOptions)) }),
     },
     {
       id: 'P6',
@@ -124,35 +303,90 @@ async function main(): Promise<void> {
       },
       sluice: async () => sluiceTxns(client, await sluiceStream(), txns, 100, size, 5),
     },
-  ].filter((w) => only.has(w.id));
+    {
+      id: 'P7',
+      title: `catch-up read MB/s, ${p7Mb.toLocaleString()} MB of 1 KiB events, head → tail cut`,
+      unit: 'MB/s',
+      java: async () => {
+        const h = await history();
+        const lines = await javaPeer(
+          ['bench-read', ...common(h.stream), '--expect', String(h.events), '--to', h.javaTail],
+          { timeoutMs: 1_800_000 },
+        );
+        return (lines.at(-1) as { mbPerSec: number }).mbPerSec;
+      },
+      sluice: async () => {
+        const h = await history();
+        return sluiceCatchup(client, h.stream, h.tail, h.events);
+      },
+    },
+  ].filter((w) => values.only === 'all' || only.has(w.id));
 
-  const results: Array<{ id: string; title: string; unit: string; java: number[]; sluice: number[]; ratio: number }> =
-    [];
+  const results: Array<PlotRow & { java: number[]; sluice: number[] }> = [];
+  const value = (s: Sample, key: string) => (typeof s === 'number' ? s : s[key]!);
   for (const w of workloads) {
-    log(`${w.id}: ${w.title}; ${rounds} rounds, Java and Sluice interleaved`);
-    const java: number[] = [];
-    const sluice: number[] = [];
+    const anchor = w.anchor ?? 'Java';
+    const metrics = w.metrics ?? [{ key: 'value', title: '', unit: w.unit, better: 'higher' as const }];
+    log(`${w.id}: ${w.title}; ${rounds} rounds, ${anchor} and Sluice interleaved`);
+    const java: Sample[] = [];
+    const sluice: Sample[] = [];
+    const show = (s: Sample) =>
+      metrics.map((m) => `${fmt(value(s, m.key))} ${m.unit}${m.title ? ` ${m.title}` : ''}`).join(', ');
     for (let r = 1; r <= rounds; r++) {
       java.push(await w.java());
-      log(`${w.id} round ${r}: Java   ${Math.round(java.at(-1)!).toLocaleString()} ${w.unit}`);
+      log(`${w.id} round ${r}: ${anchor.padEnd(6)} ${show(java.at(-1)!)}`);
       sluice.push(await w.sluice());
-      log(`${w.id} round ${r}: Sluice ${Math.round(sluice.at(-1)!).toLocaleString()} ${w.unit}`);
+      log(`${w.id} round ${r}: Sluice ${show(sluice.at(-1)!)}`);
     }
-    results.push({ id: w.id, title: w.title, unit: w.unit, java, sluice, ratio: median(sluice) / median(java) });
+    for (const m of metrics) {
+      const a = java.map((s) => value(s, m.key));
+      const b = sluice.map((s) => value(s, m.key));
+      results.push({
+        id: w.id,
+        title: m.title ? `${w.title}: ${m.title}` : w.title,
+        unit: m.unit,
+        better: m.better,
+        anchor,
+        java: a,
+        sluice: b,
+        anchorMedian: median(a),
+        sluiceMedian: median(b),
+        ratio: median(b) / median(a),
+      });
+    }
   }
 
-  console.log('\n| workload | Java (median) | Sluice (median) | Sluice ÷ Java |');
+  const load = loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+  console.log('\n| workload | anchor (median) | Sluice (median) | Sluice ÷ anchor |');
   console.log('|---|---|---|---|');
   for (const r of results) {
     console.log(
-      `| ${r.id} ${r.title} | ${Math.round(median(r.java)).toLocaleString()} | ${Math.round(median(r.sluice)).toLocaleString()} | ${r.ratio.toFixed(2)}× |`,
+      `| ${r.id} ${r.title} (${r.unit}, ${r.better} is better) | ${r.anchor} ${fmt(r.anchorMedian)} | ${fmt(r.sluiceMedian)} | ${r.ratio.toFixed(2)}× |`,
     );
   }
   const date = new Date().toISOString();
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const file = new URL(`./results/bench-${date.replace(/[:.]/g, '-')}.json`, import.meta.url);
-  writeFileSync(file, `${JSON.stringify({ date, events, size, txns, rounds, results }, null, 2)}\n`);
-  log(`wrote ${file.pathname}`);
+  const dir = new URL('./results/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  const base = `bench-${date.replace(/[:.]/g, '-')}`;
+  const command = `pnpm bench ${process.argv.slice(2).join(' ')}`.trim();
+  const json = new URL(`${base}.json`, dir);
+  const svg = new URL(`${base}.svg`, dir);
+  writeFileSync(
+    json,
+    `${JSON.stringify({ date, command, loadBefore, loadAfter: load, events, size, txns, rounds, results }, null, 2)}\n`,
+  );
+  writeFileSync(
+    svg,
+    renderPlot(
+      results,
+      `${command} · ${date.slice(0, 16).replace('T', ' ')} UTC · ${cpus().length} cores, load ${loadBefore} → ${load}`,
+    ),
+  );
+  copyFileSync(json, new URL('latest.json', dir));
+  copyFileSync(svg, new URL('latest.svg', dir));
+  log(`wrote ${json.pathname} and ${svg.pathname} (and latest.json, latest.svg)`);
 
   await client.close();
   await gateway.stop();

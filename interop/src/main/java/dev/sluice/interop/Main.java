@@ -12,7 +12,7 @@ import java.util.concurrent.ExecutionException;
 public final class Main {
     public static void main(String[] argv) {
         if (argv.length == 0) {
-            System.err.println("usage: <create-stream|write|read|route|bench-write|bench-txn|cut|read-bounded>"
+            System.err.println("usage: <create-stream|write|read|route|bench-write|bench-txn|bench-latency|bench-read|cut|read-bounded>"
                     + " --controller tcp://h:p --scope S --stream T ...");
             System.exit(2);
         }
@@ -25,6 +25,8 @@ public final class Main {
                 case "route" -> Route.run(args);
                 case "bench-write" -> BenchWrite.run(args);
                 case "bench-txn" -> BenchTxn.run(args);
+                case "bench-latency" -> BenchLatency.run(args);
+                case "bench-read" -> BenchRead.run(args);
                 case "cut" -> Cut.run(args);
                 case "read-bounded" -> ReadBounded.run(args);
                 default -> throw new IllegalArgumentException("unknown subcommand " + argv[0]);

@@ -1,0 +1,26 @@
+import { Serializers, type SluiceClient, type StreamCut } from '@sluice/sdk';
+
+/**
+ * Catch-up read of history: one reader from the head to `to` (a tail cut taken after the history
+ * was written), timed from opening the reader to the end of the iteration. Returns MB/s (10^6
+ * bytes of event payload per second); throws unless exactly `expect` events arrived.
+ */
+export async function sluiceCatchup(
+  client: SluiceClient,
+  stream: string,
+  to: StreamCut,
+  expect: number,
+): Promise<number> {
+  const started = performance.now();
+  const reader = client.reader(stream, { serializer: Serializers.bytes(), from: 'head', to });
+  let events = 0;
+  let bytes = 0;
+  for await (const ev of reader) {
+    events++;
+    bytes += ev.value.byteLength;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await reader.close();
+  if (events !== expect) throw new Error(`P7: read ${events} events, expected ${expect}`);
+  return bytes / 1e6 / seconds;
+}
