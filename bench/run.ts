@@ -271,7 +271,7 @@ async function main(): Promise<void> {
     },
     {
       id: 'P5',
-      title: 'idle authenticated sessions per gateway process',
+      title: 'idle authenticated sessions, one gateway process',
       unit: 'sessions',
       anchor: 'bare ws',
       metrics: [
@@ -343,7 +343,7 @@ async function main(): Promise<void> {
       const b = sluice.map((s) => value(s, m.key));
       results.push({
         id: w.id,
-        title: m.title ? `${w.title}: ${m.title}` : w.title,
+        title: m.title ? `${m.title}, ${w.title}` : w.title,
         unit: m.unit,
         better: m.better,
         anchor,
