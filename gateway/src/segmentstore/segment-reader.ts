@@ -16,19 +16,33 @@ export interface ReadEvent {
   readonly payload: Uint8Array;
 }
 
+/**
+ * What a stream reader needs from a source of one segment's events: a SegmentReader of its own,
+ * or a subscription to a shared tail (streams/shared-tails.ts).
+ */
+export interface SegmentSource {
+  readonly segment: SegmentRef;
+  /** Offset of the next event this source will deliver. */
+  readonly nextOffset: bigint;
+  readonly isEnded: boolean;
+  /** The listener may want more now (it is asked again through `wantsMore`). */
+  resume(): void;
+  close(): void;
+}
+
 export interface SegmentReaderListener {
-  onEvents(reader: SegmentReader, events: ReadEvent[]): void;
+  onEvents(reader: SegmentSource, events: ReadEvent[]): void;
   /** Every event up to the segment's end (or the end offset) was delivered. */
-  onEnd(reader: SegmentReader): void;
-  onTruncated(reader: SegmentReader, requestedOffset: bigint, resumedOffset: bigint): void;
-  onFailed(reader: SegmentReader, err: GatewayError): void;
+  onEnd(reader: SegmentSource): void;
+  onTruncated(reader: SegmentSource, requestedOffset: bigint, resumedOffset: bigint): void;
+  onFailed(reader: SegmentSource, err: GatewayError): void;
   /** Asked before each read: false pauses the reader until `resume()`. */
-  wantsMore(reader: SegmentReader): boolean;
+  wantsMore(reader: SegmentSource): boolean;
 }
 
 const READ_BYTES = 1024 * 1024;
 
-export class SegmentReader implements FlowHandler {
+export class SegmentReader implements FlowHandler, SegmentSource {
   private parser: EventFrameParser;
   private conn: SegmentStoreConnection | undefined;
   private flowId = 0;
@@ -46,6 +60,8 @@ export class SegmentReader implements FlowHandler {
     /** Exclusive bound: events at or after it are not delivered (a `to` stream cut). */
     readonly endOffset: bigint | undefined,
     private readonly listener: SegmentReaderListener,
+    /** Told the size of every read reply (metrics: bytes read from Pravega). */
+    private readonly onBytesRead?: (bytes: number) => void,
   ) {
     this.parser = new EventFrameParser(startOffset);
     queueMicrotask(() => this.pump());
@@ -121,6 +137,8 @@ export class SegmentReader implements FlowHandler {
   }
 
   private onSegmentRead(reply: Extract<WireCommand, { type: 'SegmentRead' }>): void {
+    // Every byte Pravega sent counts, stale replies included.
+    this.onBytesRead?.(reply.data.length);
     const expected = this.parser.nextOffset + BigInt(this.parser.bufferedBytes);
     if (this.outstanding === undefined || reply.offset !== expected) return; // a stale reply
     this.outstanding = undefined;

@@ -15,6 +15,10 @@ export interface GatewayConfig {
   maxInflightBytesPerWriter: number;
   maxChannelsPerSession: number;
   sendHighWaterBytes: number;
+  /** Ring of recent events per segment for shared tail reads (0: every reader reads on its own). */
+  tailCacheBytes: number;
+  /** All shared-tail rings together stay within about this many bytes. */
+  tailCacheTotalBytes: number;
   controllerTimeoutMs: number;
   txnLeaseMs: number;
   txnGraceMs: number;
@@ -88,6 +92,18 @@ export const SETTINGS: Record<keyof GatewayConfig, Setting> = {
     env: 'SLUICE_SEND_HIGH_WATER_BYTES',
     default: String(4 * 1024 * 1024),
     help: 'socket send buffer above which readers pause',
+  },
+  tailCacheBytes: {
+    flag: 'tail-cache-bytes',
+    env: 'SLUICE_TAIL_CACHE_BYTES',
+    default: String(4 * 1024 * 1024),
+    help: 'recent bytes kept per segment so its readers share one Pravega read (0 = sharing off)',
+  },
+  tailCacheTotalBytes: {
+    flag: 'tail-cache-total-bytes',
+    env: 'SLUICE_TAIL_CACHE_TOTAL_BYTES',
+    default: String(256 * 1024 * 1024),
+    help: 'bound on the shared-tail caches of all segments together',
   },
   controllerTimeoutMs: {
     flag: 'controller-timeout-ms',
@@ -199,6 +215,8 @@ const NUMERIC: ReadonlySet<keyof GatewayConfig> = new Set([
   'maxInflightBytesPerWriter',
   'maxChannelsPerSession',
   'sendHighWaterBytes',
+  'tailCacheBytes',
+  'tailCacheTotalBytes',
   'controllerTimeoutMs',
   'txnLeaseMs',
   'txnGraceMs',

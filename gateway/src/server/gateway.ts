@@ -21,6 +21,7 @@ import { SegmentStoreClient } from '../segmentstore/client.js';
 import { SegmentStoreConnection } from '../segmentstore/connection.js';
 import type { GatewayContext } from '../sessions/context.js';
 import { Session } from '../sessions/session.js';
+import { SharedTails } from '../streams/shared-tails.js';
 import { WriterRegistry } from '../streams/writer-registry.js';
 import type { GatewayConfig } from './config.js';
 import { checkReadiness, httpHandler } from './http.js';
@@ -104,6 +105,17 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     segments,
     writers: new WriterRegistry(controller, segments, log),
     groups: new GroupTable(segments),
+    tails: new SharedTails(
+      segments,
+      { segmentBytes: config.tailCacheBytes, totalBytes: config.tailCacheTotalBytes },
+      {
+        readBytes: (role, bytes) => metrics.pravegaReadBytes.inc({ role }, bytes),
+        servedFromRing: (events) => metrics.tailRingEvents.inc(events),
+        subscribers: (mode, delta) => metrics.tailSubscribers.inc({ mode }, delta),
+        fellBehind: () => metrics.tailFellBehind.inc(),
+        cacheBytes: (delta) => metrics.tailCacheBytes.inc(delta),
+      },
+    ),
     logger: log,
     metrics,
     defaultScope: config.scope,

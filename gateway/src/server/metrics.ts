@@ -11,6 +11,11 @@ export interface GatewayMetrics {
   readonly groupLagBytes: Gauge<'group'>;
   readonly groupReaders: Gauge<'group'>;
   readonly groupTxnsLost: Counter<'group'>;
+  readonly pravegaReadBytes: Counter<'role'>;
+  readonly tailRingEvents: Counter;
+  readonly tailSubscribers: Gauge<'mode'>;
+  readonly tailFellBehind: Counter;
+  readonly tailCacheBytes: Gauge;
 }
 
 export function createMetrics(): GatewayMetrics {
@@ -56,6 +61,33 @@ export function createMetrics(): GatewayMetrics {
       name: 'sluice_reader_group_txns_lost_total',
       help: 'transactions recorded by a vanished group reader that Pravega had already aborted',
       labelNames: ['group'],
+      registers: [registry],
+    }),
+    pravegaReadBytes: new Counter({
+      name: 'sluice_pravega_read_bytes_total',
+      help: 'bytes read from Pravega segments for readers, by role: shared (one read per segment for many readers) or own',
+      labelNames: ['role'],
+      registers: [registry],
+    }),
+    tailRingEvents: new Counter({
+      name: 'sluice_tail_ring_events_total',
+      help: 'events handed to readers from a shared tail ring (not read from Pravega for them)',
+      registers: [registry],
+    }),
+    tailSubscribers: new Gauge({
+      name: 'sluice_tail_subscribers',
+      help: 'segment readers by mode: shared (served from the ring) or own (reading on their own)',
+      labelNames: ['mode'],
+      registers: [registry],
+    }),
+    tailFellBehind: new Counter({
+      name: 'sluice_tail_fell_behind_total',
+      help: 'times a segment reader fell behind its shared ring and read on its own',
+      registers: [registry],
+    }),
+    tailCacheBytes: new Gauge({
+      name: 'sluice_tail_cache_bytes',
+      help: 'bytes of events held in shared tail rings',
       registers: [registry],
     }),
   };

@@ -4,6 +4,7 @@ import type { ControllerClient } from '../controller/controller-client.js';
 import type { GroupTable } from '../groups/group-table.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
 import type { GatewayMetrics } from '../server/metrics.js';
+import type { SharedTails } from '../streams/shared-tails.js';
 import type { WriterRegistry } from '../streams/writer-registry.js';
 
 /** What every session shares: the Pravega clients, the writer registry, limits and metrics. */
@@ -13,6 +14,8 @@ export interface GatewayContext {
   readonly writers: WriterRegistry;
   /** Reader-group state in Pravega (one table segment per scope). */
   readonly groups: GroupTable;
+  /** Shared tail reads: one Pravega read per segment for all its readers on this gateway. */
+  readonly tails: SharedTails;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly defaultScope: string | undefined;

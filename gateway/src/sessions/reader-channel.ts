@@ -169,7 +169,7 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
       const { streamIndex, segmentId } = parseSegmentKey(key);
       owned[streamIndex]!.active.set(segmentId, offset);
     }
-    const reader = new StreamReader(ctx.controller, ctx.segments, this.session.logger, streams, this);
+    const reader = new StreamReader(ctx.controller, ctx.segments, this.session.logger, streams, this, ctx.tails);
     const positions = await reader.open({ type: 'position', streams: owned }, [], { group: true });
     if (this.closed) {
       reader.close();
@@ -298,7 +298,7 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
           );
         }
       }
-      const reader = new StreamReader(ctx.controller, ctx.segments, this.session.logger, streams, this);
+      const reader = new StreamReader(ctx.controller, ctx.segments, this.session.logger, streams, this, ctx.tails);
       const positions = await reader.open(start, to, { batch: this.request.batch });
       if (this.closed) {
         reader.close();

@@ -7,10 +7,16 @@ import type { Logger } from 'pino';
 import type { ControllerClient } from '../controller/controller-client.js';
 import { GatewayError } from '../errors.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
-import { type ReadEvent, SegmentReader, type SegmentReaderListener } from '../segmentstore/segment-reader.js';
+import {
+  type ReadEvent,
+  SegmentReader,
+  type SegmentReaderListener,
+  type SegmentSource,
+} from '../segmentstore/segment-reader.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { EVENT_HEADER_BYTES } from '../wire/index.js';
 import { completeSegment, type StreamPositionState } from './position.js';
+import type { SharedTails } from './shared-tails.js';
 import type { ScopedStream } from './stream-name.js';
 
 export interface DeliveredEvent {
@@ -32,7 +38,7 @@ export type StartPosition = { type: 'head' } | { type: 'tail' } | { type: 'posit
 
 interface SegmentSlot {
   readonly streamIndex: number;
-  readonly reader: SegmentReader;
+  readonly reader: SegmentSource;
   queue: ReadEvent[];
   head: number;
   ended: boolean;
@@ -44,7 +50,7 @@ export class StreamReader implements SegmentReaderListener {
   private readonly positions: StreamPositionState[] = [];
   private readonly ends: Array<Map<bigint, bigint> | undefined> = [];
   private readonly allowed: Array<Set<bigint> | undefined> = [];
-  private readonly slots = new Map<SegmentReader, SegmentSlot>();
+  private readonly slots = new Map<SegmentSource, SegmentSlot>();
   private creditEvents = 0;
   private creditBytes = 0;
   private closed = false;
@@ -60,6 +66,8 @@ export class StreamReader implements SegmentReaderListener {
     private readonly logger: Logger,
     readonly streams: readonly ScopedStream[],
     private readonly sink: ReaderSink,
+    /** Shared tail reads; without it every segment is read with a SegmentReader of its own. */
+    private readonly tails?: SharedTails,
   ) {}
 
   /** Resolves the start (head/tail → offsets), starts reading, and returns the resolved positions. */
@@ -137,7 +145,7 @@ export class StreamReader implements SegmentReaderListener {
 
   // ---- SegmentReaderListener -------------------------------------------------------------
 
-  wantsMore(reader: SegmentReader): boolean {
+  wantsMore(reader: SegmentSource): boolean {
     const slot = this.slots.get(reader);
     return (
       !this.closed &&
@@ -148,7 +156,7 @@ export class StreamReader implements SegmentReaderListener {
     );
   }
 
-  onEvents(reader: SegmentReader, events: ReadEvent[]): void {
+  onEvents(reader: SegmentSource, events: ReadEvent[]): void {
     const slot = this.slots.get(reader);
     if (!slot) return;
     slot.queue = slot.head >= slot.queue.length ? events : [...slot.queue.slice(slot.head), ...events];
@@ -156,7 +164,7 @@ export class StreamReader implements SegmentReaderListener {
     this.drain();
   }
 
-  onEnd(reader: SegmentReader): void {
+  onEnd(reader: SegmentSource): void {
     const slot = this.slots.get(reader);
     if (!slot) return;
     slot.ended = true;
@@ -165,14 +173,14 @@ export class StreamReader implements SegmentReaderListener {
     queueMicrotask(() => this.drain());
   }
 
-  onTruncated(reader: SegmentReader, requested: bigint, resumed: bigint): void {
+  onTruncated(reader: SegmentSource, requested: bigint, resumed: bigint): void {
     const slot = this.slots.get(reader);
     if (!slot) return;
     this.positions[slot.streamIndex]!.active.set(reader.segment.segmentId, resumed);
     this.sink.onTruncated(slot.streamIndex, reader.segment.segmentId, requested, resumed);
   }
 
-  onFailed(_reader: SegmentReader, err: GatewayError): void {
+  onFailed(_reader: SegmentSource, err: GatewayError): void {
     if (this.closed) return;
     this.close();
     this.sink.onError(err);
@@ -191,7 +199,10 @@ export class StreamReader implements SegmentReaderListener {
   private startSegment(streamIndex: number, segmentId: bigint, offset: bigint): void {
     const { scope, stream } = this.streams[streamIndex]!;
     const end = this.ends[streamIndex]?.get(segmentId);
-    const reader = new SegmentReader(this.segments, segmentRef(scope, stream, segmentId), offset, end, this);
+    const ref = segmentRef(scope, stream, segmentId);
+    const reader = this.tails
+      ? this.tails.open(ref, offset, end, this)
+      : new SegmentReader(this.segments, ref, offset, end, this);
     this.slots.set(reader, { streamIndex, reader, queue: [], head: 0, ended: false });
   }
 

@@ -1,0 +1,406 @@
+/**
+ * Shared tail reads: many subscribers of one segment cost one Pravega read stream.
+ *
+ * Per segment (keyed by its qualified name, epoch included) the gateway keeps one SharedTail:
+ * one SegmentReader (one long-poll ReadSegment loop) and a bounded ring of the events it read
+ * last. A subscriber is in one of two modes:
+ *  - shared: its offset is inside the ring (or at its end). It is handed events from the ring
+ *    against its own credit; at the end it waits for the shared reader, which reads only while
+ *    some subscriber at the end wants more.
+ *  - own: its offset is outside the ring (it started before it, or fell behind because it did
+ *    not consume while the ring moved on). It reads with a SegmentReader of its own, exactly as
+ *    without sharing, and joins the ring once its offset is inside it again.
+ * A slow subscriber therefore never holds the others back and holds no memory beyond the one
+ * batch its stream reader has queued. The end of the segment (sealed, deleted), truncation and
+ * failures reach every subscriber as they would from its own reader. The shared reader stops
+ * when its last subscriber leaves. Authorization stays with the sessions: a subscription is
+ * only ever opened by a reader channel that passed its own checks.
+ */
+import type { GatewayError } from '../errors.js';
+import type { SegmentStoreClient } from '../segmentstore/client.js';
+import {
+  type ReadEvent,
+  SegmentReader,
+  type SegmentReaderListener,
+  type SegmentSource,
+} from '../segmentstore/segment-reader.js';
+import type { SegmentRef } from '../segmentstore/segment-ref.js';
+import { eventBytes, TailRing } from './tail-ring.js';
+
+export interface SharedTailOptions {
+  /** Ring bytes per segment; 0 turns sharing off (every subscriber reads on its own). */
+  readonly segmentBytes: number;
+  /** All rings together stay within about this many bytes (plus one read each). */
+  readonly totalBytes: number;
+}
+
+/** What the registry reports (wired to Prometheus in server/gateway.ts). */
+export interface SharedTailMetrics {
+  readBytes(role: 'shared' | 'own', bytes: number): void;
+  servedFromRing(events: number): void;
+  subscribers(mode: 'shared' | 'own', delta: number): void;
+  fellBehind(): void;
+  cacheBytes(delta: number): void;
+}
+
+/** Largest batch handed to one subscriber at a time (one read's worth). */
+const MAX_BATCH_BYTES = 1024 * 1024;
+
+export class SharedTails {
+  private readonly tails = new Map<string, SharedTail>();
+  private total = 0;
+
+  constructor(
+    private readonly client: SegmentStoreClient,
+    private readonly options: SharedTailOptions,
+    readonly metrics: SharedTailMetrics,
+  ) {}
+
+  get enabled(): boolean {
+    return this.options.segmentBytes > 0;
+  }
+
+  /** A source of the segment's events from `offset` (before `endOffset`), shared where possible. */
+  open(
+    segment: SegmentRef,
+    offset: bigint,
+    endOffset: bigint | undefined,
+    listener: SegmentReaderListener,
+  ): SegmentSource {
+    if (!this.enabled) return this.ownReader(segment, offset, endOffset, listener);
+    let tail = this.tails.get(segment.name);
+    if (!tail) {
+      tail = new SharedTail(this, segment, offset);
+      this.tails.set(segment.name, tail);
+    }
+    return tail.subscribe(offset, endOffset, listener);
+  }
+
+  /** How many segments have a shared reader (tests, metrics). */
+  get size(): number {
+    return this.tails.size;
+  }
+
+  /** @internal */
+  ownReader(
+    segment: SegmentRef,
+    offset: bigint,
+    endOffset: bigint | undefined,
+    listener: SegmentReaderListener,
+  ): SegmentReader {
+    return new SegmentReader(this.client, segment, offset, endOffset, listener, (n) =>
+      this.metrics.readBytes('own', n),
+    );
+  }
+
+  /** @internal */
+  sharedReader(segment: SegmentRef, offset: bigint, listener: SegmentReaderListener): SegmentReader {
+    return new SegmentReader(this.client, segment, offset, undefined, listener, (n) =>
+      this.metrics.readBytes('shared', n),
+    );
+  }
+
+  /** @internal Evicts from `ring` down to its share of the caps, keeping what was read last. */
+  trim(ring: TailRing, keepFrom: bigint): void {
+    const cap = Math.min(this.options.segmentBytes, Math.floor(this.options.totalBytes / Math.max(1, this.tails.size)));
+    this.adjust(-ring.evict(cap, keepFrom));
+  }
+
+  /** @internal */
+  adjust(delta: number): void {
+    if (delta === 0) return;
+    this.total += delta;
+    this.metrics.cacheBytes(delta);
+  }
+
+  /** @internal */
+  remove(tail: SharedTail): void {
+    if (this.tails.get(tail.segment.name) === tail) this.tails.delete(tail.segment.name);
+  }
+}
+
+/** One segment's shared reader, its ring and its subscribers. */
+class SharedTail implements SegmentReaderListener {
+  readonly ring: TailRing;
+  private readonly subs = new Set<TailSubscription>();
+  private reader: SegmentReader;
+  ended = false;
+  failed: GatewayError | undefined;
+
+  constructor(
+    readonly registry: SharedTails,
+    readonly segment: SegmentRef,
+    offset: bigint,
+  ) {
+    this.ring = new TailRing(offset);
+    this.reader = registry.sharedReader(segment, offset, this);
+  }
+
+  subscribe(offset: bigint, endOffset: bigint | undefined, listener: SegmentReaderListener): TailSubscription {
+    const sub = new TailSubscription(this, offset, endOffset, listener);
+    this.subs.add(sub);
+    sub.start();
+    return sub;
+  }
+
+  /** Whether a subscriber at `offset` can be served here, moving an unused ring there if needed. */
+  admits(offset: bigint): boolean {
+    if (this.failed) return false;
+    if (this.ring.holds(offset)) return true;
+    for (const s of this.subs) if (s.isShared) return false;
+    // Nobody reads from the ring: it may as well follow this subscriber.
+    this.reader.close();
+    this.registry.adjust(-this.ring.reset(offset));
+    this.ended = false;
+    this.reader = this.registry.sharedReader(this.segment, offset, this);
+    return true;
+  }
+
+  leave(sub: TailSubscription): void {
+    if (!this.subs.delete(sub) || this.subs.size > 0) return;
+    this.reader.close();
+    this.registry.adjust(-this.ring.reset(this.ring.end));
+    this.registry.remove(this);
+  }
+
+  pump(): void {
+    this.reader.resume();
+  }
+
+  // ---- the shared reader's listener ------------------------------------------------------
+
+  wantsMore(reader: SegmentSource): boolean {
+    if (reader !== this.reader) return false;
+    for (const s of this.subs) if (s.waitsAtTail) return true;
+    return false;
+  }
+
+  onEvents(reader: SegmentSource, events: ReadEvent[]): void {
+    if (reader !== this.reader) return;
+    const before = this.ring.end;
+    const bytes = events.reduce((n, e) => n + eventBytes(e), 0);
+    this.ring.append(events, this.reader.nextOffset);
+    this.registry.adjust(bytes);
+    this.registry.trim(this.ring, before);
+    for (const s of this.subs) s.onTailChanged();
+  }
+
+  onEnd(reader: SegmentSource): void {
+    if (reader !== this.reader) return;
+    this.ended = true;
+    for (const s of this.subs) s.onTailChanged();
+  }
+
+  onTruncated(reader: SegmentSource, requested: bigint, resumed: bigint): void {
+    if (reader !== this.reader) return;
+    this.registry.adjust(-this.ring.reset(resumed));
+    for (const s of [...this.subs]) s.onTailTruncated(requested, resumed);
+  }
+
+  onFailed(reader: SegmentSource, err: GatewayError): void {
+    if (reader !== this.reader) return;
+    this.failed = err;
+    this.registry.adjust(-this.ring.reset(this.ring.end));
+    this.registry.remove(this);
+    for (const s of [...this.subs]) s.onTailFailed(err);
+  }
+}
+
+/** One subscriber's view of a segment: served from the ring, or reading on its own. */
+class TailSubscription implements SegmentSource {
+  private own: SegmentReader | undefined;
+  private next: bigint;
+  private shared = false;
+  private scheduled = false;
+  private closed = false;
+  private ended = false;
+  private readonly ownListener: SegmentReaderListener;
+
+  constructor(
+    private readonly tail: SharedTail,
+    offset: bigint,
+    private readonly endOffset: bigint | undefined,
+    private readonly listener: SegmentReaderListener,
+  ) {
+    this.next = offset;
+    this.ownListener = {
+      wantsMore: (r) => r === this.own && !this.closed && this.listener.wantsMore(this),
+      onEvents: (r, events) => {
+        if (r !== this.own || this.closed) return;
+        const last = events.at(-1)!;
+        this.next = last.offset + BigInt(eventBytes(last));
+        this.listener.onEvents(this, events);
+        this.tryJoin();
+      },
+      onEnd: (r) => {
+        if (r === this.own) this.finish();
+      },
+      onTruncated: (r, requested, resumed) => {
+        if (r !== this.own || this.closed) return;
+        this.next = resumed;
+        this.listener.onTruncated(this, requested, resumed);
+        this.tryJoin();
+      },
+      onFailed: (r, err) => {
+        if (r === this.own) this.fail(err);
+      },
+    };
+  }
+
+  get segment(): SegmentRef {
+    return this.tail.segment;
+  }
+
+  get nextOffset(): bigint {
+    return this.next;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  get isShared(): boolean {
+    return this.shared && !this.closed;
+  }
+
+  /** At the ring's end, wanting the next events. */
+  get waitsAtTail(): boolean {
+    return (
+      this.shared &&
+      !this.closed &&
+      this.next === this.tail.ring.end &&
+      (this.endOffset === undefined || this.next < this.endOffset) &&
+      this.listener.wantsMore(this)
+    );
+  }
+
+  start(): void {
+    if (this.tail.admits(this.next)) this.becomeShared();
+    else this.readOwn();
+  }
+
+  resume(): void {
+    if (this.own) this.own.resume();
+    else this.schedule();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.release();
+  }
+
+  onTailChanged(): void {
+    if (this.shared) this.schedule();
+    else this.tryJoin();
+  }
+
+  onTailTruncated(requested: bigint, resumed: bigint): void {
+    if (!this.shared || this.closed) return;
+    if (this.next === requested) {
+      // It was waiting where the shared reader read: the truncation is its own.
+      this.next = resumed;
+      this.listener.onTruncated(this, requested, resumed);
+    }
+    // Others fall behind the emptied ring and learn of it from their own reader.
+    this.schedule();
+  }
+
+  onTailFailed(err: GatewayError): void {
+    if (this.shared) this.fail(err);
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private becomeShared(): void {
+    this.shared = true;
+    this.tail.registry.metrics.subscribers('shared', 1);
+    this.schedule();
+  }
+
+  private readOwn(): void {
+    if (this.shared) {
+      this.shared = false;
+      this.tail.registry.metrics.subscribers('shared', -1);
+    }
+    this.tail.registry.metrics.subscribers('own', 1);
+    this.own = this.tail.registry.ownReader(this.segment, this.next, this.endOffset, this.ownListener);
+  }
+
+  /** An own reader whose offset is inside the ring hands over to it. */
+  private tryJoin(): void {
+    if (!this.own || this.closed || this.ended || this.tail.failed) return;
+    if (!this.tail.ring.holds(this.next)) return;
+    this.own.close();
+    this.own = undefined;
+    this.tail.registry.metrics.subscribers('own', -1);
+    this.becomeShared();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    // Never call the listener from inside its own call into us (its drain would miss the events).
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.serve();
+    });
+  }
+
+  private serve(): void {
+    if (this.closed || this.ended || !this.shared) return;
+    if (this.endOffset !== undefined && this.next >= this.endOffset) {
+      this.finish();
+      return;
+    }
+    if (!this.listener.wantsMore(this)) return;
+    const ring = this.tail.ring;
+    if (this.next !== ring.end && !ring.holds(this.next)) {
+      // The ring moved on while this subscriber did not consume: it reads on its own now.
+      this.tail.registry.metrics.fellBehind();
+      this.readOwn();
+      return;
+    }
+    if (this.next === ring.end) {
+      if (this.tail.ended) this.finish();
+      else this.tail.pump();
+      return;
+    }
+    const batch = ring.take(this.next, MAX_BATCH_BYTES, this.endOffset);
+    if (batch.length === 0) {
+      this.finish(); // the next event is at or after the end offset
+      return;
+    }
+    const last = batch.at(-1)!;
+    this.next = last.offset + BigInt(eventBytes(last));
+    this.tail.registry.metrics.servedFromRing(batch.length);
+    this.listener.onEvents(this, batch);
+  }
+
+  private finish(): void {
+    if (this.ended || this.closed) return;
+    this.ended = true;
+    this.release();
+    this.listener.onEnd(this);
+  }
+
+  private fail(err: GatewayError): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.release();
+    this.listener.onFailed(this, err);
+  }
+
+  private release(): void {
+    if (this.own) {
+      this.own.close();
+      this.own = undefined;
+      this.tail.registry.metrics.subscribers('own', -1);
+    }
+    if (this.shared) {
+      this.shared = false;
+      this.tail.registry.metrics.subscribers('shared', -1);
+    }
+    this.tail.leave(this);
+  }
+}

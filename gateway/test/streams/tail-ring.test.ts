@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { eventBytes, TailRing } from '../../src/streams/tail-ring.js';
+
+/** Events of `size` payload bytes laid out from `offset`, as a segment holds them. */
+function events(offset: bigint, count: number, size = 10) {
+  const out: Array<{ offset: bigint; payload: Uint8Array }> = [];
+  let at = offset;
+  for (let i = 0; i < count; i++) {
+    const e = { offset: at, payload: new Uint8Array(size).fill(i) };
+    out.push(e);
+    at += BigInt(eventBytes(e));
+  }
+  return { events: out, next: at };
+}
+
+describe('TailRing', () => {
+  it('holds whole events from start to end and hands them out from any boundary', () => {
+    const ring = new TailRing(100n);
+    expect(ring.holds(100n)).toBe(true);
+    const a = events(100n, 5);
+    ring.append(a.events, a.next);
+    expect(ring.start).toBe(100n);
+    expect(ring.end).toBe(a.next);
+    expect(ring.bytes).toBe(5 * 18);
+    expect(ring.holds(118n)).toBe(true);
+    expect(ring.holds(119n)).toBe(false); // not an event boundary
+    expect(ring.holds(a.next + 18n)).toBe(false); // beyond the end
+    expect(ring.take(118n, 1 << 20, undefined).map((e) => e.offset)).toEqual([118n, 136n, 154n, 172n]);
+    // At least one event, then up to the byte budget.
+    expect(ring.take(118n, 1, undefined)).toHaveLength(1);
+    expect(ring.take(118n, 36, undefined)).toHaveLength(2);
+    // Never at or after the end offset.
+    expect(ring.take(100n, 1 << 20, 154n).map((e) => e.offset)).toEqual([100n, 118n, 136n]);
+  });
+
+  it('evicts the oldest events down to the cap but never the batch just read', () => {
+    const ring = new TailRing(0n);
+    const a = events(0n, 10);
+    ring.append(a.events, a.next);
+    const b = events(a.next, 10);
+    ring.append(b.events, b.next);
+    expect(ring.evict(5 * 18, a.next)).toBe(10 * 18);
+    expect(ring.start).toBe(a.next);
+    expect(ring.holds(0n)).toBe(false);
+    expect(ring.bytes).toBe(10 * 18);
+    expect(ring.evict(5 * 18, b.next)).toBe(5 * 18);
+    expect(ring.start).toBe(a.next + 5n * 18n);
+    expect(ring.evict(0, b.next)).toBe(5 * 18);
+    expect(ring.start).toBe(b.next);
+    expect(ring.holds(b.next)).toBe(true); // empty: subscribers at the end wait there
+  });
+
+  it('resets to a new offset (truncation, a moved ring)', () => {
+    const ring = new TailRing(0n);
+    const a = events(0n, 3);
+    ring.append(a.events, a.next);
+    expect(ring.reset(1000n)).toBe(3 * 18);
+    expect(ring.start).toBe(1000n);
+    expect(ring.end).toBe(1000n);
+    expect(ring.bytes).toBe(0);
+    expect(ring.holds(0n)).toBe(false);
+  });
+});
