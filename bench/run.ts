@@ -5,11 +5,16 @@
  *
  *   pnpm bench [--only P1,P2,…] [--events 100000] [--size 100] [--txns 50] [--rounds 3]
  *              [--p2-events 10000] [--p3-seconds 10] [--p5-sessions 10000] [--p7-mb 1024]
+ *              [--p4-subscribers 1000] [--p4-rate 100] [--p4-seconds 10]
  *
  * P1: acknowledged events/s, 100-byte events, SDK in Node → gateway → Pravega vs EventStreamWriter.
  * P2: MB/s of 10 KiB events, the same path as P1, vs EventStreamWriter.
  * P3: write→read latency p50/p99, open loop at half of Java's P1 rate in this run (coordinated
  *     omission corrected), SDK writer + reader vs Java's EventStreamWriter + EventStreamReader.
+ * P4: fan-out: --p4-subscribers SDK readers (2 client processes) of one stream on one gateway
+ *     process while a writer writes --p4-rate events/s: bytes the gateway read from Pravega ÷
+ *     bytes of the stream (vs the ideal 1.0×, and vs the same run with sharing off,
+ *     --tail-cache-bytes 0) and delivery latency p99 from the intended send time.
  * P5: idle authenticated sessions per gateway process and RSS per session, vs a bare `ws` server.
  * P6: commits/s of 100-event transactions, each until Pravega reports it committed, vs
  *     TransactionalEventStreamWriter.
@@ -27,6 +32,7 @@ import { connectSdk } from '../gateway/test/helpers/sdk.js';
 import { javaPeer } from '../interop/test/java-peer.js';
 import { ensurePravega } from '../scripts/pravega-lib.mjs';
 import { type PlotRow, renderPlot } from './plot.js';
+import { fanout } from './workloads/p4-fanout.js';
 import { idleSessions } from './workloads/sessions.js';
 import { sluiceCatchup } from './workloads/sluice-catchup.js';
 import { sluiceLatency } from './workloads/sluice-latency.js';
@@ -44,6 +50,9 @@ const { values } = parseArgs({
     'p3-seconds': { type: 'string', default: '10' },
     'p5-sessions': { type: 'string', default: '10000' },
     'p7-mb': { type: 'string', default: process.env.SLUICE_BENCH_P7_MB ?? '1024' },
+    'p4-subscribers': { type: 'string', default: '1000' },
+    'p4-rate': { type: 'string', default: '100' },
+    'p4-seconds': { type: 'string', default: '10' },
   },
 });
 const only = new Set(values.only.split(','));
@@ -55,6 +64,9 @@ const p2Events = Number(values['p2-events']);
 const p3Seconds = Number(values['p3-seconds']);
 const p5Sessions = Number(values['p5-sessions']);
 const p7Mb = Number(values['p7-mb']);
+const p4Subscribers = Number(values['p4-subscribers']);
+const p4Rate = Number(values['p4-rate']);
+const p4Seconds = Number(values['p4-seconds']);
 const log = (line: string) => console.log(`[bench] ${line}`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (x: number) => (Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
@@ -71,6 +83,8 @@ interface Metric {
   title: string;
   unit: string;
   better: 'higher' | 'lower';
+  /** The anchor is this fixed ideal value (named `ideal`) rather than the anchor's measurement. */
+  ideal?: number;
 }
 
 interface Workload {
@@ -148,6 +162,25 @@ async function main(): Promise<void> {
   };
 
   const sessionOptions = { count: p5Sessions, batch: 500, controller, scope, log };
+  const fanoutSample = async (sharing: boolean) => {
+    const s = await fanout({
+      controller,
+      scope,
+      subscribers: p4Subscribers,
+      processes: 2,
+      segments: 4,
+      rate: p4Rate,
+      seconds: p4Seconds,
+      warmupSeconds: 2,
+      size,
+      sharing,
+      log,
+    });
+    log(
+      `P4   sharing ${sharing ? 'on ' : 'off'}: read ${(s.readBytes / 1e6).toFixed(2)} MB for a ${(s.streamBytes / 1e6).toFixed(2)} MB stream (${s.amplification.toFixed(3)}×); delivered ${s.delivered.toLocaleString('en-US')}; p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, max ${s.maxMs} ms`,
+    );
+    return { amplification: s.amplification, p50Ms: s.p50Ms, p99Ms: s.p99Ms };
+  };
 
   // P7's history: written once, by Java (the faster writer), read by both sides.
   let historyPromise: Promise<{ stream: string; events: number; tail: StreamCut; javaTail: string }> | undefined;
@@ -270,6 +303,25 @@ async function main(): Promise<void> {
       },
     },
     {
+      id: 'P4',
+      title: `fan-out, ${p4Subscribers.toLocaleString('en-US')} readers of one stream on one gateway, ${p4Rate} × ${size} B events/s`,
+      unit: '×',
+      anchor: 'sharing off',
+      metrics: [
+        {
+          key: 'amplification',
+          title: 'Pravega bytes read ÷ stream bytes',
+          unit: '×',
+          better: 'lower' as const,
+          ideal: 1,
+        },
+        { key: 'amplification', title: 'Pravega bytes read ÷ stream bytes', unit: '×', better: 'lower' as const },
+        { key: 'p99Ms', title: 'delivery p99', unit: 'ms', better: 'lower' as const },
+      ],
+      java: async () => fanoutSample(false),
+      sluice: async () => fanoutSample(true),
+    },
+    {
       id: 'P5',
       title: 'idle authenticated sessions, one gateway process',
       unit: 'sessions',
@@ -339,14 +391,14 @@ async function main(): Promise<void> {
       log(`${w.id} round ${r}: Sluice ${show(sluice.at(-1)!)}`);
     }
     for (const m of metrics) {
-      const a = java.map((s) => value(s, m.key));
+      const a = java.map((s) => m.ideal ?? value(s, m.key));
       const b = sluice.map((s) => value(s, m.key));
       results.push({
         id: w.id,
         title: m.title ? `${m.title}, ${w.title}` : w.title,
         unit: m.unit,
         better: m.better,
-        anchor,
+        anchor: m.ideal !== undefined ? 'ideal' : anchor,
         java: a,
         sluice: b,
         anchorMedian: median(a),
