@@ -29,7 +29,7 @@ const files = [
 console.log(
   `[faults] ${full ? 'full' : 'CI'} size: ${JSON.stringify(sizes)}; this takes ${full ? '30–60' : 'about 5'} minutes`,
 );
-const run = spawnSync('pnpm', ['exec', 'vitest', 'run', ...files], {
+const run = spawnSync('pnpm', ['exec', 'vitest', 'run', '--no-file-parallelism', ...files], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, ...sizes, SLUICE_FAULTS_REPORT: report },
