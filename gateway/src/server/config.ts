@@ -33,6 +33,8 @@ export interface GatewayConfig {
   allowMissingOrigin: boolean;
   /** New connections per second per client IP (0: unlimited); bursts up to 4× that. */
   connectionsPerSecondPerIp: number;
+  /** New connections per second per token subject (0: unlimited); bursts up to 4× that. */
+  connectionsPerSecondPerSubject: number;
   /** Close a session after this long without a frame from the client (0: never). */
   idleTimeoutMs: number;
   /** Close a session whose socket stays over the send high-water mark this long. */
@@ -171,6 +173,12 @@ export const SETTINGS: Record<keyof GatewayConfig, Setting> = {
     default: '50',
     help: 'new WebSocket connections per second per client IP (bursts to 4×; 0 = unlimited)',
   },
+  connectionsPerSecondPerSubject: {
+    flag: 'connections-per-second-per-subject',
+    env: 'SLUICE_CONNECTIONS_PER_SECOND_PER_SUBJECT',
+    default: '20',
+    help: 'with client auth: new connections per second per token subject (bursts to 4×; 0 = unlimited)',
+  },
   idleTimeoutMs: {
     flag: 'idle-timeout-ms',
     env: 'SLUICE_IDLE_TIMEOUT_MS',
@@ -221,6 +229,7 @@ const NUMERIC: ReadonlySet<keyof GatewayConfig> = new Set([
   'txnLeaseMs',
   'txnGraceMs',
   'connectionsPerSecondPerIp',
+  'connectionsPerSecondPerSubject',
   'idleTimeoutMs',
   'slowConsumerMs',
 ]);
@@ -275,7 +284,10 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
   }
   const result = config as unknown as GatewayConfig;
   if (result.maxMessageBytes > 8 * 1024 * 1024 + 64 * 1024) {
-    throw new GatewayError('invalid-argument', '--max-message-bytes may be at most 8 MiB + 64 KiB');
+    throw new GatewayError(
+      'invalid-argument',
+      `--max-message-bytes may be at most 8 MiB + 64 KiB (${8 * 1024 * 1024 + 64 * 1024}: Pravega's largest event and its frame), got ${result.maxMessageBytes}`,
+    );
   }
   return result;
 }

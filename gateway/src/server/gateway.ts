@@ -76,6 +76,8 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
   }
   const allowedOrigins = new Set(config.allowedOrigins);
   const perIp = new RateLimiter(config.connectionsPerSecondPerIp, config.connectionsPerSecondPerIp * 4);
+  // One leaked token cannot open connections faster than this from however many addresses.
+  const perSubject = new RateLimiter(config.connectionsPerSecondPerSubject, config.connectionsPerSecondPerSubject * 4);
   // As Java's client: a tls:// controller URI means TLS to the segment stores too.
   const useTls = parseControllerUri(config.controller).tls;
   let ca: Buffer | undefined;
@@ -164,7 +166,11 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.maxMessageBytes,
+    // Compression off: a small compressed frame must not inflate into a large message.
     perMessageDeflate: false,
+    // A message in thousands of tiny fragments is closed with 1008 instead of buffered (ws'
+    // default, stated here; ws also terminates a peer with 60 pongs pending: pings it never reads).
+    maxFragments: 16 * 1024,
     handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
   // Origin and token are checked before the upgrade: a refused client never gets a WebSocket.
@@ -194,6 +200,11 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
         } catch (err) {
           log.info({ reason: GatewayError.from(err).message }, 'refused an unauthenticated connection');
           refuse(socket, 401, 'Unauthorized');
+          return;
+        }
+        if (!perSubject.take(principal.subject)) {
+          log.info({ subject: principal.subject }, 'refused a connection: subject over its connection rate');
+          refuse(socket, 429, 'Too Many Requests');
           return;
         }
       }

@@ -1,14 +1,20 @@
 /**
- * Limits that protect a gateway shared by many clients: connection rate per IP (429), idle
- * sessions (4002), and consumers that stop reading their socket (closed; others keep flowing).
+ * Limits that protect a gateway shared by many clients: connection rate per IP and per token
+ * subject (429), idle sessions (4002), consumers that stop reading their socket (closed; others
+ * keep flowing), channels per socket, in-flight bytes per writer, no compression.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { ClientFrameSchema } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { Serializers } from '@sluice/sdk';
+import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestGateway } from '../helpers/in-process-gateway.js';
 import { uniqueName } from '../helpers/names.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { connectSdk } from '../helpers/sdk.js';
 
 type Init = Parameters<typeof create<typeof ClientFrameSchema>>[1];
@@ -90,6 +96,112 @@ describe('limits', () => {
       expect(await good.createScope(scope)).toBe(false); // the well-behaved session is untouched
       ws.terminate();
       await good.close();
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('refuses connections over the per-subject rate with 429, from any address, and only that subject', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-limits-'));
+    const secret = 'a-secret-for-the-per-subject-limit-test-0123456789';
+    writeFileSync(join(dir, 'secret'), secret);
+    const gateway = await startTestGateway([
+      '--auth-secret-file',
+      join(dir, 'secret'),
+      '--connections-per-second-per-ip',
+      '0',
+      '--connections-per-second-per-subject',
+      '1',
+    ]);
+    const tokenOf = (sub: string) =>
+      new SignJWT({ grants: ['*/*:read'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(sub)
+        .setAudience('sluice')
+        .setExpirationTime('10m')
+        .sign(new TextEncoder().encode(secret));
+    const open = async (token: string) => {
+      const c = await RawClient.open(gateway.url, { headers: { authorization: `Bearer ${token}` } });
+      if (typeof c === 'number') return c;
+      c.terminate();
+      return 101;
+    };
+    try {
+      const noisy = await tokenOf('noisy');
+      const statuses = await Promise.all(Array.from({ length: 12 }, () => open(noisy)));
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+      expect(statuses.filter((s) => s === 101).length).toBeGreaterThan(0);
+      expect(statuses.every((s) => s === 429 || s === 101)).toBe(true);
+      // Another subject on the same address is unaffected.
+      expect(await open(await tokenOf('quiet'))).toBe(101);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('refuses a channel past --max-channels with resource-exhausted and keeps the socket', async () => {
+    const gateway = await startTestGateway(['--max-channels', '2']);
+    try {
+      const scope = uniqueName('chan');
+      const admin = await connectSdk(gateway.url, scope);
+      await admin.createScope(scope);
+      await admin.createStream('s', { scaling: { type: 'fixed', segments: 1 } });
+      const c = await RawClient.session(gateway.url);
+      for (const channel of [1, 2, 3]) {
+        c.send(
+          frame({
+            kind: {
+              case: 'openReader',
+              value: { channel, streams: [`${scope}/s`], start: { case: 'tail', value: true } },
+            },
+          }),
+        );
+      }
+      const closed = await c.until((f) => f.kind.case === 'channelClosed');
+      expect(closed.kind.value).toMatchObject({ channel: 3, error: { code: 'resource-exhausted' } });
+      c.send(frame({ kind: { case: 'ping', value: { nonce: 7n } } }));
+      await c.until((f) => f.kind.case === 'pong');
+      expect(c.closeCode).toBeUndefined();
+      c.terminate();
+      await admin.close();
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('closes a writer channel that ignores --max-inflight-bytes with resource-exhausted, not the socket', async () => {
+    const gateway = await startTestGateway(['--max-inflight-bytes', String(256 * 1024)]);
+    try {
+      const scope = uniqueName('inflight');
+      const admin = await connectSdk(gateway.url, scope);
+      await admin.createScope(scope);
+      await admin.createStream('s', { scaling: { type: 'fixed', segments: 1 } });
+      const c = await RawClient.session(gateway.url);
+      c.send(frame({ kind: { case: 'openWriter', value: { channel: 1, stream: `${scope}/s`, writerId: 'greedy' } } }));
+      // 4 MiB in one burst, right behind the open: 8× the limit, never waiting for an ack.
+      for (let i = 0; i < 16; i++) {
+        const events = Array.from({ length: 8 }, () => ({ payload: new Uint8Array(32 * 1024) }));
+        c.send(frame({ kind: { case: 'append', value: { channel: 1, firstSequence: BigInt(i * 8 + 1), events } } }));
+      }
+      const closed = await c.until((f) => f.kind.case === 'channelClosed');
+      expect(closed.kind.value).toMatchObject({ channel: 1, error: { code: 'resource-exhausted' } });
+      c.send(frame({ kind: { case: 'ping', value: { nonce: 1n } } }));
+      await c.until((f) => f.kind.case === 'pong');
+      expect(c.closeCode).toBeUndefined();
+      c.terminate();
+      await admin.close();
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('negotiates no permessage-deflate even when the client offers it', async () => {
+    const gateway = await startTestGateway();
+    try {
+      const c = await RawClient.open(gateway.url, { perMessageDeflate: true });
+      if (typeof c === 'number') throw new Error(`refused: ${c}`);
+      expect(c.ws.extensions).toBe('');
+      c.terminate();
     } finally {
       await gateway.close();
     }

@@ -20,12 +20,28 @@ describe('gateway configuration', () => {
     ]);
   });
 
+  it('validates Pravega TLS host names unless told not to', () => {
+    expect(loadConfig([], {}).validateHostname).toBe(true);
+    expect(loadConfig(['--validate-hostname', 'false'], {}).validateHostname).toBe(false);
+    expect(loadConfig([], { PRAVEGA_VALIDATE_HOSTNAME: 'false' }).validateHostname).toBe(false);
+    expect(() => loadConfig(['--validate-hostname', 'no'], {})).toThrowError(
+      /--validate-hostname must be true or false/,
+    );
+  });
+
   it('rejects bad values with a clear message', () => {
     expect(() => loadConfig(['--port', 'eighty'], {})).toThrowError(/--port must be a whole number/);
     expect(() => loadConfig(['--no-such-flag'], {})).toThrowError(
       expect.objectContaining({ code: 'invalid-argument' }),
     );
     expect(() => loadConfig(['--max-message-bytes', String(64 * 1024 * 1024)], {})).toThrowError(/at most 8 MiB/);
+    const cap = 8 * 1024 * 1024 + 64 * 1024;
+    expect(loadConfig(['--max-message-bytes', String(cap)], {}).maxMessageBytes).toBe(cap);
+    expect(() => loadConfig(['--max-message-bytes', String(cap + 1)], {})).toThrowError(
+      `--max-message-bytes may be at most 8 MiB + 64 KiB (${cap}: Pravega's largest event and its frame), got ${cap + 1}`,
+    );
+    expect(loadConfig([], {}).maxMessageBytes).toBe(1024 * 1024);
+    expect(loadConfig([], {}).connectionsPerSecondPerSubject).toBe(20);
   });
 
   it('documents every setting in the README', () => {
