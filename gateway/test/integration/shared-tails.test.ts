@@ -100,6 +100,31 @@ describe('shared tail reads', () => {
     expect(await counter(fx.gateway, 'sluice_tail_cache_bytes')).toBe(0);
   });
 
+  it('10 readers sharing the tails across a split: each gets every event once, in order per key', async () => {
+    const stream = uniqueName('split');
+    await fx.client.createStream(stream, { scaling: { type: 'fixed', segments: 2 } });
+    const readers = Array.from({ length: 10 }, () =>
+      fx.client.reader(stream, { serializer: Serializers.utf8(), from: 'head' }),
+    );
+    await Promise.all(readers.map((r) => r.ready()));
+    const total = 3_000;
+    const reading = readers.map((r) => take(iterate(r), total));
+    await writeEvents(fx.client, stream, 0, 1_000, 20);
+    // Seal segment [0, 0.5) into two successors: every reader moves on to them from the shared end.
+    const info = await fx.client.streamInfo(stream);
+    const low = info.segments.find((seg) => seg.lowKey === 0)!;
+    await fx.client.scaleStream(stream, {
+      seal: [low.segmentId],
+      newRanges: [
+        [0, 0.25],
+        [0.25, 0.5],
+      ],
+    });
+    await writeEvents(fx.client, stream, 1_000, 2_000, 20);
+    for (const got of await Promise.all(reading)) checkOncePerKeyInOrder(got, 0, total);
+    await Promise.all(readers.map((r) => r.close()));
+  });
+
   it('a reader from the head after the ring moved on catches up on its own, then joins the ring, exactly once', async () => {
     // A small ring, so it has moved past the head long before the late reader comes.
     const gw = await startTestGateway(['--scope', fx.scope, '--tail-cache-bytes', String(16 * 1024)]);
