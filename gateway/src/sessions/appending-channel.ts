@@ -13,6 +13,7 @@ export abstract class AppendingChannel implements Channel, WriterListener {
   protected writer: StreamWriter | undefined;
   protected closed = false;
   private readonly early: Append[] = [];
+  private earlyBytes = 0;
 
   constructor(
     protected readonly session: Session,
@@ -27,11 +28,18 @@ export abstract class AppendingChannel implements Channel, WriterListener {
 
   append(frame: Append): void {
     if (this.closed) return;
+    const limit = this.session.ctx.limits.maxInflightBytesPerWriter;
     if (!this.writer) {
+      // Held until Pravega's writer is up, within the same limit as unacknowledged bytes.
+      for (const e of frame.events) this.earlyBytes += e.payload.length;
+      if (this.earlyBytes > limit * 2) {
+        this.early.length = 0;
+        this.fail(new GatewayError('resource-exhausted', `writer exceeded its in-flight limit of ${limit} bytes`));
+        return;
+      }
       this.early.push(frame);
       return;
     }
-    const limit = this.session.ctx.limits.maxInflightBytesPerWriter;
     if (this.writer.unackedBytes > limit * 2) {
       this.fail(new GatewayError('resource-exhausted', `writer exceeded its in-flight limit of ${limit} bytes`));
       return;

@@ -11,12 +11,20 @@ import { type DeliveredEvent, type ReaderSink, type StartPosition, StreamReader 
 import { encodeServerFrame } from './frames.js';
 import type { Channel, Session } from './session.js';
 
+/** The most credit a reader holds at once (it sends at most this much past the high-water mark). */
+const LEND_EVENTS = 4096;
+const LEND_BYTES = 1024 * 1024;
+
 export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
   private reader: StreamReader | undefined;
   private member: GroupMember | undefined;
   private names: string[] = [];
   private closed = false;
+  /** Credit the client granted that the reader was not yet given (see `lend`). */
   private pendingCredit = { events: 0, bytes: 0 };
+  /** Credit the reader holds: what it may still send. */
+  private readonly lent = { events: 0, bytes: 0 };
+  private waitingForRoom = false;
 
   constructor(
     private readonly session: Session,
@@ -28,11 +36,37 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
   }
 
   grant(events: number, bytes: number): void {
-    if (this.reader) this.reader.grant(events, bytes);
-    else {
-      this.pendingCredit.events += events;
-      this.pendingCredit.bytes += bytes;
+    this.pendingCredit.events += events;
+    this.pendingCredit.bytes += bytes;
+    this.lend();
+  }
+
+  /**
+   * Hands the client's credit to the reader a slice at a time, and only while the socket has
+   * room. Credit is the client's to give, so alone it cannot bound the gateway's memory: a
+   * client that grants much and reads nothing stops its reader at the socket's high-water mark
+   * (plus one slice), and is then closed as a slow consumer.
+   */
+  private lend(): void {
+    const reader = this.reader;
+    if (!reader || this.closed) return;
+    if (!this.session.hasRoom) {
+      if (this.waitingForRoom) return;
+      this.waitingForRoom = true;
+      void this.session.whenRoom().then(() => {
+        this.waitingForRoom = false;
+        this.lend();
+      });
+      return;
     }
+    const events = Math.max(0, Math.min(this.pendingCredit.events, LEND_EVENTS - this.lent.events));
+    const bytes = Math.max(0, Math.min(this.pendingCredit.bytes, LEND_BYTES - this.lent.bytes));
+    if (events === 0 && bytes === 0) return;
+    this.pendingCredit.events -= events;
+    this.pendingCredit.bytes -= bytes;
+    this.lent.events += events;
+    this.lent.bytes += bytes;
+    reader.grant(events, bytes);
   }
 
   close(sessionLost?: boolean): void {
@@ -186,7 +220,7 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
         },
       }),
     );
-    reader.grant(this.pendingCredit.events, this.pendingCredit.bytes);
+    this.lend();
     member.startHeartbeats();
   }
 
@@ -217,6 +251,11 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
   onEvents(events: DeliveredEvent[]): void {
     this.session.ctx.metrics.eventsRead.inc(events.length);
     this.session.send(encodeServerFrame({ case: 'events', value: { channel: this.request.channel, events } }));
+    for (const e of events) {
+      this.lent.events--;
+      this.lent.bytes -= e.payload.length;
+    }
+    this.lend();
   }
 
   onSegmentsChanged(streamIndex: number, finished: bigint, started: bigint[], future: Map<bigint, Set<bigint>>): void {
@@ -311,7 +350,7 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
           value: { channel: this.request.channel, position: toPositionMessage(names, positions) },
         }),
       );
-      reader.grant(this.pendingCredit.events, this.pendingCredit.bytes);
+      this.lend();
     } catch (err) {
       this.onError(GatewayError.from(err));
     }

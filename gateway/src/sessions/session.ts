@@ -4,8 +4,7 @@
  * failing channel closes only that channel.
  */
 import { randomUUID } from 'node:crypto';
-import { fromBinary } from '@bufbuild/protobuf';
-import { type ClientFrame, ClientFrameSchema } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import type { ClientFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { Grant } from '../auth/grants.js';
@@ -13,7 +12,7 @@ import type { Principal } from '../auth/verifier.js';
 import { GatewayError } from '../errors.js';
 import { handleRequest } from './admin.js';
 import type { GatewayContext } from './context.js';
-import { encodeServerFrame } from './frames.js';
+import { decodeClientFrame, encodeServerFrame } from './frames.js';
 import { ReaderChannel } from './reader-channel.js';
 import { TxnChannel } from './txn-channel.js';
 import { WriterChannel } from './writer-channel.js';
@@ -24,8 +23,17 @@ const CLOSE_PROTOCOL_ERROR = 1002;
 export const CLOSE_UNAUTHENTICATED = 4001;
 /** No frame from the client for --idle-timeout-ms. */
 export const CLOSE_IDLE = 4002;
-/** The client stopped reading its socket for --slow-consumer-ms. */
+/** The client stopped reading its socket for --slow-consumer-ms (or let it pass its hard limit). */
 export const CLOSE_SLOW_CONSUMER = 4003;
+
+/**
+ * Bytes queued on a socket past which it is closed at once, without waiting --slow-consumer-ms.
+ * Readers stop at the high-water mark (plus one credit slice and one event, ≤ 8 MiB), so only a
+ * client that keeps asking (pings, requests, appends to acknowledge) while reading nothing gets here.
+ */
+export function sendHardLimitBytes(sendHighWaterBytes: number): number {
+  return 2 * sendHighWaterBytes + 16 * 1024 * 1024;
+}
 
 export interface Channel {
   /** `sessionLost`: the socket went away (rather than the client closing the channel). */
@@ -37,6 +45,7 @@ export class Session {
   readonly logger: Logger;
   private greeted = false;
   private closed = false;
+  private closing = false;
   private readonly channels = new Map<number, Channel>();
   private readonly drainWaiters: Array<() => void> = [];
   private drainTimer: NodeJS.Timeout | undefined;
@@ -83,6 +92,7 @@ export class Session {
   }
 
   private closeWith(code: number, reason: string): void {
+    if (this.closed) return;
     this.logger.info({ reason }, 'closing session');
     this.ctx.metrics.sessionsClosed.inc({ reason });
     this.ws.close(code, reason);
@@ -135,6 +145,11 @@ export class Session {
   send(frame: Uint8Array): void {
     if (this.closed) return;
     this.ws.send(frame, { binary: true });
+    if (this.ws.bufferedAmount > sendHardLimitBytes(this.ctx.limits.sendHighWaterBytes) && !this.closing) {
+      // Closed outside the caller's stack: send() runs inside reader and writer callbacks.
+      this.closing = true;
+      setImmediate(() => this.closeWith(CLOSE_SLOW_CONSUMER, 'slow consumer'));
+    }
   }
 
   /** True while the socket has room; readers stop pulling from Pravega otherwise. */
@@ -185,9 +200,9 @@ export class Session {
     }
     let frame: ClientFrame;
     try {
-      frame = fromBinary(ClientFrameSchema, data);
+      frame = decodeClientFrame(data);
     } catch (err) {
-      this.protocolError(`undecodable frame: ${(err as Error).message}`);
+      this.protocolError(GatewayError.from(err).message);
       return;
     }
     try {
