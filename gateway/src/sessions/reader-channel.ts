@@ -12,8 +12,8 @@ import { encodeServerFrame } from './frames.js';
 import type { Channel, Session } from './session.js';
 
 /** The most credit a reader holds at once (it sends at most this much past the high-water mark). */
-const LEND_EVENTS = 4096;
-const LEND_BYTES = 1024 * 1024;
+const LEND_EVENTS = 1024;
+const LEND_BYTES = 256 * 1024;
 
 export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
   private reader: StreamReader | undefined;

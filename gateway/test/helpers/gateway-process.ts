@@ -31,6 +31,11 @@ export class GatewayProcess {
     this.url = `ws://127.0.0.1:${port}`;
   }
 
+  /** The child's process id while it runs (e.g. to read its memory from /proc). */
+  get pid(): number | undefined {
+    return this.child?.exitCode === null ? this.child.pid : undefined;
+  }
+
   static async start(args: string[] = []): Promise<GatewayProcess> {
     const gw = new GatewayProcess(await freePort(), args);
     await gw.start();
