@@ -97,6 +97,8 @@ interface Workload {
   anchor?: string;
   /** Rows to report when samples are records; default one row, the number itself (higher is better). */
   metrics?: Metric[];
+  /** Runs once after the last round (e.g. drops a stream both sides read). */
+  after?: () => Promise<void>;
 }
 
 async function main(): Promise<void> {
@@ -183,7 +185,9 @@ async function main(): Promise<void> {
   };
 
   // P7's history: written once, by Java (the faster writer), read by both sides.
-  let historyPromise: Promise<{ stream: string; events: number; tail: StreamCut; javaTail: string }> | undefined;
+  let historyPromise:
+    | Promise<{ stream: string; events: number; warmup: number; tail: StreamCut; javaTail: string }>
+    | undefined;
   const history = () =>
     (historyPromise ??= (async () => {
       const stream = await javaStream();
@@ -194,7 +198,9 @@ async function main(): Promise<void> {
       });
       const info = await client.streamInfo(stream);
       const cut = (await javaPeer(['cut', ...common(stream)])).at(-1) as { tail: string };
-      return { stream, events, tail: info.tail, javaTail: cut.tail };
+      // Both sides read this much first, untimed, each phase (JIT, connections).
+      const warmup = Math.min(events, 50_000);
+      return { stream, events, warmup, tail: info.tail, javaTail: cut.tail };
     })());
 
   const workloads: Workload[] = [
@@ -362,14 +368,26 @@ async function main(): Promise<void> {
       java: async () => {
         const h = await history();
         const lines = await javaPeer(
-          ['bench-read', ...common(h.stream), '--expect', String(h.events), '--to', h.javaTail],
+          [
+            'bench-read',
+            ...common(h.stream),
+            '--expect',
+            String(h.events),
+            '--to',
+            h.javaTail,
+            '--warmup',
+            String(h.warmup),
+          ],
           { timeoutMs: 1_800_000 },
         );
         return (lines.at(-1) as { mbPerSec: number }).mbPerSec;
       },
       sluice: async () => {
         const h = await history();
-        return sluiceCatchup(client, h.stream, h.tail, h.events);
+        return sluiceCatchup(client, h.stream, h.tail, h.events, h.warmup);
+      },
+      after: async () => {
+        if (historyPromise) await dropStream((await historyPromise).stream);
       },
     },
   ].filter((w) => values.only === 'all' || only.has(w.id));
@@ -390,6 +408,7 @@ async function main(): Promise<void> {
       sluice.push(await w.sluice());
       log(`${w.id} round ${r}: Sluice ${show(sluice.at(-1)!)}`);
     }
+    await w.after?.();
     for (const m of metrics) {
       const a = java.map((s) => m.ideal ?? value(s, m.key));
       const b = sluice.map((s) => value(s, m.key));
