@@ -492,7 +492,9 @@ export async function startPravega(opts = {}) {
   writeFileSync(f.log, '');
   const out = openSync(f.log, 'a');
   const args = [
-    '-Xmx2g',
+    // The standalone keeps every event in its heap (in-memory storage): benchmarks of 1 GB of
+    // history and many concurrent test files need room. SLUICE_PRAVEGA_HEAP overrides.
+    `-Xmx${process.env.SLUICE_PRAVEGA_HEAP ?? '4g'}`,
     '-XX:+UseSerialGC',
     `-Dsinglenode.configurationFile=${f.props}`,
     `-Dsinglenode.zk.port=${o.zkPort}`,
