@@ -20,12 +20,15 @@ const sizes = full
       SLUICE_R5_PAUSES: '20',
     }
   : {};
-const files = [
+const all = [
   'gateway/test/faults/faults.test.ts',
   'interop/test/txn-crashes.test.ts',
   'gateway/test/integration/reader-resume.test.ts',
   'interop/test/pipeline.test.ts',
 ];
+// `pnpm faults [--full] [file…]`: a subset of the scenario files, e.g. to repeat one.
+const picked = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const files = picked.length > 0 ? all.filter((f) => picked.some((p) => f.includes(p))) : all;
 console.log(
   `[faults] ${full ? 'full' : 'CI'} size: ${JSON.stringify(sizes)}; this takes ${full ? '30–60' : 'about 5'} minutes`,
 );
