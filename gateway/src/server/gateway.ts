@@ -41,27 +41,33 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** Fields that never reach the logs, on the gateway's own logger and on one a caller passes in. */
+const REDACT = {
+  paths: [
+    'token',
+    '*.token',
+    '*.*.token',
+    'authorization',
+    '*.authorization',
+    'password',
+    '*.password',
+    '*.*.password',
+    'secret',
+    '*.secret',
+    'headers.authorization',
+    'headers["sec-websocket-protocol"]',
+    '*.headers.authorization',
+    '*.headers["sec-websocket-protocol"]',
+  ],
+  censor: '[redacted]',
+};
+
 export async function startGateway(config: GatewayConfig, logger?: Logger): Promise<RunningGateway> {
-  // Tokens and passwords never reach the logs, whatever a caller passes in.
-  const log =
-    logger ??
-    pino({
-      level: config.logLevel,
-      base: { svc: 'sluice-gateway' },
-      redact: {
-        paths: [
-          'token',
-          '*.token',
-          'authorization',
-          '*.authorization',
-          'password',
-          '*.password',
-          'headers.authorization',
-          'headers["sec-websocket-protocol"]',
-        ],
-        censor: '[redacted]',
-      },
-    });
+  // Tokens and passwords never reach the logs, whatever a caller passes in (a child logger
+  // carries the redaction even when the caller's logger has none).
+  const log = logger
+    ? logger.child({}, { redact: REDACT })
+    : pino({ level: config.logLevel, base: { svc: 'sluice-gateway' }, redact: REDACT });
   const verifyToken = createVerifier({
     secretFile: config.authSecretFile,
     jwksFile: config.authJwksFile,

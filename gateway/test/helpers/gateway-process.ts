@@ -27,6 +27,8 @@ export class GatewayProcess {
   constructor(
     readonly port: number,
     private readonly args: string[] = [],
+    /** Keep every byte of output (log scans); otherwise only the last 20,000 characters. */
+    private readonly keepAllOutput = false,
   ) {
     this.url = `ws://127.0.0.1:${port}`;
   }
@@ -36,8 +38,8 @@ export class GatewayProcess {
     return this.child?.exitCode === null ? this.child.pid : undefined;
   }
 
-  static async start(args: string[] = []): Promise<GatewayProcess> {
-    const gw = new GatewayProcess(await freePort(), args);
+  static async start(args: string[] = [], options: { keepAllOutput?: boolean } = {}): Promise<GatewayProcess> {
+    const gw = new GatewayProcess(await freePort(), args, options.keepAllOutput);
     await gw.start();
     return gw;
   }
@@ -83,7 +85,8 @@ export class GatewayProcess {
   }
 
   private keep(chunk: Buffer): void {
-    this.output = (this.output + chunk.toString()).slice(-20_000);
+    this.output = this.output + chunk.toString();
+    if (!this.keepAllOutput) this.output = this.output.slice(-20_000);
   }
 
   private async waitHealthy(): Promise<void> {
