@@ -8,6 +8,7 @@ import { segmentRef } from '../segmentstore/segment-ref.js';
 import type { StreamPositionState } from '../streams/position.js';
 import { parseStreamName, type ScopedStream } from '../streams/stream-name.js';
 import { type DeliveredEvent, type ReaderSink, type StartPosition, StreamReader } from '../streams/stream-reader.js';
+import { encodeEventsFrame } from './events-frame.js';
 import { encodeServerFrame } from './frames.js';
 import type { Channel, Session } from './session.js';
 
@@ -250,7 +251,7 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
 
   onEvents(events: DeliveredEvent[]): void {
     this.session.ctx.metrics.eventsRead.inc(events.length);
-    this.session.send(encodeServerFrame({ case: 'events', value: { channel: this.request.channel, events } }));
+    this.session.send(encodeEventsFrame(this.request.channel, events));
     for (const e of events) {
       this.lent.events--;
       this.lent.bytes -= e.payload.length;

@@ -1,0 +1,115 @@
+/**
+ * The reader's hot path: a ServerFrame holding Events, encoded by hand. With shared tail reads
+ * one event read from Pravega becomes one frame per reader, so this runs for every event and
+ * every reader; the reflective encoder costs several µs a frame (a 64-bit varint through BigInt).
+ * The bytes are exactly what `toBinary(ServerFrameSchema, …)` writes (gateway/test/server/
+ * events-frame.test.ts compares them): proto3 field order, default values left out.
+ */
+import type { DeliveredEvent } from '../streams/stream-reader.js';
+
+/** ServerFrame.kind `events` = 6; Events.channel = 1, Events.events = 2; Event fields 1..4. */
+const FRAME_EVENTS_TAG = (6 << 3) | 2;
+const CHANNEL_TAG = 1 << 3;
+const EVENT_TAG = (2 << 3) | 2;
+const STREAM_INDEX_TAG = 1 << 3;
+const SEGMENT_ID_TAG = 2 << 3;
+const OFFSET_TAG = 3 << 3;
+const PAYLOAD_TAG = (4 << 3) | 2;
+const TWO_64 = 1n << 64n;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+/** An int64 as the unsigned 64-bit number protobuf writes (negative: two's complement). */
+function unsigned64(v: bigint): bigint {
+  return v < 0n ? v + TWO_64 : v;
+}
+
+function varint64Size(v: bigint): number {
+  const u = unsigned64(v);
+  if (u <= MAX_SAFE) return varintSize(Number(u));
+  let size = 1;
+  for (let x = u; x >= 0x80n; x >>= 7n) size++;
+  return size;
+}
+
+class Writer {
+  pos = 0;
+  constructor(readonly buf: Uint8Array) {}
+
+  varint(n: number): void {
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n % 128) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    this.buf[this.pos++] = n;
+  }
+
+  varint64(v: bigint): void {
+    const u = unsigned64(v);
+    if (u <= MAX_SAFE) {
+      this.varint(Number(u));
+      return;
+    }
+    let x = u;
+    while (x >= 0x80n) {
+      this.buf[this.pos++] = Number(x & 0x7fn) | 0x80;
+      x >>= 7n;
+    }
+    this.buf[this.pos++] = Number(x);
+  }
+}
+
+function eventSize(e: DeliveredEvent): number {
+  let size = 0;
+  if (e.streamIndex !== 0) size += 1 + varintSize(e.streamIndex);
+  if (e.segmentId !== 0n) size += 1 + varint64Size(e.segmentId);
+  if (e.offset !== 0n) size += 1 + varint64Size(e.offset);
+  if (e.payload.length > 0) size += 1 + varintSize(e.payload.length) + e.payload.length;
+  return size;
+}
+
+/** Encodes `ServerFrame { events: { channel, events } }`. */
+export function encodeEventsFrame(channel: number, events: readonly DeliveredEvent[]): Uint8Array {
+  const sizes = events.map(eventSize);
+  let body = channel !== 0 ? 1 + varintSize(channel) : 0;
+  for (const s of sizes) body += 1 + varintSize(s) + s;
+  const w = new Writer(new Uint8Array(1 + varintSize(body) + body));
+  w.buf[w.pos++] = FRAME_EVENTS_TAG;
+  w.varint(body);
+  if (channel !== 0) {
+    w.buf[w.pos++] = CHANNEL_TAG;
+    w.varint(channel);
+  }
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    w.buf[w.pos++] = EVENT_TAG;
+    w.varint(sizes[i]!);
+    if (e.streamIndex !== 0) {
+      w.buf[w.pos++] = STREAM_INDEX_TAG;
+      w.varint(e.streamIndex);
+    }
+    if (e.segmentId !== 0n) {
+      w.buf[w.pos++] = SEGMENT_ID_TAG;
+      w.varint64(e.segmentId);
+    }
+    if (e.offset !== 0n) {
+      w.buf[w.pos++] = OFFSET_TAG;
+      w.varint64(e.offset);
+    }
+    if (e.payload.length > 0) {
+      w.buf[w.pos++] = PAYLOAD_TAG;
+      w.varint(e.payload.length);
+      w.buf.set(e.payload, w.pos);
+      w.pos += e.payload.length;
+    }
+  }
+  return w.buf;
+}
