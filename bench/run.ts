@@ -4,7 +4,7 @@
  * up first; the table shows medians and the ratio Sluice ÷ Java. Results: bench/results/*.json.
  *
  *   pnpm bench [--only P1,P2,…] [--events 100000] [--size 100] [--txns 50] [--rounds 3]
- *              [--p2-events 10000] [--p3-seconds 10] [--p5-sessions 10000] [--p7-mb 1024]
+ *              [--pravega shared|own] [--p2-events 10000] [--p3-seconds 10] [--p5-sessions 10000] [--p7-mb 1024]
  *              [--p4-subscribers 1000] [--p4-rate 100] [--p4-seconds 10]
  *
  * P1: acknowledged events/s, 100-byte events, SDK in Node → gateway → Pravega vs EventStreamWriter.
@@ -46,6 +46,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '100' },
     txns: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '3' },
+    pravega: { type: 'string', default: 'shared' },
     'p2-events': { type: 'string', default: '10000' },
     'p3-seconds': { type: 'string', default: '10' },
     'p5-sessions': { type: 'string', default: '10000' },
@@ -102,10 +103,16 @@ interface Workload {
 }
 
 async function main(): Promise<void> {
-  const pravega = await ensurePravega({ log: (l: string) => console.log(`[pravega] ${l}`) });
+  // --pravega own: a standalone of the bench's own on other ports (gigabytes of events in its heap,
+  // and no other run's traffic on it), stopped at the end; shared: the usual one, started or reused.
+  const own =
+    values.pravega === 'own' ? { name: 'bench', controllerPort: 19690, segmentStorePort: 22945, zkPort: 14600 } : {};
+  const pravega = await ensurePravega({ log: (l: string) => console.log(`[pravega] ${l}`), ...own });
+  cleanup.unshift(() => pravega.release());
   const controller = pravega.controllerUri;
   const scope = uniqueName('bench');
   const gateway = await GatewayProcess.start(['--controller', controller, '--scope', scope, '--log-level', 'warn']);
+  cleanup.unshift(() => gateway.stop());
   const client: SluiceClient = await connectSdk(gateway.url, scope);
   await client.createScope(scope);
 
@@ -460,11 +467,17 @@ async function main(): Promise<void> {
   log(`wrote ${json.pathname} and ${svg.pathname} (and latest.json, latest.svg)`);
 
   await client.close();
-  await gateway.stop();
-  await pravega.release();
+  await undo();
 }
 
-main().catch((err: unknown) => {
+/** Undone on the way out, after a failure too: no gateway process or standalone lease left behind. */
+const cleanup: Array<() => Promise<void>> = [];
+async function undo(): Promise<void> {
+  for (const step of cleanup.splice(0)) await step().catch((err: unknown) => console.error(err));
+}
+
+main().catch(async (err: unknown) => {
   console.error(err);
+  await undo();
   process.exit(1);
 });
