@@ -1,10 +1,13 @@
 /**
  * Property tests: every command round-trips with arbitrary field values; random and mutated
  * bytes never produce anything but WireError, never hang, never buffer past the frame limit.
- * SLUICE_FUZZ_RUNS sets the number of fuzz cases (10,000 by default).
+ * Structure-aware: lengths lie in the frame header and in the fields' own length prefixes and
+ * counts (strings, blobs, lists). SLUICE_FUZZ_RUNS sets the number of fuzz cases (10,000 by default).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ByteWriter } from '../../src/wire/bytes.js';
+import { writeField } from '../../src/wire/fields.js';
 import {
   COMMANDS,
   CommandDecoder,
@@ -130,5 +133,57 @@ describe('fuzz', () => {
       ),
       { numRuns: FUZZ_RUNS },
     );
+  });
+
+  /** Where each length prefix or count of a command's fields sits in its frame, and its width. */
+  function lengthFields(cmd: WireCommand): Array<{ at: number; width: 2 | 4 }> {
+    const spec = COMMANDS[cmd.type] as unknown as { fields: ReadonlyArray<readonly [string, string, unknown?]> };
+    const w = new ByteWriter();
+    w.i32(0).i32(0);
+    const out: Array<{ at: number; width: 2 | 4 }> = [];
+    for (const field of spec.fields) {
+      const [name, kind] = field;
+      const at = w.pos;
+      if (kind === 'utf') out.push({ at, width: 2 });
+      else if (kind === 'eventFrame') out.push({ at: at + 4, width: 4 });
+      else if (!['i8', 'i32', 'i64', 'bool', 'uuid', 'rest'].includes(kind)) out.push({ at, width: 4 });
+      const value = (cmd as unknown as Record<string, unknown>)[name] ?? field[2];
+      writeField(w, kind as never, value as never);
+    }
+    // The fields laid out as encodeCommand does: the spots are where the frame has them.
+    expect(w.pos).toBe(encodeCommand(cmd).length);
+    return out;
+  }
+
+  it('valid frames whose field length prefixes and counts lie only ever raise WireError', () => {
+    let rejected = 0;
+    fc.assert(
+      fc.property(
+        anyCommand,
+        fc.nat(),
+        fc.oneof(
+          fc.constantFrom(-1, 0, 1, 0x7fff, 0xffff, 0x7fffffff, -(2 ** 31)),
+          fc.integer({ min: -300, max: 300 }),
+          fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+        ),
+        (cmd, pick, lie) => {
+          const frame = Buffer.from(encodeCommand(cmd));
+          const spots = lengthFields(cmd);
+          const spot = spots[pick % Math.max(1, spots.length)];
+          if (spot?.width === 2) frame.writeUInt16BE(((lie % 0x10000) + 0x10000) % 0x10000, spot.at);
+          else if (spot) frame.writeInt32BE(spot.at + 4 <= frame.length ? lie : 0, spot.at);
+          const decoder = new CommandDecoder({ maxFrameBytes: LIMIT });
+          try {
+            decoder.push(frame);
+          } catch (err) {
+            if (!(err instanceof WireError)) throw err;
+            rejected++;
+          }
+        },
+      ),
+      { numRuns: FUZZ_RUNS },
+    );
+    // The lies reach the field decoders' error paths, not only the happy one.
+    expect(rejected).toBeGreaterThan(FUZZ_RUNS / 10);
   });
 });
