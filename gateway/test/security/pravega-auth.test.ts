@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Serializers, type SluiceClient } from '@sluice/sdk';
+import { type JWTPayload, SignJWT } from 'jose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningPravega, startPravega } from '../../../scripts/pravega-lib.mjs';
@@ -28,6 +29,13 @@ const SEGMENT_STORE = 22645;
 const USER = 'sluice-gateway';
 const PASSWORD = randomBytes(12).toString('base64url');
 const quiet = pino({ level: 'silent' });
+// Standalone 0.13 hard-codes a 600 s delegation-token TTL: the test across a real expiry takes
+// about 11 minutes, so it runs only when asked for.
+const ACROSS_EXPIRY = process.env.SLUICE_PRAVEGA_TOKEN_EXPIRY === '1';
+
+function expiryOf(token: string): number {
+  return (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000;
+}
 
 let dir: string;
 let pravega: RunningPravega;
@@ -120,6 +128,12 @@ describe('Pravega with auth on', () => {
     expect(token.split('.')).toHaveLength(3); // a JWT, not the "" of an auth-off Pravega
     expect(await setupAppendWith(stream, '')).toBe('AuthTokenCheckFailed');
     expect(await setupAppendWith(stream, 'not.a.token')).toBe('AuthTokenCheckFailed');
+    // The same claims, signed with a key that is not the controller's.
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as JWTPayload;
+    const forged = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS512' })
+      .sign(new TextEncoder().encode('not-the-controller-signing-key-'.repeat(3)));
+    expect(await setupAppendWith(stream, forged)).toBe('AuthTokenCheckFailed');
     expect(await setupAppendWith(stream, token)).toBe('AppendSetup');
   });
 
@@ -140,13 +154,53 @@ describe('Pravega with auth on', () => {
     const first = await tokens.get(scope, stream, 'write');
     expect(await tokens.get(scope, stream, 'write')).toBe(first); // cached while fresh
     expect(asked).toBe(1);
-    const exp = JSON.parse(Buffer.from(first.split('.')[1]!, 'base64url').toString()).exp as number;
-    skew = exp * 1000 - Date.now() - 4_000; // inside the 5 s refresh window
+    skew = expiryOf(first) - Date.now() - 4_000; // inside the 5 s refresh window
     const second = await tokens.get(scope, stream, 'write');
     expect(asked).toBe(2);
     expect(second.split('.')).toHaveLength(3);
     expect(await setupAppendWith(stream, second)).toBe('AppendSetup');
   });
+
+  it.runIf(ACROSS_EXPIRY)(
+    'keeps a writer and a reader going across a real token expiry (SLUICE_PRAVEGA_TOKEN_EXPIRY=1)',
+    async () => {
+      // At expiry the segment store closes the connection of every writer set up with the old
+      // token; the gateway must come back with a new one, resend, and lose or repeat nothing.
+      const stream = uniqueName('expiry');
+      await client.createStream(stream, { scaling: { type: 'fixed', segments: 2 } });
+      const tokens = gateway.context.segments.tokens;
+      const firstExpiry = expiryOf(await tokens.get(scope, stream, 'write'));
+      const segment = segmentRef(scope, stream, 0n);
+      const reader = client.reader(stream, { serializer: Serializers.utf8(), from: 'head' });
+      const got: string[] = [];
+      const reading = (async () => {
+        for await (const ev of reader) got.push(ev.value);
+      })();
+      const writer = client.writer(stream, { serializer: Serializers.utf8() });
+      await writer.write('first', 'k0');
+      const sent: string[] = ['first'];
+      const before = await gateway.context.segments.connectionFor(segment);
+      for (let i = 0; Date.now() < firstExpiry + 30_000; i++) {
+        const value = `e-${i}`;
+        sent.push(value);
+        await writer.write(value, `k${i % 7}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await writer.close();
+      const readDeadline = Date.now() + 60_000; // a bound on waiting, not an assertion on time
+      while (got.length < sent.length && Date.now() < readDeadline) await new Promise((r) => setTimeout(r, 100));
+      await reader.close();
+      await reading;
+      // The segment store did cut the connection at expiry; the gateway carried on over a new one.
+      expect(before.isClosed).toBe(true);
+      expect(await gateway.context.segments.connectionFor(segment)).not.toBe(before);
+      expect(got.length).toBe(sent.length);
+      expect(new Set(got)).toEqual(new Set(sent));
+      expect(expiryOf(await tokens.get(scope, stream, 'write'))).toBeGreaterThan(firstExpiry);
+      expect(expiryOf(await tokens.get(scope, stream, 'read'))).toBeGreaterThan(firstExpiry);
+    },
+    15 * 60_000,
+  );
 
   it('refuses to start with a wrong password, saying why', async () => {
     const started = gatewayWith(['--pravega-username', USER, '--pravega-password', 'wrong']);
