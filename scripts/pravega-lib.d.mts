@@ -19,10 +19,15 @@ export interface PravegaOptions {
   /** Where logs, pid and config files go; default <repo>/.pravega. */
   dataDir?: string;
   /**
-   * Auth on: a password file with this one user (all permissions), who is also the login of the
-   * segment store's own controller client.
+   * Auth on: a password file with this user (all permissions), who is also the login of the
+   * segment store's own controller client, and any `users` with the ACLs given.
    */
-  auth?: { username: string; password: string };
+  auth?: {
+    username: string;
+    password: string;
+    /** More users, each with Pravega ACL entries, e.g. `prn::/scope:s,READ_UPDATE;prn::/scope:s/*,READ_UPDATE;`. */
+    users?: Array<{ username: string; password: string; acl: string }>;
+  };
   /**
    * TLS on for controller, segment store and ZooKeeper. `certFile`: PEM, the server certificate
    * followed by the CA's (the standalone sends it as its chain and trusts it itself); `keyFile`:

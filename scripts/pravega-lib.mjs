@@ -383,8 +383,11 @@ function runTool(cmd, args) {
 function securityProps(o, f) {
   const props = {};
   if (o.auth) {
-    const { username, password } = o.auth;
-    writeFileSync(f.passwd, `${username}:${passwordDigest(password)}:prn::*,READ_UPDATE;\n`, { mode: 0o600 });
+    const { username, password, users = [] } = o.auth;
+    const lines = [{ username, password, acl: 'prn::*,READ_UPDATE;' }, ...users].map(
+      (u) => `${u.username}:${passwordDigest(u.password)}:${u.acl}\n`,
+    );
+    writeFileSync(f.passwd, lines.join(''), { mode: 0o600 });
     Object.assign(props, {
       'singlenode.security.auth.enable': 'true',
       'singlenode.security.auth.pwdAuthHandler.accountsDb.location': f.passwd,

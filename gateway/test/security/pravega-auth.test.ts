@@ -37,6 +37,11 @@ function expiryOf(token: string): number {
   return (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000;
 }
 
+// A second user, allowed into one scope only.
+const LIMITED = 'limited-user';
+const LIMITED_PASSWORD = randomBytes(12).toString('base64url');
+const limitedScope = uniqueName('limited');
+
 let dir: string;
 let pravega: RunningPravega;
 let gateway: RunningGateway;
@@ -56,12 +61,23 @@ beforeAll(async () => {
     controllerPort: CONTROLLER,
     segmentStorePort: SEGMENT_STORE,
     zkPort: 14300,
-    auth: { username: USER, password: PASSWORD },
+    auth: {
+      username: USER,
+      password: PASSWORD,
+      users: [
+        {
+          username: LIMITED,
+          password: LIMITED_PASSWORD,
+          acl: `prn::/scope:${limitedScope},READ_UPDATE;prn::/scope:${limitedScope}/*,READ_UPDATE;`,
+        },
+      ],
+    },
     log: () => {},
   });
   gateway = await gatewayWith(['--pravega-username', USER, '--pravega-password', PASSWORD]);
   client = await connectSdk(gateway.url, scope);
   expect(await client.createScope(scope)).toBe(true);
+  expect(await client.createScope(limitedScope)).toBe(true);
 }, 240_000);
 
 afterAll(async () => {
@@ -233,6 +249,35 @@ describe('Pravega with auth on', () => {
       expect.stringMatching(/^sluice-gateway: unauthenticated: Pravega refused the gateway's credentials/),
     ]);
     expect(run.stderr).not.toContain('wrong'); // the password is not echoed
+  });
+});
+
+describe('a Pravega user limited to one scope', () => {
+  it('starts the gateway, writes and reads in its scope, and is refused outside it', async () => {
+    // The start-up check's question is about _system, which this user may not see: that is a
+    // permission answer, so the credentials are good and the gateway starts.
+    const limitedGateway = await gatewayWith(['--pravega-username', LIMITED, '--pravega-password', LIMITED_PASSWORD]);
+    const limited = await connectSdk(limitedGateway.url, limitedScope);
+    try {
+      const stream = uniqueName('mine');
+      expect(await limited.createStream(stream, { scaling: { type: 'fixed', segments: 1 } })).toBe(true);
+      const writer = limited.writer(stream, { serializer: Serializers.utf8() });
+      await Promise.all(['a', 'b', 'c'].map((v) => writer.write(v, 'k')));
+      await writer.close();
+      expect(await readAll(limited, stream, 3)).toEqual(['a', 'b', 'c']);
+
+      const theirs = uniqueName('theirs');
+      await client.createStream(theirs, { scaling: { type: 'fixed', segments: 1 } });
+      await expect(
+        limited.createStream(`${scope}/${uniqueName('nope')}`, { scaling: { type: 'fixed', segments: 1 } }),
+      ).rejects.toMatchObject({ code: 'permission-denied' });
+      const intruder = limited.writer(`${scope}/${theirs}`, { serializer: Serializers.utf8() });
+      await expect(intruder.write('x', 'k')).rejects.toMatchObject({ code: 'permission-denied' });
+      await intruder.close().catch(() => {});
+    } finally {
+      await limited.close();
+      await limitedGateway.close();
+    }
   });
 });
 
