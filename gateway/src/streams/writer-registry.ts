@@ -27,6 +27,13 @@ export class WriterRegistry {
     return this.writers.size;
   }
 
+  /** Bytes received from clients and not yet acknowledged by Pravega, over all writers. */
+  get unackedBytes(): number {
+    let n = 0;
+    for (const writer of this.writers.values()) n += writer.unackedBytes;
+    return n;
+  }
+
   get(scope: string, stream: string, writerId: string): StreamWriter {
     const key = `${scope}/${stream}\0${writerId}`;
     let writer = this.writers.get(key);
