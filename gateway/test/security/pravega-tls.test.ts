@@ -1,8 +1,10 @@
 /**
- * The gateway against a Pravega standalone with TLS on (its own ports; certificates made with
- * openssl for 127.0.0.1 and localhost): TLS to the controller and to the segment store the
- * controller names, the CA file, a wrong CA and hostname validation on and off.
+ * The gateway against a Pravega standalone with TLS and auth on, as a production cluster runs (its
+ * own ports; certificates made with openssl for 127.0.0.1 and localhost): TLS to the controller
+ * and to the segment store the controller names, the CA file, a wrong CA, hostname validation on
+ * and off, and credentials and delegation tokens over TLS.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +25,9 @@ const SEGMENT_STORE = 22745;
 // Loopback, but not a name the certificate lists: Linux routes all of 127/8 to lo.
 const UNLISTED_HOST = '127.0.0.2';
 const quiet = pino({ level: 'silent' });
+const USER = 'sluice-gateway';
+const PASSWORD = randomBytes(12).toString('base64url');
+const LOGIN = ['--pravega-username', USER, '--pravega-password', PASSWORD];
 
 let dir: string;
 let ca: Ca;
@@ -31,7 +36,7 @@ let pravega: RunningPravega;
 const scope = uniqueName('tls');
 
 function gatewayWith(host: string, args: string[]): Promise<RunningGateway> {
-  const config = loadConfig(['--port', '0', '--controller', `tls://${host}:${CONTROLLER}`, ...args], {});
+  const config = loadConfig(['--port', '0', '--controller', `tls://${host}:${CONTROLLER}`, ...LOGIN, ...args], {});
   return startGateway(config, quiet);
 }
 
@@ -47,6 +52,7 @@ beforeAll(async () => {
     segmentStorePort: SEGMENT_STORE,
     zkPort: 14400,
     tls: { certFile: server.chainFile, keyFile: server.keyFile, caFile: ca.certFile },
+    auth: { username: USER, password: PASSWORD },
     log: () => {},
   });
 }, 240_000);
@@ -81,7 +87,7 @@ async function writeAndReadBack(gateway: RunningGateway): Promise<void> {
   }
 }
 
-describe('Pravega with TLS on', () => {
+describe('Pravega with TLS and auth on', () => {
   it('writes and reads through a gateway that trusts the CA (tls:// controller, TLS segment store)', async () => {
     const gateway = await gatewayWith('127.0.0.1', ['--pravega-ca-file', ca.certFile]);
     try {
@@ -107,6 +113,7 @@ describe('Pravega with TLS on', () => {
       '0',
       '--controller',
       `tls://127.0.0.1:${CONTROLLER}`,
+      ...LOGIN,
       '--pravega-ca-file',
       otherCa.certFile,
     ]);
@@ -114,6 +121,15 @@ describe('Pravega with TLS on', () => {
     expect(run.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^sluice-gateway: unauthenticated: the gateway refused the Pravega controller's TLS/),
     ]);
+  });
+
+  it('sends the credentials over TLS: a wrong password is refused with the credentials error', async () => {
+    await expect(
+      gatewayWith('127.0.0.1', ['--pravega-ca-file', ca.certFile, '--pravega-password', 'wrong']),
+    ).rejects.toMatchObject({
+      code: 'unauthenticated',
+      message: expect.stringMatching(/^Pravega refused the gateway's credentials \(UNAUTHENTICATED\)/),
+    });
   });
 
   it('checks the host name against the certificate unless --validate-hostname false', async () => {
