@@ -125,6 +125,34 @@ describe('shared tail reads', () => {
     await Promise.all(readers.map((r) => r.close()));
   });
 
+  it('readers below a truncation point each learn of it (where reading resumed) and read on from there', async () => {
+    const stream = uniqueName('trunc');
+    await fx.client.createStream(stream, { scaling: { type: 'fixed', segments: 1 } });
+    await writeEvents(fx.client, stream, 0, 400, 10);
+    const middle = (await fx.client.streamInfo(stream)).tail;
+    await writeEvents(fx.client, stream, 400, 200, 10);
+    const first = fx.client.reader(stream, { serializer: Serializers.utf8(), from: 'head' });
+    await first.ready();
+    const stale = first.position();
+    await first.close();
+    await fx.client.truncateStream(middle);
+
+    const truncations: Array<{ requested: bigint; resumed: bigint }> = [];
+    const readers = Array.from({ length: 5 }, () =>
+      fx.client.reader(stream, {
+        serializer: Serializers.utf8(),
+        from: stale,
+        onTruncated: (t) => truncations.push({ requested: t.requested, resumed: t.resumed }),
+      }),
+    );
+    for (const got of await Promise.all(readers.map((r) => take(iterate(r), 200)))) {
+      checkOncePerKeyInOrder(got, 400, 200);
+    }
+    const resumed = [...middle.positions.values()][0]!;
+    expect(truncations).toEqual(Array.from({ length: 5 }, () => ({ requested: 0n, resumed })));
+    await Promise.all(readers.map((r) => r.close()));
+  });
+
   it('a reader from the head after the ring moved on catches up on its own, then joins the ring, exactly once', async () => {
     // A small ring, so it has moved past the head long before the late reader comes.
     const gw = await startTestGateway(['--scope', fx.scope, '--tail-cache-bytes', String(16 * 1024)]);
