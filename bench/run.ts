@@ -105,8 +105,18 @@ interface Workload {
 async function main(): Promise<void> {
   // --pravega own: a standalone of the bench's own on other ports (gigabytes of events in its heap,
   // and no other run's traffic on it), stopped at the end; shared: the usual one, started or reused.
+  // Its segment-store cache is 1 GiB, not the standalone's 128 MiB: a burst of writes that fills the
+  // cache before the storage writer drains it fails the container (CacheFullException).
   const own =
-    values.pravega === 'own' ? { name: 'bench', controllerPort: 19690, segmentStorePort: 22945, zkPort: 14600 } : {};
+    values.pravega === 'own'
+      ? {
+          name: 'bench',
+          controllerPort: 19690,
+          segmentStorePort: 22945,
+          zkPort: 14600,
+          extraProps: { 'pravegaservice.cache.size.max': String(1024 ** 3) },
+        }
+      : {};
   const pravega = await ensurePravega({ log: (l: string) => console.log(`[pravega] ${l}`), ...own });
   cleanup.unshift(() => pravega.release());
   const controller = pravega.controllerUri;
@@ -401,6 +411,7 @@ async function main(): Promise<void> {
 
   const results: Array<PlotRow & { java: number[]; sluice: number[] }> = [];
   const value = (s: Sample, key: string) => (typeof s === 'number' ? s : s[key]!);
+  const failed: string[] = [];
   for (const w of workloads) {
     const anchor = w.anchor ?? 'Java';
     const metrics = w.metrics ?? [{ key: 'value', title: '', unit: w.unit, better: 'higher' as const }];
@@ -409,13 +420,20 @@ async function main(): Promise<void> {
     const sluice: Sample[] = [];
     const show = (s: Sample) =>
       metrics.map((m) => `${fmt(value(s, m.key))} ${m.unit}${m.title ? ` ${m.title}` : ''}`).join(', ');
-    for (let r = 1; r <= rounds; r++) {
-      java.push(await w.java());
-      log(`${w.id} round ${r}: ${anchor.padEnd(6)} ${show(java.at(-1)!)}`);
-      sluice.push(await w.sluice());
-      log(`${w.id} round ${r}: Sluice ${show(sluice.at(-1)!)}`);
+    try {
+      for (let r = 1; r <= rounds; r++) {
+        java.push(await w.java());
+        log(`${w.id} round ${r}: ${anchor.padEnd(6)} ${show(java.at(-1)!)}`);
+        sluice.push(await w.sluice());
+        log(`${w.id} round ${r}: Sluice ${show(sluice.at(-1)!)}`);
+      }
+      await w.after?.();
+    } catch (err) {
+      // One failed workload is reported, and the others still run.
+      log(`${w.id} FAILED: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`);
+      failed.push(w.id);
+      continue;
     }
-    await w.after?.();
     for (const m of metrics) {
       const a = java.map((s) => m.ideal ?? value(s, m.key));
       const b = sluice.map((s) => value(s, m.key));
@@ -453,7 +471,7 @@ async function main(): Promise<void> {
   const svg = new URL(`${base}.svg`, dir);
   writeFileSync(
     json,
-    `${JSON.stringify({ date, command, loadBefore, loadAfter: load, events, size, txns, rounds, results }, null, 2)}\n`,
+    `${JSON.stringify({ date, command, loadBefore, loadAfter: load, events, size, txns, rounds, failed, results }, null, 2)}\n`,
   );
   writeFileSync(
     svg,
@@ -468,6 +486,10 @@ async function main(): Promise<void> {
 
   await client.close();
   await undo();
+  if (failed.length > 0) {
+    log(`failed: ${failed.join(', ')}`);
+    process.exitCode = 1;
+  }
 }
 
 /** Undone on the way out, after a failure too: no gateway process or standalone lease left behind. */
