@@ -498,6 +498,13 @@ async function undo(): Promise<void> {
   for (const step of cleanup.splice(0)) await step().catch((err: unknown) => console.error(err));
 }
 
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`);
+    void undo().then(() => process.exit(130));
+  });
+}
+
 main().catch(async (err: unknown) => {
   console.error(err);
   await undo();

@@ -84,8 +84,11 @@ async function startServer(kind: 'sluice' | 'bare', o: SessionsOptions, dir: str
       'warn',
       '--auth-secret-file',
       secretFile,
-      // One client IP opens every session here: the per-IP connection rate limit would pace it.
+      // One client IP and one token subject open every session here: the per-IP and per-subject
+      // connection rate limits would pace it.
       '--connections-per-second-per-ip',
+      '0',
+      '--connections-per-second-per-subject',
       '0',
     ],
     { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
