@@ -189,7 +189,7 @@ export const SETTINGS: Record<keyof GatewayConfig, Setting> = {
     flag: 'slow-consumer-ms',
     env: 'SLUICE_SLOW_CONSUMER_MS',
     default: '30000',
-    help: 'close a session whose socket stays above --send-high-water-bytes this long',
+    help: 'close a session whose socket stays above --send-high-water-bytes this long without draining that much',
   },
   pravegaUsername: {
     flag: 'pravega-username',

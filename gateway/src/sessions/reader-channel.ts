@@ -256,7 +256,9 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
       this.lent.events--;
       this.lent.bytes -= e.payload.length;
     }
-    this.lend();
+    // Not from inside the reader's drain: credit granted there would be seen by its loop but
+    // not by its last pass, leaving events queued with credit to send them and no one to.
+    queueMicrotask(() => this.lend());
   }
 
   onSegmentsChanged(streamIndex: number, finished: bigint, started: bigint[], future: Map<bigint, Set<bigint>>): void {

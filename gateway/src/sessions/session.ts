@@ -23,7 +23,10 @@ const CLOSE_PROTOCOL_ERROR = 1002;
 export const CLOSE_UNAUTHENTICATED = 4001;
 /** No frame from the client for --idle-timeout-ms. */
 export const CLOSE_IDLE = 4002;
-/** The client stopped reading its socket for --slow-consumer-ms (or let it pass its hard limit). */
+/**
+ * The client's socket stayed above --send-high-water-bytes for --slow-consumer-ms without draining
+ * a high-water mark's worth (or passed its hard limit).
+ */
 export const CLOSE_SLOW_CONSUMER = 4003;
 
 /**
@@ -53,6 +56,9 @@ export class Session {
   private principal: Principal | undefined;
   private lastFrameAt = Date.now();
   private overHighWaterSince: number | undefined;
+  /** Bytes handed to the socket, and how many of them had left it when the slow clock started. */
+  private sentBytes = 0;
+  private drainedMark = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
 
@@ -85,9 +91,16 @@ export class Session {
     }
     if (this.hasRoom) {
       this.overHighWaterSince = undefined;
-    } else {
-      this.overHighWaterSince ??= now;
-      if (now - this.overHighWaterSince > slowConsumerMs) this.closeWith(CLOSE_SLOW_CONSUMER, 'slow consumer');
+      return;
+    }
+    // Readers refill the buffer whenever it drains below the mark, so a consumer that reads all
+    // the time can sit at the mark too: slow is one that did not drain a mark's worth in time.
+    const drained = this.sentBytes - this.ws.bufferedAmount;
+    if (this.overHighWaterSince === undefined || drained - this.drainedMark >= this.ctx.limits.sendHighWaterBytes) {
+      this.overHighWaterSince = now;
+      this.drainedMark = drained;
+    } else if (now - this.overHighWaterSince > slowConsumerMs) {
+      this.closeWith(CLOSE_SLOW_CONSUMER, 'slow consumer');
     }
   }
 
@@ -145,6 +158,7 @@ export class Session {
   send(frame: Uint8Array): void {
     if (this.closed) return;
     this.ws.send(frame, { binary: true });
+    this.sentBytes += frame.length;
     if (this.ws.bufferedAmount > sendHardLimitBytes(this.ctx.limits.sendHighWaterBytes) && !this.closing) {
       // Closed outside the caller's stack: send() runs inside reader and writer callbacks.
       this.closing = true;

@@ -167,6 +167,14 @@ describe('memory bounds (one gateway process)', () => {
 
     // The normal: 100 readers on 10 SDK clients, from the head, while the writer keeps writing.
     const total = PREWRITTEN + MORE;
+    let delivered = 0;
+    const progress = setInterval(() => {
+      void slowConsumerCloses().then((closes) =>
+        console.log(
+          `progress: ${delivered} of ${NORMAL * total} events to normal readers, ${closes - closedBefore} slow-consumer closes, RSS ${mib(memory(gateway.pid!).rss)}`,
+        ),
+      );
+    }, 10_000);
     const clients = await Promise.all(Array.from({ length: NORMAL / 10 }, () => connectSdk(gateway.url, scope)));
     const reading = clients.flatMap((client) =>
       Array.from({ length: 10 }, async () => {
@@ -175,7 +183,10 @@ describe('memory bounds (one gateway process)', () => {
         const reader = client.reader('busy', { serializer: Serializers.bytes(), from: 'head' });
         for await (const ev of reader) {
           const i = new DataView(ev.value.buffer, ev.value.byteOffset).getUint32(0);
-          if (seen[i] === 0) count++;
+          if (seen[i] === 0) {
+            count++;
+            delivered++;
+          }
           seen[i] = 1;
           if (count === total) break;
         }
@@ -191,6 +202,7 @@ describe('memory bounds (one gateway process)', () => {
 
     // Every stuck reader is closed as a slow consumer — and no one else.
     await until(async () => (await slowConsumerCloses()) - closedBefore >= STUCK);
+    clearInterval(progress);
     const { peak } = memory(gateway.pid!);
     const offered = STUCK * PREWRITTEN * EVENT_BYTES;
     console.log(
