@@ -512,12 +512,18 @@ describe('session state machine under random frames', () => {
     }
     await reader.close();
     expect(seen).toEqual(new Set(written));
-    const metrics = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
+    let metrics = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
     const protocolErrors = Number(/^sluice_protocol_errors_total (\d+)/m.exec(metrics)?.[1]);
     console.log(
       `session fuzz: ${stats.sequences} sequences, ${stats.closed1002} closed with 1002 (metric: ${protocolErrors}), ${stats.stayedOpen} stayed open, ${stats.either} undetermined; SDK session wrote and read back ${written.length} events`,
     );
     expect(protocolErrors).toBe(stats.closed1002);
+    // Every fuzzed session is gone again: only the SDK session is left.
+    for (let i = 0; Number(/^sluice_sessions (\d+)/m.exec(metrics)?.[1]) !== 1; i++) {
+      if (i > 100) throw new Error('fuzzed sessions were not all closed');
+      await new Promise((r) => setTimeout(r, 100));
+      metrics = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
+    }
     expect(stats.closed1002).toBeGreaterThan(LIVE_RUNS / 10);
     expect(stats.stayedOpen).toBeGreaterThan(LIVE_RUNS / 10);
     await good.close();
