@@ -484,7 +484,13 @@ export async function startPravega(opts = {}) {
   }
   const f = files(o);
   mkdirSync(o.dataDir, { recursive: true });
-  const props = { ...securityProps(o, f), ...o.extraProps };
+  const props = {
+    // A burst of writes that fills the standalone's default 128 MiB cache before its storage
+    // writer drains it fails a segment container (CacheFullException); tests and benchmarks burst.
+    'pravegaservice.cache.size.max': String(1024 ** 3),
+    ...securityProps(o, f),
+    ...o.extraProps,
+  };
   writeFileSync(
     f.props,
     `${Object.entries(props)
