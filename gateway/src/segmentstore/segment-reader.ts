@@ -52,6 +52,7 @@ export class SegmentReader implements FlowHandler, SegmentSource {
   private ended = false;
   private attempts = 0;
   private connecting = false;
+  private paused: number | undefined;
 
   constructor(
     private readonly client: SegmentStoreClient,
@@ -74,6 +75,11 @@ export class SegmentReader implements FlowHandler, SegmentSource {
 
   get isEnded(): boolean {
     return this.ended;
+  }
+
+  /** Since when (performance.now() ms) it has been paused because nobody wanted more. */
+  get pausedSince(): number | undefined {
+    return this.paused;
   }
 
   resume(): void {
@@ -177,7 +183,11 @@ export class SegmentReader implements FlowHandler, SegmentSource {
       this.finish();
       return;
     }
-    if (!this.listener.wantsMore(this)) return;
+    if (!this.listener.wantsMore(this)) {
+      this.paused ??= performance.now();
+      return;
+    }
+    this.paused = undefined;
     if (!this.conn || this.conn.isClosed) {
       void this.connect();
       return;

@@ -43,6 +43,21 @@ export interface SharedTailMetrics {
   cacheBytes(delta: number): void;
 }
 
+/** A reader of one segment as the registry uses it: a SegmentReader, or a fake in unit tests. */
+export interface TailReader extends SegmentSource {
+  /** When it last found nobody wanting more and paused (performance.now() ms), else undefined. */
+  readonly pausedSince: number | undefined;
+}
+
+/** Creates the segment readers (injected so unit tests can drive the shared path by hand). */
+export type TailReaderFactory = (
+  segment: SegmentRef,
+  offset: bigint,
+  endOffset: bigint | undefined,
+  listener: SegmentReaderListener,
+  onBytesRead: (bytes: number) => void,
+) => TailReader;
+
 /** Largest batch handed to one subscriber at a time (one read's worth). */
 const MAX_BATCH_BYTES = 1024 * 1024;
 
@@ -50,11 +65,19 @@ export class SharedTails {
   private readonly tails = new Map<string, SharedTail>();
   private total = 0;
 
+  private readonly createReader: TailReaderFactory;
+
   constructor(
-    private readonly client: SegmentStoreClient,
+    client: SegmentStoreClient,
     private readonly options: SharedTailOptions,
     readonly metrics: SharedTailMetrics,
-  ) {}
+    createReader?: TailReaderFactory,
+  ) {
+    this.createReader =
+      createReader ??
+      ((segment, offset, endOffset, listener, onBytesRead) =>
+        new SegmentReader(client, segment, offset, endOffset, listener, onBytesRead));
+  }
 
   get enabled(): boolean {
     return this.options.segmentBytes > 0;
@@ -87,17 +110,13 @@ export class SharedTails {
     offset: bigint,
     endOffset: bigint | undefined,
     listener: SegmentReaderListener,
-  ): SegmentReader {
-    return new SegmentReader(this.client, segment, offset, endOffset, listener, (n) =>
-      this.metrics.readBytes('own', n),
-    );
+  ): TailReader {
+    return this.createReader(segment, offset, endOffset, listener, (n) => this.metrics.readBytes('own', n));
   }
 
   /** @internal */
-  sharedReader(segment: SegmentRef, offset: bigint, listener: SegmentReaderListener): SegmentReader {
-    return new SegmentReader(this.client, segment, offset, undefined, listener, (n) =>
-      this.metrics.readBytes('shared', n),
-    );
+  sharedReader(segment: SegmentRef, offset: bigint, listener: SegmentReaderListener): TailReader {
+    return this.createReader(segment, offset, undefined, listener, (n) => this.metrics.readBytes('shared', n));
   }
 
   /** @internal Evicts from `ring` down to its share of the caps, keeping what was read last. */
@@ -123,7 +142,7 @@ export class SharedTails {
 class SharedTail implements SegmentReaderListener {
   readonly ring: TailRing;
   private readonly subs = new Set<TailSubscription>();
-  private reader: SegmentReader;
+  private reader: TailReader;
   ended = false;
   failed: GatewayError | undefined;
 
@@ -191,10 +210,10 @@ class SharedTail implements SegmentReaderListener {
     for (const s of this.subs) s.onTailChanged();
   }
 
-  onTruncated(reader: SegmentSource, requested: bigint, resumed: bigint): void {
+  onTruncated(reader: SegmentSource, _requested: bigint, resumed: bigint): void {
     if (reader !== this.reader) return;
     this.registry.adjust(-this.ring.reset(resumed));
-    for (const s of [...this.subs]) s.onTailTruncated(requested, resumed);
+    for (const s of [...this.subs]) s.onTailTruncated();
   }
 
   onFailed(reader: SegmentSource, err: GatewayError): void {
@@ -208,7 +227,7 @@ class SharedTail implements SegmentReaderListener {
 
 /** One subscriber's view of a segment: served from the ring, or reading on its own. */
 class TailSubscription implements SegmentSource {
-  private own: SegmentReader | undefined;
+  private own: TailReader | undefined;
   private next: bigint;
   private shared = false;
   private scheduled = false;
@@ -295,15 +314,11 @@ class TailSubscription implements SegmentSource {
     else this.tryJoin();
   }
 
-  onTailTruncated(requested: bigint, resumed: bigint): void {
-    if (!this.shared || this.closed) return;
-    if (this.next === requested) {
-      // It was waiting where the shared reader read: the truncation is its own.
-      this.next = resumed;
-      this.listener.onTruncated(this, requested, resumed);
-    }
-    // Others fall behind the emptied ring and learn of it from their own reader.
-    this.schedule();
+  onTailTruncated(): void {
+    // Not told here: it may still have events before the truncation queued (no credit), and a
+    // bounded reader may end before it. Behind the emptied ring, its next serve() (queue empty,
+    // wanting more) moves it to a reader of its own, which meets the truncation in order.
+    if (this.shared && !this.closed) this.schedule();
   }
 
   onTailFailed(err: GatewayError): void {

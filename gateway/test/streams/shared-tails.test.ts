@@ -1,0 +1,166 @@
+/**
+ * The shared-tail registry driven by hand: the segment readers are fakes whose replies the test
+ * delivers, so orderings the real standalone produces only by chance (a truncation while a
+ * subscriber still has events queued, a stream deleted while its ring is idle) are exact here.
+ * The end-to-end behaviour is in test/integration/shared-tails.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import type { GatewayError } from '../../src/errors.js';
+import type { ReadEvent, SegmentReaderListener, SegmentSource } from '../../src/segmentstore/segment-reader.js';
+import { type SegmentRef, segmentRef } from '../../src/segmentstore/segment-ref.js';
+import { SharedTails, type TailReader } from '../../src/streams/shared-tails.js';
+import { eventBytes } from '../../src/streams/tail-ring.js';
+
+/** A segment reader whose replies the test delivers. */
+class FakeReader implements TailReader {
+  pausedSince: number | undefined;
+  closed = false;
+  isEnded = false;
+  constructor(
+    readonly role: 'shared' | 'own',
+    readonly segment: SegmentRef,
+    public nextOffset: bigint,
+    readonly endOffset: bigint | undefined,
+    readonly listener: SegmentReaderListener,
+  ) {}
+  resume(): void {}
+  close(): void {
+    this.closed = true;
+  }
+  /** Whether its owner would let it read now. */
+  get wants(): boolean {
+    return this.listener.wantsMore(this);
+  }
+  read(events: ReadEvent[]): void {
+    const last = events.at(-1)!;
+    this.nextOffset = last.offset + BigInt(eventBytes(last));
+    this.listener.onEvents(this, events);
+  }
+  truncated(resumed: bigint): void {
+    const requested = this.nextOffset;
+    this.nextOffset = resumed;
+    this.listener.onTruncated(this, requested, resumed);
+  }
+  end(): void {
+    this.isEnded = true;
+    this.listener.onEnd(this);
+  }
+}
+
+/** `count` events of `size` payload bytes from `offset`, each filled with `fill`. */
+function events(offset: bigint, count: number, size = 100, fill = 1): ReadEvent[] {
+  const out: ReadEvent[] = [];
+  let at = offset;
+  for (let i = 0; i < count; i++) {
+    out.push({ offset: at, payload: new Uint8Array(size).fill(fill) });
+    at += BigInt(8 + size);
+  }
+  return out;
+}
+const after = (es: ReadEvent[]) => es.at(-1)!.offset + BigInt(eventBytes(es.at(-1)!));
+
+/** A stream reader's slot as the registry sees it: a queue drained only while it has credit. */
+class Sub implements SegmentReaderListener {
+  credit = true;
+  queued = 0;
+  readonly log: string[] = [];
+  received: ReadEvent[] = [];
+  source!: SegmentSource;
+  wantsMore(): boolean {
+    return this.credit && this.queued === 0;
+  }
+  onEvents(_r: SegmentSource, es: ReadEvent[]): void {
+    this.queued += es.length;
+    this.received.push(...es);
+    this.log.push(`events ${es[0]!.offset}..${es.at(-1)!.offset}`);
+  }
+  onEnd(): void {
+    this.log.push('end');
+  }
+  onTruncated(_r: SegmentSource, requested: bigint, resumed: bigint): void {
+    this.log.push(`truncated ${requested}->${resumed}`);
+  }
+  onFailed(_r: SegmentSource, err: GatewayError): void {
+    this.log.push(`failed ${err.code}`);
+  }
+  /** Consumes what is queued and asks for more (the stream reader's drain). */
+  drain(): void {
+    this.queued = 0;
+    this.source.resume();
+  }
+}
+
+function setup(options = { segmentBytes: 64 * 1024, totalBytes: 1024 * 1024 }) {
+  const readers: FakeReader[] = [];
+  let cacheBytes = 0;
+  const tails = new SharedTails(
+    {} as never,
+    options,
+    {
+      readBytes: () => {},
+      servedFromRing: () => {},
+      subscribers: () => {},
+      fellBehind: () => {},
+      cacheBytes: (d) => {
+        cacheBytes += d;
+      },
+    },
+    (segment, offset, endOffset, listener) => {
+      const r = new FakeReader('ring' in listener ? 'shared' : 'own', segment, offset, endOffset, listener);
+      readers.push(r);
+      return r;
+    },
+  );
+  const open = (seg: SegmentRef, offset: bigint, endOffset?: bigint) => {
+    const sub = new Sub();
+    sub.source = tails.open(seg, offset, endOffset, sub);
+    return sub;
+  };
+  return { tails, readers, open, cacheBytes: () => cacheBytes };
+}
+
+const tick = () => new Promise<void>((r) => setTimeout(r, 0));
+const seg = segmentRef('s', 'stream', 0n);
+
+describe('SharedTails', () => {
+  it('a truncation met by the shared reader never overtakes events a subscriber still has queued', async () => {
+    const { readers, open } = setup();
+    const waiting = open(seg, 0n);
+    const queuedUp = open(seg, 0n);
+    const bounded = open(seg, 0n, 0n + BigInt(10 * 108));
+    await tick();
+    const shared = readers[0]!;
+    const batch = events(0n, 10);
+    shared.read(batch);
+    await tick();
+    // All three got the batch; `queuedUp` and `bounded` have no credit left to pass it on.
+    queuedUp.credit = false;
+    bounded.credit = false;
+    waiting.drain();
+    await tick();
+    const requested = after(batch);
+    shared.truncated(requested + 5_000n);
+    await tick();
+    // Nobody is told by the shared reader: a reader of their own meets the truncation in order.
+    expect(queuedUp.log).toEqual(['events 0..972']);
+    expect(waiting.log).toEqual(['events 0..972']);
+    // The bounded one ends where the truncation began: it never sees it.
+    bounded.credit = true;
+    bounded.drain();
+    await tick();
+    expect(bounded.log).toEqual(['events 0..972', 'end']);
+    const ownOfWaiting = readers.find((r) => r.role === 'own')!;
+    expect(ownOfWaiting.nextOffset).toBe(requested);
+    ownOfWaiting.truncated(requested + 5_000n);
+    expect(waiting.log).toEqual(['events 0..972', `truncated ${requested}->${requested + 5_000n}`]);
+    // `queuedUp` learns of it only once its queue is empty and it wants more.
+    queuedUp.credit = true;
+    const before = readers.length;
+    queuedUp.drain();
+    await tick();
+    const own = readers.slice(before).find((r) => r.role === 'own')!;
+    expect(own.nextOffset).toBe(requested);
+    own.truncated(requested + 5_000n);
+    expect(queuedUp.log).toEqual(['events 0..972', `truncated ${requested}->${requested + 5_000n}`]);
+  });
+});
