@@ -62,7 +62,10 @@ export type TailReaderFactory = (
 const MAX_BATCH_BYTES = 1024 * 1024;
 
 export class SharedTails {
+  /** The tail new subscribers of a segment join. */
   private readonly tails = new Map<string, SharedTail>();
+  /** Every tail with subscribers, including ones no longer joined (they still hold rings). */
+  private readonly live = new Set<SharedTail>();
   private total = 0;
 
   private readonly createReader: TailReaderFactory;
@@ -95,6 +98,7 @@ export class SharedTails {
     if (!tail) {
       tail = new SharedTail(this, segment, offset);
       this.tails.set(segment.name, tail);
+      this.live.add(tail);
     }
     return tail.subscribe(offset, endOffset, listener);
   }
@@ -119,10 +123,29 @@ export class SharedTails {
     return this.createReader(segment, offset, undefined, listener, (n) => this.metrics.readBytes('shared', n));
   }
 
-  /** @internal Evicts from `ring` down to its share of the caps, keeping what was read last. */
-  trim(ring: TailRing, keepFrom: bigint): void {
-    const cap = Math.min(this.options.segmentBytes, Math.floor(this.options.totalBytes / Math.max(1, this.tails.size)));
-    this.adjust(-ring.evict(cap, keepFrom));
+  /** Bytes held by all rings (what `sluice_tail_cache_bytes` reports). */
+  get bytes(): number {
+    return this.total;
+  }
+
+  /**
+   * @internal After `grown` appended the batch read from `keepFrom` on: its ring down to the
+   * per-segment cap, then all rings within the total — the largest others first, quiet ones
+   * included, then older events of `grown`. Only the batch just read may exceed the total.
+   */
+  trim(grown: SharedTail, keepFrom: bigint): void {
+    this.adjust(-grown.ring.evict(this.options.segmentBytes, keepFrom));
+    while (this.total > this.options.totalBytes) {
+      let victim: SharedTail | undefined;
+      for (const t of this.live) {
+        if (t !== grown && t.ring.bytes > 0 && (!victim || t.ring.bytes > victim.ring.bytes)) victim = t;
+      }
+      const ring = (victim ?? grown).ring;
+      const target = Math.max(0, ring.bytes - (this.total - this.options.totalBytes));
+      const freed = ring.evict(target, victim ? ring.end : keepFrom);
+      this.adjust(-freed);
+      if (!victim) break;
+    }
   }
 
   /** @internal */
@@ -135,6 +158,7 @@ export class SharedTails {
   /** @internal */
   remove(tail: SharedTail): void {
     if (this.tails.get(tail.segment.name) === tail) this.tails.delete(tail.segment.name);
+    this.live.delete(tail);
   }
 }
 
@@ -197,10 +221,8 @@ class SharedTail implements SegmentReaderListener {
   onEvents(reader: SegmentSource, events: ReadEvent[]): void {
     if (reader !== this.reader) return;
     const before = this.ring.end;
-    const bytes = events.reduce((n, e) => n + eventBytes(e), 0);
-    this.ring.append(events, this.reader.nextOffset);
-    this.registry.adjust(bytes);
-    this.registry.trim(this.ring, before);
+    this.registry.adjust(this.ring.append(events, this.reader.nextOffset));
+    this.registry.trim(this, before);
     for (const s of this.subs) s.onTailChanged();
   }
 

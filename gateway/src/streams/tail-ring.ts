@@ -2,6 +2,11 @@
  * The bounded ring of a shared tail: the most recent whole events of one segment, contiguous
  * from `start` to `end` (both event boundaries). Eviction drops the oldest events; a subscriber
  * whose offset falls before `start` reads on its own.
+ *
+ * Each appended batch is copied into one buffer of its own size: the events a parser hands out
+ * are views of Pravega's reply buffer, and one kept event would pin the whole reply. A batch's
+ * buffer is counted (payloads plus 8 bytes an event) until its last event is evicted, so `bytes`
+ * is the memory the ring holds, not just the events still served from it.
  */
 import type { ReadEvent } from '../segmentstore/segment-reader.js';
 import { EVENT_HEADER_BYTES } from '../wire/index.js';
@@ -11,8 +16,15 @@ export function eventBytes(e: ReadEvent): number {
   return EVENT_HEADER_BYTES + e.payload.length;
 }
 
+/** One appended batch: its bytes and how many of its events the ring still holds. */
+interface Batch {
+  readonly bytes: number;
+  left: number;
+}
+
 export class TailRing {
   private events: ReadEvent[] = [];
+  private batches: Batch[] = [];
   private head = 0;
   private size = 0;
   private endOffset: bigint;
@@ -40,27 +52,43 @@ export class TailRing {
     return offset === this.endOffset || this.indexOf(offset) >= 0;
   }
 
-  /** Appends events read after `end`; `nextOffset` is the reader's offset after them. */
-  append(events: readonly ReadEvent[], nextOffset: bigint): void {
-    for (const e of events) {
-      this.events.push(e);
-      this.size += eventBytes(e);
-    }
+  /** Appends (a copy of) events read after `end`; `nextOffset` is the reader's offset after them. Returns bytes added. */
+  append(events: readonly ReadEvent[], nextOffset: bigint): number {
     this.endOffset = nextOffset;
+    if (events.length === 0) return 0;
+    let payloads = 0;
+    for (const e of events) payloads += e.payload.length;
+    const copy = new Uint8Array(payloads);
+    const batch: Batch = { bytes: payloads + EVENT_HEADER_BYTES * events.length, left: events.length };
+    let at = 0;
+    for (const e of events) {
+      copy.set(e.payload, at);
+      this.events.push({ offset: e.offset, payload: copy.subarray(at, at + e.payload.length) });
+      this.batches.push(batch);
+      at += e.payload.length;
+    }
+    this.size += batch.bytes;
+    return batch.bytes;
   }
 
-  /** Drops the oldest events while over `capBytes`, never those at or after `keepFrom`; returns bytes freed. */
+  /**
+   * Drops the oldest events while over `capBytes`, never those at or after `keepFrom`; returns
+   * bytes freed. Memory is freed a whole batch at a time (with its last event).
+   */
   evict(capBytes: number, keepFrom: bigint): number {
     let freed = 0;
     while (this.size > capBytes && this.head < this.events.length) {
-      const e = this.events[this.head]!;
-      if (e.offset >= keepFrom) break;
+      if (this.events[this.head]!.offset >= keepFrom) break;
+      const batch = this.batches[this.head]!;
       this.head++;
-      this.size -= eventBytes(e);
-      freed += eventBytes(e);
+      if (--batch.left === 0) {
+        this.size -= batch.bytes;
+        freed += batch.bytes;
+      }
     }
     if (this.head > 1024 && this.head * 2 > this.events.length) {
       this.events = this.events.slice(this.head);
+      this.batches = this.batches.slice(this.head);
       this.head = 0;
     }
     return freed;
@@ -70,6 +98,7 @@ export class TailRing {
   reset(offset: bigint): number {
     const freed = this.size;
     this.events = [];
+    this.batches = [];
     this.head = 0;
     this.size = 0;
     this.endOffset = offset;

@@ -163,4 +163,27 @@ describe('SharedTails', () => {
     own.truncated(requested + 5_000n);
     expect(queuedUp.log).toEqual(['events 0..972', `truncated ${requested}->${requested + 5_000n}`]);
   });
+
+  it('keeps all rings within the total: quiet rings are evicted too, only the batch just read may exceed it', async () => {
+    const totalBytes = 4_000;
+    const { tails, readers, open, cacheBytes } = setup({ segmentBytes: 64 * 1024, totalBytes });
+    const batchBytes = 20 * 108;
+    const subs = [0n, 1n, 2n, 3n, 4n].map((id) => open(segmentRef('s', 'stream', id), 0n));
+    await tick();
+    const shared = readers.filter((r) => r.role === 'shared');
+    expect(shared).toHaveLength(5);
+    let peak = 0;
+    // Each segment reads one batch and goes quiet.
+    for (const r of shared) {
+      r.read(events(0n, 20));
+      peak = Math.max(peak, tails.bytes);
+      expect(cacheBytes()).toBe(tails.bytes);
+    }
+    expect(peak).toBeLessThanOrEqual(totalBytes + batchBytes);
+    expect(tails.bytes).toBeLessThanOrEqual(totalBytes + batchBytes);
+    // The first, quiet ring was evicted for the others: its subscriber, served only now, reads on its own.
+    await tick();
+    expect(subs[0]!.received).toEqual([]);
+    expect(readers.some((r) => r.role === 'own' && r.segment.segmentId === 0n && r.nextOffset === 0n)).toBe(true);
+  });
 });

@@ -33,7 +33,7 @@ describe('TailRing', () => {
     expect(ring.take(100n, 1 << 20, 154n).map((e) => e.offset)).toEqual([100n, 118n, 136n]);
   });
 
-  it('evicts the oldest events down to the cap but never the batch just read', () => {
+  it('evicts the oldest batches down to the cap but never the batch just read', () => {
     const ring = new TailRing(0n);
     const a = events(0n, 10);
     ring.append(a.events, a.next);
@@ -43,11 +43,26 @@ describe('TailRing', () => {
     expect(ring.start).toBe(a.next);
     expect(ring.holds(0n)).toBe(false);
     expect(ring.bytes).toBe(10 * 18);
-    expect(ring.evict(5 * 18, b.next)).toBe(5 * 18);
-    expect(ring.start).toBe(a.next + 5n * 18n);
-    expect(ring.evict(0, b.next)).toBe(5 * 18);
+    // A batch's memory goes with its last event: over the cap, the whole batch goes.
+    expect(ring.evict(5 * 18, b.next)).toBe(10 * 18);
     expect(ring.start).toBe(b.next);
+    expect(ring.evict(0, b.next)).toBe(0);
     expect(ring.holds(b.next)).toBe(true); // empty: subscribers at the end wait there
+  });
+
+  it('keeps copies, not views of the reply buffer, and counts the memory it holds', () => {
+    // Three events parsed out of one 64 KiB reply buffer, as the event parser hands them out.
+    const reply = new Uint8Array(64 * 1024).fill(7);
+    const parsed = [0, 1, 2].map((i) => ({ offset: BigInt(i * 18), payload: reply.subarray(i * 18 + 8, i * 18 + 18) }));
+    const ring = new TailRing(0n);
+    expect(ring.append(parsed, 54n)).toBe(3 * 18);
+    const held = ring.take(0n, 1 << 20, undefined);
+    expect(held.map((e) => [...e.payload])).toEqual(parsed.map((e) => [...e.payload]));
+    for (const e of held) {
+      expect(e.payload.buffer).not.toBe(reply.buffer);
+      expect(e.payload.buffer.byteLength).toBe(30); // one right-sized copy for the batch
+    }
+    expect(ring.bytes).toBe(3 * 18);
   });
 
   it('resets to a new offset (truncation, a moved ring)', () => {
