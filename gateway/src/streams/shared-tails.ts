@@ -58,6 +58,9 @@ export type TailReaderFactory = (
   onBytesRead: (bytes: number) => void,
 ) => TailReader;
 
+/** How long a paused shared reader's ring is trusted for new subscribers (see SharedTail.joinable). */
+const IDLE_TRUST_MS = 1_000;
+
 /** Largest batch handed to one subscriber at a time (one read's worth). */
 const MAX_BATCH_BYTES = 1024 * 1024;
 
@@ -95,6 +98,12 @@ export class SharedTails {
   ): SegmentSource {
     if (!this.enabled) return this.ownReader(segment, offset, endOffset, listener);
     let tail = this.tails.get(segment.name);
+    if (tail && !tail.joinable()) {
+      // Its ring may hold another incarnation's events (a stream deleted and created again under
+      // the same name has the same segment names): its subscribers keep it, new ones start anew.
+      this.retire(tail);
+      tail = undefined;
+    }
     if (!tail) {
       tail = new SharedTail(this, segment, offset);
       this.tails.set(segment.name, tail);
@@ -155,6 +164,11 @@ export class SharedTails {
     this.metrics.cacheBytes(delta);
   }
 
+  /** @internal New subscribers no longer join `tail`; it lives on while it has subscribers. */
+  retire(tail: SharedTail): void {
+    if (this.tails.get(tail.segment.name) === tail) this.tails.delete(tail.segment.name);
+  }
+
   /** @internal */
   remove(tail: SharedTail): void {
     if (this.tails.get(tail.segment.name) === tail) this.tails.delete(tail.segment.name);
@@ -177,6 +191,17 @@ class SharedTail implements SegmentReaderListener {
   ) {
     this.ring = new TailRing(offset);
     this.reader = registry.sharedReader(segment, offset, this);
+  }
+
+  /**
+   * Whether its ring is known to be this segment's: not ended (sealed, or deleted — and maybe
+   * created again), not failed, and its reader not paused long (a paused reader would not see a
+   * deletion; one reading long-polls and is told at once).
+   */
+  joinable(): boolean {
+    if (this.ended || this.failed) return false;
+    const paused = this.reader.pausedSince;
+    return paused === undefined || performance.now() - paused < IDLE_TRUST_MS;
   }
 
   subscribe(offset: bigint, endOffset: bigint | undefined, listener: SegmentReaderListener): TailSubscription {
@@ -229,6 +254,7 @@ class SharedTail implements SegmentReaderListener {
   onEnd(reader: SegmentSource): void {
     if (reader !== this.reader) return;
     this.ended = true;
+    this.registry.retire(this);
     for (const s of this.subs) s.onTailChanged();
   }
 

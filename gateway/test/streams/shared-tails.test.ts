@@ -186,4 +186,46 @@ describe('SharedTails', () => {
     expect(subs[0]!.received).toEqual([]);
     expect(readers.some((r) => r.role === 'own' && r.segment.segmentId === 0n && r.nextOffset === 0n)).toBe(true);
   });
+
+  it('a new subscriber never joins the ring of a segment that ended (deleted, maybe created again)', async () => {
+    const { readers, open } = setup();
+    const old = open(seg, 0n);
+    await tick();
+    const shared = readers[0]!;
+    shared.read(events(0n, 10, 100, 1));
+    await tick();
+    old.credit = false; // it keeps the old tail alive, its events still queued
+    shared.end(); // NoSuchSegment: the stream was deleted
+    await tick();
+    // Created again under the same name: a new reader from the head must read the new segment.
+    const fresh = open(seg, 0n);
+    await tick();
+    expect(fresh.received).toEqual([]);
+    const next = readers.slice(1).filter((r) => r.role === 'shared');
+    expect(next.map((r) => r.nextOffset)).toEqual([0n]);
+    next[0]!.read(events(0n, 3, 100, 2));
+    await tick();
+    expect(fresh.received.map((e) => e.payload[0])).toEqual([2, 2, 2]);
+  });
+
+  it('a new subscriber does not trust the ring of a reader paused long (it would not have seen a deletion)', async () => {
+    const { readers, open } = setup();
+    const stuck = open(seg, 0n);
+    await tick();
+    const shared = readers[0]!;
+    shared.read(events(0n, 10, 100, 1));
+    await tick();
+    stuck.credit = false;
+    expect(shared.wants).toBe(false);
+    shared.pausedSince = performance.now() - 60_000;
+    const fresh = open(seg, 0n);
+    await tick();
+    expect(fresh.received).toEqual([]);
+    expect(readers.slice(1).map((r) => [r.role, r.nextOffset])).toEqual([['shared', 0n]]);
+    // A reader paused only briefly is trusted: the next subscriber joins the fresh tail.
+    const third = open(seg, 0n);
+    await tick();
+    expect(readers).toHaveLength(2);
+    expect(third.received).toEqual([]);
+  });
 });
