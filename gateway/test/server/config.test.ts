@@ -29,15 +29,6 @@ describe('gateway configuration', () => {
     );
   });
 
-  it('validates Pravega TLS host names unless told not to', () => {
-    expect(loadConfig([], {}).validateHostname).toBe(true);
-    expect(loadConfig(['--validate-hostname', 'false'], {}).validateHostname).toBe(false);
-    expect(loadConfig([], { PRAVEGA_VALIDATE_HOSTNAME: 'false' }).validateHostname).toBe(false);
-    expect(() => loadConfig(['--validate-hostname', 'no'], {})).toThrowError(
-      /--validate-hostname must be true or false/,
-    );
-  });
-
   it('rejects bad values with a clear message', () => {
     expect(() => loadConfig(['--port', 'eighty'], {})).toThrowError(/--port must be a whole number/);
     expect(() => loadConfig(['--no-such-flag'], {})).toThrowError(
