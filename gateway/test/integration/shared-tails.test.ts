@@ -31,10 +31,17 @@ async function streamBytes(client: SluiceClient, stream: string): Promise<number
   return total;
 }
 
-/** Writes `count` events "key|i" over `keys` routing keys. */
-async function writeEvents(client: SluiceClient, stream: string, from: number, count: number, keys: number) {
+/** Writes `count` events "key|i|pad" over `keys` routing keys. */
+async function writeEvents(
+  client: SluiceClient,
+  stream: string,
+  from: number,
+  count: number,
+  keys: number,
+  padBytes = 80,
+) {
   const writer = client.writer(stream, { serializer: Serializers.utf8() });
-  const pad = 'x'.repeat(80);
+  const pad = 'x'.repeat(padBytes);
   await Promise.all(
     Array.from({ length: count }, (_, j) => {
       const i = from + j;
@@ -100,19 +107,22 @@ describe('shared tail reads', () => {
     expect(await counter(fx.gateway, 'sluice_tail_cache_bytes')).toBe(0);
   });
 
-  it('10 readers sharing the tails across a split: each gets every event once, in order per key', async () => {
+  it('10 readers sharing the tails across a split: each gets every event once, in order per key, ~1× read', async () => {
     const stream = uniqueName('split');
     await fx.client.createStream(stream, { scaling: { type: 'fixed', segments: 2 } });
     const readers = Array.from({ length: 10 }, () =>
       fx.client.reader(stream, { serializer: Serializers.utf8(), from: 'head' }),
     );
     await Promise.all(readers.map((r) => r.ready()));
+    const before = await counter(fx.gateway, 'sluice_pravega_read_bytes_total');
     const total = 3_000;
     const reading = readers.map((r) => take(iterate(r), total));
     await writeEvents(fx.client, stream, 0, 1_000, 20);
     // Seal segment [0, 0.5) into two successors: every reader moves on to them from the shared end.
     const info = await fx.client.streamInfo(stream);
     const low = info.segments.find((seg) => seg.lowKey === 0)!;
+    // Its writer closed, the low segment is complete: its bytes count with the stream's.
+    const lowBytes = Number(info.tail.positions.get(low.segmentId) ?? 0n);
     await fx.client.scaleStream(stream, {
       seal: [low.segmentId],
       newRanges: [
@@ -122,6 +132,12 @@ describe('shared tail reads', () => {
     });
     await writeEvents(fx.client, stream, 1_000, 2_000, 20);
     for (const got of await Promise.all(reading)) checkOncePerKeyInOrder(got, 0, total);
+    // The sealed segment and its successors were each read once for all ten (10× without sharing).
+    const read = (await counter(fx.gateway, 'sluice_pravega_read_bytes_total')) - before;
+    const bytes = lowBytes + (await streamBytes(fx.client, stream));
+    expect(lowBytes).toBeGreaterThan(0);
+    expect(bytes).toBeGreaterThan(total * 80);
+    expect(read).toBeLessThanOrEqual(1.1 * bytes + 64 * 1024);
     await Promise.all(readers.map((r) => r.close()));
   });
 
@@ -207,6 +223,9 @@ describe('shared tail reads', () => {
       await Promise.all([stuck, ...fast].map((r) => r.ready()));
       const total = 5_000;
       const round = 1_000;
+      // Events of ~330 bytes: the stream (~1.6 MB) is larger than the bound asserted below, so a
+      // ring that kept everything would fail it.
+      const padBytes = 300;
       const its = fast.map(iterate);
       const results: string[][] = fast.map(() => []);
       let peak = 0;
@@ -218,12 +237,14 @@ describe('shared tail reads', () => {
       // In rounds, so the ring (a few reads of ~100 KiB) moves well past the stuck reader.
       for (let from = 0; from < total; from += round) {
         const reading = its.map((it) => take(it, round));
-        await writeEvents(client, stream, from, round, 10);
+        await writeEvents(client, stream, from, round, 10, padBytes);
         for (const [i, got] of (await Promise.all(reading)).entries()) results[i]!.push(...got);
       }
       clearInterval(sampling);
+      expect(await streamBytes(client, stream)).toBeGreaterThan(cap + 1024 * 1024 + 256 * 1024);
       for (const got of results) checkOncePerKeyInOrder(got, 0, total);
-      // The ring stayed within its cap plus the read that was being added.
+      // The ring (its memory: batches are copied out of the replies) stayed within its cap plus
+      // the one read being added (at most 1 MiB).
       expect(peak).toBeLessThanOrEqual(cap + 1024 * 1024);
       expect(await counter(gw, 'sluice_tail_cache_bytes')).toBeLessThanOrEqual(cap + 1024 * 1024);
       // The stuck reader is still there, behind the ring, and reads nothing while it grants nothing.
