@@ -164,6 +164,12 @@ export class SharedTails {
     this.metrics.cacheBytes(delta);
   }
 
+  /** @internal The tail new subscribers of `segment` would join, if there is one to trust. */
+  current(segment: SegmentRef): SharedTail | undefined {
+    const tail = this.tails.get(segment.name);
+    return tail?.joinable() ? tail : undefined;
+  }
+
   /** @internal New subscribers no longer join `tail`; it lives on while it has subscribers. */
   retire(tail: SharedTail): void {
     if (this.tails.get(tail.segment.name) === tail) this.tails.delete(tail.segment.name);
@@ -209,6 +215,11 @@ class SharedTail implements SegmentReaderListener {
     this.subs.add(sub);
     sub.start();
     return sub;
+  }
+
+  /** Takes over a subscriber (reading on its own) from a failed or retired tail. */
+  adopt(sub: TailSubscription): void {
+    this.subs.add(sub);
   }
 
   /** Whether a subscriber at `offset` can be served here, moving an unused ring there if needed. */
@@ -284,7 +295,7 @@ class TailSubscription implements SegmentSource {
   private readonly ownListener: SegmentReaderListener;
 
   constructor(
-    private readonly tail: SharedTail,
+    private tail: SharedTail,
     offset: bigint,
     private readonly endOffset: bigint | undefined,
     private readonly listener: SegmentReaderListener,
@@ -392,8 +403,15 @@ class TailSubscription implements SegmentSource {
 
   /** An own reader whose offset is inside the ring hands over to it. */
   private tryJoin(): void {
-    if (!this.own || this.closed || this.ended || this.tail.failed) return;
-    if (!this.tail.ring.holds(this.next)) return;
+    if (!this.own || this.closed || this.ended) return;
+    // Its tail failed or ended: the one new subscribers of the segment join now, if any.
+    const tail = this.tail.failed || this.tail.ended ? this.tail.registry.current(this.segment) : this.tail;
+    if (!tail?.ring.holds(this.next)) return;
+    if (tail !== this.tail) {
+      this.tail.leave(this);
+      this.tail = tail;
+      tail.adopt(this);
+    }
     this.own.close();
     this.own = undefined;
     this.tail.registry.metrics.subscribers('own', -1);

@@ -5,7 +5,7 @@
  * The end-to-end behaviour is in test/integration/shared-tails.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { GatewayError } from '../../src/errors.js';
+import { GatewayError } from '../../src/errors.js';
 import type { ReadEvent, SegmentReaderListener, SegmentSource } from '../../src/segmentstore/segment-reader.js';
 import { type SegmentRef, segmentRef } from '../../src/segmentstore/segment-ref.js';
 import { SharedTails, type TailReader } from '../../src/streams/shared-tails.js';
@@ -44,6 +44,10 @@ class FakeReader implements TailReader {
   end(): void {
     this.isEnded = true;
     this.listener.onEnd(this);
+  }
+  fail(err: GatewayError): void {
+    this.closed = true;
+    this.listener.onFailed(this, err);
   }
 }
 
@@ -227,5 +231,41 @@ describe('SharedTails', () => {
     await tick();
     expect(readers).toHaveLength(2);
     expect(third.received).toEqual([]);
+  });
+
+  it('a subscriber reading on its own when the shared reader failed joins the next tail of its segment', async () => {
+    const { readers, open } = setup();
+    const first = open(seg, 0n);
+    await tick();
+    const shared = readers[0]!;
+    shared.read(events(0n, 10));
+    await tick();
+    // Outside the ring (someone reads there): it reads on its own.
+    const behind = open(seg, 5_000n);
+    await tick();
+    const own = readers.find((r) => r.role === 'own')!;
+    expect(own.nextOffset).toBe(5_000n);
+    shared.fail(new GatewayError('internal', 'segment holds data that is not events'));
+    await tick();
+    expect(first.log.at(-1)).toBe('failed internal');
+    // A new reader starts a new tail where `behind` is heading.
+    const at = 5_000n + 10n * 108n;
+    const fresh = open(seg, at);
+    await tick();
+    const next = readers.filter((r) => r.role === 'shared').slice(1);
+    expect(next.map((r) => r.nextOffset)).toEqual([at]);
+    own.read(events(5_000n, 10));
+    await tick();
+    // Caught up to the new ring: its own reader closes and the new ring serves it.
+    expect(own.closed).toBe(true);
+    behind.drain();
+    await tick();
+    next[0]!.read(events(at, 2));
+    await tick();
+    expect(behind.received.map((e) => e.offset)).toEqual(
+      [...events(5_000n, 10), ...events(at, 2)].map((e) => e.offset),
+    );
+    expect(fresh.received).toHaveLength(2);
+    expect(readers).toHaveLength(3);
   });
 });
