@@ -11,9 +11,11 @@
  *    not consume while the ring moved on). It reads with a SegmentReader of its own, exactly as
  *    without sharing, and joins the ring once its offset is inside it again.
  * A slow subscriber therefore never holds the others back and holds no memory beyond the one
- * batch its stream reader has queued. The end of the segment (sealed, deleted), truncation and
- * failures reach every subscriber as they would from its own reader. The shared reader stops
- * when its last subscriber leaves. Authorization stays with the sessions: a subscription is
+ * batch its stream reader has queued. The end of the segment (sealed, deleted) and failures
+ * reach every subscriber as they would from its own reader; a truncation is met by each one with
+ * a reader of its own (after its queued events). An ended, failed or long-paused tail is not
+ * joined by new subscribers (its ring may hold a deleted stream's events). The shared reader
+ * stops when its last subscriber leaves. Authorization stays with the sessions: a subscription is
  * only ever opened by a reader channel that passed its own checks.
  */
 import type { GatewayError } from '../errors.js';
