@@ -72,6 +72,8 @@ test('offline and a gateway SIGKILL + restart: writes resume without duplicates,
 
   // The page's reader saw exactly that, across both faults.
   await expect(page.getByTestId('total')).toHaveText(sent.toLocaleString('en'));
+  // The page reports its deliveries to the test asynchronously: wait until the last report is in.
+  await expect.poll(() => probe.effectiveEvents().length).toBe(stored.length);
   expect(perKey(probe.effectiveEvents())).toEqual(perKey(stored));
   await expect(page.getByTestId('violations')).toHaveText('0');
   await page.screenshot({ path: test.info().outputPath('after-faults.png'), fullPage: true });

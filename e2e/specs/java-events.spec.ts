@@ -28,6 +28,8 @@ test('events written by the Java client appear on the dashboard, all, in order p
   await expect(page.getByTestId('total')).toHaveText(count.toLocaleString('en'));
 
   const written = javaEvents('java', count, keys);
+  // The page reports its deliveries to the test asynchronously: wait until the last report is in.
+  await expect.poll(() => probe.effectiveEvents().length).toBe(written.length);
   expect(perKey(probe.effectiveEvents())).toEqual(perKey(written));
   await expect(page.getByTestId('violations')).toHaveText('0');
   for (let k = 0; k < keys; k++)
@@ -115,8 +117,8 @@ test('a reload mid-stream resumes from the IndexedDB checkpoint: no gap, no dupl
   const replayed = probe.deliveries.length - new Set(probe.deliveries.map((d) => d.i)).size;
   console.log(`[reloads] ${midRead} of ${reloads} reloads came mid-read; ${replayed} deliveries were replayed`);
   expect(midRead).toBe(reloads);
+  await expect.poll(() => probe.effectiveEvents().length).toBe(written.length);
   const seen = probe.effectiveEvents();
-  expect(seen.length).toBe(written.length);
   expect(perKey(seen)).toEqual(perKey(written));
   await expect(page.getByTestId('violations')).toHaveText('0');
   await page.screenshot({ path: test.info().outputPath('after-reloads.png'), fullPage: true });
