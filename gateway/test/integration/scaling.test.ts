@@ -3,7 +3,7 @@
  * segments mid-stream. Writers re-route what a sealed segment did not store; readers read a
  * successor only after all its predecessors; every event arrives once, in order per key.
  */
-import { Serializers } from '@sluice/sdk';
+import { type ReaderPosition, Serializers } from '@sluice/sdk';
 import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../helpers/names.js';
 import { useGateway } from '../helpers/setup.js';
@@ -18,9 +18,18 @@ describe('scaling', () => {
     const reader = fx.client.reader(stream, { serializer: Serializers.utf8(), from: 'head' });
     const got: string[] = [];
     const total = 6_000;
+    // Each event's position must be the reader's position right after it, whenever it is read:
+    // some are read at once, the rest only after the reader moved on through the scaling.
+    const positions: Array<{ position: ReaderPosition; expected: string; early: string | undefined }> = [];
     const reading = (async () => {
       for await (const ev of reader) {
         got.push(ev.value);
+        const expected = JSON.stringify(reader.position());
+        positions.push({
+          position: ev.position,
+          expected,
+          early: got.length % 2 === 0 ? JSON.stringify(ev.position) : undefined,
+        });
         if (got.length === total) break;
       }
     })();
@@ -55,6 +64,16 @@ describe('scaling', () => {
     await writer.close();
     await reading;
     await reader.close();
+
+    for (const p of positions) {
+      if (p.early !== undefined) expect(p.early).toBe(p.expected);
+      expect(JSON.stringify(p.position)).toBe(p.expected);
+    }
+    // Positions do not share maps: changing one leaves another (of the same segment) as it was.
+    const [a, b] = [positions.at(-2)!.position, positions.at(-1)!.position];
+    for (const s of a.streams.values()) s.segments.clear();
+    expect(JSON.stringify(b)).toBe(positions.at(-1)!.expected);
+    expect(new Set(positions.map((p) => p.expected)).size).toBe(total);
 
     expect((await fx.client.streamInfo(stream)).segments).toHaveLength(2);
     expect(new Set(got).size).toBe(total);

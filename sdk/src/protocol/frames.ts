@@ -2,6 +2,7 @@
 import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
 import { ClientFrameSchema, type ServerFrame, ServerFrameSchema } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { SluiceError } from '../errors.js';
+import { decodeEventsFrame } from './events-frame.js';
 
 export type ClientFrameKind = NonNullable<MessageInitShape<typeof ClientFrameSchema>['kind']>;
 export type ServerFrameKind = ServerFrame['kind'];
@@ -15,7 +16,7 @@ export function encodeClientFrame(kind: ClientFrameKind): Uint8Array {
 /** Decodes one server frame; whatever the bytes, the only error is a SluiceError `protocol`. */
 export function decodeServerFrame(bytes: Uint8Array): ServerFrame {
   try {
-    return fromBinary(ServerFrameSchema, bytes);
+    return decodeEventsFrame(bytes) ?? fromBinary(ServerFrameSchema, bytes);
   } catch (err) {
     throw new SluiceError('protocol', `undecodable frame: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,

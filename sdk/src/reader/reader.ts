@@ -13,7 +13,7 @@ import { SluiceError, type Truncation } from '../errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { StreamCut } from '../stream-cut.js';
 import { backoffDelay, delay } from '../transport/backoff.js';
-import { ReaderPosition, type StreamPositionState } from './position.js';
+import { copyStreams, ReaderPosition, type StreamPositionState } from './position.js';
 
 export interface ReadEvent<T> {
   value: T;
@@ -119,6 +119,15 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   private autoCheckpointMs: number;
   private markersWanted = false;
   private markerDue = false;
+  /**
+   * An immutable copy of `state` shared by the positions of the events handed out since it was
+   * taken: `state` has changed since only in `snapshotStream`'s `snapshotSegment` offset. Every
+   * other change to `state` in place drops it; replacing `state` makes `snapshotOf` differ.
+   */
+  private snapshot: Map<string, StreamPositionState> | undefined;
+  private snapshotOf: Map<string, StreamPositionState> | undefined;
+  private snapshotStream = '';
+  private snapshotSegment = 0n;
 
   constructor(
     private readonly conn: Connection,
@@ -274,6 +283,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
       if (reply.case !== 'groupCommitted') throw new SluiceError('internal', 'unexpected reply to a group commit');
       this.finished = this.finished.filter((f) => !finished.includes(f));
       for (const r of reply.value.released) this.state?.get(r.stream)?.segments.delete(r.segmentId);
+      this.snapshot = undefined;
       this.commitDue = false;
     })();
     this.committing = run;
@@ -389,6 +399,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   /** Moves the position past an item; returns the event to hand out, if it is one. */
   private apply(item: Item): ReadEvent<T> | undefined {
     const position = this.state!;
+    if (item.kind !== 'event') this.snapshot = undefined;
     switch (item.kind) {
       case 'event': {
         const name = this.streams[item.streamIndex]!;
@@ -398,13 +409,26 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         this.topUpCredit();
         // A group reader drops what was in flight for a segment the group gave to another reader.
         if (this.opts.group && !s.segments.has(item.segment)) return undefined;
-        s.segments.set(item.segment, item.offset + 8n + BigInt(item.payload.length));
+        const next = item.offset + 8n + BigInt(item.payload.length);
+        // The snapshot stays valid while only this segment's offset moved since it was taken.
+        if (
+          this.snapshot === undefined ||
+          this.snapshotOf !== position ||
+          this.snapshotStream !== name ||
+          this.snapshotSegment !== item.segment
+        ) {
+          this.snapshot = copyStreams(position);
+          this.snapshotOf = position;
+          this.snapshotStream = name;
+          this.snapshotSegment = item.segment;
+        }
+        s.segments.set(item.segment, next);
         return {
           value: this.opts.serializer.deserialize(item.payload),
           stream: name,
           segment: item.segment,
           offset: item.offset,
-          position: ReaderPosition.copyOf(position),
+          position: ReaderPosition.afterEvent(this.snapshot, name, item.segment, next),
         };
       }
       case 'changed': {

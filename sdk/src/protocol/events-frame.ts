@@ -1,0 +1,144 @@
+/**
+ * The reader's hot path on the client: a ServerFrame holding Events, decoded by hand (the mirror
+ * of gateway/src/sessions/events-frame.ts). The reflective decoder costs more per event than the
+ * rest of the client's work on it. The result equals `fromBinary(ServerFrameSchema, bytes)`
+ * (sdk/test/events-frame.test.ts compares them); anything this decoder does not expect — another
+ * frame kind, an unknown field, a repeated oneof, a field of the wrong wire type, truncated or
+ * malformed bytes — makes it return `undefined`, and the caller decodes with protobuf-es instead.
+ * No I/O; the payloads are views into `bytes`, as protobuf-es gives them.
+ */
+import type { ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
+
+/** ServerFrame.kind `events` = 6; Events.channel = 1, Events.events = 2; Event fields 1..4. */
+const FRAME_EVENTS_TAG = (6 << 3) | 2;
+const CHANNEL_TAG = 1 << 3;
+const EVENT_TAG = (2 << 3) | 2;
+const STREAM_INDEX_TAG = 1 << 3;
+const SEGMENT_ID_TAG = 2 << 3;
+const OFFSET_TAG = 3 << 3;
+const PAYLOAD_TAG = (4 << 3) | 2;
+const TWO_32 = 2 ** 32;
+
+type Events = Extract<ServerFrame['kind'], { case: 'events' }>['value'];
+type Event = Events['events'][number];
+
+/** A cursor over one frame; `bad` is set (and decoding stops) at the first unexpected byte. */
+class Cursor {
+  pos = 0;
+  bad = false;
+  /** The high 32 bits of the last `varint` (for 64-bit fields). */
+  hi = 0;
+
+  constructor(readonly buf: Uint8Array) {}
+
+  /** A varint of up to 10 bytes: returns its low 32 bits as an unsigned number, sets `hi`. */
+  varint(end: number): number {
+    const buf = this.buf;
+    let lo = 0;
+    let hi = 0;
+    let shift = 0;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= end) break;
+      const b = buf[this.pos++]!;
+      if (i < 4) lo |= (b & 0x7f) << shift;
+      else if (i === 4) {
+        lo |= (b & 0x0f) << 28;
+        hi = (b & 0x7f) >> 4;
+      } else hi |= (b & 0x7f) << (shift - 32);
+      shift += 7;
+      if (b < 0x80) {
+        this.hi = hi >>> 0;
+        return lo >>> 0;
+      }
+    }
+    this.bad = true;
+    return 0;
+  }
+
+  /** A length-delimited field's length, checked against `end`. */
+  length(end: number): number {
+    const n = this.varint(end);
+    if (this.hi !== 0 || n > end - this.pos) this.bad = true;
+    return n;
+  }
+}
+
+/** The int64 whose two's-complement halves are `hi`:`lo`. */
+function int64(lo: number, hi: number): bigint {
+  if (hi < 0x200000) return BigInt(hi * TWO_32 + lo); // below 2^53: exact as a number
+  return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+}
+
+function decodeEvent(c: Cursor, end: number): Event | undefined {
+  let streamIndex = 0;
+  let segmentId = 0n;
+  let offset = 0n;
+  let payload: Uint8Array | undefined;
+  while (c.pos < end) {
+    const tag = c.buf[c.pos++]!;
+    switch (tag) {
+      case STREAM_INDEX_TAG:
+        streamIndex = c.varint(end); // uint32: the low 32 bits, as protobuf-es reads it
+        break;
+      case SEGMENT_ID_TAG: {
+        const lo = c.varint(end);
+        segmentId = int64(lo, c.hi);
+        break;
+      }
+      case OFFSET_TAG: {
+        const lo = c.varint(end);
+        offset = int64(lo, c.hi);
+        break;
+      }
+      case PAYLOAD_TAG: {
+        const n = c.length(end);
+        if (c.bad) return undefined;
+        payload = c.buf.subarray(c.pos, c.pos + n);
+        c.pos += n;
+        break;
+      }
+      default:
+        return undefined; // an unknown field, or a known one with another wire type
+    }
+    if (c.bad) return undefined;
+  }
+  return {
+    $typeName: 'sluice.v1.Event',
+    streamIndex,
+    segmentId,
+    offset,
+    payload: payload ?? new Uint8Array(0),
+  };
+}
+
+/** Decodes `bytes` if it is exactly one Events frame this decoder understands; else `undefined`. */
+export function decodeEventsFrame(bytes: Uint8Array): ServerFrame | undefined {
+  if (bytes.length === 0 || bytes[0] !== FRAME_EVENTS_TAG) return undefined;
+  const c = new Cursor(bytes);
+  c.pos = 1;
+  const total = bytes.length;
+  const body = c.length(total);
+  // One field spanning the whole frame: a second oneof field or a repeated `events` field (which
+  // protobuf would merge) goes to the reflective decoder.
+  if (c.bad || c.pos + body !== total) return undefined;
+  let channel = 0;
+  const events: Event[] = [];
+  while (c.pos < total) {
+    const tag = bytes[c.pos++]!;
+    if (tag === EVENT_TAG) {
+      const n = c.length(total);
+      if (c.bad) return undefined;
+      const end = c.pos + n;
+      const e = decodeEvent(c, end);
+      if (!e) return undefined;
+      events.push(e);
+    } else if (tag === CHANNEL_TAG) {
+      channel = c.varint(total);
+      if (c.bad) return undefined;
+    } else return undefined;
+  }
+  return {
+    $typeName: 'sluice.v1.ServerFrame',
+    kind: { case: 'events', value: { $typeName: 'sluice.v1.Events', channel, events } },
+  };
+}
