@@ -15,6 +15,7 @@ import { connectSdk } from '../helpers/sdk.js';
 
 const KILLS = Number(process.env.SLUICE_READER_KILLS ?? 100);
 const TOTAL = 20_000;
+const CHECKPOINT_EVERY = Math.max(1, Math.min(37, Math.floor(TOTAL / KILLS / 3)));
 
 import { useGateway } from '../helpers/setup.js';
 
@@ -44,14 +45,15 @@ describe('reader checkpoints', () => {
         checkpoints: store,
       });
       const processed: number[] = (await reader.restoredState<number[]>()) ?? [];
-      const crashAfter =
-        crashes < KILLS ? 1 + Math.floor(Math.random() * ((2 * TOTAL) / KILLS)) : Number.POSITIVE_INFINITY;
+      // Crashes come early enough that all KILLS of them happen before the stream's end (about
+      // 40 % of it is read by then), and checkpoints often enough that crashes land between them.
+      const crashAfter = crashes < KILLS ? 1 + Math.floor(Math.random() * (TOTAL / KILLS)) : Number.POSITIVE_INFINITY;
       let sinceStart = 0;
       done = true;
       for await (const ev of reader) {
         processed.push(Number(ev.value));
         sinceStart++;
-        if (sinceStart % 37 === 0) await reader.checkpoint({ state: processed });
+        if (sinceStart % CHECKPOINT_EVERY === 0) await reader.checkpoint({ state: processed });
         if (sinceStart >= crashAfter) {
           crashes++;
           done = false;
