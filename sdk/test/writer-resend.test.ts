@@ -73,4 +73,30 @@ describe('at-least-once writer', () => {
     await until(() => sentEvents() === 4);
     expect(accepted).toEqual([0, 1]);
   });
+
+  it('admits waiting writes in call order, a small later write behind a large earlier one', async () => {
+    gateway = await FakeGateway.start();
+    client = await connect({ url: gateway.url, WebSocket });
+    const writer = client.writer('s/t', { serializer: Serializers.bytes(), maxInflightBytes: 1000 });
+    const sizes = [600, 600, 600, 10];
+    const acked: number[] = [];
+    const writes = sizes.map((n, i) => writer.write(new Uint8Array(n).fill(i)).then(() => acked.push(i)));
+    const sent = () => gateway.appends.flatMap((a) => a.events.map((e) => e.payload[0]));
+    await until(() => sent().length >= 1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sent()).toEqual([0]); // the 10-byte write would fit, but waits behind the 600-byte ones
+    gateway.ack(gateway.appends[0]!.firstSequence);
+    await until(() => sent().length >= 2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sent()).toEqual([0, 1]);
+    gateway.ack(gateway.appends[1]!.firstSequence);
+    await until(() => sent().length >= 4);
+    expect(sent()).toEqual([0, 1, 2, 3]);
+    const last = gateway.appends.at(-1)!;
+    gateway.ack(last.firstSequence + BigInt(last.events.length - 1));
+    await Promise.all(writes);
+    expect(acked).toEqual([0, 1, 2, 3]);
+    const seqs = gateway.appends.flatMap((a) => a.events.map((_, k) => a.firstSequence + BigInt(k)));
+    expect(seqs).toEqual([seqs[0]!, seqs[0]! + 1n, seqs[0]! + 2n, seqs[0]! + 3n]);
+  });
 });

@@ -9,7 +9,7 @@
  * closed.
  */
 import { GatewayError } from '../errors.js';
-import { encodeCommand, type WireCommand } from '../wire/index.js';
+import { encodeAppendBlockEndParts, type WireCommand } from '../wire/index.js';
 import { backoffDelay } from './backoff.js';
 import type { SegmentStoreClient } from './client.js';
 import type { FlowHandler, SegmentStoreConnection } from './connection.js';
@@ -311,15 +311,13 @@ export class SegmentAppender implements FlowHandler {
   private sendBlock(events: PendingEvent[]): void {
     const last = events[events.length - 1];
     if (!last || !this.conn) return;
-    const data = events.length === 1 ? last.frame : Buffer.concat(events.map((e) => e.frame));
     this.inflight.push({ events, lastEventNumber: last.seq });
     try {
-      this.conn.sendRaw(
-        encodeCommand({
-          type: 'AppendBlockEnd',
+      // The event frames go out as they are (one writev), not copied into one block first.
+      this.conn.sendParts(
+        encodeAppendBlockEndParts({
           writerId: this.writerUuid,
-          sizeOfWholeEvents: data.length,
-          data,
+          events: events.map((e) => e.frame),
           numEvents: events.length,
           lastEventNumber: last.seq,
           requestId: this.nextRequestId(),

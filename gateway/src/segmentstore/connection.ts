@@ -104,6 +104,19 @@ export class SegmentStoreConnection {
     this.socket.write(frame);
   }
 
+  /** Writes `parts` back to back in one vectored write (no copy into one buffer). */
+  sendParts(parts: readonly Uint8Array[]): void {
+    if (this.closedWith) throw this.closedWith;
+    const socket = this.socket;
+    if (!socket) throw new GatewayError('unavailable', `segment store ${this.endpoint} is not connected`);
+    socket.cork();
+    try {
+      for (const part of parts) socket.write(part);
+    } finally {
+      socket.uncork();
+    }
+  }
+
   close(reason?: GatewayError): void {
     this.fail(reason ?? new GatewayError('cancelled', `connection to ${this.endpoint} closed`));
   }

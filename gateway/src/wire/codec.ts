@@ -42,6 +42,38 @@ export function encodeCommand(cmd: WireCommand): Buffer {
   return frame;
 }
 
+/**
+ * AppendBlockEnd whose `data` is the concatenation of `events` (whole event frames), as a list
+ * of buffers to write in order: the frame head, the events themselves, the tail. The bytes are
+ * exactly `encodeCommand` of the same command; the events are not copied (a writev sends them).
+ */
+export function encodeAppendBlockEndParts(cmd: {
+  writerId: string;
+  events: readonly Uint8Array[];
+  numEvents: number;
+  lastEventNumber: bigint;
+  requestId: bigint;
+}): Uint8Array[] {
+  let size = 0;
+  for (const e of cmd.events) size += e.length;
+  // The frame with empty data is head (up to and including data's length) + tail (the fields after it).
+  const empty = encodeCommand({
+    type: 'AppendBlockEnd',
+    writerId: cmd.writerId,
+    sizeOfWholeEvents: size,
+    data: new Uint8Array(0),
+    numEvents: cmd.numEvents,
+    lastEventNumber: cmd.lastEventNumber,
+    requestId: cmd.requestId,
+  });
+  const headBytes = FRAME_HEADER_BYTES + 16 + 4 + 4; // writerId, sizeOfWholeEvents, data length
+  if (empty.length + size > MAX_FRAME_BYTES)
+    throw new WireError('frame-too-large', `AppendBlockEnd frame of ${empty.length + size} bytes`);
+  empty.writeInt32BE(empty.length - FRAME_HEADER_BYTES + size, 4);
+  empty.writeInt32BE(size, headBytes - 4);
+  return [empty.subarray(0, headBytes), ...cmd.events, empty.subarray(headBytes)];
+}
+
 /** Decodes one frame's payload. */
 export function decodePayload(code: number, payload: Uint8Array): WireCommand {
   const entry = BY_CODE.get(code);

@@ -4,6 +4,7 @@ export { decodeModifiedUtf8, encodeModifiedUtf8 } from './bytes.js';
 export {
   CommandDecoder,
   decodePayload,
+  encodeAppendBlockEndParts,
   encodeCommand,
   FRAME_HEADER_BYTES,
   MAX_FRAME_BYTES,

@@ -7,9 +7,11 @@ import {
   CommandDecoder,
   decodeModifiedUtf8,
   EventFrameParser,
+  encodeAppendBlockEndParts,
   encodeCommand,
   encodeEventFrame,
   encodeModifiedUtf8,
+  MAX_FRAME_BYTES,
   WireError,
 } from '../../src/wire/index.js';
 
@@ -56,6 +58,30 @@ describe('derived vectors (§1.14)', () => {
         '00000004 00000039 0000000000000001 0000000000000002 0000000d 0000000d 0000000000000005 68656c6c6f 00000001 0000000000000001 0000000000000002',
       ),
     );
+  });
+
+  it('AppendBlockEnd in parts (head, the events uncopied, tail) is the same bytes', () => {
+    const one = encodeEventFrame(Buffer.from('hello'));
+    const parts = encodeAppendBlockEndParts({
+      writerId: WRITER,
+      events: [one],
+      numEvents: 1,
+      lastEventNumber: 1n,
+      requestId: 2n,
+    });
+    expect(parts[1]).toBe(one);
+    expect(Buffer.concat(parts)).toEqual(
+      hex(
+        '00000004 00000039 0000000000000001 0000000000000002 0000000d 0000000d 0000000000000005 68656c6c6f 00000001 0000000000000001 0000000000000002',
+      ),
+    );
+    const events = [Buffer.from('a'), Buffer.alloc(10_240, 7), Buffer.alloc(0)].map((p) => encodeEventFrame(p));
+    const data = Buffer.concat(events);
+    const whole = { writerId: WRITER, numEvents: 3, lastEventNumber: 1n << 40n, requestId: (5n << 32n) | 9n };
+    expect(Buffer.concat(encodeAppendBlockEndParts({ ...whole, events }))).toEqual(
+      encodeCommand({ type: 'AppendBlockEnd', ...whole, sizeOfWholeEvents: data.length, data }),
+    );
+    expect(() => encodeAppendBlockEndParts({ ...whole, events: [Buffer.alloc(MAX_FRAME_BYTES)] })).toThrow(WireError);
   });
 
   it('ReadSegment', () => {

@@ -42,7 +42,12 @@ export class AppendChannel {
   /** pending[0 .. sent) have been sent on the current channel incarnation. */
   private sent = 0;
   private inflightBytes = 0;
-  private spaceWaiters: Array<() => void> = [];
+  /**
+   * Writes that did not fit in the in-flight window, in call order. They are admitted in that
+   * order as acknowledgements make room (only as many as fit: waking every waiter on every
+   * acknowledgement cost time quadratic in the backlog), and a new write waits behind them.
+   */
+  private blocked: Pending[] = [];
   private idleWaiters: Array<() => void> = [];
   private openWaiters: Array<() => void> = [];
   private flushScheduled = false;
@@ -88,16 +93,30 @@ export class AppendChannel {
     if (this.failed) throw this.failed;
     if (payload.length > MAX_EVENT_BYTES)
       throw new SluiceError('invalid-argument', `event of ${payload.length} bytes exceeds Pravega's 8 MiB limit`);
-    while (this.inflightBytes > 0 && this.inflightBytes + payload.length > this.maxInflight) {
-      await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
-      if (this.failed) throw this.failed;
-    }
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ seq: 0, at: Date.now(), payload, key, resolve, reject });
-      this.inflightBytes += payload.length;
-      this.scheduleFlush();
-      this.watchDelivery();
+      const p: Pending = { seq: 0, at: 0, payload, key, resolve, reject };
+      if (this.blocked.length > 0 || !this.fits(payload.length)) this.blocked.push(p);
+      else this.admit(p);
     });
+  }
+
+  private fits(bytes: number): boolean {
+    return this.inflightBytes === 0 || this.inflightBytes + bytes <= this.maxInflight;
+  }
+
+  private admit(p: Pending): void {
+    p.at = Date.now();
+    this.pending.push(p);
+    this.inflightBytes += p.payload.length;
+    this.scheduleFlush();
+    this.watchDelivery();
+  }
+
+  /** Admits blocked writes, oldest first, while they fit. */
+  private admitBlocked(): void {
+    let n = 0;
+    while (n < this.blocked.length && this.fits(this.blocked[n]!.payload.length)) this.admit(this.blocked[n++]!);
+    if (n > 0) this.blocked.splice(0, n);
   }
 
   /** Resolves when every append so far is acknowledged. */
@@ -137,6 +156,7 @@ export class AppendChannel {
       this.opened = true;
       this.reopenAttempt = 0;
       if (value.maxInflightBytes > 0 && this.maxInflightFromGateway) this.maxInflight = value.maxInflightBytes;
+      this.admitBlocked();
       const last = Number(value.lastSequence);
       if (!this.everOpened) {
         // A fresh writer starts above anything Pravega holds for this id, and above the
@@ -190,7 +210,7 @@ export class AppendChannel {
     if (n === 0) return;
     this.pending.splice(0, n);
     this.sent = Math.max(0, this.sent - n);
-    for (const wake of this.spaceWaiters.splice(0)) wake();
+    this.admitBlocked();
     if (this.pending.length === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
@@ -200,9 +220,9 @@ export class AppendChannel {
     this.failed = error;
     this.stopWatching();
     for (const p of this.pending.splice(0)) p.reject(error);
+    for (const p of this.blocked.splice(0)) p.reject(error);
     this.inflightBytes = 0;
-    for (const wake of [...this.spaceWaiters.splice(0), ...this.idleWaiters.splice(0), ...this.openWaiters.splice(0)])
-      wake();
+    for (const wake of [...this.idleWaiters.splice(0), ...this.openWaiters.splice(0)]) wake();
     this.conn.forgetChannel(this.channel);
     this.kind.onFailed?.(error);
   }
