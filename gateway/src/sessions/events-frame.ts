@@ -5,16 +5,17 @@
  * The bytes are exactly what `toBinary(ServerFrameSchema, …)` writes (gateway/test/server/
  * events-frame.test.ts compares them): proto3 field order, default values left out.
  */
+import {
+  CHANNEL_TAG,
+  EVENT_TAG,
+  FRAME_EVENTS_TAG,
+  OFFSET_TAG,
+  PAYLOAD_TAG,
+  SEGMENT_ID_TAG,
+  STREAM_INDEX_TAG,
+} from '@sluice/proto/events-tags.js';
 import type { DeliveredEvent } from '../streams/stream-reader.js';
 
-/** ServerFrame.kind `events` = 6; Events.channel = 1, Events.events = 2; Event fields 1..4. */
-const FRAME_EVENTS_TAG = (6 << 3) | 2;
-const CHANNEL_TAG = 1 << 3;
-const EVENT_TAG = (2 << 3) | 2;
-const STREAM_INDEX_TAG = 1 << 3;
-const SEGMENT_ID_TAG = 2 << 3;
-const OFFSET_TAG = 3 << 3;
-const PAYLOAD_TAG = (4 << 3) | 2;
 const TWO_64 = 1n << 64n;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 

@@ -7,16 +7,17 @@
  * malformed bytes — makes it return `undefined`, and the caller decodes with protobuf-es instead.
  * No I/O; the payloads are views into `bytes`, as protobuf-es gives them.
  */
+import {
+  CHANNEL_TAG,
+  EVENT_TAG,
+  FRAME_EVENTS_TAG,
+  OFFSET_TAG,
+  PAYLOAD_TAG,
+  SEGMENT_ID_TAG,
+  STREAM_INDEX_TAG,
+} from '@sluice/proto/events-tags.js';
 import type { ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
 
-/** ServerFrame.kind `events` = 6; Events.channel = 1, Events.events = 2; Event fields 1..4. */
-const FRAME_EVENTS_TAG = (6 << 3) | 2;
-const CHANNEL_TAG = 1 << 3;
-const EVENT_TAG = (2 << 3) | 2;
-const STREAM_INDEX_TAG = 1 << 3;
-const SEGMENT_ID_TAG = 2 << 3;
-const OFFSET_TAG = 3 << 3;
-const PAYLOAD_TAG = (4 << 3) | 2;
 const TWO_32 = 2 ** 32;
 
 type Events = Extract<ServerFrame['kind'], { case: 'events' }>['value'];
