@@ -61,6 +61,20 @@ export class RawClient {
     return c;
   }
 
+  /** The upgrade's outcome only: 101, or the HTTP status it was refused with (0: no answer). */
+  static async status(url: string, options: WebSocket.ClientOptions = {}): Promise<number> {
+    const c = await RawClient.open(url, options);
+    if (typeof c === 'number') return c;
+    c.terminate();
+    return 101;
+  }
+
+  /** Pings and waits for the matching Pong: the socket is open and the gateway still answers. */
+  async ping(nonce: bigint): Promise<void> {
+    this.send(clientFrame({ kind: { case: 'ping', value: { nonce } } }));
+    await this.until((f) => f.kind.case === 'pong' && f.kind.value.nonce === nonce);
+  }
+
   send(bytes: Uint8Array | string): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(bytes);
   }

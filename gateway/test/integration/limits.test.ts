@@ -6,28 +6,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { create, toBinary } from '@bufbuild/protobuf';
-import { ClientFrameSchema } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { Serializers } from '@sluice/sdk';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { startTestGateway } from '../helpers/in-process-gateway.js';
 import { uniqueName } from '../helpers/names.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { clientFrame as frame, RawClient } from '../helpers/raw-client.js';
 import { connectSdk } from '../helpers/sdk.js';
-
-type Init = Parameters<typeof create<typeof ClientFrameSchema>>[1];
-const frame = (init: Init) => toBinary(ClientFrameSchema, create(ClientFrameSchema, init));
-
-function openRaw(url: string): Promise<{ ws: WebSocket; status: number }> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, 'sluice.v1');
-    ws.once('open', () => resolve({ ws, status: 101 }));
-    ws.once('unexpected-response', (_req, res) => resolve({ ws, status: res.statusCode ?? 0 }));
-    ws.once('error', () => {});
-  });
-}
 
 async function sessions(port: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -43,10 +28,9 @@ describe('limits', () => {
   it('refuses connections over the per-IP rate with 429', async () => {
     const gateway = await startTestGateway(['--connections-per-second-per-ip', '1']);
     try {
-      const results = await Promise.all(Array.from({ length: 12 }, () => openRaw(gateway.url)));
-      for (const r of results) r.ws.terminate();
-      expect(results.filter((r) => r.status === 429).length).toBeGreaterThan(0);
-      expect(results.filter((r) => r.status === 101).length).toBeGreaterThan(0);
+      const statuses = await Promise.all(Array.from({ length: 12 }, () => RawClient.status(gateway.url)));
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+      expect(statuses.filter((s) => s === 101).length).toBeGreaterThan(0);
     } finally {
       await gateway.close();
     }
@@ -55,9 +39,8 @@ describe('limits', () => {
   it('closes an idle session with 4002', async () => {
     const gateway = await startTestGateway(['--idle-timeout-ms', '1500']);
     try {
-      const { ws } = await openRaw(gateway.url);
-      ws.send(frame({ kind: { case: 'hello', value: { protocolVersion: 1, clientName: 'idle' } } }));
-      expect(await new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))).toBe(4002);
+      const c = await RawClient.session(gateway.url);
+      expect(await c.closed).toBe(4002);
     } finally {
       await gateway.close();
     }
@@ -73,9 +56,8 @@ describe('limits', () => {
       const writer = good.writer('s', { serializer: Serializers.bytes() });
       // More than the kernel's loopback buffers hold, so the gateway's own send buffer must fill.
       await Promise.all(Array.from({ length: 3_000 }, () => writer.write(new Uint8Array(10_000))));
-      const { ws } = await openRaw(gateway.url);
-      ws.send(frame({ kind: { case: 'hello', value: { protocolVersion: 1, clientName: 'slow' } } }));
-      ws.send(
+      const slow = await RawClient.session(gateway.url);
+      slow.send(
         frame({
           kind: {
             case: 'openReader',
@@ -89,12 +71,11 @@ describe('limits', () => {
           },
         }),
       );
-      // Stop reading: the gateway's send buffer for this socket fills up.
-      (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      slow.stopReading();
       while ((await slowConsumersClosed(gateway.port)) === 0) await new Promise((r) => setTimeout(r, 200));
       expect(await sessions(gateway.port)).toBe(1);
       expect(await good.createScope(scope)).toBe(false); // the well-behaved session is untouched
-      ws.terminate();
+      slow.terminate();
       await good.close();
     } finally {
       await gateway.close();
@@ -120,12 +101,7 @@ describe('limits', () => {
         .setAudience('sluice')
         .setExpirationTime('10m')
         .sign(new TextEncoder().encode(secret));
-    const open = async (token: string) => {
-      const c = await RawClient.open(gateway.url, { headers: { authorization: `Bearer ${token}` } });
-      if (typeof c === 'number') return c;
-      c.terminate();
-      return 101;
-    };
+    const open = (token: string) => RawClient.status(gateway.url, { headers: { authorization: `Bearer ${token}` } });
     try {
       const noisy = await tokenOf('noisy');
       const statuses = await Promise.all(Array.from({ length: 12 }, () => open(noisy)));
@@ -159,8 +135,7 @@ describe('limits', () => {
       }
       const closed = await c.until((f) => f.kind.case === 'channelClosed');
       expect(closed.kind.value).toMatchObject({ channel: 3, error: { code: 'resource-exhausted' } });
-      c.send(frame({ kind: { case: 'ping', value: { nonce: 7n } } }));
-      await c.until((f) => f.kind.case === 'pong');
+      await c.ping(7n);
       expect(c.closeCode).toBeUndefined();
       c.terminate();
       await admin.close();
@@ -185,8 +160,7 @@ describe('limits', () => {
       }
       const closed = await c.until((f) => f.kind.case === 'channelClosed');
       expect(closed.kind.value).toMatchObject({ channel: 1, error: { code: 'resource-exhausted' } });
-      c.send(frame({ kind: { case: 'ping', value: { nonce: 1n } } }));
-      await c.until((f) => f.kind.case === 'pong');
+      await c.ping(1n);
       expect(c.closeCode).toBeUndefined();
       c.terminate();
       await admin.close();

@@ -102,8 +102,7 @@ describe('memory bounds (one gateway process)', () => {
     const big = await RawClient.session(gateway.url);
     big.send(new Uint8Array(9 * MiB));
     expect(await big.closed).toBe(1009);
-    bystander.send(clientFrame({ kind: { case: 'ping', value: { nonce: 9n } } }));
-    await bystander.until((f) => f.kind.case === 'pong');
+    await bystander.ping(9n);
     bystander.terminate();
   });
 
