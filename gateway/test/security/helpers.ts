@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Serializers, type SluiceClient } from '@sluice/sdk';
+import { expect } from 'vitest';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -18,6 +19,35 @@ export async function readAll(client: SluiceClient, stream: string, n: number): 
     await reader.close();
   }
   return out;
+}
+
+/**
+ * Writes `plain` events at-least-once and `inTxn` in one committed transaction to a new stream
+ * of 2 segments, and reads every one of them back from the head.
+ */
+export async function writeBothWaysAndReadBack(
+  client: SluiceClient,
+  stream: string,
+  plain: number,
+  inTxn: number,
+): Promise<void> {
+  expect(await client.createStream(stream, { scaling: { type: 'fixed', segments: 2 } })).toBe(true);
+  const writer = client.writer(stream, { serializer: Serializers.utf8() });
+  const sent = Array.from({ length: plain }, (_, i) => `plain-${i}`);
+  await Promise.all(sent.map((v, i) => writer.write(v, `k${i % 5}`)));
+  await writer.close();
+
+  const txWriter = client.writer(stream, { serializer: Serializers.utf8(), mode: 'exactly-once' });
+  const tx = await txWriter.beginTxn();
+  const inTx = Array.from({ length: inTxn }, (_, i) => `txn-${i}`);
+  for (const [i, v] of inTx.entries()) await tx.write(v, `k${i % 5}`);
+  await tx.prepare();
+  await tx.commit();
+  expect(await client.transactionStatus(stream, tx.txnId)).toBe('committed');
+  await txWriter.close();
+
+  const got = await readAll(client, stream, sent.length + inTx.length);
+  expect([...got].sort()).toEqual([...sent, ...inTx].sort());
 }
 
 /** Runs the gateway CLI until it exits (or `limitMs`, then SIGKILL: a hang shows as code null). */

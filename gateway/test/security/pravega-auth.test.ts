@@ -21,7 +21,7 @@ import { type RunningGateway, startGateway } from '../../src/server/gateway.js';
 import type { WireCommand } from '../../src/wire/index.js';
 import { uniqueName } from '../helpers/names.js';
 import { connectSdk } from '../helpers/sdk.js';
-import { readAll, runCli } from './helpers.js';
+import { readAll, runCli, writeBothWaysAndReadBack } from './helpers.js';
 
 // Ports of its own: the shared standalone has 9090/12345/4000, the fault tests 19290/22545/14200.
 const CONTROLLER = 19390;
@@ -117,24 +117,7 @@ async function setupAppendWith(stream: string, token: string): Promise<WireComma
 
 describe('Pravega with auth on', () => {
   it('writes at-least-once and in a transaction, and reads it all back, through the gateway', async () => {
-    const stream = uniqueName('rw');
-    expect(await client.createStream(stream, { scaling: { type: 'fixed', segments: 2 } })).toBe(true);
-    const writer = client.writer(stream, { serializer: Serializers.utf8() });
-    const sent = Array.from({ length: 500 }, (_, i) => `plain-${i}`);
-    await Promise.all(sent.map((v, i) => writer.write(v, `k${i % 5}`)));
-    await writer.close();
-
-    const txWriter = client.writer(stream, { serializer: Serializers.utf8(), mode: 'exactly-once' });
-    const tx = await txWriter.beginTxn();
-    const inTx = Array.from({ length: 100 }, (_, i) => `txn-${i}`);
-    for (const [i, v] of inTx.entries()) await tx.write(v, `k${i % 5}`);
-    await tx.prepare();
-    await tx.commit();
-    expect(await client.transactionStatus(stream, tx.txnId)).toBe('committed');
-    await txWriter.close();
-
-    const got = await readAll(client, stream, sent.length + inTx.length);
-    expect([...got].sort()).toEqual([...sent, ...inTx].sort());
+    await writeBothWaysAndReadBack(client, uniqueName('rw'), 500, 100);
   });
 
   it('needs the delegation token: the segment store refuses a SetupAppend without one', async () => {

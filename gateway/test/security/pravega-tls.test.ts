@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Serializers, type SluiceClient } from '@sluice/sdk';
+import type { SluiceClient } from '@sluice/sdk';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningPravega, startPravega } from '../../../scripts/pravega-lib.mjs';
@@ -18,7 +18,7 @@ import { type RunningGateway, startGateway } from '../../src/server/gateway.js';
 import { uniqueName } from '../helpers/names.js';
 import { connectSdk } from '../helpers/sdk.js';
 import { type Ca, makeCa, makeServerCert } from './certs.js';
-import { readAll, runCli } from './helpers.js';
+import { runCli, writeBothWaysAndReadBack } from './helpers.js';
 
 const CONTROLLER = 19490;
 const SEGMENT_STORE = 22745;
@@ -67,21 +67,7 @@ async function writeAndReadBack(gateway: RunningGateway): Promise<void> {
   const client: SluiceClient = await connectSdk(gateway.url, scope);
   try {
     await client.createScope(scope);
-    const stream = uniqueName('rw');
-    expect(await client.createStream(stream, { scaling: { type: 'fixed', segments: 2 } })).toBe(true);
-    const writer = client.writer(stream, { serializer: Serializers.utf8() });
-    const sent = Array.from({ length: 300 }, (_, i) => `plain-${i}`);
-    await Promise.all(sent.map((v, i) => writer.write(v, `k${i % 5}`)));
-    await writer.close();
-    const txWriter = client.writer(stream, { serializer: Serializers.utf8(), mode: 'exactly-once' });
-    const tx = await txWriter.beginTxn();
-    const inTx = Array.from({ length: 50 }, (_, i) => `txn-${i}`);
-    for (const [i, v] of inTx.entries()) await tx.write(v, `k${i % 5}`);
-    await tx.prepare();
-    await tx.commit();
-    await txWriter.close();
-    const got = await readAll(client, stream, sent.length + inTx.length);
-    expect([...got].sort()).toEqual([...sent, ...inTx].sort());
+    await writeBothWaysAndReadBack(client, uniqueName('rw'), 300, 50);
   } finally {
     await client.close();
   }
