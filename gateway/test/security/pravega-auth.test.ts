@@ -27,6 +27,7 @@ import { readAll, runCli, writeBothWaysAndReadBack } from './helpers.js';
 const CONTROLLER = 19390;
 const SEGMENT_STORE = 22645;
 const USER = 'sluice-gateway';
+// Random passwords may start with '-': always passed as --pravega-password=<value>.
 const PASSWORD = randomBytes(12).toString('base64url');
 const quiet = pino({ level: 'silent' });
 // Standalone 0.13 hard-codes a 600 s delegation-token TTL: the test across a real expiry takes
@@ -74,7 +75,7 @@ beforeAll(async () => {
     },
     log: () => {},
   });
-  gateway = await gatewayWith(['--pravega-username', USER, '--pravega-password', PASSWORD]);
+  gateway = await gatewayWith(['--pravega-username', USER, `--pravega-password=${PASSWORD}`]);
   client = await connectSdk(gateway.url, scope);
   expect(await client.createScope(scope)).toBe(true);
   expect(await client.createScope(limitedScope)).toBe(true);
@@ -239,7 +240,7 @@ describe('a Pravega user limited to one scope', () => {
   it('starts the gateway, writes and reads in its scope, and is refused outside it', async () => {
     // The start-up check's question is about _system, which this user may not see: that is a
     // permission answer, so the credentials are good and the gateway starts.
-    const limitedGateway = await gatewayWith(['--pravega-username', LIMITED, '--pravega-password', LIMITED_PASSWORD]);
+    const limitedGateway = await gatewayWith(['--pravega-username', LIMITED, `--pravega-password=${LIMITED_PASSWORD}`]);
     const limited = await connectSdk(limitedGateway.url, limitedScope);
     try {
       const stream = uniqueName('mine');

@@ -27,7 +27,8 @@ const UNLISTED_HOST = '127.0.0.2';
 const quiet = pino({ level: 'silent' });
 const USER = 'sluice-gateway';
 const PASSWORD = randomBytes(12).toString('base64url');
-const LOGIN = ['--pravega-username', USER, '--pravega-password', PASSWORD];
+// PASSWORD may start with '-' (base64url): the =<value> form keeps it an argument.
+const LOGIN = ['--pravega-username', USER, `--pravega-password=${PASSWORD}`];
 
 let dir: string;
 let ca: Ca;
