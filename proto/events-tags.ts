@@ -1,9 +1,17 @@
 /**
- * Protobuf tags of the Events frame, for the hand-written codecs on its hot path (the gateway's
- * encoder, the SDK's decoder). Derived from the generated schema, so they follow gateway.proto.
+ * Protobuf tags of the two hot-path frames, for their hand-written codecs: Events (the gateway
+ * encodes, the SDK decodes) and Append (the SDK encodes, the gateway decodes). Derived from the
+ * generated schema, so they follow gateway.proto.
  */
 import type { DescMessage } from '@bufbuild/protobuf';
-import { EventSchema, EventsSchema, ServerFrameSchema } from './gen/sluice/v1/gateway_pb.js';
+import {
+  AppendSchema,
+  ClientFrameSchema,
+  EventDataSchema,
+  EventSchema,
+  EventsSchema,
+  ServerFrameSchema,
+} from './gen/sluice/v1/gateway_pb.js';
 
 const VARINT = 0;
 const LENGTH_DELIMITED = 2;
@@ -24,3 +32,13 @@ export const STREAM_INDEX_TAG = tag(EventSchema, 'streamIndex', VARINT);
 export const SEGMENT_ID_TAG = tag(EventSchema, 'segmentId', VARINT);
 export const OFFSET_TAG = tag(EventSchema, 'offset', VARINT);
 export const PAYLOAD_TAG = tag(EventSchema, 'payload', LENGTH_DELIMITED);
+
+/** ClientFrame.kind `append`, the writer's hot path (the SDK's encoder, the gateway's decoder). */
+export const FRAME_APPEND_TAG = tag(ClientFrameSchema, 'append', LENGTH_DELIMITED);
+/** Append fields. */
+export const APPEND_CHANNEL_TAG = tag(AppendSchema, 'channel', VARINT);
+export const APPEND_FIRST_SEQUENCE_TAG = tag(AppendSchema, 'firstSequence', VARINT);
+export const APPEND_EVENT_TAG = tag(AppendSchema, 'events', LENGTH_DELIMITED);
+/** EventData fields. */
+export const EVENT_DATA_PAYLOAD_TAG = tag(EventDataSchema, 'payload', LENGTH_DELIMITED);
+export const EVENT_DATA_ROUTING_KEY_TAG = tag(EventDataSchema, 'routingKey', LENGTH_DELIMITED);

@@ -15,16 +15,22 @@ import type { SegmentStoreClient } from './client.js';
 import type { FlowHandler, SegmentStoreConnection } from './connection.js';
 import type { SegmentRef } from './segment-ref.js';
 
-/** One event on its way into Pravega. `frame` is the stored form: 8-byte header + payload. */
+/**
+ * One event on its way into Pravega. `frame` is the stored form: 8-byte header + payload.
+ * Sequence numbers are the SDK's (below 2^53, so plain numbers: BigInt arithmetic per event
+ * cost more than the rest of the appender's work).
+ */
 export interface PendingEvent {
-  readonly seq: bigint;
+  readonly seq: number;
   readonly frame: Buffer;
   readonly routingKey: string | undefined;
+  /** Set by the stream writer once the event is durable. */
+  acked: boolean;
 }
 
 export interface AppenderListener {
   /** Every event of this appender with seq ≤ `through` is durable. */
-  onAcked(appender: SegmentAppender, through: bigint): void;
+  onAcked(appender: SegmentAppender, through: number): void;
   /** The segment is sealed or gone; `unacked` (in seq order) were not stored and must be re-routed. */
   onSealed(appender: SegmentAppender, unacked: PendingEvent[]): void;
   /** A failure that retrying cannot fix (e.g. permission), or Pravega unreachable for too long. */
@@ -33,13 +39,14 @@ export interface AppenderListener {
 
 const BLOCK_BYTES = 1024 * 1024;
 const BLOCK_EVENTS = 5_000;
-const MIN_EVENT_NUMBER = -(2n ** 63n);
+/** Pravega's "no event yet" (Long.MIN_VALUE), exact as a double. */
+const MIN_EVENT_NUMBER = -(2 ** 63);
 /** After this long without a working connection, listeners hear 'unavailable' (the appender keeps trying). */
 const UNAVAILABLE_AFTER_MS = 20_000;
 
 interface Block {
   readonly events: PendingEvent[];
-  readonly lastEventNumber: bigint;
+  readonly lastEventNumber: number;
 }
 
 type State = 'connecting' | 'setting-up' | 'ready' | 'sealed' | 'closed';
@@ -120,10 +127,10 @@ export class SegmentAppender implements FlowHandler {
   onReply(reply: WireCommand): void {
     switch (reply.type) {
       case 'AppendSetup':
-        this.onAppendSetup(reply.lastEventNumber);
+        this.onAppendSetup(Number(reply.lastEventNumber));
         return;
       case 'DataAppended':
-        this.acknowledge(reply.eventNumber);
+        this.acknowledge(Number(reply.eventNumber));
         return;
       case 'SegmentIsSealed':
       case 'NoSuchSegment':
@@ -206,7 +213,7 @@ export class SegmentAppender implements FlowHandler {
     this.conn = undefined;
   }
 
-  private onAppendSetup(lastEventNumber: bigint): void {
+  private onAppendSetup(lastEventNumber: number): void {
     if (this.state !== 'setting-up') return;
     this.attempts = 0;
     this.failingSince = undefined;
@@ -230,7 +237,7 @@ export class SegmentAppender implements FlowHandler {
     this.scheduleFlush();
   }
 
-  private dropStoredFromQueue(through: bigint): void {
+  private dropStoredFromQueue(through: number): void {
     let dropped = 0;
     while (dropped < this.queue.length && this.queue[dropped]!.seq <= through) {
       this.inflightBytes -= this.queue[dropped]!.frame.length;
@@ -239,7 +246,7 @@ export class SegmentAppender implements FlowHandler {
     if (dropped > 0) this.queue = this.queue.slice(dropped);
   }
 
-  private acknowledge(eventNumber: bigint): void {
+  private acknowledge(eventNumber: number): void {
     if (eventNumber <= this.ackedThrough) return;
     this.ackedThrough = eventNumber;
     while (this.inflight.length > 0 && this.inflight[0]!.lastEventNumber <= eventNumber) {
@@ -317,9 +324,9 @@ export class SegmentAppender implements FlowHandler {
       this.conn.sendParts(
         encodeAppendBlockEndParts({
           writerId: this.writerUuid,
-          events: events.map((e) => e.frame),
+          events: contiguousRuns(events),
           numEvents: events.length,
-          lastEventNumber: last.seq,
+          lastEventNumber: BigInt(last.seq),
           requestId: this.nextRequestId(),
         }),
       );
@@ -332,4 +339,25 @@ export class SegmentAppender implements FlowHandler {
     this.requestSeq = (this.requestSeq + 1n) & 0xffffffffn;
     return (BigInt(this.flowId) << 32n) | this.requestSeq;
   }
+}
+
+/**
+ * The events' frames with neighbours in memory merged into one view: the stream writer frames
+ * each append's share of a segment into one buffer, so a block is usually a few pieces, not
+ * one per event (a writev of thousands of 108-byte pieces costs more than the bytes).
+ */
+function contiguousRuns(events: readonly PendingEvent[]): Uint8Array[] {
+  const runs: Uint8Array[] = [];
+  let run = events[0]!.frame;
+  for (let i = 1; i < events.length; i++) {
+    const f = events[i]!.frame;
+    if (f.buffer === run.buffer && run.byteOffset + run.length === f.byteOffset) {
+      run = Buffer.from(run.buffer, run.byteOffset, run.length + f.length);
+    } else {
+      runs.push(run);
+      run = f;
+    }
+  }
+  runs.push(run);
+  return runs;
 }

@@ -3,16 +3,16 @@
  * SDK pipelines them right behind the open frame), the in-flight limit, and acknowledgements
  * forwarded only as Pravega gives them.
  */
-import type { Append } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { GatewayError } from '../errors.js';
 import type { StreamWriter, WriterListener } from '../streams/stream-writer.js';
+import type { AppendBatch } from './append-frame.js';
 import { encodeServerFrame } from './frames.js';
 import type { Channel, Session } from './session.js';
 
 export abstract class AppendingChannel implements Channel, WriterListener {
   protected writer: StreamWriter | undefined;
   protected closed = false;
-  private readonly early: Append[] = [];
+  private readonly early: AppendBatch[] = [];
   private earlyBytes = 0;
 
   constructor(
@@ -26,12 +26,17 @@ export abstract class AppendingChannel implements Channel, WriterListener {
   protected abstract open(): Promise<void>;
   abstract close(sessionLost?: boolean): void;
 
-  append(frame: Append): void {
+  append(frame: AppendBatch): void {
     if (this.closed) return;
+    const count = frame.payloads.length;
+    if (!Number.isSafeInteger(frame.firstSequence + count)) {
+      this.fail(new GatewayError('invalid-argument', 'sequence numbers must stay below 2^53'));
+      return;
+    }
     const limit = this.session.ctx.limits.maxInflightBytesPerWriter;
     if (!this.writer) {
       // Held until Pravega's writer is up, within the same limit as unacknowledged bytes.
-      for (const e of frame.events) this.earlyBytes += e.payload.length;
+      for (const p of frame.payloads) this.earlyBytes += p.length;
       if (this.earlyBytes > limit * 2) {
         this.early.length = 0;
         this.fail(new GatewayError('resource-exhausted', `writer exceeded its in-flight limit of ${limit} bytes`));
@@ -44,14 +49,14 @@ export abstract class AppendingChannel implements Channel, WriterListener {
       this.fail(new GatewayError('resource-exhausted', `writer exceeded its in-flight limit of ${limit} bytes`));
       return;
     }
-    this.writer.append(frame.firstSequence, frame.events);
-    this.session.ctx.metrics.eventsWritten.inc(frame.events.length);
+    this.writer.append(frame.firstSequence, frame.payloads, frame.keys);
+    this.session.ctx.metrics.eventsWritten.inc(count);
   }
 
-  onAcked(throughSeq: bigint): void {
-    if (this.closed || throughSeq < 0n) return;
+  onAcked(throughSeq: number): void {
+    if (this.closed || throughSeq < 0) return;
     this.session.send(
-      encodeServerFrame({ case: 'acked', value: { channel: this.channel, throughSequence: throughSeq } }),
+      encodeServerFrame({ case: 'acked', value: { channel: this.channel, throughSequence: BigInt(throughSeq) } }),
     );
   }
 

@@ -11,6 +11,7 @@ import type { Grant } from '../auth/grants.js';
 import type { Principal } from '../auth/verifier.js';
 import { GatewayError } from '../errors.js';
 import { handleRequest } from './admin.js';
+import { type AppendBatch, appendBatchOf, decodeAppendFrame } from './append-frame.js';
 import type { GatewayContext } from './context.js';
 import { decodeClientFrame, encodeServerFrame } from './frames.js';
 import { ReaderChannel } from './reader-channel.js';
@@ -212,20 +213,35 @@ export class Session {
       this.protocolError('text frames are not part of the protocol');
       return;
     }
-    let frame: ClientFrame;
-    try {
-      frame = decodeClientFrame(data);
-    } catch (err) {
-      this.protocolError(GatewayError.from(err).message);
-      return;
+    // Appends, the bulk of a writer's traffic, skip the reflective decoder when they can.
+    const batch = this.greeted ? decodeAppendFrame(data) : undefined;
+    let frame: ClientFrame | undefined;
+    if (!batch) {
+      try {
+        frame = decodeClientFrame(data);
+      } catch (err) {
+        this.protocolError(GatewayError.from(err).message);
+        return;
+      }
     }
     try {
-      this.dispatch(frame);
+      if (batch) this.append(batch);
+      else this.dispatch(frame!);
     } catch (err) {
       const error = GatewayError.from(err);
       if (error.code === 'protocol') this.protocolError(error.message);
       else this.logger.error({ err: error }, 'unexpected error handling a frame');
     }
+  }
+
+  private append(batch: AppendBatch): void {
+    const ch = this.channels.get(batch.channel);
+    // Frames for a channel the gateway just closed cross its ChannelClosed on the wire: drop them.
+    if (!ch) return;
+    if (!(ch instanceof WriterChannel || ch instanceof TxnChannel)) {
+      throw new GatewayError('protocol', `append on channel ${batch.channel}, which is not an open writer`);
+    }
+    ch.append(batch);
   }
 
   private dispatch(frame: ClientFrame): void {
@@ -281,16 +297,9 @@ export class Session {
         if (ch) this.channels.set(kind.value.channel, new TxnChannel(this, kind.value));
         return;
       }
-      case 'append': {
-        const ch = this.channels.get(kind.value.channel);
-        // Frames for a channel the gateway just closed cross its ChannelClosed on the wire: drop them.
-        if (!ch) return;
-        if (!(ch instanceof WriterChannel || ch instanceof TxnChannel)) {
-          throw new GatewayError('protocol', `append on channel ${kind.value.channel}, which is not an open writer`);
-        }
-        ch.append(kind.value);
+      case 'append':
+        this.append(appendBatchOf(kind.value));
         return;
-      }
       case 'credit': {
         const ch = this.channels.get(kind.value.channel);
         if (!ch) return;

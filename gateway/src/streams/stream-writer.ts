@@ -13,34 +13,35 @@ import { type AppenderListener, type PendingEvent, SegmentAppender } from '../se
 import { sleep } from '../segmentstore/backoff.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
-import { encodeEventFrame } from '../wire/index.js';
+import { encodeEventFrames } from '../wire/index.js';
 import { SegmentMap } from './routing.js';
 import { pravegaWriterId } from './writer-id.js';
 
-export interface IncomingEvent {
-  readonly payload: Uint8Array;
-  readonly routingKey?: string | undefined;
-}
-
 /** Who hears about this writer's progress: the session channel currently attached. */
 export interface WriterListener {
-  onAcked(throughSeq: bigint): void;
+  onAcked(throughSeq: number): void;
   onError(err: GatewayError): void;
 }
 
-interface Entry {
-  readonly event: PendingEvent;
-  acked: boolean;
+/** One segment's appender and, in seq order, the events it holds that are not yet durable. */
+interface Target {
+  readonly appender: SegmentAppender;
+  readonly fifo: PendingEvent[];
+  /** Scratch while one append is split by segment: indices into that append. */
+  readonly batch: number[];
 }
 
-const MIN_SEQ = -(2n ** 63n);
+/** Pravega's "no event yet" (Long.MIN_VALUE), exact as a double. */
+const MIN_SEQ = -(2 ** 63);
 const SEAL_WAIT_MS = 30_000;
+const ROUTING_CACHE_KEYS = 10_000;
 
 export class StreamWriter implements AppenderListener {
   private map: SegmentMap<SegmentRange> | undefined;
-  private readonly appenders = new Map<bigint, SegmentAppender>();
-  private readonly perAppender = new Map<SegmentAppender, Entry[]>();
-  private order: Entry[] = [];
+  private readonly targets = new Map<bigint, Target>();
+  private readonly byAppender = new Map<SegmentAppender, Target>();
+  /** Every event not yet durable, in seq order, from orderHead on. */
+  private order: PendingEvent[] = [];
   private orderHead = 0;
   private highestSeq = MIN_SEQ;
   private ackedThrough = MIN_SEQ;
@@ -48,7 +49,8 @@ export class StreamWriter implements AppenderListener {
   private held: PendingEvent[] | undefined;
   private readonly sealedQueue: Array<{ appender: SegmentAppender; unacked: PendingEvent[] }> = [];
   private rerouting = false;
-  private readonly routingCache = new Map<string, SegmentRange>();
+  /** Routing key → where it goes now; cleared whenever the segments change. */
+  private readonly routingCache = new Map<string, Target>();
   /** Bytes accepted and not yet acknowledged. */
   unackedBytes = 0;
 
@@ -79,11 +81,11 @@ export class StreamWriter implements AppenderListener {
       }
       this.map = new SegmentMap(segments);
     }
-    const appenders = this.map.segments.map((s) => this.appenderFor(s.segmentId));
+    const appenders = this.map.segments.map((s) => this.targetFor(s.segmentId).appender);
     await Promise.all(appenders.map((a) => this.setupDone(a)));
-    let last = 0n;
+    let last = 0;
     for (const a of appenders) if (a.ackedThrough > last) last = a.ackedThrough;
-    return last;
+    return BigInt(last);
   }
 
   attach(listener: WriterListener): void {
@@ -105,37 +107,67 @@ export class StreamWriter implements AppenderListener {
     return this.listener === undefined && this.orderHead >= this.order.length;
   }
 
-  /** Accepts events numbered firstSeq, firstSeq + 1, …; numbers already seen are resends and skipped. */
-  append(firstSeq: bigint, events: readonly IncomingEvent[]): void {
-    const fresh: PendingEvent[] = [];
-    for (let i = 0; i < events.length; i++) {
-      const seq = firstSeq + BigInt(i);
-      if (seq <= this.highestSeq) continue; // already in flight or durable here
-      const e = events[i]!;
-      this.highestSeq = seq;
-      const event: PendingEvent = { seq, frame: encodeEventFrame(e.payload), routingKey: e.routingKey };
-      this.order.push({ event, acked: false });
-      this.unackedBytes += event.frame.length;
-      fresh.push(event);
+  /**
+   * Accepts events numbered firstSeq, firstSeq + 1, … (below 2^53); numbers already seen are
+   * resends and skipped. Each segment's share is framed into one buffer, so the appender sends
+   * it as one piece.
+   */
+  append(firstSeq: number, payloads: readonly Uint8Array[], keys: readonly (string | undefined)[]): void {
+    const count = payloads.length;
+    // Numbers only grow, so resends (already in flight or durable here) are a prefix.
+    const skip = firstSeq <= this.highestSeq ? Math.min(count, this.highestSeq - firstSeq + 1) : 0;
+    if (skip === count) return;
+    this.highestSeq = firstSeq + count - 1;
+    const fresh: PendingEvent[] = new Array(count - skip);
+    if (this.held) {
+      const indices = Array.from({ length: count - skip }, (_, i) => skip + i);
+      const frames = encodeEventFrames(payloads, indices);
+      for (let i = 0; i < indices.length; i++) fresh[i] = this.accept(firstSeq + skip + i, frames[i]!, keys[skip + i]);
+      this.order.push(...fresh);
+      this.held.push(...fresh);
+      return;
     }
-    if (fresh.length === 0) return;
-    if (this.held) this.held.push(...fresh);
-    else this.route(fresh);
+    const touched: Target[] = [];
+    for (let i = skip; i < count; i++) {
+      const target = this.targetForKey(keys[i]);
+      if (target.batch.length === 0) touched.push(target);
+      target.batch.push(i);
+    }
+    const lists: PendingEvent[][] = new Array(touched.length);
+    for (let t = 0; t < touched.length; t++) {
+      const target = touched[t]!;
+      const frames = encodeEventFrames(payloads, target.batch);
+      const list: PendingEvent[] = new Array(frames.length);
+      for (let j = 0; j < frames.length; j++) {
+        const i = target.batch[j]!;
+        const event = this.accept(firstSeq + i, frames[j]!, keys[i]);
+        fresh[i - skip] = event;
+        list[j] = event;
+        target.fifo.push(event);
+      }
+      target.batch.length = 0;
+      lists[t] = list;
+    }
+    // In `order` before any appender sees them: an appender may acknowledge at once (a resend
+    // the segment already holds), and advance() must find them.
+    for (const event of fresh) this.order.push(event);
+    for (let t = 0; t < touched.length; t++) touched[t]!.appender.enqueue(lists[t]!);
   }
 
   close(): void {
-    for (const a of this.appenders.values()) a.close();
-    this.appenders.clear();
-    this.perAppender.clear();
+    for (const t of this.targets.values()) t.appender.close();
+    this.targets.clear();
+    this.byAppender.clear();
+    this.routingCache.clear();
   }
 
   // ---- AppenderListener ------------------------------------------------------------------
 
-  onAcked(appender: SegmentAppender, through: bigint): void {
-    const fifo = this.perAppender.get(appender);
+  onAcked(appender: SegmentAppender, through: number): void {
+    const fifo = this.byAppender.get(appender)?.fifo;
     if (!fifo) return;
     let n = 0;
-    while (n < fifo.length && fifo[n]!.event.seq <= through) {
+    while (n < fifo.length && fifo[n]!.seq <= through) {
       fifo[n]!.acked = true;
       n++;
     }
@@ -166,16 +198,22 @@ export class StreamWriter implements AppenderListener {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private appenderFor(segmentId: bigint): SegmentAppender {
-    let appender = this.appenders.get(segmentId);
-    if (!appender) {
+  private accept(seq: number, frame: Buffer, routingKey: string | undefined): PendingEvent {
+    this.unackedBytes += frame.length;
+    return { seq, frame, routingKey, acked: false };
+  }
+
+  private targetFor(segmentId: bigint): Target {
+    let target = this.targets.get(segmentId);
+    if (!target) {
       const parent = segmentRef(this.scope, this.stream, segmentId);
       const ref = this.txn ? { ...parent, name: txnSegmentName(parent.name, this.txn.txnId) } : parent;
-      appender = new SegmentAppender(this.segments, ref, pravegaWriterId(this.writerId, ref.name), this);
-      this.appenders.set(segmentId, appender);
-      this.perAppender.set(appender, []);
+      const appender = new SegmentAppender(this.segments, ref, pravegaWriterId(this.writerId, ref.name), this);
+      target = { appender, fifo: [], batch: [] };
+      this.targets.set(segmentId, target);
+      this.byAppender.set(appender, target);
     }
-    return appender;
+    return target;
   }
 
   private async setupDone(appender: SegmentAppender): Promise<void> {
@@ -193,53 +231,39 @@ export class StreamWriter implements AppenderListener {
     }
   }
 
-  private segmentFor(routingKey: string | undefined): SegmentRange {
+  private targetForKey(routingKey: string | undefined): Target {
     const map = this.map!;
-    if (routingKey === undefined) return map.segmentFor(Math.random());
-    let segment = this.routingCache.get(routingKey);
-    if (!segment) {
-      segment = map.segmentForKey(routingKey);
-      if (this.routingCache.size >= 10_000) this.routingCache.clear();
-      this.routingCache.set(routingKey, segment);
+    if (routingKey === undefined) return this.targetFor(map.segmentFor(Math.random()).segmentId);
+    let target = this.routingCache.get(routingKey);
+    if (!target) {
+      target = this.targetFor(map.segmentForKey(routingKey).segmentId);
+      if (this.routingCache.size >= ROUTING_CACHE_KEYS) this.routingCache.clear();
+      this.routingCache.set(routingKey, target);
     }
-    return segment;
+    return target;
   }
 
+  /** Hands events (framed already, in seq order) to their segments' appenders. */
   private route(events: readonly PendingEvent[]): void {
-    const bySegment = new Map<bigint, PendingEvent[]>();
+    const bySegment = new Map<Target, PendingEvent[]>();
     for (const e of events) {
-      const id = this.segmentFor(e.routingKey).segmentId;
-      const list = bySegment.get(id);
+      const target = this.targetForKey(e.routingKey);
+      const list = bySegment.get(target);
       if (list) list.push(e);
-      else bySegment.set(id, [e]);
+      else bySegment.set(target, [e]);
     }
-    for (const [id, list] of bySegment) {
-      const appender = this.appenderFor(id);
-      const fifo = this.perAppender.get(appender)!;
-      for (const e of list) {
-        const entry = this.entryFor(e);
-        if (entry) fifo.push(entry);
-      }
-      appender.enqueue(list);
+    for (const [target, list] of bySegment) {
+      for (const e of list) target.fifo.push(e);
+      target.appender.enqueue(list);
     }
-  }
-
-  private entryFor(event: PendingEvent): Entry | undefined {
-    // Entries are in seq order; the event is recent, so search from the back.
-    for (let i = this.order.length - 1; i >= this.orderHead; i--) {
-      const entry = this.order[i]!;
-      if (entry.event === event) return entry;
-      if (entry.event.seq < event.seq) break;
-    }
-    return undefined;
   }
 
   private advance(): void {
     let through = this.ackedThrough;
     while (this.orderHead < this.order.length && this.order[this.orderHead]!.acked) {
-      const entry = this.order[this.orderHead++]!;
-      through = entry.event.seq;
-      this.unackedBytes -= entry.event.frame.length;
+      const event = this.order[this.orderHead++]!;
+      through = event.seq;
+      this.unackedBytes -= event.frame.length;
     }
     if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
       this.order = this.order.slice(this.orderHead);
@@ -285,8 +309,8 @@ export class StreamWriter implements AppenderListener {
           successors.map((s) => s.segment),
         );
         this.routingCache.clear();
-        pending.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
-        this.route(pending.filter((e) => this.entryFor(e) !== undefined));
+        pending.sort((a, b) => a.seq - b.seq);
+        this.route(pending.filter((e) => !e.acked));
       }
     } catch (err) {
       this.failAll(GatewayError.from(err, 'unavailable'));
@@ -308,7 +332,7 @@ export class StreamWriter implements AppenderListener {
         throw new GatewayError('unavailable', `${ref.name} was not sealed in time during a scale`);
       await sleep(100);
     }
-    const appender = this.appenders.get(id);
+    const appender = this.targets.get(id)?.appender;
     if (!appender) return [];
     while (!appender.isSealed && appender.unackedCount > 0) {
       const fromQueue = this.sealedQueue.findIndex((s) => s.appender === appender);
@@ -324,8 +348,9 @@ export class StreamWriter implements AppenderListener {
 
   private forget(appender: SegmentAppender): void {
     appender.close();
-    this.appenders.delete(appender.segment.segmentId);
-    this.perAppender.delete(appender);
+    this.targets.delete(appender.segment.segmentId);
+    this.byAppender.delete(appender);
+    this.routingCache.clear();
   }
 
   private failAll(err: GatewayError): void {

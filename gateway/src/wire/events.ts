@@ -16,6 +16,29 @@ export function encodeEventFrame(payload: Uint8Array): Buffer {
   return frame;
 }
 
+/**
+ * Frames payloads[indices[0]], payloads[indices[1]], … back to back in one buffer and returns
+ * each frame as a view of it: one allocation and one copy for a whole batch, and consecutive
+ * frames stay contiguous, so a block of them can go to the socket as one piece.
+ */
+export function encodeEventFrames(payloads: readonly Uint8Array[], indices: readonly number[]): Buffer[] {
+  let size = 0;
+  for (const i of indices) size += EVENT_HEADER_BYTES + payloads[i]!.length;
+  const buf = Buffer.allocUnsafe(size);
+  const frames: Buffer[] = new Array(indices.length);
+  let pos = 0;
+  for (let j = 0; j < indices.length; j++) {
+    const payload = payloads[indices[j]!]!;
+    const start = pos;
+    buf.writeInt32BE(0, pos);
+    buf.writeInt32BE(payload.length, pos + 4);
+    buf.set(payload, pos + EVENT_HEADER_BYTES);
+    pos += EVENT_HEADER_BYTES + payload.length;
+    frames[j] = buf.subarray(start, pos);
+  }
+  return frames;
+}
+
 export class EventFrameParser {
   private pending: Uint8Array | undefined;
   private offset: bigint;

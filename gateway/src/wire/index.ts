@@ -12,7 +12,13 @@ export {
   WIRE_VERSION,
 } from './codec.js';
 export { WireError, type WireErrorCode } from './errors.js';
-export { EVENT_HEADER_BYTES, EventFrameParser, encodeEventFrame, MAX_EVENT_BYTES } from './events.js';
+export {
+  EVENT_HEADER_BYTES,
+  EventFrameParser,
+  encodeEventFrame,
+  encodeEventFrames,
+  MAX_EVENT_BYTES,
+} from './events.js';
 export {
   COMMANDS,
   type Command,

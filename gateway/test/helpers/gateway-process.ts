@@ -48,6 +48,8 @@ export class GatewayProcess {
     const child = spawn(
       process.execPath,
       [
+        // e.g. SLUICE_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile a benchmark's gateway
+        ...(process.env.SLUICE_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
         '--import',
         'tsx',
         'gateway/src/server/cli.ts',

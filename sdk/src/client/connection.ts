@@ -111,8 +111,13 @@ export class Connection {
 
   /** Sends a frame if the socket is open; returns false (frame dropped) otherwise. */
   send(kind: ClientFrameKind): boolean {
+    return this.sendEncoded(encodeClientFrame(kind));
+  }
+
+  /** Sends a frame encoded already (the writer encodes its appends by hand); false if not live. */
+  sendEncoded(frame: Uint8Array): boolean {
     if (this.state !== 'live' || !this.ws) return false;
-    this.ws.send(encodeClientFrame(kind));
+    this.ws.send(frame);
     return true;
   }
 

@@ -6,6 +6,7 @@
 import type { ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import type { ChannelHandler, Connection } from '../client/connection.js';
 import { SluiceError } from '../errors.js';
+import { encodeAppendFrame } from '../protocol/append-frame.js';
 import type { ClientFrameKind } from '../protocol/frames.js';
 import { backoffDelay, delay } from '../transport/backoff.js';
 
@@ -283,18 +284,8 @@ export class AppendChannel {
         bytes += size;
         end++;
       }
-      const batch = this.pending.slice(start, end);
-      const ok = this.conn.send({
-        case: 'append',
-        value: {
-          channel: this.channel,
-          firstSequence: BigInt(batch[0]!.seq),
-          events: batch.map((p) =>
-            p.key === undefined ? { payload: p.payload } : { payload: p.payload, routingKey: p.key },
-          ),
-        },
-      });
-      if (!ok) return;
+      const frame = encodeAppendFrame(this.channel, this.pending[start]!.seq, this.pending, start, end);
+      if (!this.conn.sendEncoded(frame)) return;
       this.sent = end;
     }
   }

@@ -1037,7 +1037,8 @@ export const WriterOpenedSchema: GenMessage<WriterOpened> = /*@__PURE__*/
 /**
  * Events with sequence numbers first_sequence, first_sequence + 1, ...: strictly increasing
  * for a writer id over its whole life. A resend reuses the original numbers; Pravega drops
- * what it already stored.
+ * what it already stored. Numbers stay below 2^53 (exact in a JavaScript number); a channel
+ * that sends a larger one is closed with invalid-argument.
  *
  * @generated from message sluice.v1.Append
  */

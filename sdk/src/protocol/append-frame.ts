@@ -1,0 +1,118 @@
+/**
+ * The writer's hot path on the client: `ClientFrame { append }` encoded by hand (the mirror of
+ * gateway/src/sessions/append-frame.ts). The reflective encoder builds a message object per
+ * event and grows its buffer as it goes; this sizes the frame first and writes it once. The
+ * bytes are exactly what `toBinary(ClientFrameSchema, …)` writes (sdk/test/append-frame.test.ts
+ * compares them): proto3 field order, default values left out, an absent routing key absent.
+ */
+import {
+  APPEND_CHANNEL_TAG,
+  APPEND_EVENT_TAG,
+  APPEND_FIRST_SEQUENCE_TAG,
+  EVENT_DATA_PAYLOAD_TAG,
+  EVENT_DATA_ROUTING_KEY_TAG,
+  FRAME_APPEND_TAG,
+} from '@sluice/proto/events-tags.js';
+
+/** One event as the writer holds it. */
+export interface OutgoingEvent {
+  readonly payload: Uint8Array;
+  readonly key: string | undefined;
+}
+
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+/** Routing keys repeat: their UTF-8 bytes are kept (a bounded number of them). */
+const keyBytesCache = new Map<string, Uint8Array>();
+const KEY_CACHE_ENTRIES = 10_000;
+/** Scratch per call: each event's key bytes and body size, so the second pass need not redo them. */
+let scratchKeys: Array<Uint8Array | undefined> = [];
+let scratchSizes = new Int32Array(1024);
+
+function keyBytes(key: string): Uint8Array {
+  let bytes = keyBytesCache.get(key);
+  if (!bytes) {
+    bytes = key.length === 0 ? EMPTY : encoder.encode(key);
+    if (keyBytesCache.size >= KEY_CACHE_ENTRIES) keyBytesCache.clear();
+    keyBytesCache.set(key, bytes);
+  }
+  return bytes;
+}
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+function writeVarint(buf: Uint8Array, pos: number, n: number): number {
+  while (n >= 0x80) {
+    buf[pos++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[pos++] = n;
+  return pos;
+}
+
+/**
+ * Encodes events[start, end) as one Append frame. `firstSequence` is a non-negative integer
+ * below 2^53 (the writer's numbers are), `channel` a uint32.
+ */
+export function encodeAppendFrame(
+  channel: number,
+  firstSequence: number,
+  events: readonly OutgoingEvent[],
+  start: number,
+  end: number,
+): Uint8Array {
+  const count = end - start;
+  if (scratchSizes.length < count) scratchSizes = new Int32Array(count * 2);
+  if (scratchKeys.length < count) scratchKeys = new Array(count * 2);
+  let body = 0;
+  if (channel !== 0) body += 1 + varintSize(channel);
+  if (firstSequence !== 0) body += 1 + varintSize(firstSequence);
+  for (let i = 0; i < count; i++) {
+    const e = events[start + i]!;
+    const key = e.key === undefined ? undefined : keyBytes(e.key);
+    const n = e.payload.length;
+    let size = n > 0 ? 1 + varintSize(n) + n : 0;
+    if (key) size += 1 + varintSize(key.length) + key.length;
+    scratchKeys[i] = key;
+    scratchSizes[i] = size;
+    body += 1 + varintSize(size) + size;
+  }
+  const buf = new Uint8Array(1 + varintSize(body) + body);
+  buf[0] = FRAME_APPEND_TAG;
+  let pos = writeVarint(buf, 1, body);
+  if (channel !== 0) {
+    buf[pos++] = APPEND_CHANNEL_TAG;
+    pos = writeVarint(buf, pos, channel);
+  }
+  if (firstSequence !== 0) {
+    buf[pos++] = APPEND_FIRST_SEQUENCE_TAG;
+    pos = writeVarint(buf, pos, firstSequence);
+  }
+  for (let i = 0; i < count; i++) {
+    const payload = events[start + i]!.payload;
+    const key = scratchKeys[i];
+    buf[pos++] = APPEND_EVENT_TAG;
+    pos = writeVarint(buf, pos, scratchSizes[i]!);
+    if (payload.length > 0) {
+      buf[pos++] = EVENT_DATA_PAYLOAD_TAG;
+      pos = writeVarint(buf, pos, payload.length);
+      buf.set(payload, pos);
+      pos += payload.length;
+    }
+    if (key) {
+      buf[pos++] = EVENT_DATA_ROUTING_KEY_TAG;
+      pos = writeVarint(buf, pos, key.length);
+      buf.set(key, pos);
+      pos += key.length;
+    }
+    scratchKeys[i] = undefined;
+  }
+  return buf;
+}
