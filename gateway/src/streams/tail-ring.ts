@@ -3,10 +3,12 @@
  * from `start` to `end` (both event boundaries). Eviction drops the oldest events; a subscriber
  * whose offset falls before `start` reads on its own.
  *
- * Each appended batch is copied into one buffer of its own size: the events a parser hands out
- * are views of Pravega's reply buffer, and one kept event would pin the whole reply. A batch's
- * buffer is counted (payloads plus 8 bytes an event) until its last event is evicted, so `bytes`
- * is the memory the ring holds, not just the events still served from it.
+ * The events a parser hands out are views of Pravega's reply buffer, and one kept event would
+ * pin the whole reply. Events that fill most of their buffer (a catch-up read's 1 MiB replies)
+ * are kept as they are and the whole buffer is counted; the others are copied into one buffer
+ * of their own size (payloads plus 8 bytes an event are counted). A batch's bytes stay counted
+ * until its last event is evicted, so `bytes` is the memory the ring holds, not just the events
+ * still served from it.
  */
 import type { ReadEvent } from '../segmentstore/segment-reader.js';
 import { EVENT_HEADER_BYTES } from '../wire/index.js';
@@ -15,6 +17,9 @@ import { EVENT_HEADER_BYTES } from '../wire/index.js';
 export function eventBytes(e: ReadEvent): number {
   return EVENT_HEADER_BYTES + e.payload.length;
 }
+
+/** Events that fill at least this share of their buffer are kept without a copy. */
+const KEEP_IF_FILLS = 0.75;
 
 /** One appended batch: its bytes and how many of its events the ring still holds. */
 interface Batch {
@@ -52,16 +57,40 @@ export class TailRing {
     return offset === this.endOffset || this.indexOf(offset) >= 0;
   }
 
-  /** Appends (a copy of) events read after `end`; `nextOffset` is the reader's offset after them. Returns bytes added. */
+  /** Appends events read after `end`; `nextOffset` is the reader's offset after them. Returns bytes added. */
   append(events: readonly ReadEvent[], nextOffset: bigint): number {
     this.endOffset = nextOffset;
-    if (events.length === 0) return 0;
+    let added = 0;
+    // Runs of events viewing the same buffer (a reply; an event completed across two replies has its own).
+    for (let start = 0; start < events.length; ) {
+      const buffer = events[start]!.payload.buffer;
+      let end = start + 1;
+      while (end < events.length && events[end]!.payload.buffer === buffer) end++;
+      added += this.appendRun(events, start, end);
+      start = end;
+    }
+    return added;
+  }
+
+  private appendRun(events: readonly ReadEvent[], start: number, end: number): number {
     let payloads = 0;
-    for (const e of events) payloads += e.payload.length;
+    for (let i = start; i < end; i++) payloads += events[i]!.payload.length;
+    const backing = events[start]!.payload.buffer.byteLength;
+    const counted = payloads + EVENT_HEADER_BYTES * (end - start);
+    if (counted >= backing * KEEP_IF_FILLS) {
+      const batch: Batch = { bytes: Math.max(counted, backing), left: end - start };
+      for (let i = start; i < end; i++) {
+        this.events.push(events[i]!);
+        this.batches.push(batch);
+      }
+      this.size += batch.bytes;
+      return batch.bytes;
+    }
     const copy = new Uint8Array(payloads);
-    const batch: Batch = { bytes: payloads + EVENT_HEADER_BYTES * events.length, left: events.length };
+    const batch: Batch = { bytes: counted, left: end - start };
     let at = 0;
-    for (const e of events) {
+    for (let i = start; i < end; i++) {
+      const e = events[i]!;
       copy.set(e.payload, at);
       this.events.push({ offset: e.offset, payload: copy.subarray(at, at + e.payload.length) });
       this.batches.push(batch);

@@ -57,26 +57,61 @@ export class EventFrameParser {
   }
 
   push(data: Uint8Array): Array<{ offset: bigint; payload: Uint8Array }> {
-    const buf = this.pending ? Buffer.concat([this.pending, data]) : data;
-    this.pending = undefined;
-    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const out: Array<{ offset: bigint; payload: Uint8Array }> = [];
-    let pos = 0;
-    while (buf.length - pos >= EVENT_HEADER_BYTES) {
-      const type = view.getInt32(pos);
-      const length = view.getInt32(pos + 4);
-      if (type !== 0) throw new WireError('malformed', `event of wrong type ${type} at offset ${this.offset}`);
-      if (length < 0 || length > MAX_EVENT_BYTES)
-        throw new WireError('malformed', `event length ${length} at offset ${this.offset}`);
-      if (buf.length - pos - EVENT_HEADER_BYTES < length) break;
+    let from = 0;
+    if (this.pending) {
+      // Complete the event cut across reads with just the bytes it lacks: copying the pending
+      // bytes and the whole new reply (1 MiB) together cost more than the rest of the parsing.
+      const pending = this.pending;
+      const head = pending.length >= EVENT_HEADER_BYTES ? pending : joined(pending, data, EVENT_HEADER_BYTES);
+      if (head.length < EVENT_HEADER_BYTES) {
+        this.pending = joined(pending, data, pending.length + data.length);
+        return out;
+      }
+      const length = this.checkHeader(new DataView(head.buffer, head.byteOffset, EVENT_HEADER_BYTES), 0);
+      const whole = EVENT_HEADER_BYTES + length;
+      if (pending.length + data.length < whole) {
+        this.pending = joined(pending, data, pending.length + data.length);
+        return out;
+      }
+      const event = joined(pending, data, whole);
+      out.push({ offset: this.offset, payload: event.subarray(EVENT_HEADER_BYTES) });
+      this.offset += BigInt(whole);
+      from = whole - pending.length;
+      this.pending = undefined;
+    }
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    let pos = from;
+    while (data.length - pos >= EVENT_HEADER_BYTES) {
+      const length = this.checkHeader(view, pos);
+      if (data.length - pos - EVENT_HEADER_BYTES < length) break;
       out.push({
         offset: this.offset,
-        payload: buf.subarray(pos + EVENT_HEADER_BYTES, pos + EVENT_HEADER_BYTES + length),
+        payload: data.subarray(pos + EVENT_HEADER_BYTES, pos + EVENT_HEADER_BYTES + length),
       });
       pos += EVENT_HEADER_BYTES + length;
       this.offset += BigInt(EVENT_HEADER_BYTES + length);
     }
-    if (pos < buf.length) this.pending = Uint8Array.prototype.slice.call(buf, pos);
+    if (pos < data.length) this.pending = Uint8Array.prototype.slice.call(data, pos);
     return out;
   }
+
+  /** The event length in the header at `pos`, after checking the header is an event's. */
+  private checkHeader(view: DataView, pos: number): number {
+    const type = view.getInt32(pos);
+    const length = view.getInt32(pos + 4);
+    if (type !== 0) throw new WireError('malformed', `event of wrong type ${type} at offset ${this.offset}`);
+    if (length < 0 || length > MAX_EVENT_BYTES)
+      throw new WireError('malformed', `event length ${length} at offset ${this.offset}`);
+    return length;
+  }
+}
+
+/** The first `size` bytes of `a` followed by `b` (at most all of both), in a new buffer. */
+function joined(a: Uint8Array, b: Uint8Array, size: number): Uint8Array {
+  const n = Math.min(size, a.length + b.length);
+  const out = new Uint8Array(n);
+  out.set(a.subarray(0, Math.min(a.length, n)), 0);
+  if (n > a.length) out.set(b.subarray(0, n - a.length), a.length);
+  return out;
 }

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { eventBytes, TailRing } from '../../src/streams/tail-ring.js';
 
-/** Events of `size` payload bytes laid out from `offset`, as a segment holds them. */
+/**
+ * Events of `size` payload bytes laid out from `offset`, as a segment holds them and as the
+ * parser hands them out: views of one reply buffer that they fill (headers included).
+ */
 function events(offset: bigint, count: number, size = 10) {
+  const reply = new Uint8Array(count * (size + 8));
   const out: Array<{ offset: bigint; payload: Uint8Array }> = [];
   let at = offset;
   for (let i = 0; i < count; i++) {
-    const e = { offset: at, payload: new Uint8Array(size).fill(i) };
+    const from = i * (size + 8) + 8;
+    const e = { offset: at, payload: reply.subarray(from, from + size).fill(i) };
     out.push(e);
     at += BigInt(eventBytes(e));
   }
@@ -63,6 +68,34 @@ describe('TailRing', () => {
       expect(e.payload.buffer.byteLength).toBe(30); // one right-sized copy for the batch
     }
     expect(ring.bytes).toBe(3 * 18);
+  });
+
+  it('keeps views of a reply its events fill (no copy), counting the whole reply buffer', () => {
+    // 1,000 events filling a 1 MiB-ish reply but for a partial event at its end (7 KiB).
+    const size = 1016;
+    const reply = new Uint8Array(1000 * (size + 8) + 7 * 1024);
+    const parsed = Array.from({ length: 1000 }, (_, i) => ({
+      offset: BigInt(i * (size + 8)),
+      payload: reply.subarray(i * (size + 8) + 8, (i + 1) * (size + 8)),
+    }));
+    const ring = new TailRing(0n);
+    expect(ring.append(parsed, BigInt(1000 * (size + 8)))).toBe(reply.byteLength);
+    expect(ring.bytes).toBe(reply.byteLength);
+    const held = ring.take(0n, 1 << 30, undefined);
+    expect(held).toHaveLength(1000);
+    for (const e of held) expect(e.payload.buffer).toBe(reply.buffer);
+    // Its memory goes with the last of its events.
+    expect(ring.evict(0, BigInt(1000 * (size + 8)))).toBe(reply.byteLength);
+    expect(ring.bytes).toBe(0);
+  });
+
+  it('keeps an event completed across two replies (a buffer of its own) as a batch of its own', () => {
+    const a = events(0n, 4);
+    const completed = { offset: a.next, payload: new Uint8Array(10).fill(9) }; // its own buffer
+    const ring = new TailRing(0n);
+    ring.append([...a.events, completed], a.next + 18n);
+    expect(ring.bytes).toBe(5 * 18);
+    expect(ring.take(0n, 1 << 20, undefined).map((e) => e.payload[0])).toEqual([0, 1, 2, 3, 9]);
   });
 
   it('resets to a new offset (truncation, a moved ring)', () => {

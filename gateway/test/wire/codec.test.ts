@@ -2,6 +2,7 @@
  * Hand-checked vectors (fact sheet §1.3, §1.14 — derived from Pravega's source, marked so) and
  * typed errors for truncated, oversized and unknown input.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   CommandDecoder,
@@ -204,6 +205,23 @@ describe('EventFrameParser', () => {
       expect(parser.nextOffset).toBe(100n + BigInt(data.length));
       expect(parser.bufferedBytes).toBe(0);
     }
+  });
+
+  it('splits events fed byte by byte, and cut into many pieces anywhere', () => {
+    const bytewise = new EventFrameParser(0n);
+    const one = [...data].flatMap((b) => bytewise.push(Uint8Array.of(b)));
+    expect(one.map((e) => Buffer.from(e.payload).toString())).toEqual(events.map((e) => e.toString()));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: data.length - 1 }), { maxLength: 8 }), (cuts) => {
+        const bounds = [0, ...cuts.sort((a, b) => a - b), data.length];
+        const parser = new EventFrameParser(100n);
+        const got = bounds.slice(1).flatMap((end, i) => parser.push(data.subarray(bounds[i]!, end)));
+        expect(got.map((e) => Buffer.from(e.payload).toString())).toEqual(events.map((e) => e.toString()));
+        expect(got.map((e) => e.offset)).toEqual([100n, 109n, 117n, 136n]);
+        expect(parser.bufferedBytes).toBe(0);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('rejects data that is not an event', () => {
