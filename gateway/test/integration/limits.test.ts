@@ -169,6 +169,32 @@ describe('limits', () => {
     }
   });
 
+  it('closes a writer channel whose sequence numbers reach 2^53 with invalid-argument; nothing of it is stored', async () => {
+    const gateway = await startTestGateway();
+    try {
+      const scope = uniqueName('seq');
+      const admin = await connectSdk(gateway.url, scope);
+      await admin.createScope(scope);
+      await admin.createStream('s', { scaling: { type: 'fixed', segments: 1 } });
+      const c = await RawClient.session(gateway.url);
+      c.send(frame({ kind: { case: 'openWriter', value: { channel: 1, stream: `${scope}/s`, writerId: 'huge' } } }));
+      await c.until((f) => f.kind.case === 'writerOpened');
+      const events = [{ payload: new Uint8Array([1]) }, { payload: new Uint8Array([2]) }];
+      // 2^53 - 1 and 2^53: the second is not exact as a number.
+      c.send(frame({ kind: { case: 'append', value: { channel: 1, firstSequence: 2n ** 53n - 1n, events } } }));
+      const closed = await c.until((f) => f.kind.case === 'channelClosed');
+      expect(closed.kind.value).toMatchObject({ channel: 1, error: { code: 'invalid-argument' } });
+      await c.ping(1n);
+      expect(c.closeCode).toBeUndefined();
+      c.terminate();
+      const info = await admin.streamInfo('s');
+      expect([...info.tail.positions.values()]).toEqual([0n]);
+      await admin.close();
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('negotiates no permessage-deflate even when the client offers it', async () => {
     const gateway = await startTestGateway();
     try {
