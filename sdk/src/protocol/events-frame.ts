@@ -70,6 +70,14 @@ function int64(lo: number, hi: number): bigint {
   return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
 }
 
+/** The last segment id decoded: consecutive events mostly share one, and a BigInt per event adds up. */
+let lastSegment = { lo: 0, hi: 0, id: 0n };
+
+function segmentIdOf(lo: number, hi: number): bigint {
+  if (lo !== lastSegment.lo || hi !== lastSegment.hi) lastSegment = { lo, hi, id: int64(lo, hi) };
+  return lastSegment.id;
+}
+
 function decodeEvent(c: Cursor, end: number): Event | undefined {
   let streamIndex = 0;
   let segmentId = 0n;
@@ -83,7 +91,7 @@ function decodeEvent(c: Cursor, end: number): Event | undefined {
         break;
       case SEGMENT_ID_TAG: {
         const lo = c.varint(end);
-        segmentId = int64(lo, c.hi);
+        segmentId = segmentIdOf(lo, c.hi);
         break;
       }
       case OFFSET_TAG: {

@@ -426,7 +426,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         this.topUpCredit();
         // A group reader drops what was in flight for a segment the group gave to another reader.
         if (this.opts.group && !s.segments.has(item.segment)) return undefined;
-        const next = item.offset + 8n + BigInt(item.payload.length);
+        const next = item.offset + BigInt(8 + item.payload.length);
         // The snapshot stays valid while only this segment's offset moved since it was taken.
         if (
           this.snapshot === undefined ||
