@@ -3,6 +3,7 @@
  * defaults (like the Flink connector's PravegaConfig).
  */
 import { parseArgs } from 'node:util';
+import { parseControllerUri } from '../controller/uri.js';
 import { GatewayError } from '../errors.js';
 
 export interface GatewayConfig {
@@ -287,6 +288,13 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     throw new GatewayError(
       'invalid-argument',
       `--max-message-bytes may be at most 8 MiB + 64 KiB (${8 * 1024 * 1024 + 64 * 1024}: Pravega's largest event and its frame), got ${result.maxMessageBytes}`,
+    );
+  }
+  // A CA file with a plain-text controller URI would be ignored: the operator meant TLS.
+  if (result.pravegaCaFile !== undefined && !parseControllerUri(result.controller).tls) {
+    throw new GatewayError(
+      'invalid-argument',
+      `--pravega-ca-file is set but --controller ${result.controller} is not TLS: use tls:// (or pravegas://) to connect with TLS`,
     );
   }
   return result;

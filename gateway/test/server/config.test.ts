@@ -29,6 +29,18 @@ describe('gateway configuration', () => {
     );
   });
 
+  it('refuses a Pravega CA file with a plain-text controller URI instead of ignoring it', () => {
+    expect(() => loadConfig(['--pravega-ca-file', '/tmp/ca.pem'], {})).toThrowError(
+      /--pravega-ca-file is set but --controller tcp:\/\/localhost:9090 is not TLS/,
+    );
+    expect(() => loadConfig(['--controller', 'pravega://h:9090'], { PRAVEGA_CA_FILE: '/tmp/ca.pem' })).toThrowError(
+      expect.objectContaining({ code: 'invalid-argument' }),
+    );
+    expect(loadConfig(['--controller', 'tls://h:9090', '--pravega-ca-file', '/tmp/ca.pem'], {}).pravegaCaFile).toBe(
+      '/tmp/ca.pem',
+    );
+  });
+
   it('rejects bad values with a clear message', () => {
     expect(() => loadConfig(['--port', 'eighty'], {})).toThrowError(/--port must be a whole number/);
     expect(() => loadConfig(['--no-such-flag'], {})).toThrowError(
