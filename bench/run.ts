@@ -22,6 +22,7 @@
  *     from the head to a tail cut, SDK reader vs Java's EventStreamReader.
  * Writes bench/results/bench-<date>.json and .svg, and latest.json / latest.svg.
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -30,7 +31,7 @@ import { GatewayProcess } from '../gateway/test/helpers/gateway-process.js';
 import { uniqueName } from '../gateway/test/helpers/names.js';
 import { connectSdk } from '../gateway/test/helpers/sdk.js';
 import { javaPeer } from '../interop/test/java-peer.js';
-import { ensurePravega } from '../scripts/pravega-lib.mjs';
+import { ensurePravega, pravegaStatus } from '../scripts/pravega-lib.mjs';
 import { type PlotRow, renderPlot } from './plot.js';
 import { fanout } from './workloads/p4-fanout.js';
 import { idleSessions } from './workloads/sessions.js';
@@ -54,6 +55,7 @@ const { values } = parseArgs({
     'p4-subscribers': { type: 'string', default: '1000' },
     'p4-rate': { type: 'string', default: '100' },
     'p4-seconds': { type: 'string', default: '10' },
+    pin: { type: 'boolean', default: false },
   },
 });
 const only = new Set(values.only.split(','));
@@ -102,6 +104,19 @@ interface Workload {
   after?: () => Promise<void>;
 }
 
+/**
+ * --pin: Pravega on CPU 0, everything else (this process, and the gateway and Java peers it
+ * starts, which inherit its affinity) on CPU 1 — as when the store has hosts of its own and the
+ * clients run elsewhere: each side gets one core, and no side's work takes the other's.
+ */
+async function pinCores(own: Parameters<typeof pravegaStatus>[0]): Promise<void> {
+  const pid = (await pravegaStatus(own)).state?.pid;
+  if (pid === undefined) throw new Error('--pin: cannot find the standalone process');
+  execFileSync('taskset', ['-a', '-p', '-c', '0', String(pid)], { stdio: 'ignore' });
+  execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  log(`pinned: Pravega (pid ${pid}) on CPU 0; this process, the gateway and the Java peers on CPU 1`);
+}
+
 async function main(): Promise<void> {
   // --pravega own: a standalone of the bench's own on other ports (gigabytes of events in its heap,
   // and no other run's traffic on it), stopped at the end; shared: the usual one, started or reused.
@@ -119,6 +134,7 @@ async function main(): Promise<void> {
       : {};
   const pravega = await ensurePravega({ log: (l: string) => console.log(`[pravega] ${l}`), ...own });
   cleanup.unshift(() => pravega.release());
+  if (values.pin) await pinCores(own);
   const controller = pravega.controllerUri;
   const scope = uniqueName('bench');
   const gateway = await GatewayProcess.start(['--controller', controller, '--scope', scope, '--log-level', 'warn']);
