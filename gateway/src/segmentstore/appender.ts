@@ -348,16 +348,25 @@ export class SegmentAppender implements FlowHandler {
  */
 function contiguousRuns(events: readonly PendingEvent[]): Uint8Array[] {
   const runs: Uint8Array[] = [];
-  let run = events[0]!.frame;
+  let first = events[0]!.frame;
+  let end = first.byteOffset + first.length;
   for (let i = 1; i < events.length; i++) {
     const f = events[i]!.frame;
-    if (f.buffer === run.buffer && run.byteOffset + run.length === f.byteOffset) {
-      run = Buffer.from(run.buffer, run.byteOffset, run.length + f.length);
-    } else {
-      runs.push(run);
-      run = f;
+    if (f.buffer === first.buffer && f.byteOffset === end) {
+      end += f.length;
+      continue;
     }
+    runs.push(viewOf(first, end));
+    first = f;
+    end = f.byteOffset + f.length;
   }
-  runs.push(run);
+  runs.push(viewOf(first, end));
   return runs;
+}
+
+/** `first` extended to `end` in its buffer (itself when that adds nothing). */
+function viewOf(first: Buffer, end: number): Uint8Array {
+  return end === first.byteOffset + first.length
+    ? first
+    : new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
 }
