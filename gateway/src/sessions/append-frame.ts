@@ -19,6 +19,7 @@ import {
   FRAME_APPEND_TAG,
 } from '@sluice/proto/events-tags.js';
 import type { Append } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { WireCursor } from '@sluice/proto/wire-cursor.js';
 
 /** An Append frame as the stream writer takes it. */
 export interface AppendBatch {
@@ -36,47 +37,6 @@ export interface AppendBatch {
 const TWO_32 = 2 ** 32;
 const EMPTY: Uint8Array = new Uint8Array(0);
 
-/** A cursor over one frame; `bad` is set at the first unexpected byte. */
-class Cursor {
-  pos = 0;
-  bad = false;
-  /** The high 32 bits of the last `varint`. */
-  hi = 0;
-
-  constructor(readonly buf: Uint8Array) {}
-
-  /** A varint of up to 10 bytes: returns its low 32 bits as an unsigned number, sets `hi`. */
-  varint(end: number): number {
-    const buf = this.buf;
-    let lo = 0;
-    let hi = 0;
-    let shift = 0;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= end) break;
-      const b = buf[this.pos++]!;
-      if (i < 4) lo |= (b & 0x7f) << shift;
-      else if (i === 4) {
-        lo |= (b & 0x0f) << 28;
-        hi = (b & 0x7f) >> 4;
-      } else hi |= (b & 0x7f) << (shift - 32);
-      shift += 7;
-      if (b < 0x80) {
-        this.hi = hi >>> 0;
-        return lo >>> 0;
-      }
-    }
-    this.bad = true;
-    return 0;
-  }
-
-  /** A length-delimited field's length, checked against `end`. */
-  length(end: number): number {
-    const n = this.varint(end);
-    if (this.hi !== 0 || n > end - this.pos) this.bad = true;
-    return n;
-  }
-}
-
 /** Longer keys go to protobuf-es (and `apply` below takes one argument per byte). */
 const MAX_FAST_KEY_BYTES = 1024;
 
@@ -88,7 +48,7 @@ function ascii(buf: Uint8Array, start: number, end: number): string | undefined 
 }
 
 /** Decodes one EventData in [c.pos, end) into the batch; false if this decoder declines. */
-function decodeEvent(c: Cursor, end: number, payloads: Uint8Array[], keys: Array<string | undefined>): boolean {
+function decodeEvent(c: WireCursor, end: number, payloads: Uint8Array[], keys: Array<string | undefined>): boolean {
   let payload: Uint8Array = EMPTY;
   let key: string | undefined;
   while (c.pos < end) {
@@ -111,7 +71,7 @@ function decodeEvent(c: Cursor, end: number, payloads: Uint8Array[], keys: Array
 /** Decodes `bytes` if it is exactly one Append frame this decoder understands; else `undefined`. */
 export function decodeAppendFrame(bytes: Uint8Array): AppendBatch | undefined {
   if (bytes.length === 0 || bytes[0] !== FRAME_APPEND_TAG) return undefined;
-  const c = new Cursor(bytes);
+  const c = new WireCursor(bytes);
   c.pos = 1;
   const total = bytes.length;
   const body = c.length(total);

@@ -17,52 +17,12 @@ import {
   STREAM_INDEX_TAG,
 } from '@sluice/proto/events-tags.js';
 import type { ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { WireCursor } from '@sluice/proto/wire-cursor.js';
 
 const TWO_32 = 2 ** 32;
 
 type Events = Extract<ServerFrame['kind'], { case: 'events' }>['value'];
 type Event = Events['events'][number];
-
-/** A cursor over one frame; `bad` is set (and decoding stops) at the first unexpected byte. */
-class Cursor {
-  pos = 0;
-  bad = false;
-  /** The high 32 bits of the last `varint` (for 64-bit fields). */
-  hi = 0;
-
-  constructor(readonly buf: Uint8Array) {}
-
-  /** A varint of up to 10 bytes: returns its low 32 bits as an unsigned number, sets `hi`. */
-  varint(end: number): number {
-    const buf = this.buf;
-    let lo = 0;
-    let hi = 0;
-    let shift = 0;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= end) break;
-      const b = buf[this.pos++]!;
-      if (i < 4) lo |= (b & 0x7f) << shift;
-      else if (i === 4) {
-        lo |= (b & 0x0f) << 28;
-        hi = (b & 0x7f) >> 4;
-      } else hi |= (b & 0x7f) << (shift - 32);
-      shift += 7;
-      if (b < 0x80) {
-        this.hi = hi >>> 0;
-        return lo >>> 0;
-      }
-    }
-    this.bad = true;
-    return 0;
-  }
-
-  /** A length-delimited field's length, checked against `end`. */
-  length(end: number): number {
-    const n = this.varint(end);
-    if (this.hi !== 0 || n > end - this.pos) this.bad = true;
-    return n;
-  }
-}
 
 /** The int64 whose two's-complement halves are `hi`:`lo`. */
 function int64(lo: number, hi: number): bigint {
@@ -78,7 +38,7 @@ function segmentIdOf(lo: number, hi: number): bigint {
   return lastSegment.id;
 }
 
-function decodeEvent(c: Cursor, end: number): Event | undefined {
+function decodeEvent(c: WireCursor, end: number): Event | undefined {
   let streamIndex = 0;
   let segmentId = 0n;
   let offset = 0n;
@@ -123,7 +83,7 @@ function decodeEvent(c: Cursor, end: number): Event | undefined {
 /** Decodes `bytes` if it is exactly one Events frame this decoder understands; else `undefined`. */
 export function decodeEventsFrame(bytes: Uint8Array): ServerFrame | undefined {
   if (bytes.length === 0 || bytes[0] !== FRAME_EVENTS_TAG) return undefined;
-  const c = new Cursor(bytes);
+  const c = new WireCursor(bytes);
   c.pos = 1;
   const total = bytes.length;
   const body = c.length(total);
