@@ -38,9 +38,16 @@ export interface SegmentReaderListener {
   onFailed(reader: SegmentSource, err: GatewayError): void;
   /** Asked before each read: false pauses the reader until `resume()`. */
   wantsMore(reader: SegmentSource): boolean;
+  /**
+   * Optional, asked before each read: about how many bytes the listener can pass on now. A read
+   * asks Pravega for that much (within MIN_READ_BYTES..READ_BYTES), so a reader that is about to
+   * block does not queue a whole megabyte per segment it will never send.
+   */
+  readBytes?(reader: SegmentSource): number;
 }
 
 const READ_BYTES = 1024 * 1024;
+const MIN_READ_BYTES = 64 * 1024;
 
 export class SegmentReader implements FlowHandler, SegmentSource {
   private parser: EventFrameParser;
@@ -206,7 +213,7 @@ export class SegmentReader implements FlowHandler, SegmentSource {
         type: 'ReadSegment',
         segment: this.segment.name,
         offset,
-        suggestedLength: READ_BYTES,
+        suggestedLength: this.readSize(),
         delegationToken: token,
         requestId: (BigInt(this.flowId) << 32n) | this.requestSeq,
       });
@@ -214,6 +221,11 @@ export class SegmentReader implements FlowHandler, SegmentSource {
       this.outstanding = undefined;
       this.retry(GatewayError.from(err, 'unavailable'));
     }
+  }
+
+  private readSize(): number {
+    const wanted = this.listener.readBytes?.(this) ?? READ_BYTES;
+    return Math.max(MIN_READ_BYTES, Math.min(READ_BYTES, wanted));
   }
 
   private async connect(): Promise<void> {

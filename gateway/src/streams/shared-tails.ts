@@ -305,6 +305,7 @@ class TailSubscription implements SegmentSource {
     this.next = offset;
     this.ownListener = {
       wantsMore: (r) => r === this.own && !this.closed && this.listener.wantsMore(this),
+      readBytes: () => this.listener.readBytes?.(this) ?? Number.POSITIVE_INFINITY,
       onEvents: (r, events) => {
         if (r !== this.own || this.closed) return;
         const last = events.at(-1)!;

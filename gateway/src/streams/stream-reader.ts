@@ -158,6 +158,11 @@ export class StreamReader implements SegmentReaderListener {
     );
   }
 
+  /** What this reader may still send: a read of its own asks for no more (see SegmentReaderListener). */
+  readBytes(): number {
+    return this.creditBytes;
+  }
+
   onEvents(reader: SegmentSource, events: ReadEvent[]): void {
     const slot = this.slots.get(reader);
     if (!slot) return;

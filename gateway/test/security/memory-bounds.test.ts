@@ -28,8 +28,8 @@ const NORMAL = 100;
 const SEGMENTS = 2;
 /**
  * What the design lets the gateway hold: per stuck reader its socket up to the high-water mark,
- * one slice of lent credit (reader-channel.ts, 256 KiB) and one Pravega read reply (1 MiB) queued
- * per segment when it reads on its own; the shared-tail rings, at most the whole stream here; and
+ * one slice of lent credit (reader-channel.ts, 256 KiB) and one Pravega read reply queued per
+ * segment when it reads on its own (a read asks for the credit held; 1 MiB is its cap); the shared-tail rings, at most the whole stream here; and
  * 128 MiB for the runtime (garbage not yet collected, the young generation) and the normal
  * readers. ~419 MiB: far below the 1.2 GiB offered (without the credit gate: +1,080 MiB). The
  * peaks measured on the 2-core machine ranged +79 to +337 MiB with the same code (the top one
