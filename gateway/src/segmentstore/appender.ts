@@ -262,8 +262,9 @@ export class SegmentAppender implements FlowHandler {
     this.markReady();
     this.detach();
     const unacked: PendingEvent[] = [];
-    for (const block of this.inflight.splice(0)) unacked.push(...block.events);
-    unacked.push(...this.queue);
+    // Loops, not push(...): millions of small events would be too many arguments.
+    for (const block of this.inflight.splice(0)) for (const e of block.events) unacked.push(e);
+    for (const e of this.queue) unacked.push(e);
     this.queue = [];
     this.inflightBytes = 0;
     this.listener.onSealed(

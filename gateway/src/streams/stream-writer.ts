@@ -123,8 +123,11 @@ export class StreamWriter implements AppenderListener {
       const indices = Array.from({ length: count - skip }, (_, i) => skip + i);
       const frames = encodeEventFrames(payloads, indices);
       for (let i = 0; i < indices.length; i++) fresh[i] = this.accept(firstSeq + skip + i, frames[i]!, keys[skip + i]);
-      this.order.push(...fresh);
-      this.held.push(...fresh);
+      // Loops, not push(...fresh): a frame may hold millions of empty events, too many arguments.
+      for (const event of fresh) {
+        this.order.push(event);
+        this.held.push(event);
+      }
       return;
     }
     const touched: Target[] = [];
@@ -283,7 +286,7 @@ export class StreamWriter implements AppenderListener {
       while (this.sealedQueue.length > 0) {
         const { appender, unacked } = this.sealedQueue.shift()!;
         const sealedId = appender.segment.segmentId;
-        const pending = [...unacked];
+        const pending = unacked.slice();
         this.forget(appender);
         const { successors } = await this.controller.getSuccessors(this.scope, this.stream, sealedId);
         this.logger.info(
@@ -300,7 +303,7 @@ export class StreamWriter implements AppenderListener {
           for (const pred of s.predecessors) {
             if (replaced.has(pred) || !this.map!.segments.some((m) => m.segmentId === pred)) continue;
             replaced.add(pred);
-            pending.push(...(await this.drainSealed(pred)));
+            for (const e of await this.drainSealed(pred)) pending.push(e);
           }
         }
         this.map = replaceRanges(
