@@ -11,6 +11,19 @@ export class WireCursor {
 
   constructor(readonly buf: Uint8Array) {}
 
+  /**
+   * A cursor at the start of the body when `bytes` is exactly one length-delimited field `tag`
+   * spanning the whole frame; else undefined (another kind, or more fields — a second oneof
+   * field, or a repeated one protobuf would merge — are the reflective decoder's).
+   */
+  static ofOnlyField(bytes: Uint8Array, tag: number): WireCursor | undefined {
+    if (bytes.length === 0 || bytes[0] !== tag) return undefined;
+    const c = new WireCursor(bytes);
+    c.pos = 1;
+    const body = c.length(bytes.length);
+    return c.bad || c.pos + body !== bytes.length ? undefined : c;
+  }
+
   /** A varint of up to 10 bytes: returns its low 32 bits as an unsigned number, sets `hi`. */
   varint(end: number): number {
     const buf = this.buf;

@@ -70,14 +70,9 @@ function decodeEvent(c: WireCursor, end: number, payloads: Uint8Array[], keys: A
 
 /** Decodes `bytes` if it is exactly one Append frame this decoder understands; else `undefined`. */
 export function decodeAppendFrame(bytes: Uint8Array): AppendBatch | undefined {
-  if (bytes.length === 0 || bytes[0] !== FRAME_APPEND_TAG) return undefined;
-  const c = new WireCursor(bytes);
-  c.pos = 1;
+  const c = WireCursor.ofOnlyField(bytes, FRAME_APPEND_TAG);
+  if (!c) return undefined;
   const total = bytes.length;
-  const body = c.length(total);
-  // One field spanning the whole frame: anything else (a second oneof field, which protobuf
-  // would merge or let win) goes to the reflective decoder.
-  if (c.bad || c.pos + body !== total) return undefined;
   let channel = 0;
   let firstSequence = 0;
   const payloads: Uint8Array[] = [];

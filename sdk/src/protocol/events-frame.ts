@@ -82,14 +82,9 @@ function decodeEvent(c: WireCursor, end: number): Event | undefined {
 
 /** Decodes `bytes` if it is exactly one Events frame this decoder understands; else `undefined`. */
 export function decodeEventsFrame(bytes: Uint8Array): ServerFrame | undefined {
-  if (bytes.length === 0 || bytes[0] !== FRAME_EVENTS_TAG) return undefined;
-  const c = new WireCursor(bytes);
-  c.pos = 1;
+  const c = WireCursor.ofOnlyField(bytes, FRAME_EVENTS_TAG);
+  if (!c) return undefined;
   const total = bytes.length;
-  const body = c.length(total);
-  // One field spanning the whole frame: a second oneof field or a repeated `events` field (which
-  // protobuf would merge) goes to the reflective decoder.
-  if (c.bad || c.pos + body !== total) return undefined;
   let channel = 0;
   const events: Event[] = [];
   while (c.pos < total) {
