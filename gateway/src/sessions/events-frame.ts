@@ -14,19 +14,11 @@ import {
   SEGMENT_ID_TAG,
   STREAM_INDEX_TAG,
 } from '@sluice/proto/events-tags.js';
+import { varintSize, writeVarint } from '@sluice/proto/varint.js';
 import type { DeliveredEvent } from '../streams/stream-reader.js';
 
 const TWO_64 = 1n << 64n;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
 
 /** An int64 as the unsigned 64-bit number protobuf writes (negative: two's complement). */
 function unsigned64(v: bigint): bigint {
@@ -46,11 +38,7 @@ class Writer {
   constructor(readonly buf: Uint8Array) {}
 
   varint(n: number): void {
-    while (n >= 0x80) {
-      this.buf[this.pos++] = (n % 128) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    this.buf[this.pos++] = n;
+    this.pos = writeVarint(this.buf, this.pos, n);
   }
 
   varint64(v: bigint): void {

@@ -13,6 +13,7 @@ import {
   EVENT_DATA_ROUTING_KEY_TAG,
   FRAME_APPEND_TAG,
 } from '@sluice/proto/events-tags.js';
+import { varintSize, writeVarint } from '@sluice/proto/varint.js';
 
 /** One event as the writer holds it. */
 export interface OutgoingEvent {
@@ -37,24 +38,6 @@ function keyBytes(key: string): Uint8Array {
     keyBytesCache.set(key, bytes);
   }
   return bytes;
-}
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(buf: Uint8Array, pos: number, n: number): number {
-  while (n >= 0x80) {
-    buf[pos++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[pos++] = n;
-  return pos;
 }
 
 /**
