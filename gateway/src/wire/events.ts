@@ -8,12 +8,9 @@ export const EVENT_HEADER_BYTES = 8;
 /** Pravega's Serializer.MAX_EVENT_SIZE. */
 export const MAX_EVENT_BYTES = 8 * 1024 * 1024;
 
+/** One payload as a stored event. */
 export function encodeEventFrame(payload: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(EVENT_HEADER_BYTES + payload.length);
-  frame.writeInt32BE(0, 0);
-  frame.writeInt32BE(payload.length, 4);
-  frame.set(payload, EVENT_HEADER_BYTES);
-  return frame;
+  return encodeEventFrames([payload], [0])[0]!;
 }
 
 /**
