@@ -100,6 +100,11 @@ interface Workload {
   anchor?: string;
   /** Rows to report when samples are records; default one row, the number itself (higher is better). */
   metrics?: Metric[];
+  /**
+   * Short phases on a fresh standalone: one untimed round of both sides first. The store's JIT
+   * compiles for tens of seconds after it starts, and a 1-second phase measured it, not the client.
+   */
+  warmupRound?: boolean;
   /** Runs once after the last round (e.g. drops a stream both sides read). */
   after?: () => Promise<void>;
 }
@@ -117,6 +122,9 @@ async function pinCores(own: Parameters<typeof pravegaStatus>[0]): Promise<void>
   log(`pinned: Pravega (pid ${pid}) on CPU 0; this process, the gateway and the Java peers on CPU 1`);
 }
 
+/** The bench's own standalone's heap (SLUICE_BENCH_PRAVEGA_HEAP): room for the history of every phase. */
+const benchHeap = process.env.SLUICE_BENCH_PRAVEGA_HEAP ?? '12g';
+
 async function main(): Promise<void> {
   // --pravega own: a standalone of the bench's own on other ports (gigabytes of events in its heap,
   // and no other run's traffic on it), stopped at the end; shared: the usual one, started or reused.
@@ -130,6 +138,11 @@ async function main(): Promise<void> {
           segmentStorePort: 22945,
           zkPort: 14600,
           extraProps: { 'pravegaservice.cache.size.max': String(1024 ** 3) },
+          // The standalone keeps every event in its heap. With the serial collector and a heap grown
+          // from the JVM's default, copying that live history stopped the store for whole seconds,
+          // in whichever side's phase it fell (Java's P2 went 62–181 MB/s, Sluice's 17–69, within
+          // one run). A heap sized up front and G1's short pauses keep the phases comparable.
+          jvmArgs: [`-Xms${benchHeap}`, `-Xmx${benchHeap}`, '-XX:-UseSerialGC', '-XX:+UseG1GC'],
         }
       : {};
   const pravega = await ensurePravega({ log: (l: string) => console.log(`[pravega] ${l}`), ...own });
@@ -239,6 +252,7 @@ async function main(): Promise<void> {
   const workloads: Workload[] = [
     {
       id: 'P1',
+      warmupRound: true,
       title: `acked events/s, ${size} B events`,
       unit: 'events/s',
       java: async () => {
@@ -267,6 +281,7 @@ async function main(): Promise<void> {
     },
     {
       id: 'P2',
+      warmupRound: true,
       title: 'MB/s, 10 KiB events',
       unit: 'MB/s',
       java: async () => {
@@ -374,6 +389,7 @@ async function main(): Promise<void> {
     },
     {
       id: 'P6',
+      warmupRound: true,
       title: `commits/s, transactions of 100 × ${size} B events`,
       unit: 'commits/s',
       java: async () => {
@@ -437,6 +453,9 @@ async function main(): Promise<void> {
     const show = (s: Sample) =>
       metrics.map((m) => `${fmt(value(s, m.key))} ${m.unit}${m.title ? ` ${m.title}` : ''}`).join(', ');
     try {
+      if (w.warmupRound) {
+        log(`${w.id} warm-up round (not counted): ${anchor} ${show(await w.java())}, Sluice ${show(await w.sluice())}`);
+      }
       for (let r = 1; r <= rounds; r++) {
         java.push(await w.java());
         log(`${w.id} round ${r}: ${anchor.padEnd(6)} ${show(java.at(-1)!)}`);
@@ -520,6 +539,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void undo().then(() => process.exit(130));
   });
 }
+
+// A workload's stray rejection (e.g. writes rejected `outcome-unknown` while only the last one
+// is awaited) must not end the process before the gateway and the standalone are stopped.
+process.once('unhandledRejection', (err: unknown) => {
+  console.error(err);
+  void undo().then(() => process.exit(1));
+});
 
 main().catch(async (err: unknown) => {
   console.error(err);
