@@ -33,6 +33,7 @@ import { connectSdk } from '../gateway/test/helpers/sdk.js';
 import { javaPeer } from '../interop/test/java-peer.js';
 import { ensurePravega, pravegaStatus } from '../scripts/pravega-lib.mjs';
 import { type PlotRow, renderPlot } from './plot.js';
+import { settle } from './settle.js';
 import { fanout } from './workloads/p4-fanout.js';
 import { idleSessions } from './workloads/sessions.js';
 import { sluiceCatchup } from './workloads/sluice-catchup.js';
@@ -441,6 +442,15 @@ async function main(): Promise<void> {
     },
   ].filter((w) => values.only === 'all' || only.has(w.id));
 
+  // Every phase starts on a store that finished the previous phase's work (see settle.ts).
+  const storePid = (await pravegaStatus(own)).state?.pid;
+  const quietStore = async () => {
+    if (storePid === undefined) return;
+    const { waitedMs, settled } = await settle(storePid);
+    if (!settled) log(`the standalone was still busy after ${Math.round(waitedMs / 1000)} s; measuring anyway`);
+    else if (waitedMs > 5_000) log(`waited ${Math.round(waitedMs / 1000)} s for the standalone to go quiet`);
+  };
+
   const results: Array<PlotRow & { java: number[]; sluice: number[] }> = [];
   const value = (s: Sample, key: string) => (typeof s === 'number' ? s : s[key]!);
   const failed: string[] = [];
@@ -454,11 +464,16 @@ async function main(): Promise<void> {
       metrics.map((m) => `${fmt(value(s, m.key))} ${m.unit}${m.title ? ` ${m.title}` : ''}`).join(', ');
     try {
       if (w.warmupRound) {
-        log(`${w.id} warm-up round (not counted): ${anchor} ${show(await w.java())}, Sluice ${show(await w.sluice())}`);
+        await quietStore();
+        const a = await w.java();
+        await quietStore();
+        log(`${w.id} warm-up round (not counted): ${anchor} ${show(a)}, Sluice ${show(await w.sluice())}`);
       }
       for (let r = 1; r <= rounds; r++) {
+        await quietStore();
         java.push(await w.java());
         log(`${w.id} round ${r}: ${anchor.padEnd(6)} ${show(java.at(-1)!)}`);
+        await quietStore();
         sluice.push(await w.sluice());
         log(`${w.id} round ${r}: Sluice ${show(sluice.at(-1)!)}`);
       }

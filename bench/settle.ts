@@ -1,0 +1,51 @@
+/**
+ * Waits until a process is (nearly) idle. A segment store keeps working after the last write of a
+ * phase was acknowledged — its storage writer flushes to tier 2, its collector frees the history —
+ * and that work landed in whichever phase ran next: a Sluice phase that followed Java's at once
+ * paid for Java's writes, while a Java phase spent its JVM's start-up letting the store finish
+ * ours. Each timed phase now starts on a quiet store.
+ */
+import { readFileSync } from 'node:fs';
+
+/** CPU time (clock ticks, user + system) the process used so far; undefined without /proc. */
+function cpuTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+export interface SettleResult {
+  /** How long it waited (ms). */
+  waitedMs: number;
+  /** False if it was still busy at the deadline (or CPU time cannot be read here). */
+  settled: boolean;
+}
+
+/**
+ * Resolves once `pid` used less than `maxShare` of one core over a whole `windowMs`, or after
+ * `timeoutMs`. Without /proc (not Linux) it returns at once, unsettled.
+ */
+export async function settle(
+  pid: number,
+  { maxShare = 0.15, windowMs = 1_000, timeoutMs = 30_000 } = {},
+): Promise<SettleResult> {
+  const start = performance.now();
+  let before = cpuTicks(pid);
+  if (before === undefined) return { waitedMs: 0, settled: false };
+  while (performance.now() - start < timeoutMs) {
+    await sleep(windowMs);
+    const now = cpuTicks(pid);
+    if (now === undefined) break;
+    const share = (now - before) / TICKS_PER_SECOND / (windowMs / 1000);
+    before = now;
+    if (share < maxShare) return { waitedMs: performance.now() - start, settled: true };
+  }
+  return { waitedMs: performance.now() - start, settled: false };
+}
