@@ -345,18 +345,64 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     await this.close();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ReadEvent<T>> {
-    try {
-      for (;;) {
-        const item = this.nextReady() ?? (await this.nextItem());
-        if (!item) return;
+  /**
+   * A hand-written iterator rather than an async generator: an event already queued is handed
+   * out in one settled promise, where a generator's yield took several microtask turns per event
+   * (a fifth of the client's time in a catch-up read). Calls are served one at a time, as a
+   * generator's are; the reader closes when the iteration ends, fails or is left (`return`).
+   */
+  [Symbol.asyncIterator](): AsyncIterator<ReadEvent<T>> {
+    let done = false;
+    let busy: Promise<unknown> | undefined;
+    const end = async (): Promise<IteratorResult<ReadEvent<T>>> => {
+      done = true;
+      await this.close();
+      return { done: true, value: undefined };
+    };
+    const fail = async (err: unknown): Promise<never> => {
+      done = true;
+      await this.close();
+      throw err;
+    };
+    /** The next event if one is queued and nothing else is due; undefined otherwise. */
+    const ready = (): ReadEvent<T> | undefined => {
+      for (let item = this.nextReady(); item; item = this.nextReady()) {
         if (item.kind === 'marker') continue;
         const ev = this.apply(item);
-        if (ev) yield ev;
+        if (ev) return ev;
       }
-    } finally {
-      await this.close();
-    }
+      return undefined;
+    };
+    const wait = async (): Promise<IteratorResult<ReadEvent<T>>> => {
+      try {
+        for (;;) {
+          const item = this.nextReady() ?? (await this.nextItem());
+          if (!item) return await end();
+          if (item.kind === 'marker') continue;
+          const ev = this.apply(item);
+          if (ev) return { done: false, value: ev };
+        }
+      } catch (err) {
+        return fail(err);
+      }
+    };
+    const next = (): Promise<IteratorResult<ReadEvent<T>>> => {
+      if (busy) return busy.then(next, next);
+      if (done) return Promise.resolve({ done: true, value: undefined });
+      let ev: ReadEvent<T> | undefined;
+      try {
+        ev = ready();
+      } catch (err) {
+        return fail(err);
+      }
+      if (ev) return Promise.resolve({ done: false, value: ev });
+      const waiting = wait().finally(() => {
+        if (busy === waiting) busy = undefined;
+      });
+      busy = waiting;
+      return waiting;
+    };
+    return { next, return: () => (done ? Promise.resolve({ done: true, value: undefined }) : end()) };
   }
 
   // ---- consumption -----------------------------------------------------------------------
