@@ -6,7 +6,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ServerFrameSchema } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeEventsFrame } from '../src/protocol/events-frame.js';
+import { decodeEventsFrame, LazyEvents } from '../src/protocol/events-frame.js';
 import { decodeServerFrame } from '../src/protocol/frames.js';
 
 const int64 = fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n });
@@ -23,20 +23,37 @@ const frame = fc
   })
   .map((value) => toBinary(ServerFrameSchema, create(ServerFrameSchema, { kind: { case: 'events', value } })));
 
-/** The decoder's contract on any bytes. */
-function agrees(bytes: Uint8Array): void {
-  const fast = decodeEventsFrame(bytes);
-  if (fast === undefined) return;
-  expect(fast).toEqual(fromBinary(ServerFrameSchema, bytes));
+/** A lazily decoded frame taken whole, in the shape of the eager decoder's result. */
+function drain(lazy: LazyEvents) {
+  const events = [];
+  while (lazy.next()) {
+    const { streamIndex, segmentId, offset, payload } = lazy;
+    events.push({ $typeName: 'sluice.v1.Event', streamIndex, segmentId, offset, payload });
+  }
+  return {
+    $typeName: 'sluice.v1.ServerFrame',
+    kind: { case: 'events', value: { $typeName: 'sluice.v1.Events', channel: lazy.channel, events } },
+  };
 }
 
-describe('decodeEventsFrame', () => {
+/** The decoders' contract on any bytes: the lazy one accepts exactly what the eager one does. */
+function agrees(bytes: Uint8Array): void {
+  const fast = decodeEventsFrame(bytes);
+  const lazy = LazyEvents.of(bytes);
+  expect(lazy === undefined).toBe(fast === undefined);
+  if (fast === undefined) return;
+  expect(fast).toEqual(fromBinary(ServerFrameSchema, bytes));
+  expect(drain(lazy!)).toEqual(fast);
+}
+
+describe('decodeEventsFrame and LazyEvents', () => {
   it('decodes what protobuf-es encodes, exactly as protobuf-es decodes it', () => {
     fc.assert(
       fc.property(frame, (bytes) => {
         const fast = decodeEventsFrame(bytes);
         expect(fast).toBeDefined();
         expect(fast).toEqual(fromBinary(ServerFrameSchema, bytes));
+        expect(drain(LazyEvents.of(bytes)!)).toEqual(fast);
       }),
       { numRuns: 2_000 },
     );

@@ -10,6 +10,7 @@ import type { ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import type { CheckpointStore } from '../checkpoints/store.js';
 import type { ChannelHandler, Connection } from '../client/connection.js';
 import { SluiceError, type Truncation } from '../errors.js';
+import type { LazyEvents } from '../protocol/events-frame.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { StreamCut } from '../stream-cut.js';
 import { backoffDelay, delay } from '../transport/backoff.js';
@@ -66,6 +67,8 @@ export interface ReaderOptions<T> {
 
 type Item =
   | { kind: 'event'; streamIndex: number; segment: bigint; offset: bigint; payload: Uint8Array }
+  /** A whole Events frame: taken an event at a time (`events` is at the one being taken). */
+  | { kind: 'events'; events: LazyEvents }
   | {
       kind: 'changed';
       streamIndex: number;
@@ -86,6 +89,9 @@ export interface GroupRestored {
   state?: unknown;
   txn?: { stream: string; txnId: string };
 }
+
+/** What a queue slot holds once its item was taken (never read again). */
+const TAKEN: Item = { kind: 'marker' };
 
 export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposable {
   private channel: number;
@@ -150,6 +156,10 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     this.handler = {
       onLive: () => void this.loaded.then(() => this.open()),
       onFrame: (frame) => this.onFrame(frame),
+      onEvents: (events) => {
+        this.queue.push({ kind: 'events', events });
+        this.wake();
+      },
       onDisconnected: () => this.onDisconnected(),
     };
     this.channel = conn.openChannel(this.handler);
@@ -416,12 +426,23 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     if (this.closed || this.head >= this.queue.length) return undefined;
     if (this.markersWanted && (this.markerDue || this.commitDue)) return undefined;
     if (this.commitDue && this.autoCheckpointMs > 0) return undefined;
-    const item = this.queue[this.head++]!;
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
+    return this.take();
+  }
+
+  /** The next queued item (a frame of events stays queued until its last event is taken). */
+  private take(): Item | undefined {
+    while (this.head < this.queue.length) {
+      const item = this.queue[this.head]!;
+      if (item.kind === 'events' && item.events.next()) return item;
+      // Let go of what was taken: a frame of events holds 256 KiB until the queue is compacted.
+      this.queue[this.head++] = TAKEN;
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+      if (item.kind !== 'events') return item;
     }
-    return item;
+    return undefined;
   }
 
   private async nextItem(): Promise<Item | undefined> {
@@ -443,14 +464,8 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         }
         continue;
       }
-      if (this.head < this.queue.length) {
-        const item = this.queue[this.head++]!;
-        if (this.head > 1024 && this.head * 2 > this.queue.length) {
-          this.queue = this.queue.slice(this.head);
-          this.head = 0;
-        }
-        return item;
-      }
+      const item = this.take();
+      if (item) return item;
       if (this.error) throw this.error;
       if (this.ended) return undefined;
       await new Promise<void>((resolve) => {
@@ -459,40 +474,54 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     }
   }
 
+  /** Moves the position past an event; returns it to hand out (unless its segment was given away). */
+  private applyEvent(
+    streamIndex: number,
+    segment: bigint,
+    offset: bigint,
+    payload: Uint8Array,
+  ): ReadEvent<T> | undefined {
+    const position = this.state!;
+    const name = this.streams[streamIndex]!;
+    const s = position.get(name)!;
+    this.consumedEvents++;
+    this.consumedBytes += payload.length;
+    this.topUpCredit();
+    // A group reader drops what was in flight for a segment the group gave to another reader.
+    if (this.opts.group && !s.segments.has(segment)) return undefined;
+    const next = offset + BigInt(8 + payload.length);
+    // The snapshot stays valid while only this segment's offset moved since it was taken.
+    if (
+      this.snapshot === undefined ||
+      this.snapshotOf !== position ||
+      this.snapshotStream !== name ||
+      this.snapshotSegment !== segment
+    ) {
+      this.snapshot = copyStreams(position);
+      this.snapshotOf = position;
+      this.snapshotStream = name;
+      this.snapshotSegment = segment;
+    }
+    s.segments.set(segment, next);
+    return {
+      value: this.opts.serializer.deserialize(payload),
+      stream: name,
+      segment,
+      offset,
+      position: ReaderPosition.afterEvent(this.snapshot, name, segment, next),
+    };
+  }
+
   /** Moves the position past an item; returns the event to hand out, if it is one. */
   private apply(item: Item): ReadEvent<T> | undefined {
     const position = this.state!;
-    if (item.kind !== 'event') this.snapshot = undefined;
+    if (item.kind !== 'event' && item.kind !== 'events') this.snapshot = undefined;
     switch (item.kind) {
-      case 'event': {
-        const name = this.streams[item.streamIndex]!;
-        const s = position.get(name)!;
-        this.consumedEvents++;
-        this.consumedBytes += item.payload.length;
-        this.topUpCredit();
-        // A group reader drops what was in flight for a segment the group gave to another reader.
-        if (this.opts.group && !s.segments.has(item.segment)) return undefined;
-        const next = item.offset + BigInt(8 + item.payload.length);
-        // The snapshot stays valid while only this segment's offset moved since it was taken.
-        if (
-          this.snapshot === undefined ||
-          this.snapshotOf !== position ||
-          this.snapshotStream !== name ||
-          this.snapshotSegment !== item.segment
-        ) {
-          this.snapshot = copyStreams(position);
-          this.snapshotOf = position;
-          this.snapshotStream = name;
-          this.snapshotSegment = item.segment;
-        }
-        s.segments.set(item.segment, next);
-        return {
-          value: this.opts.serializer.deserialize(item.payload),
-          stream: name,
-          segment: item.segment,
-          offset: item.offset,
-          position: ReaderPosition.afterEvent(this.snapshot, name, item.segment, next),
-        };
+      case 'event':
+        return this.applyEvent(item.streamIndex, item.segment, item.offset, item.payload);
+      case 'events': {
+        const e = item.events;
+        return this.applyEvent(e.streamIndex, e.segmentId, e.offset, e.payload);
       }
       case 'changed': {
         const name = this.streams[item.streamIndex]!;
