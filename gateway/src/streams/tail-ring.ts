@@ -21,6 +21,9 @@ export function eventBytes(e: ReadEvent): number {
 /** Events that fill at least this share of their buffer are kept without a copy. */
 const KEEP_IF_FILLS = 0.75;
 
+/** What a slot before `head` holds once its event was evicted (never read again). */
+const EVICTED: ReadEvent = { offset: -1n, payload: new Uint8Array(0) };
+
 /** One appended batch: its bytes and how many of its events the ring still holds. */
 interface Batch {
   readonly bytes: number;
@@ -109,6 +112,8 @@ export class TailRing {
     while (this.size > capBytes && this.head < this.events.length) {
       if (this.events[this.head]!.offset >= keepFrom) break;
       const batch = this.batches[this.head]!;
+      // Let go of the event now (it may be the last view pinning a 1 MiB reply), not at compaction.
+      this.events[this.head] = EVICTED;
       this.head++;
       if (--batch.left === 0) {
         this.size -= batch.bytes;
