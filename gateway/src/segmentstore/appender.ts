@@ -16,13 +16,16 @@ import type { FlowHandler, SegmentStoreConnection } from './connection.js';
 import type { SegmentRef } from './segment-ref.js';
 
 /**
- * One event on its way into Pravega. `frame` is the stored form: 8-byte header + payload.
- * Sequence numbers are the SDK's (below 2^53, so plain numbers: BigInt arithmetic per event
- * cost more than the rest of the appender's work).
+ * One event on its way into Pravega. `frame` is the stored form — 8-byte header + payload — or,
+ * for a large event, only the header, and `payload` follows it uncopied (a view of the client's
+ * frame). `bytes` is the stored size either way. Sequence numbers are the SDK's (below 2^53, so
+ * plain numbers: BigInt arithmetic per event cost more than the rest of the appender's work).
  */
 export interface PendingEvent {
   readonly seq: number;
   readonly frame: Buffer;
+  readonly payload: Uint8Array | undefined;
+  readonly bytes: number;
   readonly routingKey: string | undefined;
   /** Set by the stream writer once the event is durable. */
   acked: boolean;
@@ -109,7 +112,7 @@ export class SegmentAppender implements FlowHandler {
         continue;
       }
       this.queue.push(e);
-      this.inflightBytes += e.frame.length;
+      this.inflightBytes += e.bytes;
     }
     if (alreadyStored) this.listener.onAcked(this, this.ackedThrough);
     this.scheduleFlush();
@@ -231,7 +234,7 @@ export class SegmentAppender implements FlowHandler {
     const resend = this.inflight.splice(0);
     for (const block of resend) {
       const rest = block.events.filter((e) => e.seq > this.ackedThrough);
-      for (const e of block.events) if (e.seq <= this.ackedThrough) this.inflightBytes -= e.frame.length;
+      for (const e of block.events) if (e.seq <= this.ackedThrough) this.inflightBytes -= e.bytes;
       this.sendBlock(rest);
     }
     this.scheduleFlush();
@@ -240,7 +243,7 @@ export class SegmentAppender implements FlowHandler {
   private dropStoredFromQueue(through: number): void {
     let dropped = 0;
     while (dropped < this.queue.length && this.queue[dropped]!.seq <= through) {
-      this.inflightBytes -= this.queue[dropped]!.frame.length;
+      this.inflightBytes -= this.queue[dropped]!.bytes;
       dropped++;
     }
     if (dropped > 0) this.queue = this.queue.slice(dropped);
@@ -251,7 +254,7 @@ export class SegmentAppender implements FlowHandler {
     this.ackedThrough = eventNumber;
     while (this.inflight.length > 0 && this.inflight[0]!.lastEventNumber <= eventNumber) {
       const block = this.inflight.shift()!;
-      for (const e of block.events) this.inflightBytes -= e.frame.length;
+      for (const e of block.events) this.inflightBytes -= e.bytes;
     }
     this.listener.onAcked(this, eventNumber);
   }
@@ -305,9 +308,9 @@ export class SegmentAppender implements FlowHandler {
       while (
         end < this.queue.length &&
         end - start < BLOCK_EVENTS &&
-        (bytes === 0 || bytes + this.queue[end]!.frame.length <= BLOCK_BYTES)
+        (bytes === 0 || bytes + this.queue[end]!.bytes <= BLOCK_BYTES)
       ) {
-        bytes += this.queue[end]!.frame.length;
+        bytes += this.queue[end]!.bytes;
         end++;
       }
       this.sendBlock(this.queue.slice(start, end));
@@ -343,30 +346,34 @@ export class SegmentAppender implements FlowHandler {
 }
 
 /**
- * The events' frames with neighbours in memory merged into one view: the stream writer frames
- * each append's share of a segment into one buffer, so a block is usually a few pieces, not
- * one per event (a writev of thousands of 108-byte pieces costs more than the bytes).
+ * The events' frames (and uncopied payloads) as pieces for one writev, neighbours in memory
+ * merged into one view: the stream writer frames each append's share of a segment into one
+ * buffer, so a block of small events is a few pieces, not one per event (a writev of thousands
+ * of 108-byte pieces costs more than the bytes); a large event is its header and its payload.
  */
 function contiguousRuns(events: readonly PendingEvent[]): Uint8Array[] {
   const runs: Uint8Array[] = [];
-  let first = events[0]!.frame;
-  let end = first.byteOffset + first.length;
-  for (let i = 1; i < events.length; i++) {
-    const f = events[i]!.frame;
-    if (f.buffer === first.buffer && f.byteOffset === end) {
-      end += f.length;
-      continue;
+  let first: Uint8Array | undefined;
+  let end = 0;
+  const add = (piece: Uint8Array) => {
+    if (first && piece.buffer === first.buffer && piece.byteOffset === end) {
+      end += piece.length;
+      return;
     }
-    runs.push(viewOf(first, end));
-    first = f;
-    end = f.byteOffset + f.length;
+    if (first) runs.push(viewOf(first, end));
+    first = piece;
+    end = piece.byteOffset + piece.length;
+  };
+  for (const e of events) {
+    add(e.frame);
+    if (e.payload && e.payload.length > 0) add(e.payload);
   }
-  runs.push(viewOf(first, end));
+  if (first) runs.push(viewOf(first, end));
   return runs;
 }
 
 /** `first` extended to `end` in its buffer (itself when that adds nothing). */
-function viewOf(first: Buffer, end: number): Uint8Array {
+function viewOf(first: Uint8Array, end: number): Uint8Array {
   return end === first.byteOffset + first.length
     ? first
     : new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);

@@ -13,9 +13,19 @@ import { type AppenderListener, type PendingEvent, SegmentAppender } from '../se
 import { sleep } from '../segmentstore/backoff.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
-import { encodeEventFrames } from '../wire/index.js';
+import { encodeEventFrames, headerOnly } from '../wire/index.js';
 import { SegmentMap } from './routing.js';
 import { pravegaWriterId } from './writer-id.js';
+
+/** What a slot of `order` before `orderHead` holds once its event was acknowledged. */
+const RELEASED: PendingEvent = {
+  seq: -1,
+  frame: Buffer.alloc(0),
+  payload: undefined,
+  bytes: 0,
+  routingKey: undefined,
+  acked: true,
+};
 
 /** Who hears about this writer's progress: the session channel currently attached. */
 export interface WriterListener {
@@ -139,11 +149,12 @@ export class StreamWriter implements AppenderListener {
     const lists: PendingEvent[][] = new Array(touched.length);
     for (let t = 0; t < touched.length; t++) {
       const target = touched[t]!;
-      const frames = encodeEventFrames(payloads, target.batch);
+      const frames = encodeEventFrames(payloads, target.batch, true);
       const list: PendingEvent[] = new Array(frames.length);
       for (let j = 0; j < frames.length; j++) {
         const i = target.batch[j]!;
-        const event = this.accept(firstSeq + i, frames[j]!, keys[i]);
+        const payload = payloads[i]!;
+        const event = this.accept(firstSeq + i, frames[j]!, keys[i], headerOnly(payload) ? payload : undefined);
         fresh[i - skip] = event;
         list[j] = event;
         target.fifo.push(event);
@@ -201,9 +212,10 @@ export class StreamWriter implements AppenderListener {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private accept(seq: number, frame: Buffer, routingKey: string | undefined): PendingEvent {
-    this.unackedBytes += frame.length;
-    return { seq, frame, routingKey, acked: false };
+  private accept(seq: number, frame: Buffer, routingKey: string | undefined, payload?: Uint8Array): PendingEvent {
+    const bytes = frame.length + (payload?.length ?? 0);
+    this.unackedBytes += bytes;
+    return { seq, frame, payload, bytes, routingKey, acked: false };
   }
 
   private targetFor(segmentId: bigint): Target {
@@ -264,9 +276,11 @@ export class StreamWriter implements AppenderListener {
   private advance(): void {
     let through = this.ackedThrough;
     while (this.orderHead < this.order.length && this.order[this.orderHead]!.acked) {
-      const event = this.order[this.orderHead++]!;
+      const event = this.order[this.orderHead]!;
+      // Let go of it now: a large event's payload is a view pinning the client's whole frame.
+      this.order[this.orderHead++] = RELEASED;
       through = event.seq;
-      this.unackedBytes -= event.frame.length;
+      this.unackedBytes -= event.bytes;
     }
     if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
       this.order = this.order.slice(this.orderHead);

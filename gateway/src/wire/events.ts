@@ -14,13 +14,35 @@ export function encodeEventFrame(payload: Uint8Array): Buffer {
 }
 
 /**
+ * From this size on, `encodeEventFrames(…, true)` leaves a payload where it is: copying 10 KiB
+ * events into fresh buffers cost a copy per byte, and the gateway's collector more than the copy
+ * (each buffer is external memory, and a gigabyte of them a second kept old-space collections
+ * running).
+ */
+export const UNCOPIED_PAYLOAD_BYTES = 2048;
+
+/** True when `encodeEventFrames(…, true)` framed only this payload's header (see there). */
+export function headerOnly(payload: Uint8Array): boolean {
+  return payload.length >= UNCOPIED_PAYLOAD_BYTES;
+}
+
+/**
  * Frames payloads[indices[0]], payloads[indices[1]], … back to back in one buffer and returns
  * each frame as a view of it: one allocation and one copy for a whole batch, and consecutive
- * frames stay contiguous, so a block of them can go to the socket as one piece.
+ * frames stay contiguous, so a block of them can go to the socket as one piece. With
+ * `uncopiedLarge`, a payload for which `headerOnly` holds gets only its 8-byte header framed: it
+ * goes to the socket after that header as the view it is.
  */
-export function encodeEventFrames(payloads: readonly Uint8Array[], indices: readonly number[]): Buffer[] {
+export function encodeEventFrames(
+  payloads: readonly Uint8Array[],
+  indices: readonly number[],
+  uncopiedLarge = false,
+): Buffer[] {
   let size = 0;
-  for (const i of indices) size += EVENT_HEADER_BYTES + payloads[i]!.length;
+  for (const i of indices) {
+    const payload = payloads[i]!;
+    size += EVENT_HEADER_BYTES + (uncopiedLarge && headerOnly(payload) ? 0 : payload.length);
+  }
   const buf = Buffer.allocUnsafe(size);
   const frames: Buffer[] = new Array(indices.length);
   let pos = 0;
@@ -29,8 +51,11 @@ export function encodeEventFrames(payloads: readonly Uint8Array[], indices: read
     const start = pos;
     buf.writeInt32BE(0, pos);
     buf.writeInt32BE(payload.length, pos + 4);
-    buf.set(payload, pos + EVENT_HEADER_BYTES);
-    pos += EVENT_HEADER_BYTES + payload.length;
+    pos += EVENT_HEADER_BYTES;
+    if (!(uncopiedLarge && headerOnly(payload))) {
+      buf.set(payload, pos);
+      pos += payload.length;
+    }
     frames[j] = buf.subarray(start, pos);
   }
   return frames;

@@ -17,7 +17,9 @@ export {
   EventFrameParser,
   encodeEventFrame,
   encodeEventFrames,
+  headerOnly,
   MAX_EVENT_BYTES,
+  UNCOPIED_PAYLOAD_BYTES,
 } from './events.js';
 export {
   COMMANDS,
