@@ -33,6 +33,7 @@ import { connectSdk } from '../gateway/test/helpers/sdk.js';
 import { javaPeer } from '../interop/test/java-peer.js';
 import { ensurePravega, pravegaStatus } from '../scripts/pravega-lib.mjs';
 import { type PlotRow, renderPlot } from './plot.js';
+import { processCpuMs } from './proc-cpu.js';
 import { settle } from './settle.js';
 import { fanout } from './workloads/p4-fanout.js';
 import { idleSessions } from './workloads/sessions.js';
@@ -152,6 +153,12 @@ async function main(): Promise<void> {
   const controller = pravega.controllerUri;
   const scope = uniqueName('bench');
   const gateway = await GatewayProcess.start(['--controller', controller, '--scope', scope, '--log-level', 'warn']);
+  // CPU of Sluice's side (this process runs the SDK client, plus the gateway): the P2 and P7
+  // figures per MB, beside the Java client's JVM, less noisy than throughput on a shared machine.
+  const sluiceCpuMs = () => {
+    const own = process.cpuUsage();
+    return (own.user + own.system) / 1000 + (gateway.pid === undefined ? 0 : (processCpuMs(gateway.pid) ?? 0));
+  };
   cleanup.unshift(() => gateway.stop());
   const client: SluiceClient = await connectSdk(gateway.url, scope);
   await client.createScope(scope);
@@ -285,6 +292,15 @@ async function main(): Promise<void> {
       warmupRound: true,
       title: 'MB/s, 10 KiB events',
       unit: 'MB/s',
+      metrics: [
+        { key: 'mbPerSec', title: '', unit: 'MB/s', better: 'higher' as const },
+        {
+          key: 'cpuMsPerMB',
+          title: 'client CPU per MB (Sluice: SDK + gateway)',
+          unit: 'ms/MB',
+          better: 'lower' as const,
+        },
+      ],
       java: async () => {
         const stream = await javaStream();
         const lines = await javaPeer(
@@ -303,14 +319,17 @@ async function main(): Promise<void> {
           { timeoutMs: 600_000 },
         );
         await dropStream(stream);
-        return (lines.at(-1) as { mbPerSec: number }).mbPerSec;
+        const r = lines.at(-1) as { mbPerSec: number; cpuMs: number; bytes: number };
+        return { mbPerSec: r.mbPerSec, cpuMsPerMB: r.cpuMs / (r.bytes / 1e6) };
       },
       sluice: async () => {
         const stream = await sluiceStream();
         await sluiceWrite(client, stream, Math.ceil(p2Events / 5), 10240, 100); // warm-up on the same stream
+        const cpuStarted = sluiceCpuMs();
         const eventsPerSec = await sluiceWrite(client, stream, p2Events, 10240, 100);
+        const cpu = sluiceCpuMs() - cpuStarted;
         await dropStream(stream);
-        return (eventsPerSec * 10240) / 1e6;
+        return { mbPerSec: (eventsPerSec * 10240) / 1e6, cpuMsPerMB: cpu / ((p2Events * 10240) / 1e6) };
       },
     },
     {
@@ -415,6 +434,15 @@ async function main(): Promise<void> {
       id: 'P7',
       title: `catch-up read MB/s, ${p7Mb.toLocaleString()} MB of 1 KiB events, head → tail cut`,
       unit: 'MB/s',
+      metrics: [
+        { key: 'mbPerSec', title: '', unit: 'MB/s', better: 'higher' as const },
+        {
+          key: 'cpuMsPerMB',
+          title: 'client CPU per MB (Sluice: SDK + gateway)',
+          unit: 'ms/MB',
+          better: 'lower' as const,
+        },
+      ],
       java: async () => {
         const h = await history();
         const lines = await javaPeer(
@@ -430,11 +458,12 @@ async function main(): Promise<void> {
           ],
           { timeoutMs: 1_800_000 },
         );
-        return (lines.at(-1) as { mbPerSec: number }).mbPerSec;
+        const r = lines.at(-1) as { mbPerSec: number; cpuMs: number; bytes: number };
+        return { mbPerSec: r.mbPerSec, cpuMsPerMB: r.cpuMs / (r.bytes / 1e6) };
       },
       sluice: async () => {
         const h = await history();
-        return sluiceCatchup(client, h.stream, h.tail, h.events, h.warmup);
+        return sluiceCatchup(client, h.stream, h.tail, h.events, h.warmup, sluiceCpuMs);
       },
       after: async () => {
         if (historyPromise) await dropStream((await historyPromise).stream);

@@ -5,21 +5,9 @@
  * paid for Java's writes, while a Java phase spent its JVM's start-up letting the store finish
  * ours. Each timed phase now starts on a quiet store.
  */
-import { readFileSync } from 'node:fs';
-
-/** CPU time (clock ticks, user + system) the process used so far; undefined without /proc. */
-function cpuTicks(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return undefined;
-  }
-}
+import { processCpuMs } from './proc-cpu.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 export interface SettleResult {
   /** How long it waited (ms). */
@@ -37,13 +25,13 @@ export async function settle(
   { maxShare = 0.15, windowMs = 1_000, timeoutMs = 30_000 } = {},
 ): Promise<SettleResult> {
   const start = performance.now();
-  let before = cpuTicks(pid);
+  let before = processCpuMs(pid);
   if (before === undefined) return { waitedMs: 0, settled: false };
   while (performance.now() - start < timeoutMs) {
     await sleep(windowMs);
-    const now = cpuTicks(pid);
+    const now = processCpuMs(pid);
     if (now === undefined) break;
-    const share = (now - before) / TICKS_PER_SECOND / (windowMs / 1000);
+    const share = (now - before) / windowMs;
     before = now;
     if (share < maxShare) return { waitedMs: performance.now() - start, settled: true };
   }

@@ -40,6 +40,7 @@ final class BenchRead {
                              long expect, long timeoutMs, boolean report) {
         String group = "catchup-" + UUID.randomUUID().toString().replace("-", "");
         long started = System.nanoTime();
+        double cpuStarted = ProcessCpu.ms();
         groups.createReaderGroup(group, ReaderGroupConfig.builder().stream(stream, StreamCut.UNBOUNDED, to).disableAutomaticCheckpoints().build());
         long count = 0;
         long bytes = 0;
@@ -55,8 +56,9 @@ final class BenchRead {
             }
         } finally {
             double ms = (System.nanoTime() - started) / 1e6;
+            double cpuMs = ProcessCpu.ms() - cpuStarted;
             if (report && count == expect) {
-                System.out.println("{\"events\":" + count + ",\"bytes\":" + bytes + ",\"ms\":" + ms
+                System.out.println("{\"events\":" + count + ",\"bytes\":" + bytes + ",\"ms\":" + ms + ",\"cpuMs\":" + cpuMs
                         + ",\"mbPerSec\":" + (bytes / 1e6 / (ms / 1000)) + ",\"eventsPerSec\":" + (count / (ms / 1000)) + "}");
             }
             groups.deleteReaderGroup(group);

@@ -29,10 +29,12 @@ final class BenchWrite {
             for (long i = 0; i < warmup; i++) writer.writeEvent(keyNames[(int) (i % keys)], payload);
             writer.flush();
             long started = System.nanoTime();
+            double cpuStarted = ProcessCpu.ms();
             for (long i = 0; i < count; i++) writer.writeEvent(keyNames[(int) (i % keys)], payload);
             writer.flush();
             double ms = (System.nanoTime() - started) / 1e6;
-            System.out.println("{\"events\":" + count + ",\"bytes\":" + (count * size) + ",\"ms\":" + ms
+            double cpuMs = ProcessCpu.ms() - cpuStarted;
+            System.out.println("{\"events\":" + count + ",\"bytes\":" + (count * size) + ",\"ms\":" + ms + ",\"cpuMs\":" + cpuMs
                     + ",\"eventsPerSec\":" + (count / (ms / 1000)) + ",\"mbPerSec\":" + (count * size / 1e6 / (ms / 1000)) + "}");
         }
     }
