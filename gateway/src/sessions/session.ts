@@ -52,7 +52,6 @@ export class Session {
   private closing = false;
   private readonly channels = new Map<number, Channel>();
   private readonly drainWaiters: Array<() => void> = [];
-  private drainTimer: NodeJS.Timeout | undefined;
 
   private principal: Principal | undefined;
   private lastFrameAt = Date.now();
@@ -158,7 +157,7 @@ export class Session {
   /** Sends one encoded server frame. */
   send(frame: Uint8Array): void {
     if (this.closed) return;
-    this.ws.send(frame, { binary: true });
+    this.ws.send(frame, { binary: true }, this.onFrameWritten);
     this.sentBytes += frame.length;
     if (this.ws.bufferedAmount > sendHardLimitBytes(this.ctx.limits.sendHighWaterBytes) && !this.closing) {
       // Closed outside the caller's stack: send() runs inside reader and writer callbacks.
@@ -172,19 +171,21 @@ export class Session {
     return this.ws.bufferedAmount < this.ctx.limits.sendHighWaterBytes;
   }
 
-  /** Resolves when the socket's send buffer fell below the high-water mark. */
+  /**
+   * Resolves when the socket's send buffer fell below the high-water mark: checked as each frame
+   * reaches the kernel (`onFrameWritten`), so a waiting reader refills the moment there is room,
+   * where a 10 ms timer per waiting session let the socket run dry in between.
+   */
   whenRoom(): Promise<void> {
     if (this.hasRoom || this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.drainWaiters.push(resolve);
-      this.drainTimer ??= setInterval(() => {
-        if (!this.hasRoom && !this.closed) return;
-        clearInterval(this.drainTimer);
-        this.drainTimer = undefined;
-        for (const wake of this.drainWaiters.splice(0)) wake();
-      }, 10);
-    });
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
+
+  /** Each sent frame's write callback (one function for all: no closure per frame). */
+  private readonly onFrameWritten = (): void => {
+    if (this.drainWaiters.length === 0 || (!this.hasRoom && !this.closed)) return;
+    for (const wake of this.drainWaiters.splice(0)) wake();
+  };
 
   closeChannel(channel: number, error?: GatewayError): void {
     const ch = this.channels.get(channel);
@@ -354,7 +355,6 @@ export class Session {
     if (this.watchdog) clearInterval(this.watchdog);
     for (const ch of this.channels.values()) ch.close(true);
     this.channels.clear();
-    if (this.drainTimer) clearInterval(this.drainTimer);
     for (const wake of this.drainWaiters.splice(0)) wake();
     this.logger.info('session closed');
   }
