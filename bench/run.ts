@@ -116,12 +116,23 @@ interface Workload {
  * starts, which inherit its affinity) on CPU 1 — as when the store has hosts of its own and the
  * clients run elsewhere: each side gets one core, and no side's work takes the other's.
  */
-async function pinCores(own: Parameters<typeof pravegaStatus>[0]): Promise<void> {
-  const pid = (await pravegaStatus(own)).state?.pid;
+function pinCores(pid: number | undefined): void {
   if (pid === undefined) throw new Error('--pin: cannot find the standalone process');
   execFileSync('taskset', ['-a', '-p', '-c', '0', String(pid)], { stdio: 'ignore' });
   execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
   log(`pinned: Pravega (pid ${pid}) on CPU 0; this process, the gateway and the Java peers on CPU 1`);
+}
+
+/** P2's and P7's rows: MB/s, and the CPU each side's client spent per MB. */
+const THROUGHPUT_AND_CPU: Metric[] = [
+  { key: 'mbPerSec', title: '', unit: 'MB/s', better: 'higher' },
+  { key: 'cpuMsPerMB', title: 'client CPU per MB (Sluice: SDK + gateway)', unit: 'ms/MB', better: 'lower' },
+];
+
+/** Those two figures from the last line a Java peer's bench-write or bench-read printed. */
+function javaThroughput(lines: unknown[]): { mbPerSec: number; cpuMsPerMB: number } {
+  const r = lines.at(-1) as { mbPerSec: number; cpuMs: number; bytes: number };
+  return { mbPerSec: r.mbPerSec, cpuMsPerMB: r.cpuMs / (r.bytes / 1e6) };
 }
 
 /** The bench's own standalone's heap (SLUICE_BENCH_PRAVEGA_HEAP): room for the history of every phase. */
@@ -149,7 +160,8 @@ async function main(): Promise<void> {
       : {};
   const pravega = await ensurePravega({ log: (l: string) => console.log(`[pravega] ${l}`), ...own });
   cleanup.unshift(() => pravega.release());
-  if (values.pin) await pinCores(own);
+  const storePid = (await pravegaStatus(own)).state?.pid;
+  if (values.pin) pinCores(storePid);
   const controller = pravega.controllerUri;
   const scope = uniqueName('bench');
   const gateway = await GatewayProcess.start(['--controller', controller, '--scope', scope, '--log-level', 'warn']);
@@ -292,15 +304,7 @@ async function main(): Promise<void> {
       warmupRound: true,
       title: 'MB/s, 10 KiB events',
       unit: 'MB/s',
-      metrics: [
-        { key: 'mbPerSec', title: '', unit: 'MB/s', better: 'higher' as const },
-        {
-          key: 'cpuMsPerMB',
-          title: 'client CPU per MB (Sluice: SDK + gateway)',
-          unit: 'ms/MB',
-          better: 'lower' as const,
-        },
-      ],
+      metrics: THROUGHPUT_AND_CPU,
       java: async () => {
         const stream = await javaStream();
         const lines = await javaPeer(
@@ -319,8 +323,7 @@ async function main(): Promise<void> {
           { timeoutMs: 600_000 },
         );
         await dropStream(stream);
-        const r = lines.at(-1) as { mbPerSec: number; cpuMs: number; bytes: number };
-        return { mbPerSec: r.mbPerSec, cpuMsPerMB: r.cpuMs / (r.bytes / 1e6) };
+        return javaThroughput(lines);
       },
       sluice: async () => {
         const stream = await sluiceStream();
@@ -434,15 +437,7 @@ async function main(): Promise<void> {
       id: 'P7',
       title: `catch-up read MB/s, ${p7Mb.toLocaleString()} MB of 1 KiB events, head → tail cut`,
       unit: 'MB/s',
-      metrics: [
-        { key: 'mbPerSec', title: '', unit: 'MB/s', better: 'higher' as const },
-        {
-          key: 'cpuMsPerMB',
-          title: 'client CPU per MB (Sluice: SDK + gateway)',
-          unit: 'ms/MB',
-          better: 'lower' as const,
-        },
-      ],
+      metrics: THROUGHPUT_AND_CPU,
       java: async () => {
         const h = await history();
         const lines = await javaPeer(
@@ -458,8 +453,7 @@ async function main(): Promise<void> {
           ],
           { timeoutMs: 1_800_000 },
         );
-        const r = lines.at(-1) as { mbPerSec: number; cpuMs: number; bytes: number };
-        return { mbPerSec: r.mbPerSec, cpuMsPerMB: r.cpuMs / (r.bytes / 1e6) };
+        return javaThroughput(lines);
       },
       sluice: async () => {
         const h = await history();
@@ -472,12 +466,13 @@ async function main(): Promise<void> {
   ].filter((w) => values.only === 'all' || only.has(w.id));
 
   // Every phase starts on a store that finished the previous phase's work (see settle.ts).
-  const storePid = (await pravegaStatus(own)).state?.pid;
-  const quietStore = async () => {
-    if (storePid === undefined) return;
-    const { waitedMs, settled } = await settle(storePid);
-    if (!settled) log(`the standalone was still busy after ${Math.round(waitedMs / 1000)} s; measuring anyway`);
-    else if (waitedMs > 5_000) log(`waited ${Math.round(waitedMs / 1000)} s for the standalone to go quiet`);
+  const onQuietStore = async <T>(phase: () => Promise<T>): Promise<T> => {
+    if (storePid !== undefined) {
+      const { waitedMs, settled } = await settle(storePid);
+      if (!settled) log(`the standalone was still busy after ${Math.round(waitedMs / 1000)} s; measuring anyway`);
+      else if (waitedMs > 5_000) log(`waited ${Math.round(waitedMs / 1000)} s for the standalone to go quiet`);
+    }
+    return phase();
   };
 
   const results: Array<PlotRow & { java: number[]; sluice: number[] }> = [];
@@ -493,17 +488,13 @@ async function main(): Promise<void> {
       metrics.map((m) => `${fmt(value(s, m.key))} ${m.unit}${m.title ? ` ${m.title}` : ''}`).join(', ');
     try {
       if (w.warmupRound) {
-        await quietStore();
-        const a = await w.java();
-        await quietStore();
-        log(`${w.id} warm-up round (not counted): ${anchor} ${show(a)}, Sluice ${show(await w.sluice())}`);
+        const a = await onQuietStore(w.java);
+        log(`${w.id} warm-up round (not counted): ${anchor} ${show(a)}, Sluice ${show(await onQuietStore(w.sluice))}`);
       }
       for (let r = 1; r <= rounds; r++) {
-        await quietStore();
-        java.push(await w.java());
+        java.push(await onQuietStore(w.java));
         log(`${w.id} round ${r}: ${anchor.padEnd(6)} ${show(java.at(-1)!)}`);
-        await quietStore();
-        sluice.push(await w.sluice());
+        sluice.push(await onQuietStore(w.sluice));
         log(`${w.id} round ${r}: Sluice ${show(sluice.at(-1)!)}`);
       }
       await w.after?.();
