@@ -32,6 +32,8 @@ export interface ConnectionOptions {
   keepAliveMs?: number;
 }
 
+/** Each plain-TCP connection's read buffer: a 1 MiB read reply arrives in eight reads or fewer. */
+const READ_BUFFER_BYTES = 128 * 1024;
 const APPEND_PATH_REPLIES = new Set(['DataAppended', 'ConditionalCheckFailed', 'InvalidEventNumber', 'AppendSetup']);
 
 export class SegmentStoreConnection {
@@ -134,7 +136,19 @@ export class SegmentStoreConnection {
             rejectUnauthorized: true,
             ...(tls.validateHostname ? {} : { checkServerIdentity: () => undefined }),
           })
-        : tcpConnect({ host, port });
+        : // Plain TCP reads into one fixed buffer: no fresh buffer per read for the collector to
+          // chase (a catch-up read moves hundreds of MB/s); the decoder copies out what it keeps.
+          tcpConnect({
+            host,
+            port,
+            onread: {
+              buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+              callback: (bytes: number, buffer: Uint8Array) => {
+                onChunk(buffer.subarray(0, bytes), true);
+                return true; // keep reading
+              },
+            },
+          });
       socket.setNoDelay(true);
       this.socket = socket;
       let helloDone = false;
@@ -166,11 +180,11 @@ export class SegmentStoreConnection {
           encodeCommand({ type: 'Hello', highVersion: WIRE_VERSION, lowVersion: OLDEST_COMPATIBLE_VERSION }),
         );
       });
-      socket.on('data', (chunk: Buffer) => {
+      const onChunk = (chunk: Uint8Array, transient: boolean): void => {
         this.lastReceived = Date.now();
         let commands: WireCommand[];
         try {
-          commands = this.decoder.push(chunk);
+          commands = this.decoder.push(chunk, transient);
         } catch (err) {
           this.fail(
             new GatewayError(
@@ -184,7 +198,9 @@ export class SegmentStoreConnection {
         for (const cmd of commands) {
           if (!onHello(cmd)) this.dispatch(cmd);
         }
-      });
+      };
+      // With TLS, chunks arrive as fresh buffers (TLS sockets take no `onread`).
+      if (tls) socket.on('data', (chunk: Buffer) => onChunk(chunk, false));
       socket.on('drain', () => {
         for (const wake of this.drainWaiters.splice(0)) wake();
       });

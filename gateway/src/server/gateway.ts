@@ -20,6 +20,7 @@ import { GroupTable } from '../groups/group-table.js';
 import { SegmentStoreClient } from '../segmentstore/client.js';
 import { SegmentStoreConnection } from '../segmentstore/connection.js';
 import type { GatewayContext } from '../sessions/context.js';
+import { FramePool } from '../sessions/frame-pool.js';
 import { Session } from '../sessions/session.js';
 import { SharedTails } from '../streams/shared-tails.js';
 import { WriterRegistry } from '../streams/writer-registry.js';
@@ -124,6 +125,8 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
         cacheBytes: (delta) => metrics.tailCacheBytes.inc(delta),
       },
     ),
+    // 384 KiB: a 256 KiB batch of events up to 128 KiB each, with its framing.
+    framePool: new FramePool(384 * 1024, 32),
     logger: log,
     metrics,
     defaultScope: config.scope,

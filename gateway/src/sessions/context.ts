@@ -6,6 +6,7 @@ import type { SegmentStoreClient } from '../segmentstore/client.js';
 import type { GatewayMetrics } from '../server/metrics.js';
 import type { SharedTails } from '../streams/shared-tails.js';
 import type { WriterRegistry } from '../streams/writer-registry.js';
+import type { FramePool } from './frame-pool.js';
 
 /** What every session shares: the Pravega clients, the writer registry, limits and metrics. */
 export interface GatewayContext {
@@ -16,6 +17,8 @@ export interface GatewayContext {
   readonly groups: GroupTable;
   /** Shared tail reads: one Pravega read per segment for all its readers on this gateway. */
   readonly tails: SharedTails;
+  /** Buffers reused for large Events frames (catch-up reads). */
+  readonly framePool: FramePool;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly defaultScope: string | undefined;

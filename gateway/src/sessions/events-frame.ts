@@ -65,12 +65,19 @@ function eventSize(e: DeliveredEvent): number {
   return size;
 }
 
-/** Encodes `ServerFrame { events: { channel, events } }`. */
-export function encodeEventsFrame(channel: number, events: readonly DeliveredEvent[]): Uint8Array {
+/**
+ * Encodes `ServerFrame { events: { channel, events } }` into a buffer from `alloc` (which must
+ * return exactly the size asked for).
+ */
+export function encodeEventsFrame(
+  channel: number,
+  events: readonly DeliveredEvent[],
+  alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+): Uint8Array {
   const sizes = events.map(eventSize);
   let body = channel !== 0 ? 1 + varintSize(channel) : 0;
   for (const s of sizes) body += 1 + varintSize(s) + s;
-  const w = new Writer(new Uint8Array(1 + varintSize(body) + body));
+  const w = new Writer(alloc(1 + varintSize(body) + body));
   w.buf[w.pos++] = FRAME_EVENTS_TAG;
   w.varint(body);
   if (channel !== 0) {

@@ -251,7 +251,9 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
 
   onEvents(events: DeliveredEvent[]): void {
     this.session.ctx.metrics.eventsRead.inc(events.length);
-    this.session.send(encodeEventsFrame(this.request.channel, events));
+    const pool = this.session.ctx.framePool;
+    const frame = encodeEventsFrame(this.request.channel, events, (size) => pool.take(size));
+    this.session.send(frame, pool.pools(frame.length));
     for (const e of events) {
       this.lent.events--;
       this.lent.bytes -= e.payload.length;

@@ -13,6 +13,7 @@ import { GatewayError } from '../errors.js';
 import { handleRequest } from './admin.js';
 import { type AppendBatch, appendBatchOf, decodeAppendFrame } from './append-frame.js';
 import type { GatewayContext } from './context.js';
+import { FramesInFlight } from './frame-pool.js';
 import { decodeClientFrame, encodeServerFrame } from './frames.js';
 import { ReaderChannel } from './reader-channel.js';
 import { TxnChannel } from './txn-channel.js';
@@ -58,6 +59,7 @@ export class Session {
   private overHighWaterSince: number | undefined;
   /** Bytes handed to the socket, and how many of them had left it when the slow clock started. */
   private sentBytes = 0;
+  private readonly inFlight: FramesInFlight;
   private drainedMark = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -69,6 +71,7 @@ export class Session {
   ) {
     this.logger = ctx.logger.child({ session: this.id, ...(principal ? { subject: principal.subject } : {}) });
     this.setPrincipal(principal);
+    this.inFlight = new FramesInFlight(ctx.framePool);
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.lastFrameAt = Date.now();
@@ -154,9 +157,13 @@ export class Session {
     }
   }
 
-  /** Sends one encoded server frame. */
-  send(frame: Uint8Array): void {
+  /**
+   * Sends one encoded server frame. A frame from the gateway's frame pool (`pooled`) goes back
+   * to it once the socket wrote it.
+   */
+  send(frame: Uint8Array, pooled = false): void {
     if (this.closed) return;
+    this.inFlight.onSent(frame, pooled);
     this.ws.send(frame, { binary: true }, this.onFrameWritten);
     this.sentBytes += frame.length;
     if (this.ws.bufferedAmount > sendHardLimitBytes(this.ctx.limits.sendHighWaterBytes) && !this.closing) {
@@ -182,7 +189,8 @@ export class Session {
   }
 
   /** Each sent frame's write callback (one function for all: no closure per frame). */
-  private readonly onFrameWritten = (): void => {
+  private readonly onFrameWritten = (err?: Error): void => {
+    this.inFlight.onWritten(err);
     if (this.drainWaiters.length === 0 || (!this.hasRoom && !this.closed)) return;
     for (const wake of this.drainWaiters.splice(0)) wake();
   };

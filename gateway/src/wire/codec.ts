@@ -93,61 +93,92 @@ export function decodePayload(code: number, payload: Uint8Array): WireCommand {
 
 export class CommandDecoder {
   private readonly maxFrameBytes: number;
-  private chunks: Uint8Array[] = [];
-  private buffered = 0;
-  /** Bytes the partial frame at the head of `chunks` needs in all (0 until its header is here). */
-  private needed = 0;
+  /** The first bytes of a frame header cut across chunks. */
+  private readonly header = new Uint8Array(FRAME_HEADER_BYTES);
+  private headerFilled = 0;
+  /** The frame cut across chunks, header included, allocated at its declared size. */
+  private partial: Uint8Array | undefined;
+  private partialFilled = 0;
 
   constructor(opts: { maxFrameBytes?: number } = {}) {
     this.maxFrameBytes = Math.min(opts.maxFrameBytes ?? MAX_FRAME_BYTES, MAX_FRAME_BYTES);
   }
 
   get bufferedBytes(): number {
-    return this.buffered;
+    return this.headerFilled + this.partialFilled;
   }
 
-  push(chunk: Uint8Array): WireCommand[] {
+  /**
+   * Decodes the whole frames that `chunk` completes. With `transient` the caller reuses the
+   * chunk's memory once this returns (a socket reading into one fixed buffer), so every frame
+   * is copied out before it is decoded; otherwise a frame that lies whole inside the chunk is
+   * decoded in place and its byte fields are views of the chunk.
+   */
+  push(chunk: Uint8Array, transient = false): WireCommand[] {
     const out: WireCommand[] = [];
-    let buf: Uint8Array;
-    if (this.buffered === 0) buf = chunk;
-    else {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-      // A large frame arrives in many chunks: join them once, when the whole frame is here.
-      if (this.buffered < this.needed) return out;
-      buf = Buffer.concat(this.chunks, this.buffered);
-    }
-    this.chunks = [];
-    this.buffered = 0;
-    this.needed = 0;
-    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let pos = 0;
-    while (buf.length - pos >= FRAME_HEADER_BYTES) {
-      const code = view.getInt32(pos);
-      const length = view.getInt32(pos + 4);
-      if (length < 0) throw new WireError('negative-length', `frame of type ${code} declares length ${length}`);
-      if (length > this.maxFrameBytes - FRAME_HEADER_BYTES) {
-        throw new WireError(
-          'frame-too-large',
-          `frame of type ${code} declares ${length} bytes (limit ${this.maxFrameBytes - FRAME_HEADER_BYTES})`,
-        );
-      }
-      if (!BY_CODE.has(code)) throw new WireError('unknown-type', `unknown command type ${code}`);
-      if (buf.length - pos - FRAME_HEADER_BYTES < length) {
-        this.needed = FRAME_HEADER_BYTES + length;
-        break;
-      }
-      const payload = buf.subarray(pos + FRAME_HEADER_BYTES, pos + FRAME_HEADER_BYTES + length);
-      out.push(decodePayload(code, payload));
-      pos += FRAME_HEADER_BYTES + length;
+    if (this.headerFilled > 0) {
+      const n = Math.min(FRAME_HEADER_BYTES - this.headerFilled, chunk.length);
+      this.header.set(chunk.subarray(0, n), this.headerFilled);
+      this.headerFilled += n;
+      pos = n;
+      if (this.headerFilled < FRAME_HEADER_BYTES) return out;
+      this.headerFilled = 0;
+      this.partial = Buffer.allocUnsafe(this.frameSize(this.header, 0));
+      this.partial.set(this.header, 0);
+      this.partialFilled = FRAME_HEADER_BYTES;
     }
-    if (pos < buf.length) {
-      // Keep the partial frame (its declared size was already checked against the limit).
-      // Copy: the caller may reuse its chunk, and we must not pin a large one for a few bytes.
-      const rest = Uint8Array.prototype.slice.call(buf, pos);
-      this.chunks = [rest];
-      this.buffered = rest.length;
+    if (this.partial) {
+      // A large frame arrives in many chunks: each is copied once into the frame's own buffer.
+      const partial = this.partial;
+      const n = Math.min(partial.length - this.partialFilled, chunk.length - pos);
+      partial.set(chunk.subarray(pos, pos + n), this.partialFilled);
+      this.partialFilled += n;
+      pos += n;
+      if (this.partialFilled < partial.length) return out;
+      this.partial = undefined;
+      this.partialFilled = 0;
+      out.push(decodeFrame(partial));
+    }
+    while (chunk.length - pos >= FRAME_HEADER_BYTES) {
+      const size = this.frameSize(chunk, pos);
+      if (chunk.length - pos < size) {
+        // Keep the partial frame (its declared size was already checked against the limit).
+        this.partial = Buffer.allocUnsafe(size);
+        this.partial.set(chunk.subarray(pos), 0);
+        this.partialFilled = chunk.length - pos;
+        return out;
+      }
+      const frame = chunk.subarray(pos, pos + size);
+      out.push(decodeFrame(transient ? Buffer.from(frame) : frame));
+      pos += size;
+    }
+    if (pos < chunk.length) {
+      this.header.set(chunk.subarray(pos), 0);
+      this.headerFilled = chunk.length - pos;
     }
     return out;
   }
+
+  /** The whole size of the frame whose header starts at `pos`, after checking the header. */
+  private frameSize(bytes: Uint8Array, pos: number): number {
+    const view = new DataView(bytes.buffer, bytes.byteOffset + pos, FRAME_HEADER_BYTES);
+    const code = view.getInt32(0);
+    const length = view.getInt32(4);
+    if (length < 0) throw new WireError('negative-length', `frame of type ${code} declares length ${length}`);
+    if (length > this.maxFrameBytes - FRAME_HEADER_BYTES) {
+      throw new WireError(
+        'frame-too-large',
+        `frame of type ${code} declares ${length} bytes (limit ${this.maxFrameBytes - FRAME_HEADER_BYTES})`,
+      );
+    }
+    if (!BY_CODE.has(code)) throw new WireError('unknown-type', `unknown command type ${code}`);
+    return FRAME_HEADER_BYTES + length;
+  }
+}
+
+/** Decodes one whole frame whose header was checked. */
+function decodeFrame(frame: Uint8Array): WireCommand {
+  const code = new DataView(frame.buffer, frame.byteOffset, FRAME_HEADER_BYTES).getInt32(0);
+  return decodePayload(code, frame.subarray(FRAME_HEADER_BYTES));
 }

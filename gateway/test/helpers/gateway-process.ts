@@ -3,6 +3,7 @@
  * It listens on a fixed free port chosen once, so a client reconnects to the same URL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -87,6 +88,8 @@ export class GatewayProcess {
   }
 
   private keep(chunk: Buffer): void {
+    // e.g. SLUICE_GATEWAY_OUTPUT=/tmp/gw.log with SLUICE_GATEWAY_NODE_ARGS=--trace-gc
+    if (process.env.SLUICE_GATEWAY_OUTPUT) appendFileSync(process.env.SLUICE_GATEWAY_OUTPUT, chunk);
     this.output = this.output + chunk.toString();
     if (!this.keepAllOutput) this.output = this.output.slice(-20_000);
   }

@@ -94,6 +94,31 @@ describe('round trip', () => {
       { numRuns: 500 },
     );
   });
+
+  it('decodes the same from one reused read buffer (a socket with `onread`) overwritten after each chunk', () => {
+    fc.assert(
+      fc.property(
+        fc.array(anyCommand, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (cmds, cuts) => {
+          const stream = Buffer.concat(cmds.map((c) => encodeCommand(c)));
+          const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+          const readBuffer = Buffer.alloc(stream.length);
+          const decoder = new CommandDecoder();
+          const out: WireCommand[] = [];
+          let from = 0;
+          for (const p of [...points, stream.length]) {
+            stream.copy(readBuffer, 0, from, p);
+            out.push(...decoder.push(readBuffer.subarray(0, p - from), true));
+            readBuffer.fill(0xa5); // the next read lands here: nothing decoded may still point at it
+            from = p;
+          }
+          expect(out.map((c) => encodeCommand(c))).toEqual(cmds.map((c) => encodeCommand(c)));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe('fuzz', () => {
