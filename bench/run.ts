@@ -107,8 +107,15 @@ interface Workload {
    * compiles for tens of seconds after it starts, and a 1-second phase measured it, not the client.
    */
   warmupRound?: boolean;
+  /** Runs once before the first round (e.g. writes the history both sides read). */
+  before?: () => Promise<void>;
   /** Runs once after the last round (e.g. drops a stream both sides read). */
   after?: () => Promise<void>;
+  /**
+   * MB of events one phase makes Pravega store or serve, the same for both sides: the phase's
+   * samples then get `storeCpuMsPerMB`, the standalone's CPU per MB (see `onQuietStore`).
+   */
+  storeMB?: number;
 }
 
 /**
@@ -123,10 +130,11 @@ function pinCores(pid: number | undefined): void {
   log(`pinned: Pravega (pid ${pid}) on CPU 0; this process, the gateway and the Java peers on CPU 1`);
 }
 
-/** P2's and P7's rows: MB/s, and the CPU each side's client spent per MB. */
+/** P2's and P7's rows: MB/s, the CPU each side's client spent per MB, and what Pravega spent. */
 const THROUGHPUT_AND_CPU: Metric[] = [
   { key: 'mbPerSec', title: '', unit: 'MB/s', better: 'higher' },
   { key: 'cpuMsPerMB', title: 'client CPU per MB (Sluice: SDK + gateway)', unit: 'ms/MB', better: 'lower' },
+  { key: 'storeCpuMsPerMB', title: 'Pravega CPU per MB (phase start → store quiet)', unit: 'ms/MB', better: 'lower' },
 ];
 
 /** Those two figures from the last line a Java peer's bench-write or bench-read printed. */
@@ -251,13 +259,14 @@ async function main(): Promise<void> {
   };
 
   // P7's history: written once, by Java (the faster writer), read by both sides.
+  const p7Events = Math.ceil((p7Mb * 1e6) / 1024);
   let historyPromise:
     | Promise<{ stream: string; events: number; warmup: number; tail: StreamCut; javaTail: string }>
     | undefined;
   const history = () =>
     (historyPromise ??= (async () => {
       const stream = await javaStream();
-      const events = Math.ceil((p7Mb * 1e6) / 1024);
+      const events = p7Events;
       log(`P7: writing the history, ${events.toLocaleString()} events of 1 KiB (${p7Mb} MB), with Java`);
       await javaPeer(['bench-write', ...common(stream), '--count', String(events), '--size', '1024', '--warmup', '0'], {
         timeoutMs: 1_800_000,
@@ -302,6 +311,8 @@ async function main(): Promise<void> {
     {
       id: 'P2',
       warmupRound: true,
+      // Each side's phase writes its warm-up (a fifth) and then the timed events.
+      storeMB: ((p2Events + Math.ceil(p2Events / 5)) * 10240) / 1e6,
       title: 'MB/s, 10 KiB events',
       unit: 'MB/s',
       metrics: THROUGHPUT_AND_CPU,
@@ -438,6 +449,12 @@ async function main(): Promise<void> {
       title: `catch-up read MB/s, ${p7Mb.toLocaleString()} MB of 1 KiB events, head → tail cut`,
       unit: 'MB/s',
       metrics: THROUGHPUT_AND_CPU,
+      // The history is written before the rounds, so no phase pays for writing it.
+      before: async () => {
+        await history();
+      },
+      // Each phase reads the whole history (its warm-up included).
+      storeMB: (p7Events * 1024) / 1e6,
       java: async () => {
         const h = await history();
         const lines = await javaPeer(
@@ -466,13 +483,29 @@ async function main(): Promise<void> {
   ].filter((w) => values.only === 'all' || only.has(w.id));
 
   // Every phase starts on a store that finished the previous phase's work (see settle.ts).
-  const onQuietStore = async <T>(phase: () => Promise<T>): Promise<T> => {
-    if (storePid !== undefined) {
-      const { waitedMs, settled } = await settle(storePid);
-      if (!settled) log(`the standalone was still busy after ${Math.round(waitedMs / 1000)} s; measuring anyway`);
-      else if (waitedMs > 5_000) log(`waited ${Math.round(waitedMs / 1000)} s for the standalone to go quiet`);
-    }
-    return phase();
+  const quietStore = async () => {
+    if (storePid === undefined) return undefined;
+    const quiet = await settle(storePid);
+    const { waitedMs, settled } = quiet;
+    if (!settled) log(`the standalone was still busy after ${Math.round(waitedMs / 1000)} s; measuring anyway`);
+    else if (waitedMs > 5_000) log(`waited ${Math.round(waitedMs / 1000)} s for the standalone to go quiet`);
+    return quiet;
+  };
+  // With `storeMB`, also Pravega's cost of the phase: the standalone's CPU from the phase's start
+  // until it is quiet again (its storage writer and collector finish after the last ack), less
+  // its idle rate over that time — the same window for both sides, whatever their clients do.
+  const onQuietStore = async (phase: () => Promise<Sample>, storeMB?: number): Promise<Sample> => {
+    const quiet = await quietStore();
+    const started = performance.now();
+    const cpuBefore = storePid === undefined ? undefined : processCpuMs(storePid);
+    const sample = await phase();
+    if (storeMB === undefined || quiet === undefined || cpuBefore === undefined || typeof sample !== 'object')
+      return sample;
+    const after = await quietStore();
+    const cpuAfter = processCpuMs(storePid!);
+    if (!after?.settled || cpuAfter === undefined) return sample;
+    const idleMs = Math.min(quiet.share, after.share) * (performance.now() - started);
+    return { ...sample, storeCpuMsPerMB: Math.max(0, cpuAfter - cpuBefore - idleMs) / storeMB };
   };
 
   const results: Array<PlotRow & { java: number[]; sluice: number[] }> = [];
@@ -485,16 +518,21 @@ async function main(): Promise<void> {
     const java: Sample[] = [];
     const sluice: Sample[] = [];
     const show = (s: Sample) =>
-      metrics.map((m) => `${fmt(value(s, m.key))} ${m.unit}${m.title ? ` ${m.title}` : ''}`).join(', ');
+      metrics
+        .filter((m) => Number.isFinite(value(s, m.key)))
+        .map((m) => `${fmt(value(s, m.key))} ${m.unit}${m.title ? ` ${m.title}` : ''}`)
+        .join(', ');
     try {
+      await w.before?.();
       if (w.warmupRound) {
-        const a = await onQuietStore(w.java);
-        log(`${w.id} warm-up round (not counted): ${anchor} ${show(a)}, Sluice ${show(await onQuietStore(w.sluice))}`);
+        const a = await onQuietStore(w.java, w.storeMB);
+        const b = await onQuietStore(w.sluice, w.storeMB);
+        log(`${w.id} warm-up round (not counted): ${anchor} ${show(a)}, Sluice ${show(b)}`);
       }
       for (let r = 1; r <= rounds; r++) {
-        java.push(await onQuietStore(w.java));
+        java.push(await onQuietStore(w.java, w.storeMB));
         log(`${w.id} round ${r}: ${anchor.padEnd(6)} ${show(java.at(-1)!)}`);
-        sluice.push(await onQuietStore(w.sluice));
+        sluice.push(await onQuietStore(w.sluice, w.storeMB));
         log(`${w.id} round ${r}: Sluice ${show(sluice.at(-1)!)}`);
       }
       await w.after?.();
@@ -505,8 +543,13 @@ async function main(): Promise<void> {
       continue;
     }
     for (const m of metrics) {
-      const a = java.map((s) => m.ideal ?? value(s, m.key));
-      const b = sluice.map((s) => value(s, m.key));
+      // A figure that could not be taken in some phase (e.g. no /proc) is left out of the median.
+      const a = java.map((s) => m.ideal ?? value(s, m.key)).filter(Number.isFinite);
+      const b = sluice.map((s) => value(s, m.key)).filter(Number.isFinite);
+      if (a.length === 0 || b.length === 0) {
+        log(`${w.id}: ${m.title || w.title} not measured in this run`);
+        continue;
+      }
       results.push({
         id: w.id,
         title: m.title ? `${m.title}, ${w.title}` : w.title,

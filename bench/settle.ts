@@ -14,6 +14,8 @@ export interface SettleResult {
   waitedMs: number;
   /** False if it was still busy at the deadline (or CPU time cannot be read here). */
   settled: boolean;
+  /** CPU ms per ms the process used over the last window (its idle rate once settled). */
+  share: number;
 }
 
 /**
@@ -26,14 +28,15 @@ export async function settle(
 ): Promise<SettleResult> {
   const start = performance.now();
   let before = processCpuMs(pid);
-  if (before === undefined) return { waitedMs: 0, settled: false };
+  if (before === undefined) return { waitedMs: 0, settled: false, share: 0 };
+  let share = 0;
   while (performance.now() - start < timeoutMs) {
     await sleep(windowMs);
     const now = processCpuMs(pid);
     if (now === undefined) break;
-    const share = (now - before) / windowMs;
+    share = (now - before) / windowMs;
     before = now;
-    if (share < maxShare) return { waitedMs: performance.now() - start, settled: true };
+    if (share < maxShare) return { waitedMs: performance.now() - start, settled: true, share };
   }
-  return { waitedMs: performance.now() - start, settled: false };
+  return { waitedMs: performance.now() - start, settled: false, share };
 }

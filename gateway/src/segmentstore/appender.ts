@@ -42,6 +42,13 @@ export interface AppenderListener {
 
 const BLOCK_BYTES = 1024 * 1024;
 const BLOCK_EVENTS = 5_000;
+/**
+ * A block short of BLOCK_BYTES waits while this many blocks are in flight: the next
+ * acknowledgement sends it, grown by whatever arrived meanwhile. The store's cost is largely
+ * per append, so under load fewer, larger blocks cost it less per byte (Java's client grows its
+ * blocks with the appends outstanding for the same reason); with little in flight nothing waits.
+ */
+const MAX_PARTIAL_BLOCKS_IN_FLIGHT = 2;
 /** Pravega's "no event yet" (Long.MIN_VALUE), exact as a double. */
 const MIN_EVENT_NUMBER = -(2 ** 63);
 /** After this long without a working connection, listeners hear 'unavailable' (the appender keeps trying). */
@@ -257,6 +264,8 @@ export class SegmentAppender implements FlowHandler {
       for (const e of block.events) this.inflightBytes -= e.bytes;
     }
     this.listener.onAcked(this, eventNumber);
+    // Events held back while blocks were in flight go now, as one larger block.
+    if (this.queue.length > 0) this.scheduleFlush();
   }
 
   private onSegmentSealed(): void {
@@ -313,10 +322,12 @@ export class SegmentAppender implements FlowHandler {
         bytes += this.queue[end]!.bytes;
         end++;
       }
+      const full = end < this.queue.length || end - start >= BLOCK_EVENTS;
+      if (!full && this.inflight.length >= MAX_PARTIAL_BLOCKS_IN_FLIGHT) break;
       this.sendBlock(this.queue.slice(start, end));
       start = end;
     }
-    this.queue = [];
+    this.queue = start === this.queue.length ? [] : this.queue.slice(start);
   }
 
   private sendBlock(events: PendingEvent[]): void {
