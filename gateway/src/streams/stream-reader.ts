@@ -15,6 +15,7 @@ import {
 } from '../segmentstore/segment-reader.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { EVENT_HEADER_BYTES } from '../wire/index.js';
+import { Fifo } from './fifo.js';
 import { completeSegment, type StreamPositionState } from './position.js';
 import type { SharedTails } from './shared-tails.js';
 import type { ScopedStream } from './stream-name.js';
@@ -39,8 +40,7 @@ export type StartPosition = { type: 'head' } | { type: 'tail' } | { type: 'posit
 interface SegmentSlot {
   readonly streamIndex: number;
   readonly reader: SegmentSource;
-  queue: ReadEvent[];
-  head: number;
+  queue: Fifo<ReadEvent>;
   ended: boolean;
   /** The last event handed on whose position is not yet recorded (see syncPositions). */
   delivered: ReadEvent | undefined;
@@ -149,13 +149,7 @@ export class StreamReader implements SegmentReaderListener {
 
   wantsMore(reader: SegmentSource): boolean {
     const slot = this.slots.get(reader);
-    return (
-      !this.closed &&
-      slot !== undefined &&
-      slot.head >= slot.queue.length &&
-      this.creditEvents > 0 &&
-      this.creditBytes > 0
-    );
+    return !this.closed && slot !== undefined && slot.queue.isEmpty && this.creditEvents > 0 && this.creditBytes > 0;
   }
 
   /** What this reader may still send: a read of its own asks for no more (see SegmentReaderListener). */
@@ -166,8 +160,7 @@ export class StreamReader implements SegmentReaderListener {
   onEvents(reader: SegmentSource, events: ReadEvent[]): void {
     const slot = this.slots.get(reader);
     if (!slot) return;
-    slot.queue = slot.head >= slot.queue.length ? events : [...slot.queue.slice(slot.head), ...events];
-    slot.head = 0;
+    for (const e of events) slot.queue.push(e);
     this.drain();
   }
 
@@ -210,7 +203,7 @@ export class StreamReader implements SegmentReaderListener {
     const reader = this.tails
       ? this.tails.open(ref, offset, end, this)
       : new SegmentReader(this.segments, ref, offset, end, this);
-    this.slots.set(reader, { streamIndex, reader, queue: [], head: 0, ended: false, delivered: undefined });
+    this.slots.set(reader, { streamIndex, reader, queue: new Fifo(), ended: false, delivered: undefined });
   }
 
   /** Hands buffered events on while credit lasts, round-robin over segments. */
@@ -224,8 +217,8 @@ export class StreamReader implements SegmentReaderListener {
       while (progress && this.creditEvents > 0 && this.creditBytes > 0) {
         progress = false;
         for (const slot of this.slots.values()) {
-          if (slot.head >= slot.queue.length || this.creditEvents <= 0 || this.creditBytes <= 0) continue;
-          const e = slot.queue[slot.head++]!;
+          if (slot.queue.isEmpty || this.creditEvents <= 0 || this.creditBytes <= 0) continue;
+          const e = slot.queue.shift()!;
           const segmentId = slot.reader.segment.segmentId;
           batch.push({ streamIndex: slot.streamIndex, segmentId, offset: e.offset, payload: e.payload });
           slot.delivered = e;
@@ -244,7 +237,7 @@ export class StreamReader implements SegmentReaderListener {
       this.syncPositions();
       if (batch.length > 0) this.sink.onEvents(batch);
       for (const slot of [...this.slots.values()]) {
-        if (slot.head < slot.queue.length) continue;
+        if (!slot.queue.isEmpty) continue;
         if (slot.ended) void this.finishSegment(slot);
         else slot.reader.resume();
       }

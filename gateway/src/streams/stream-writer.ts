@@ -14,18 +14,9 @@ import { sleep } from '../segmentstore/backoff.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { encodeEventFrames, headerOnly } from '../wire/index.js';
+import { Fifo } from './fifo.js';
 import { SegmentMap } from './routing.js';
 import { pravegaWriterId } from './writer-id.js';
-
-/** What a slot of `order` before `orderHead` holds once its event was acknowledged. */
-const RELEASED: PendingEvent = {
-  seq: -1,
-  frame: Buffer.alloc(0),
-  payload: undefined,
-  bytes: 0,
-  routingKey: undefined,
-  acked: true,
-};
 
 /** Who hears about this writer's progress: the session channel currently attached. */
 export interface WriterListener {
@@ -36,7 +27,7 @@ export interface WriterListener {
 /** One segment's appender and, in seq order, the events it holds that are not yet durable. */
 interface Target {
   readonly appender: SegmentAppender;
-  readonly fifo: PendingEvent[];
+  readonly fifo: Fifo<PendingEvent>;
   /** Scratch while one append is split by segment: indices into that append. */
   readonly batch: number[];
 }
@@ -50,9 +41,8 @@ export class StreamWriter implements AppenderListener {
   private map: SegmentMap<SegmentRange> | undefined;
   private readonly targets = new Map<bigint, Target>();
   private readonly byAppender = new Map<SegmentAppender, Target>();
-  /** Every event not yet durable, in seq order, from orderHead on. */
-  private order: PendingEvent[] = [];
-  private orderHead = 0;
+  /** Every event not yet durable, in seq order. */
+  private readonly order = new Fifo<PendingEvent>();
   private highestSeq = MIN_SEQ;
   private ackedThrough = MIN_SEQ;
   private listener: WriterListener | undefined;
@@ -114,7 +104,7 @@ export class StreamWriter implements AppenderListener {
   }
 
   get isIdle(): boolean {
-    return this.listener === undefined && this.orderHead >= this.order.length;
+    return this.listener === undefined && this.order.isEmpty;
   }
 
   /**
@@ -180,19 +170,14 @@ export class StreamWriter implements AppenderListener {
   onAcked(appender: SegmentAppender, through: number): void {
     const fifo = this.byAppender.get(appender)?.fifo;
     if (!fifo) return;
-    let n = 0;
-    while (n < fifo.length && fifo[n]!.seq <= through) {
-      fifo[n]!.acked = true;
-      n++;
-    }
-    if (n > 0) fifo.splice(0, n);
+    while (!fifo.isEmpty && fifo.peek()!.seq <= through) fifo.shift()!.acked = true;
     this.advance();
   }
 
   onSealed(appender: SegmentAppender, unacked: PendingEvent[]): void {
     if (this.txn) {
       // A transaction segment is sealed or gone once the transaction was committed or aborted.
-      if (unacked.length > 0 || this.orderHead < this.order.length) {
+      if (unacked.length > 0 || !this.order.isEmpty) {
         this.failAll(
           new GatewayError(
             'invalid-argument',
@@ -224,7 +209,7 @@ export class StreamWriter implements AppenderListener {
       const parent = segmentRef(this.scope, this.stream, segmentId);
       const ref = this.txn ? { ...parent, name: txnSegmentName(parent.name, this.txn.txnId) } : parent;
       const appender = new SegmentAppender(this.segments, ref, pravegaWriterId(this.writerId, ref.name), this);
-      target = { appender, fifo: [], batch: [] };
+      target = { appender, fifo: new Fifo(), batch: [] };
       this.targets.set(segmentId, target);
       this.byAppender.set(appender, target);
     }
@@ -275,16 +260,11 @@ export class StreamWriter implements AppenderListener {
 
   private advance(): void {
     let through = this.ackedThrough;
-    while (this.orderHead < this.order.length && this.order[this.orderHead]!.acked) {
-      const event = this.order[this.orderHead]!;
-      // Let go of it now: a large event's payload is a view pinning the client's whole frame.
-      this.order[this.orderHead++] = RELEASED;
+    // Taken events are let go at once: a large one's payload is a view pinning the client's frame.
+    while (this.order.peek()?.acked) {
+      const event = this.order.shift()!;
       through = event.seq;
       this.unackedBytes -= event.bytes;
-    }
-    if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
-      this.order = this.order.slice(this.orderHead);
-      this.orderHead = 0;
     }
     if (through > this.ackedThrough) {
       this.ackedThrough = through;
