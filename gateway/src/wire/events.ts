@@ -7,6 +7,8 @@ import { WireError } from './errors.js';
 export const EVENT_HEADER_BYTES = 8;
 /** Pravega's Serializer.MAX_EVENT_SIZE. */
 export const MAX_EVENT_BYTES = 8 * 1024 * 1024;
+/** Offsets up to here are exact as numbers. */
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** One payload as a stored event. */
 export function encodeEventFrame(payload: Uint8Array): Buffer {
@@ -103,28 +105,39 @@ export class EventFrameParser {
       this.pending = undefined;
     }
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    // Views as plain Uint8Arrays (a Buffer's subarray builds a Buffer, which costs more), and
+    // offsets counted as numbers while that is exact: one BigInt per event, not two.
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const base = this.offset;
+    const exact = base + BigInt(data.length) <= MAX_EXACT;
+    const baseNumber = Number(base) - from;
     let pos = from;
     while (data.length - pos >= EVENT_HEADER_BYTES) {
-      const length = this.checkHeader(view, pos);
+      const length = this.checkHeader(view, pos, pos - from);
       if (data.length - pos - EVENT_HEADER_BYTES < length) break;
       out.push({
-        offset: this.offset,
-        payload: data.subarray(pos + EVENT_HEADER_BYTES, pos + EVENT_HEADER_BYTES + length),
+        offset: exact ? BigInt(baseNumber + pos) : base + BigInt(pos - from),
+        payload: bytes.subarray(pos + EVENT_HEADER_BYTES, pos + EVENT_HEADER_BYTES + length),
       });
       pos += EVENT_HEADER_BYTES + length;
-      this.offset += BigInt(EVENT_HEADER_BYTES + length);
     }
+    this.offset = base + BigInt(pos - from);
     if (pos < data.length) this.pending = Uint8Array.prototype.slice.call(data, pos);
     return out;
   }
 
-  /** The event length in the header at `pos`, after checking the header is an event's. */
-  private checkHeader(view: DataView, pos: number): number {
+  /**
+   * The event length in the header at `pos`, after checking the header is an event's; the event
+   * starts `past` bytes after `nextOffset` (for the error message).
+   */
+  private checkHeader(view: DataView, pos: number, past = 0): number {
     const type = view.getInt32(pos);
     const length = view.getInt32(pos + 4);
-    if (type !== 0) throw new WireError('malformed', `event of wrong type ${type} at offset ${this.offset}`);
+    if (type !== 0) {
+      throw new WireError('malformed', `event of wrong type ${type} at offset ${this.offset + BigInt(past)}`);
+    }
     if (length < 0 || length > MAX_EVENT_BYTES)
-      throw new WireError('malformed', `event length ${length} at offset ${this.offset}`);
+      throw new WireError('malformed', `event length ${length} at offset ${this.offset + BigInt(past)}`);
     return length;
   }
 }

@@ -27,6 +27,23 @@ describe('encodeEventsFrame', () => {
     );
   });
 
+  it('writes the same bytes when runs of events share a segment (as in a catch-up read)', () => {
+    const shared = fc.record({
+      streamIndex: fc.nat({ max: 3 }),
+      segmentId: fc.constantFrom(0n, 1n, (5n << 32n) | 2n, -1n, (1n << 62n) + 3n),
+      offset: fc.oneof(fc.constant(0n), int64, fc.bigInt({ min: (1n << 53n) - 5n, max: (1n << 53n) + 5n })),
+      payload: fc.uint8Array({ maxLength: 40 }),
+    });
+    fc.assert(
+      fc.property(fc.array(shared, { maxLength: 60 }), (events) => {
+        expect(encodeEventsFrame(1, events)).toEqual(
+          encodeServerFrame({ case: 'events', value: { channel: 1, events } }),
+        );
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
   it('handles a large event', () => {
     const events = [
       { streamIndex: 1, segmentId: (3n << 32n) | 7n, offset: 123_456_789n, payload: new Uint8Array(1 << 20).fill(7) },

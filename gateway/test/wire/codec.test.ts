@@ -207,6 +207,14 @@ describe('EventFrameParser', () => {
     }
   });
 
+  it('gives exact offsets past 2^53 (where a number would round)', () => {
+    const start = 2n ** 53n - 10n;
+    const parser = new EventFrameParser(start);
+    const got = parser.push(data);
+    expect(got.map((e) => e.offset)).toEqual([start, start + 9n, start + 17n, start + 36n]);
+    expect(parser.nextOffset).toBe(start + BigInt(data.length));
+  });
+
   it('splits events fed byte by byte, and cut into many pieces anywhere', () => {
     const bytewise = new EventFrameParser(0n);
     const one = [...data].flatMap((b) => bytewise.push(Uint8Array.of(b)));
