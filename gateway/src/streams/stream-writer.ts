@@ -130,12 +130,7 @@ export class StreamWriter implements AppenderListener {
       }
       return;
     }
-    const touched: Target[] = [];
-    for (let i = skip; i < count; i++) {
-      const target = this.targetForKey(keys[i]);
-      if (target.batch.length === 0) touched.push(target);
-      target.batch.push(i);
-    }
+    const touched = this.groupByTarget(skip, count, (i) => keys[i]);
     const lists: PendingEvent[][] = new Array(touched.length);
     for (let t = 0; t < touched.length; t++) {
       const target = touched[t]!;
@@ -243,18 +238,32 @@ export class StreamWriter implements AppenderListener {
     return target;
   }
 
+  /**
+   * Splits items from..to by segment: each returned target's `batch` holds the indices of its
+   * items, in order; targets come in the order of their first item. The caller empties `batch`.
+   */
+  private groupByTarget(from: number, to: number, keyAt: (i: number) => string | undefined): Target[] {
+    const touched: Target[] = [];
+    for (let i = from; i < to; i++) {
+      const target = this.targetForKey(keyAt(i));
+      if (target.batch.length === 0) touched.push(target);
+      target.batch.push(i);
+    }
+    return touched;
+  }
+
   /** Hands events (framed already, in seq order) to their segments' appenders. */
   private route(events: readonly PendingEvent[]): void {
-    const bySegment = new Map<Target, PendingEvent[]>();
-    for (const e of events) {
-      const target = this.targetForKey(e.routingKey);
-      const list = bySegment.get(target);
-      if (list) list.push(e);
-      else bySegment.set(target, [e]);
-    }
-    for (const [target, list] of bySegment) {
-      for (const e of list) target.fifo.push(e);
-      target.appender.enqueue(list);
+    const touched = this.groupByTarget(0, events.length, (i) => events[i]!.routingKey);
+    // Every batch emptied before any appender sees its events (an appender may call back).
+    const lists = touched.map((target) => {
+      const list = target.batch.map((i) => events[i]!);
+      target.batch.length = 0;
+      return list;
+    });
+    for (let t = 0; t < touched.length; t++) {
+      for (const e of lists[t]!) touched[t]!.fifo.push(e);
+      touched[t]!.appender.enqueue(lists[t]!);
     }
   }
 
