@@ -7,6 +7,8 @@
  * Small frames are not pooled: a subscriber at the tail gets many small frames, and a pooled
  * buffer under each would multiply the memory its queued frames hold.
  */
+import { Fifo } from '../streams/fifo.js';
+
 export class FramePool {
   private readonly free: ArrayBuffer[] = [];
 
@@ -47,7 +49,7 @@ export class FramePool {
 export class FramesInFlight {
   private sent = 0;
   private written = 0;
-  private readonly pooled: Array<{ seq: number; frame: Uint8Array }> = [];
+  private pooled = new Fifo<{ seq: number; frame: Uint8Array }>();
   private broken = false;
 
   constructor(private readonly pool: FramePool) {}
@@ -63,10 +65,10 @@ export class FramesInFlight {
     if (err) this.broken = true;
     this.written++;
     if (this.broken) {
-      this.pooled.length = 0;
+      this.pooled = new Fifo();
       return;
     }
-    while (this.pooled.length > 0 && this.pooled[0]!.seq <= this.written) {
+    while (!this.pooled.isEmpty && this.pooled.peek()!.seq <= this.written) {
       this.pool.give(this.pooled.shift()!.frame);
     }
   }
