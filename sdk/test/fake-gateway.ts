@@ -12,6 +12,8 @@ export class FakeGateway {
   private socket: WebSocket | undefined;
   connections = 0;
   lastSequence = 0n;
+  /** What a reader opened here is sent: its one segment's start offset and events (see openReader). */
+  readerSegment: { segmentId: bigint; offset: bigint; payloads: Uint8Array[] } | undefined;
 
   private constructor(wss: WebSocketServer) {
     this.wss = wss;
@@ -51,6 +53,22 @@ export class FakeGateway {
     ws.send(toBinary(ServerFrameSchema, create(ServerFrameSchema, { kind })));
   }
 
+  /** Opens a reader of `readerSegment` and sends its events back to back from its offset. */
+  private openReader(ws: WebSocket, channel: number, stream: string): void {
+    const { segmentId, offset, payloads } = this.readerSegment!;
+    this.send(ws, {
+      case: 'readerOpened',
+      value: { channel, position: { streams: [{ stream, segments: [{ segmentId, offset }] }] } },
+    });
+    let next = offset;
+    const events = payloads.map((payload) => {
+      const event = { streamIndex: 0, segmentId, offset: next, payload };
+      next += BigInt(8 + payload.length);
+      return event;
+    });
+    this.send(ws, { case: 'events', value: { channel, events } });
+  }
+
   private onFrame(ws: WebSocket, data: Buffer): void {
     const kind = fromBinary(ClientFrameSchema, data).kind;
     switch (kind.case) {
@@ -65,6 +83,9 @@ export class FakeGateway {
         return;
       case 'append':
         this.appends.push(kind.value);
+        return;
+      case 'openReader':
+        this.openReader(ws, kind.value.channel, kind.value.streams[0]!);
         return;
       default:
         return;

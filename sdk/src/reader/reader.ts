@@ -489,7 +489,9 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     this.topUpCredit();
     // A group reader drops what was in flight for a segment the group gave to another reader.
     if (this.opts.group && !s.segments.has(segment)) return undefined;
-    const next = offset + BigInt(8 + payload.length);
+    // One BigInt, not two (a sum of BigInts allocates both), while the offset is exact as a number.
+    const after = Number(offset) + 8 + payload.length;
+    const next = after <= Number.MAX_SAFE_INTEGER ? BigInt(after) : offset + BigInt(8 + payload.length);
     // The snapshot stays valid while only this segment's offset moved since it was taken.
     if (
       this.snapshot === undefined ||
