@@ -1,6 +1,6 @@
 /**
- * Protobuf tags of the two hot-path frames, for their hand-written codecs: Events (the gateway
- * encodes, the SDK decodes) and Append (the SDK encodes, the gateway decodes). Derived from the
+ * Protobuf tags of the two hot-path frames, for their hand-written codecs: EventRuns (the
+ * gateway encodes) and Append (the SDK encodes, the gateway decodes). Derived from the
  * generated schema, so they follow gateway.proto.
  */
 import type { DescMessage } from '@bufbuild/protobuf';
@@ -8,8 +8,8 @@ import {
   AppendSchema,
   ClientFrameSchema,
   EventDataSchema,
-  EventSchema,
-  EventsSchema,
+  EventRunSchema,
+  EventRunsSchema,
   ServerFrameSchema,
 } from './gen/sluice/v1/gateway_pb.js';
 
@@ -22,16 +22,16 @@ function tag(schema: DescMessage, localName: string, wireType: number): number {
   return (field.number << 3) | wireType;
 }
 
-/** ServerFrame.kind `events`. */
-export const FRAME_EVENTS_TAG = tag(ServerFrameSchema, 'events', LENGTH_DELIMITED);
-/** Events.channel, Events.events. */
-export const CHANNEL_TAG = tag(EventsSchema, 'channel', VARINT);
-export const EVENT_TAG = tag(EventsSchema, 'events', LENGTH_DELIMITED);
-/** Event fields. */
-export const STREAM_INDEX_TAG = tag(EventSchema, 'streamIndex', VARINT);
-export const SEGMENT_ID_TAG = tag(EventSchema, 'segmentId', VARINT);
-export const OFFSET_TAG = tag(EventSchema, 'offset', VARINT);
-export const PAYLOAD_TAG = tag(EventSchema, 'payload', LENGTH_DELIMITED);
+/** ServerFrame.kind `eventRuns` (a tag above 15: two bytes as a varint). */
+export const FRAME_EVENT_RUNS_TAG = tag(ServerFrameSchema, 'eventRuns', LENGTH_DELIMITED);
+/** EventRuns.channel, EventRuns.runs. */
+export const RUNS_CHANNEL_TAG = tag(EventRunsSchema, 'channel', VARINT);
+export const RUN_TAG = tag(EventRunsSchema, 'runs', LENGTH_DELIMITED);
+/** EventRun fields. */
+export const RUN_STREAM_INDEX_TAG = tag(EventRunSchema, 'streamIndex', VARINT);
+export const RUN_SEGMENT_ID_TAG = tag(EventRunSchema, 'segmentId', VARINT);
+export const RUN_OFFSET_TAG = tag(EventRunSchema, 'offset', VARINT);
+export const RUN_EVENTS_TAG = tag(EventRunSchema, 'events', LENGTH_DELIMITED);
 
 /** ClientFrame.kind `append`, the writer's hot path (the SDK's encoder, the gateway's decoder). */
 export const FRAME_APPEND_TAG = tag(ClientFrameSchema, 'append', LENGTH_DELIMITED);

@@ -60,13 +60,15 @@ export class FakeGateway {
       case: 'readerOpened',
       value: { channel, position: { streams: [{ stream, segments: [{ segmentId, offset }] }] } },
     });
-    let next = offset;
-    const events = payloads.map((payload) => {
-      const event = { streamIndex: 0, segmentId, offset: next, payload };
-      next += BigInt(8 + payload.length);
-      return event;
-    });
-    this.send(ws, { case: 'events', value: { channel, events } });
+    // One run of events as Pravega stores them: [int32 type 0][int32 length][payload] each.
+    const events = Buffer.concat(
+      payloads.flatMap((payload) => {
+        const header = Buffer.alloc(8);
+        header.writeInt32BE(payload.length, 4);
+        return [header, payload];
+      }),
+    );
+    this.send(ws, { case: 'eventRuns', value: { channel, runs: [{ segmentId, offset, events }] } });
   }
 
   private onFrame(ws: WebSocket, data: Buffer): void {

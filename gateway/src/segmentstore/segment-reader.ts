@@ -5,16 +5,11 @@
  * It reads only while its owner wants more, so nothing buffers without bound.
  */
 import { GatewayError } from '../errors.js';
-import { EventFrameParser, type WireCommand } from '../wire/index.js';
+import { cutBefore, EventFrameParser, type EventRun, type WireCommand } from '../wire/index.js';
 import { backoffDelay } from './backoff.js';
 import type { SegmentStoreClient } from './client.js';
 import type { FlowHandler, SegmentStoreConnection } from './connection.js';
 import type { SegmentRef } from './segment-ref.js';
-
-export interface ReadEvent {
-  readonly offset: bigint;
-  readonly payload: Uint8Array;
-}
 
 /**
  * What a stream reader needs from a source of one segment's events: a SegmentReader of its own,
@@ -31,7 +26,8 @@ export interface SegmentSource {
 }
 
 export interface SegmentReaderListener {
-  onEvents(reader: SegmentSource, events: ReadEvent[]): void;
+  /** Whole events, in order, as runs (see wire/event-run.ts). */
+  onRuns(reader: SegmentSource, runs: EventRun[]): void;
   /** Every event up to the segment's end (or the end offset) was delivered. */
   onEnd(reader: SegmentSource): void;
   onTruncated(reader: SegmentSource, requestedOffset: bigint, resumedOffset: bigint): void;
@@ -156,9 +152,9 @@ export class SegmentReader implements FlowHandler, SegmentSource {
     if (this.outstanding === undefined || reply.offset !== expected) return; // a stale reply
     this.outstanding = undefined;
     this.attempts = 0;
-    let events: ReadEvent[];
+    let runs: EventRun[];
     try {
-      events = this.parser.push(reply.data);
+      runs = this.parser.push(reply.data);
     } catch (err) {
       this.fail(
         new GatewayError('internal', `${this.segment.name} holds data that is not events: ${(err as Error).message}`, {
@@ -168,14 +164,15 @@ export class SegmentReader implements FlowHandler, SegmentSource {
       return;
     }
     if (this.endOffset !== undefined) {
-      const within = events.filter((e) => e.offset < this.endOffset!);
-      if (within.length > 0) this.listener.onEvents(this, within);
-      if (within.length < events.length || this.parser.nextOffset >= this.endOffset) {
+      const end = this.endOffset;
+      const within = runs.map((run) => cutBefore(run, end)).filter((run) => run !== undefined);
+      if (within.length > 0) this.listener.onRuns(this, within);
+      if (this.parser.nextOffset >= end) {
         this.finish();
         return;
       }
-    } else if (events.length > 0) {
-      this.listener.onEvents(this, events);
+    } else if (runs.length > 0) {
+      this.listener.onRuns(this, runs);
     }
     if (reply.endOfSegment && this.parser.bufferedBytes === 0) {
       this.finish();

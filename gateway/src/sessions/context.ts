@@ -17,7 +17,7 @@ export interface GatewayContext {
   readonly groups: GroupTable;
   /** Shared tail reads: one Pravega read per segment for all its readers on this gateway. */
   readonly tails: SharedTails;
-  /** Buffers reused for large Events frames (catch-up reads). */
+  /** Buffers reused for large EventRuns frames (catch-up reads). */
   readonly framePool: FramePool;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;

@@ -1,5 +1,5 @@
 /**
- * Reused buffers for the large frames a catch-up read sends. A fresh buffer per 256 KiB Events
+ * Reused buffers for the large frames a catch-up read sends. A fresh buffer per 256 KiB EventRuns
  * frame was hundreds of MB/s of new memory outside V8's heap, and that pressure alone made the
  * gateway run a full collection every few dozen milliseconds. A buffer comes back once the
  * socket has written its frame (the session's write callback), so only frames in flight hold one.

@@ -7,8 +7,9 @@ import { parseSegmentKey, segmentKey } from '../groups/group-state.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import type { StreamPositionState } from '../streams/position.js';
 import { parseStreamName, type ScopedStream } from '../streams/stream-name.js';
-import { type DeliveredEvent, type ReaderSink, type StartPosition, StreamReader } from '../streams/stream-reader.js';
-import { encodeEventsFrame } from './events-frame.js';
+import { type DeliveredRun, type ReaderSink, type StartPosition, StreamReader } from '../streams/stream-reader.js';
+import { runPayloadBytes } from '../wire/index.js';
+import { encodeEventRunsFrame } from './event-runs-frame.js';
 import { encodeServerFrame } from './frames.js';
 import type { Channel, Session } from './session.js';
 
@@ -249,15 +250,17 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
 
   // ---- ReaderSink ------------------------------------------------------------------------
 
-  onEvents(events: DeliveredEvent[]): void {
-    this.session.ctx.metrics.eventsRead.inc(events.length);
+  onRuns(runs: DeliveredRun[]): void {
     const pool = this.session.ctx.framePool;
-    const frame = encodeEventsFrame(this.request.channel, events, (size) => pool.take(size));
+    const frame = encodeEventRunsFrame(this.request.channel, runs, (size) => pool.take(size));
     this.session.send(frame, pool.pools(frame.length));
-    for (const e of events) {
-      this.lent.events--;
-      this.lent.bytes -= e.payload.length;
+    let events = 0;
+    for (const { run } of runs) {
+      events += run.count;
+      this.lent.bytes -= runPayloadBytes(run);
     }
+    this.lent.events -= events;
+    this.session.ctx.metrics.eventsRead.inc(events);
     // Not from inside the reader's drain: credit granted there would be seen by its loop but
     // not by its last pass, leaving events queued with credit to send them and no one to.
     queueMicrotask(() => this.lend());

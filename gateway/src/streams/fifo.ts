@@ -27,6 +27,12 @@ export class Fifo<T> {
     return this.items[this.head];
   }
 
+  /** Puts `item` in place of the front item (e.g. what is left of it once part was taken). */
+  replaceFront(item: T): void {
+    if (this.head >= this.items.length) throw new Error('replaceFront on an empty queue');
+    this.items[this.head] = item;
+  }
+
   /** Removes and returns the front item, or undefined when empty. */
   shift(): T | undefined {
     if (this.head >= this.items.length) return undefined;

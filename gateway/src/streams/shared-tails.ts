@@ -20,14 +20,10 @@
  */
 import type { GatewayError } from '../errors.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
-import {
-  type ReadEvent,
-  SegmentReader,
-  type SegmentReaderListener,
-  type SegmentSource,
-} from '../segmentstore/segment-reader.js';
+import { SegmentReader, type SegmentReaderListener, type SegmentSource } from '../segmentstore/segment-reader.js';
 import type { SegmentRef } from '../segmentstore/segment-ref.js';
-import { eventBytes, TailRing } from './tail-ring.js';
+import { type EventRun, runEnd } from '../wire/index.js';
+import { TailRing } from './tail-ring.js';
 
 export interface SharedTailOptions {
   /** Ring bytes per segment; 0 turns sharing off (every subscriber reads on its own). */
@@ -256,10 +252,10 @@ class SharedTail implements SegmentReaderListener {
     return false;
   }
 
-  onEvents(reader: SegmentSource, events: ReadEvent[]): void {
+  onRuns(reader: SegmentSource, runs: EventRun[]): void {
     if (reader !== this.reader) return;
     const before = this.ring.end;
-    this.registry.adjust(this.ring.append(events, this.reader.nextOffset));
+    this.registry.adjust(this.ring.append(runs, this.reader.nextOffset));
     this.registry.trim(this, before);
     for (const s of this.subs) s.onTailChanged();
   }
@@ -306,11 +302,10 @@ class TailSubscription implements SegmentSource {
     this.ownListener = {
       wantsMore: (r) => r === this.own && !this.closed && this.listener.wantsMore(this),
       readBytes: () => this.listener.readBytes?.(this) ?? Number.POSITIVE_INFINITY,
-      onEvents: (r, events) => {
+      onRuns: (r, runs) => {
         if (r !== this.own || this.closed) return;
-        const last = events.at(-1)!;
-        this.next = last.offset + BigInt(eventBytes(last));
-        this.listener.onEvents(this, events);
+        this.next = runEnd(runs.at(-1)!);
+        this.listener.onRuns(this, runs);
         this.tryJoin();
       },
       onEnd: (r) => {
@@ -455,10 +450,11 @@ class TailSubscription implements SegmentSource {
       this.finish(); // the next event is at or after the end offset
       return;
     }
-    const last = batch.at(-1)!;
-    this.next = last.offset + BigInt(eventBytes(last));
-    this.tail.registry.metrics.servedFromRing(batch.length);
-    this.listener.onEvents(this, batch);
+    this.next = runEnd(batch.at(-1)!);
+    let events = 0;
+    for (const run of batch) events += run.count;
+    this.tail.registry.metrics.servedFromRing(events);
+    this.listener.onRuns(this, batch);
   }
 
   private finish(): void {

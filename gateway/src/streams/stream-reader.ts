@@ -7,28 +7,23 @@ import type { Logger } from 'pino';
 import type { ControllerClient } from '../controller/controller-client.js';
 import { GatewayError } from '../errors.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
-import {
-  type ReadEvent,
-  SegmentReader,
-  type SegmentReaderListener,
-  type SegmentSource,
-} from '../segmentstore/segment-reader.js';
+import { SegmentReader, type SegmentReaderListener, type SegmentSource } from '../segmentstore/segment-reader.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
-import { EVENT_HEADER_BYTES } from '../wire/index.js';
+import { type EventRun, runEnd, runPayloadBytes, splitRun } from '../wire/index.js';
 import { Fifo } from './fifo.js';
 import { completeSegment, type StreamPositionState } from './position.js';
 import type { SharedTails } from './shared-tails.js';
 import type { ScopedStream } from './stream-name.js';
 
-export interface DeliveredEvent {
+/** A run of one segment's events handed to the client. */
+export interface DeliveredRun {
   readonly streamIndex: number;
   readonly segmentId: bigint;
-  readonly offset: bigint;
-  readonly payload: Uint8Array;
+  readonly run: EventRun;
 }
 
 export interface ReaderSink {
-  onEvents(events: DeliveredEvent[]): void;
+  onRuns(runs: DeliveredRun[]): void;
   onSegmentsChanged(streamIndex: number, finished: bigint, started: bigint[], future: Map<bigint, Set<bigint>>): void;
   onTruncated(streamIndex: number, segmentId: bigint, requested: bigint, resumed: bigint): void;
   onEnd(): void;
@@ -40,10 +35,10 @@ export type StartPosition = { type: 'head' } | { type: 'tail' } | { type: 'posit
 interface SegmentSlot {
   readonly streamIndex: number;
   readonly reader: SegmentSource;
-  queue: Fifo<ReadEvent>;
+  queue: Fifo<EventRun>;
   ended: boolean;
-  /** The last event handed on whose position is not yet recorded (see syncPositions). */
-  delivered: ReadEvent | undefined;
+  /** The last run handed on whose position is not yet recorded (see syncPositions). */
+  delivered: EventRun | undefined;
 }
 
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -157,10 +152,10 @@ export class StreamReader implements SegmentReaderListener {
     return this.creditBytes;
   }
 
-  onEvents(reader: SegmentSource, events: ReadEvent[]): void {
+  onRuns(reader: SegmentSource, runs: EventRun[]): void {
     const slot = this.slots.get(reader);
     if (!slot) return;
-    for (const e of events) slot.queue.push(e);
+    for (const run of runs) slot.queue.push(run);
     this.drain();
   }
 
@@ -206,36 +201,45 @@ export class StreamReader implements SegmentReaderListener {
     this.slots.set(reader, { streamIndex, reader, queue: new Fifo(), ended: false, delivered: undefined });
   }
 
-  /** Hands buffered events on while credit lasts, round-robin over segments. */
+  /**
+   * Hands buffered events on while credit lasts, round-robin over segments a run at a time; a
+   * run is split where the credit or the frame runs out.
+   */
   private drain(): void {
     if (this.draining || this.closed) return;
     this.draining = true;
     try {
-      let batch: DeliveredEvent[] = [];
+      let batch: DeliveredRun[] = [];
       let batchBytes = 0;
       let progress = true;
       while (progress && this.creditEvents > 0 && this.creditBytes > 0) {
         progress = false;
         for (const slot of this.slots.values()) {
           if (slot.queue.isEmpty || this.creditEvents <= 0 || this.creditBytes <= 0) continue;
-          const e = slot.queue.shift()!;
-          const segmentId = slot.reader.segment.segmentId;
-          batch.push({ streamIndex: slot.streamIndex, segmentId, offset: e.offset, payload: e.payload });
-          slot.delivered = e;
-          this.creditEvents--;
-          this.creditBytes -= e.payload.length;
-          batchBytes += e.payload.length;
+          const [run, rest] = splitRun(
+            slot.queue.peek()!,
+            this.creditEvents,
+            Math.min(this.creditBytes, MAX_BATCH_BYTES - batchBytes),
+          );
+          if (rest) slot.queue.replaceFront(rest);
+          else slot.queue.shift();
+          batch.push({ streamIndex: slot.streamIndex, segmentId: slot.reader.segment.segmentId, run });
+          slot.delivered = run;
+          const payload = runPayloadBytes(run);
+          this.creditEvents -= run.count;
+          this.creditBytes -= payload;
+          batchBytes += payload;
           progress = true;
           if (batchBytes >= MAX_BATCH_BYTES) {
             this.syncPositions();
-            this.sink.onEvents(batch);
+            this.sink.onRuns(batch);
             batch = [];
             batchBytes = 0;
           }
         }
       }
       this.syncPositions();
-      if (batch.length > 0) this.sink.onEvents(batch);
+      if (batch.length > 0) this.sink.onRuns(batch);
       for (const slot of [...this.slots.values()]) {
         if (!slot.queue.isEmpty) continue;
         if (slot.ended) void this.finishSegment(slot);
@@ -247,19 +251,15 @@ export class StreamReader implements SegmentReaderListener {
   }
 
   /**
-   * Records, per segment, the position after the last event handed on. Done once per batch, not
-   * per event (a BigInt sum and a Map update per event were a visible share of a catch-up read),
-   * and always before the sink sees the batch.
+   * Records, per segment, the position after the last run handed on: once per batch, and always
+   * before the sink sees the batch.
    */
   private syncPositions(): void {
     for (const slot of this.slots.values()) {
-      const e = slot.delivered;
-      if (!e) continue;
+      const run = slot.delivered;
+      if (!run) continue;
       slot.delivered = undefined;
-      this.positions[slot.streamIndex]!.active.set(
-        slot.reader.segment.segmentId,
-        e.offset + BigInt(EVENT_HEADER_BYTES + e.payload.length),
-      );
+      this.positions[slot.streamIndex]!.active.set(slot.reader.segment.segmentId, runEnd(run));
     }
   }
 

@@ -1,14 +1,13 @@
 /**
  * Events as stored in a segment (fact sheet §1.7): [i32 type 0][i32 length][payload]. The parser
- * cuts segment data — which may split an event anywhere across reads — into whole events.
+ * cuts segment data — which may split an event anywhere across reads — into runs of whole events.
  */
 import { WireError } from './errors.js';
+import { EVENT_HEADER_BYTES, type EventRun } from './event-run.js';
 
-export const EVENT_HEADER_BYTES = 8;
+export { EVENT_HEADER_BYTES };
 /** Pravega's Serializer.MAX_EVENT_SIZE. */
 export const MAX_EVENT_BYTES = 8 * 1024 * 1024;
-/** Offsets up to here are exact as numbers. */
-const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** One payload as a stored event. */
 export function encodeEventFrame(payload: Uint8Array): Buffer {
@@ -80,8 +79,12 @@ export class EventFrameParser {
     return this.pending?.length ?? 0;
   }
 
-  push(data: Uint8Array): Array<{ offset: bigint; payload: Uint8Array }> {
-    const out: Array<{ offset: bigint; payload: Uint8Array }> = [];
+  /**
+   * The whole events `data` completes or holds, as runs (at most two: an event begun in earlier
+   * data, then those inside `data`, a view of it); a partial event at its end waits for more.
+   */
+  push(data: Uint8Array): EventRun[] {
+    const out: EventRun[] = [];
     let from = 0;
     if (this.pending) {
       // Complete the event cut across reads with just the bytes it lacks: copying the pending
@@ -98,30 +101,25 @@ export class EventFrameParser {
         this.pending = joined(pending, data, pending.length + data.length);
         return out;
       }
-      const event = joined(pending, data, whole);
-      out.push({ offset: this.offset, payload: event.subarray(EVENT_HEADER_BYTES) });
+      out.push({ offset: this.offset, bytes: joined(pending, data, whole), count: 1 });
       this.offset += BigInt(whole);
       from = whole - pending.length;
       this.pending = undefined;
     }
+    // Every header is checked; no object is made per event.
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    // Views as plain Uint8Arrays (a Buffer's subarray builds a Buffer, which costs more), and
-    // offsets counted as numbers while that is exact: one BigInt per event, not two.
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const base = this.offset;
-    const exact = base + BigInt(data.length) <= MAX_EXACT;
-    const baseNumber = Number(base) - from;
     let pos = from;
+    let count = 0;
     while (data.length - pos >= EVENT_HEADER_BYTES) {
       const length = this.checkHeader(view, pos, pos - from);
       if (data.length - pos - EVENT_HEADER_BYTES < length) break;
-      out.push({
-        offset: exact ? BigInt(baseNumber + pos) : base + BigInt(pos - from),
-        payload: bytes.subarray(pos + EVENT_HEADER_BYTES, pos + EVENT_HEADER_BYTES + length),
-      });
       pos += EVENT_HEADER_BYTES + length;
+      count++;
     }
-    this.offset = base + BigInt(pos - from);
+    if (count > 0) {
+      out.push({ offset: this.offset, bytes: new Uint8Array(data.buffer, data.byteOffset + from, pos - from), count });
+      this.offset += BigInt(pos - from);
+    }
     if (pos < data.length) this.pending = Uint8Array.prototype.slice.call(data, pos);
     return out;
   }

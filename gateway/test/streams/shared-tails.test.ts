@@ -6,10 +6,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors.js';
-import type { ReadEvent, SegmentReaderListener, SegmentSource } from '../../src/segmentstore/segment-reader.js';
+import type { SegmentReaderListener, SegmentSource } from '../../src/segmentstore/segment-reader.js';
 import { type SegmentRef, segmentRef } from '../../src/segmentstore/segment-ref.js';
 import { SharedTails, type TailReader } from '../../src/streams/shared-tails.js';
-import { eventBytes } from '../../src/streams/tail-ring.js';
+import type { EventRun } from '../../src/wire/index.js';
+import { eventsOf, runOf } from '../helpers/runs.js';
+
+/** An event as the test writes and checks them. */
+interface ReadEvent {
+  offset: bigint;
+  payload: Uint8Array;
+}
 
 /** A segment reader whose replies the test delivers. */
 class FakeReader implements TailReader {
@@ -31,10 +38,15 @@ class FakeReader implements TailReader {
   get wants(): boolean {
     return this.listener.wantsMore(this);
   }
+  /** Delivers `events` (consecutive) as one run, as a read reply does. */
   read(events: ReadEvent[]): void {
-    const last = events.at(-1)!;
-    this.nextOffset = last.offset + BigInt(eventBytes(last));
-    this.listener.onEvents(this, events);
+    this.nextOffset = after(events);
+    this.listener.onRuns(this, [
+      runOf(
+        events[0]!.offset,
+        events.map((e) => e.payload),
+      ),
+    ]);
   }
   truncated(resumed: bigint): void {
     const requested = this.nextOffset;
@@ -61,7 +73,7 @@ function events(offset: bigint, count: number, size = 100, fill = 1): ReadEvent[
   }
   return out;
 }
-const after = (es: ReadEvent[]) => es.at(-1)!.offset + BigInt(eventBytes(es.at(-1)!));
+const after = (es: ReadEvent[]) => es.at(-1)!.offset + BigInt(8 + es.at(-1)!.payload.length);
 
 /** A stream reader's slot as the registry sees it: a queue drained only while it has credit. */
 class Sub implements SegmentReaderListener {
@@ -73,7 +85,8 @@ class Sub implements SegmentReaderListener {
   wantsMore(): boolean {
     return this.credit && this.queued === 0;
   }
-  onEvents(_r: SegmentSource, es: ReadEvent[]): void {
+  onRuns(_r: SegmentSource, runs: EventRun[]): void {
+    const es = eventsOf(runs);
     this.queued += es.length;
     this.received.push(...es);
     this.log.push(`events ${es[0]!.offset}..${es.at(-1)!.offset}`);

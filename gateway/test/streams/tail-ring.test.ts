@@ -1,107 +1,119 @@
 import { describe, expect, it } from 'vitest';
-import { eventBytes, TailRing } from '../../src/streams/tail-ring.js';
+import { TailRing } from '../../src/streams/tail-ring.js';
+import { type EventRun, runEnd } from '../../src/wire/index.js';
+import { eventsOf, runOf } from '../helpers/runs.js';
 
-/**
- * Events of `size` payload bytes laid out from `offset`, as a segment holds them and as the
- * parser hands them out: views of one reply buffer that they fill (headers included).
- */
-function events(offset: bigint, count: number, size = 10) {
-  const reply = new Uint8Array(count * (size + 8));
-  const out: Array<{ offset: bigint; payload: Uint8Array }> = [];
-  let at = offset;
-  for (let i = 0; i < count; i++) {
-    const from = i * (size + 8) + 8;
-    const e = { offset: at, payload: reply.subarray(from, from + size).fill(i) };
-    out.push(e);
-    at += BigInt(eventBytes(e));
-  }
-  return { events: out, next: at };
+/** A run of `count` events of `size` payload bytes from `offset`, the i-th filled with i. */
+function run(offset: bigint, count: number, size = 10): EventRun {
+  return runOf(
+    offset,
+    Array.from({ length: count }, (_, i) => new Uint8Array(size).fill(i)),
+  );
 }
+
+/** `r` as the parser hands it out: a view of a reply buffer of `replyBytes` it sits at the start of. */
+function inReply(r: EventRun, replyBytes: number): EventRun {
+  const reply = new Uint8Array(replyBytes);
+  reply.set(r.bytes);
+  return { offset: r.offset, bytes: reply.subarray(0, r.bytes.length), count: r.count };
+}
+
+const offsets = (runs: EventRun[]) => eventsOf(runs).map((e) => e.offset);
 
 describe('TailRing', () => {
   it('holds whole events from start to end and hands them out from any boundary', () => {
     const ring = new TailRing(100n);
     expect(ring.holds(100n)).toBe(true);
-    const a = events(100n, 5);
-    ring.append(a.events, a.next);
+    const a = run(100n, 5);
+    ring.append([a], runEnd(a));
     expect(ring.start).toBe(100n);
-    expect(ring.end).toBe(a.next);
+    expect(ring.end).toBe(runEnd(a));
     expect(ring.bytes).toBe(5 * 18);
     expect(ring.holds(118n)).toBe(true);
     expect(ring.holds(119n)).toBe(false); // not an event boundary
-    expect(ring.holds(a.next + 18n)).toBe(false); // beyond the end
-    expect(ring.take(118n, 1 << 20, undefined).map((e) => e.offset)).toEqual([118n, 136n, 154n, 172n]);
-    // At least one event, then up to the byte budget.
-    expect(ring.take(118n, 1, undefined)).toHaveLength(1);
-    expect(ring.take(118n, 36, undefined)).toHaveLength(2);
+    expect(ring.holds(runEnd(a) + 18n)).toBe(false); // beyond the end
+    expect(offsets(ring.take(118n, 1 << 20, undefined))).toEqual([118n, 136n, 154n, 172n]);
+    expect(ring.take(119n, 1 << 20, undefined)).toEqual([]);
     // Never at or after the end offset.
-    expect(ring.take(100n, 1 << 20, 154n).map((e) => e.offset)).toEqual([100n, 118n, 136n]);
+    expect(offsets(ring.take(100n, 1 << 20, 154n))).toEqual([100n, 118n, 136n]);
+    expect(offsets(ring.take(100n, 1 << 20, 150n))).toEqual([100n, 118n, 136n]); // 136 starts before 150
   });
 
-  it('evicts the oldest batches down to the cap but never the batch just read', () => {
+  it('hands out whole runs up to the byte budget, at least one', () => {
     const ring = new TailRing(0n);
-    const a = events(0n, 10);
-    ring.append(a.events, a.next);
-    const b = events(a.next, 10);
-    ring.append(b.events, b.next);
-    expect(ring.evict(5 * 18, a.next)).toBe(10 * 18);
-    expect(ring.start).toBe(a.next);
+    const runs = [run(0n, 2), run(36n, 3), run(90n, 1)];
+    ring.append(runs, runEnd(runs[2]!));
+    expect(offsets(ring.take(0n, 1, undefined))).toEqual([0n, 18n]);
+    expect(offsets(ring.take(0n, 5 * 18, undefined))).toEqual([0n, 18n, 36n, 54n, 72n]);
+    expect(offsets(ring.take(18n, 4 * 18, undefined))).toEqual([18n, 36n, 54n, 72n]);
+    expect(offsets(ring.take(54n, 1 << 20, undefined))).toEqual([54n, 72n, 90n]);
+  });
+
+  it('evicts the oldest runs down to the cap but never one that ends after keepFrom', () => {
+    const ring = new TailRing(0n);
+    const a = run(0n, 10);
+    ring.append([a], runEnd(a));
+    const b = run(runEnd(a), 10);
+    ring.append([b], runEnd(b));
+    expect(ring.evict(5 * 18, runEnd(a))).toBe(10 * 18);
+    expect(ring.start).toBe(runEnd(a));
     expect(ring.holds(0n)).toBe(false);
     expect(ring.bytes).toBe(10 * 18);
-    // A batch's memory goes with its last event: over the cap, the whole batch goes.
-    expect(ring.evict(5 * 18, b.next)).toBe(10 * 18);
-    expect(ring.start).toBe(b.next);
-    expect(ring.evict(0, b.next)).toBe(0);
-    expect(ring.holds(b.next)).toBe(true); // empty: subscribers at the end wait there
+    // A run's memory goes with the whole run: over the cap, the whole run goes.
+    expect(ring.evict(5 * 18, runEnd(b))).toBe(10 * 18);
+    expect(ring.start).toBe(runEnd(b));
+    expect(ring.evict(0, runEnd(b))).toBe(0);
+    expect(ring.holds(runEnd(b))).toBe(true); // empty: subscribers at the end wait there
   });
 
-  it('keeps copies, not views of the reply buffer, and counts the memory it holds', () => {
-    // Three events parsed out of one 64 KiB reply buffer, as the event parser hands them out.
-    const reply = new Uint8Array(64 * 1024).fill(7);
-    const parsed = [0, 1, 2].map((i) => ({ offset: BigInt(i * 18), payload: reply.subarray(i * 18 + 8, i * 18 + 18) }));
+  it('keeps a copy, not a view of the reply buffer, of a run that fills little of it', () => {
+    const parsed = inReply(run(0n, 3), 64 * 1024);
     const ring = new TailRing(0n);
-    expect(ring.append(parsed, 54n)).toBe(3 * 18);
-    const held = ring.take(0n, 1 << 20, undefined);
-    expect(held.map((e) => [...e.payload])).toEqual(parsed.map((e) => [...e.payload]));
-    for (const e of held) {
-      expect(e.payload.buffer).not.toBe(reply.buffer);
-      expect(e.payload.buffer.byteLength).toBe(30); // one right-sized copy for the batch
-    }
+    expect(ring.append([parsed], runEnd(parsed))).toBe(3 * 18);
+    const [held] = ring.take(0n, 1 << 20, undefined);
+    expect(Buffer.from(held!.bytes).equals(Buffer.from(parsed.bytes))).toBe(true);
+    expect(held!.bytes.buffer).not.toBe(parsed.bytes.buffer);
+    expect(held!.bytes.buffer.byteLength).toBe(3 * 18);
     expect(ring.bytes).toBe(3 * 18);
   });
 
-  it('keeps views of a reply its events fill (no copy), counting the whole reply buffer', () => {
+  it('keeps a run that fills its reply as a view, counting the whole reply buffer', () => {
     // 1,000 events filling a 1 MiB-ish reply but for a partial event at its end (7 KiB).
     const size = 1016;
-    const reply = new Uint8Array(1000 * (size + 8) + 7 * 1024);
-    const parsed = Array.from({ length: 1000 }, (_, i) => ({
-      offset: BigInt(i * (size + 8)),
-      payload: reply.subarray(i * (size + 8) + 8, (i + 1) * (size + 8)),
-    }));
+    const parsed = inReply(run(0n, 1000, size), 1000 * (size + 8) + 7 * 1024);
     const ring = new TailRing(0n);
-    expect(ring.append(parsed, BigInt(1000 * (size + 8)))).toBe(reply.byteLength);
-    expect(ring.bytes).toBe(reply.byteLength);
+    const reply = parsed.bytes.buffer.byteLength;
+    expect(ring.append([parsed], runEnd(parsed))).toBe(reply);
+    expect(ring.bytes).toBe(reply);
     const held = ring.take(0n, 1 << 30, undefined);
-    expect(held).toHaveLength(1000);
-    for (const e of held) expect(e.payload.buffer).toBe(reply.buffer);
-    // Its memory goes with the last of its events.
-    expect(ring.evict(0, BigInt(1000 * (size + 8)))).toBe(reply.byteLength);
+    expect(held).toHaveLength(1);
+    expect(held[0]!.bytes.buffer).toBe(parsed.bytes.buffer);
+    expect(held[0]!.count).toBe(1000);
+    // Its memory goes with it.
+    expect(ring.evict(0, runEnd(parsed))).toBe(reply);
     expect(ring.bytes).toBe(0);
   });
 
-  it('keeps an event completed across two replies (a buffer of its own) as a batch of its own', () => {
-    const a = events(0n, 4);
-    const completed = { offset: a.next, payload: new Uint8Array(10).fill(9) }; // its own buffer
+  it('finds the run holding an offset among many small ones (tail reads)', () => {
     const ring = new TailRing(0n);
-    ring.append([...a.events, completed], a.next + 18n);
-    expect(ring.bytes).toBe(5 * 18);
-    expect(ring.take(0n, 1 << 20, undefined).map((e) => e.payload[0])).toEqual([0, 1, 2, 3, 9]);
+    let at = 0n;
+    for (let i = 0; i < 500; i++) {
+      const r = run(at, 1 + (i % 3));
+      ring.append([r], runEnd(r));
+      at = runEnd(r);
+    }
+    const all = offsets(ring.take(0n, 1 << 30, undefined));
+    expect(all).toHaveLength(999); // 1, 2, 3, 1, 2, 3, … events a run
+    for (const o of [all[1]!, all[499]!, all[998]!]) {
+      expect(ring.holds(o)).toBe(true);
+      expect(offsets(ring.take(o, 1 << 30, undefined))).toEqual(all.slice(all.indexOf(o)));
+    }
   });
 
   it('resets to a new offset (truncation, a moved ring)', () => {
     const ring = new TailRing(0n);
-    const a = events(0n, 3);
-    ring.append(a.events, a.next);
+    const a = run(0n, 3);
+    ring.append([a], runEnd(a));
     expect(ring.reset(1000n)).toBe(3 * 18);
     expect(ring.start).toBe(1000n);
     expect(ring.end).toBe(1000n);

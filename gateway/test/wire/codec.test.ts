@@ -15,6 +15,7 @@ import {
   MAX_FRAME_BYTES,
   WireError,
 } from '../../src/wire/index.js';
+import { eventsOf } from '../helpers/runs.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const WRITER = '00000000-0000-0001-0000-000000000002';
@@ -199,7 +200,7 @@ describe('EventFrameParser', () => {
   it('splits events cut at every offset across reads, with their offsets', () => {
     for (let cut = 0; cut <= data.length; cut++) {
       const parser = new EventFrameParser(100n);
-      const got = [...parser.push(data.subarray(0, cut)), ...parser.push(data.subarray(cut))];
+      const got = eventsOf([...parser.push(data.subarray(0, cut)), ...parser.push(data.subarray(cut))]);
       expect(got.map((e) => Buffer.from(e.payload).toString())).toEqual(events.map((e) => e.toString()));
       expect(got.map((e) => e.offset)).toEqual([100n, 109n, 117n, 136n]);
       expect(parser.nextOffset).toBe(100n + BigInt(data.length));
@@ -210,20 +211,20 @@ describe('EventFrameParser', () => {
   it('gives exact offsets past 2^53 (where a number would round)', () => {
     const start = 2n ** 53n - 10n;
     const parser = new EventFrameParser(start);
-    const got = parser.push(data);
+    const got = eventsOf(parser.push(data));
     expect(got.map((e) => e.offset)).toEqual([start, start + 9n, start + 17n, start + 36n]);
     expect(parser.nextOffset).toBe(start + BigInt(data.length));
   });
 
   it('splits events fed byte by byte, and cut into many pieces anywhere', () => {
     const bytewise = new EventFrameParser(0n);
-    const one = [...data].flatMap((b) => bytewise.push(Uint8Array.of(b)));
+    const one = eventsOf([...data].flatMap((b) => bytewise.push(Uint8Array.of(b))));
     expect(one.map((e) => Buffer.from(e.payload).toString())).toEqual(events.map((e) => e.toString()));
     fc.assert(
       fc.property(fc.uniqueArray(fc.integer({ min: 1, max: data.length - 1 }), { maxLength: 8 }), (cuts) => {
         const bounds = [0, ...cuts.sort((a, b) => a - b), data.length];
         const parser = new EventFrameParser(100n);
-        const got = bounds.slice(1).flatMap((end, i) => parser.push(data.subarray(bounds[i]!, end)));
+        const got = eventsOf(bounds.slice(1).flatMap((end, i) => parser.push(data.subarray(bounds[i]!, end))));
         expect(got.map((e) => Buffer.from(e.payload).toString())).toEqual(events.map((e) => e.toString()));
         expect(got.map((e) => e.offset)).toEqual([100n, 109n, 117n, 136n]);
         expect(parser.bufferedBytes).toBe(0);

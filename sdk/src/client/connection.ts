@@ -5,7 +5,6 @@
  */
 import type { Reply, ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { SluiceError } from '../errors.js';
-import { LazyEvents } from '../protocol/events-frame.js';
 import { type ClientFrameKind, decodeServerFrame, encodeClientFrame, PROTOCOL_VERSION } from '../protocol/frames.js';
 import { type BackoffOptions, backoffDelay, delay } from '../transport/backoff.js';
 import { openSocket, SUBPROTOCOL, type WebSocketConstructor, type WebSocketLike } from '../transport/websocket.js';
@@ -17,8 +16,6 @@ export interface ChannelHandler {
   /** The session is (again) live: (re)send the Open frame. */
   onLive(): void;
   onFrame(frame: ServerFrame['kind']): void;
-  /** Optional: takes an Events frame undecoded (a reader decodes its events as it hands them out). */
-  onEvents?(events: LazyEvents): void;
   /** The socket is gone; the channel waits for onLive again. */
   onDisconnected(): void;
 }
@@ -200,12 +197,6 @@ export class Connection {
   }
 
   private onMessage(data: Uint8Array): void {
-    const events = LazyEvents.of(data);
-    const handler = events && this.channels.get(events.channel);
-    if (events && handler?.onEvents) {
-      handler.onEvents(events);
-      return;
-    }
     let frame: ServerFrame;
     try {
       frame = decodeServerFrame(data);

@@ -2,7 +2,7 @@
 import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
 import { ClientFrameSchema, type ServerFrame, ServerFrameSchema } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { SluiceError } from '../errors.js';
-import { decodeEventsFrame } from './events-frame.js';
+import { checkRun } from './event-runs.js';
 
 export type ClientFrameKind = NonNullable<MessageInitShape<typeof ClientFrameSchema>['kind']>;
 export type ServerFrameKind = ServerFrame['kind'];
@@ -13,13 +13,24 @@ export function encodeClientFrame(kind: ClientFrameKind): Uint8Array {
   return toBinary(ClientFrameSchema, create(ClientFrameSchema, { kind }));
 }
 
-/** Decodes one server frame; whatever the bytes, the only error is a SluiceError `protocol`. */
+/**
+ * Decodes one server frame, runs of events checked to be whole events; whatever the bytes, the
+ * only error is a SluiceError `protocol`.
+ */
 export function decodeServerFrame(bytes: Uint8Array): ServerFrame {
+  let frame: ServerFrame;
   try {
-    return decodeEventsFrame(bytes) ?? fromBinary(ServerFrameSchema, bytes);
+    frame = fromBinary(ServerFrameSchema, bytes);
   } catch (err) {
     throw new SluiceError('protocol', `undecodable frame: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
     });
   }
+  if (frame.kind.case === 'eventRuns') {
+    for (const run of frame.kind.value.runs) {
+      const problem = checkRun(run);
+      if (problem) throw new SluiceError('protocol', `malformed events: ${problem}`);
+    }
+  }
+  return frame;
 }

@@ -10,7 +10,7 @@ import type { ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import type { CheckpointStore } from '../checkpoints/store.js';
 import type { ChannelHandler, Connection } from '../client/connection.js';
 import { SluiceError, type Truncation } from '../errors.js';
-import type { LazyEvents } from '../protocol/events-frame.js';
+import { RunEvents } from '../protocol/event-runs.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { StreamCut } from '../stream-cut.js';
 import { backoffDelay, delay } from '../transport/backoff.js';
@@ -66,9 +66,8 @@ export interface ReaderOptions<T> {
 }
 
 type Item =
-  | { kind: 'event'; streamIndex: number; segment: bigint; offset: bigint; payload: Uint8Array }
-  /** A whole Events frame: taken an event at a time (`events` is at the one being taken). */
-  | { kind: 'events'; events: LazyEvents }
+  /** A frame's runs of events: taken an event at a time (`events` is at the one being taken). */
+  | { kind: 'events'; events: RunEvents }
   | {
       kind: 'changed';
       streamIndex: number;
@@ -156,10 +155,6 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     this.handler = {
       onLive: () => void this.loaded.then(() => this.open()),
       onFrame: (frame) => this.onFrame(frame),
-      onEvents: (events) => {
-        this.queue.push({ kind: 'events', events });
-        this.wake();
-      },
       onDisconnected: () => this.onDisconnected(),
     };
     this.channel = conn.openChannel(this.handler);
@@ -517,10 +512,8 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   /** Moves the position past an item; returns the event to hand out, if it is one. */
   private apply(item: Item): ReadEvent<T> | undefined {
     const position = this.state!;
-    if (item.kind !== 'event' && item.kind !== 'events') this.snapshot = undefined;
+    if (item.kind !== 'events') this.snapshot = undefined;
     switch (item.kind) {
-      case 'event':
-        return this.applyEvent(item.streamIndex, item.segment, item.offset, item.payload);
       case 'events': {
         const e = item.events;
         return this.applyEvent(e.streamIndex, e.segmentId, e.offset, e.payload);
@@ -708,16 +701,8 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         this.markOpened();
         return;
       }
-      case 'events':
-        for (const e of frame.value.events) {
-          this.queue.push({
-            kind: 'event',
-            streamIndex: e.streamIndex,
-            segment: e.segmentId,
-            offset: e.offset,
-            payload: e.payload,
-          });
-        }
+      case 'eventRuns':
+        this.queue.push({ kind: 'events', events: new RunEvents(frame.value.runs) });
         this.wake();
         return;
       case 'segmentsChanged':
