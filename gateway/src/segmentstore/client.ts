@@ -9,6 +9,7 @@ import { GatewayError } from '../errors.js';
 import type { WireCommand } from '../wire/index.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { type FlowHandler, SegmentStoreConnection } from './connection.js';
+import { ReplyBuffers } from './reply-buffers.js';
 import type { SegmentRef } from './segment-ref.js';
 import { DelegationTokens } from './tokens.js';
 
@@ -38,8 +39,15 @@ const ERROR_REPLIES = new Set([
   'InvalidEventNumber',
 ]);
 
+/** A 1 MiB read reply (segment-reader.ts) with its header and segment name fits. */
+const REPLY_BUFFER_BYTES = 1024 * 1024 + 8 * 1024;
+/** Idle reply buffers kept: 16 MiB when reading stops. */
+const IDLE_REPLY_BUFFERS = 16;
+
 export class SegmentStoreClient {
   readonly tokens: DelegationTokens;
+  /** Buffers for large replies, reused once the runs cut from them are gone (see reply-buffers.ts). */
+  readonly replies = new ReplyBuffers(REPLY_BUFFER_BYTES, IDLE_REPLY_BUFFERS);
   private readonly connections = new Map<string, SegmentStoreConnection>();
   private readonly endpoints = new Map<string, { host: string; port: number; at: number }>();
   private closed = false;
@@ -64,6 +72,7 @@ export class SegmentStoreClient {
         port: endpoint.port,
         tls: this.opts.tls,
         logger: this.opts.logger,
+        allocReply: this.replies.alloc,
       });
       this.connections.set(key, conn);
     }

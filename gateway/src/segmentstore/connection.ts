@@ -30,6 +30,8 @@ export interface ConnectionOptions {
   connectTimeoutMs?: number;
   /** Send a KeepAlive after this much silence, and give up after three such intervals. */
   keepAliveMs?: number;
+  /** Where replies copied out of the socket's reads are kept (default: a fresh buffer each). */
+  allocReply?: (size: number) => Buffer;
 }
 
 /** Each plain-TCP connection's read buffer: a 1 MiB read reply arrives in eight reads or fewer. */
@@ -39,7 +41,7 @@ const APPEND_PATH_REPLIES = new Set(['DataAppended', 'ConditionalCheckFailed', '
 export class SegmentStoreConnection {
   readonly endpoint: string;
   private socket: Socket | undefined;
-  private readonly decoder = new CommandDecoder();
+  private readonly decoder: CommandDecoder;
   private readonly flows = new Map<number, FlowHandler>();
   private readonly writers = new Map<string, FlowHandler>();
   private nextFlow = 1;
@@ -51,6 +53,7 @@ export class SegmentStoreConnection {
 
   constructor(private readonly opts: ConnectionOptions) {
     this.endpoint = `${opts.host}:${opts.port}`;
+    this.decoder = new CommandDecoder(opts.allocReply ? { alloc: opts.allocReply } : {});
     this.ready = this.open();
     this.ready.catch(() => {}); // observed through whenReady()
   }

@@ -5,7 +5,7 @@
  * It reads only while its owner wants more, so nothing buffers without bound.
  */
 import { GatewayError } from '../errors.js';
-import { cutBefore, EventFrameParser, type EventRun, type WireCommand } from '../wire/index.js';
+import { cutBefore, EventFrameParser, type EventRun, type RunLease, type WireCommand } from '../wire/index.js';
 import { backoffDelay } from './backoff.js';
 import type { SegmentStoreClient } from './client.js';
 import type { FlowHandler, SegmentStoreConnection } from './connection.js';
@@ -105,9 +105,16 @@ export class SegmentReader implements FlowHandler, SegmentSource {
     }
     if (!('segment' in reply) || reply.segment !== this.segment.name) return;
     switch (reply.type) {
-      case 'SegmentRead':
-        this.onSegmentRead(reply);
+      case 'SegmentRead': {
+        const lease = this.client.replies.leaseOf(reply.data);
+        try {
+          this.onSegmentRead(reply, lease);
+        } finally {
+          // Whoever keeps runs of this reply holds its lease by now (see reply-buffers.ts).
+          lease?.release();
+        }
         return;
+      }
       case 'SegmentIsTruncated': {
         const requested = this.parser.nextOffset;
         this.outstanding = undefined;
@@ -145,7 +152,7 @@ export class SegmentReader implements FlowHandler, SegmentSource {
     this.retry(err);
   }
 
-  private onSegmentRead(reply: Extract<WireCommand, { type: 'SegmentRead' }>): void {
+  private onSegmentRead(reply: Extract<WireCommand, { type: 'SegmentRead' }>, lease: RunLease | undefined): void {
     // Every byte Pravega sent counts, stale replies included.
     this.onBytesRead?.(reply.data.length);
     const expected = this.parser.nextOffset + BigInt(this.parser.bufferedBytes);
@@ -154,7 +161,7 @@ export class SegmentReader implements FlowHandler, SegmentSource {
     this.attempts = 0;
     let runs: EventRun[];
     try {
-      runs = this.parser.push(reply.data);
+      runs = this.parser.push(reply.data, lease);
     } catch (err) {
       this.fail(
         new GatewayError('internal', `${this.segment.name} holds data that is not events: ${(err as Error).message}`, {

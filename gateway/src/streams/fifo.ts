@@ -33,6 +33,14 @@ export class Fifo<T> {
     this.items[this.head] = item;
   }
 
+  /** Empties the queue; returns what it held, front first. */
+  takeAll(): T[] {
+    const items = this.items.slice(this.head) as T[];
+    this.items = [];
+    this.head = 0;
+    return items;
+  }
+
   /** Removes and returns the front item, or undefined when empty. */
   shift(): T | undefined {
     if (this.head >= this.items.length) return undefined;

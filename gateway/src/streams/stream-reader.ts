@@ -122,7 +122,7 @@ export class StreamReader implements SegmentReaderListener {
     this.positions[streamIndex]?.active.delete(segmentId);
     for (const slot of this.slots.values()) {
       if (slot.streamIndex === streamIndex && slot.reader.segment.segmentId === segmentId) {
-        slot.reader.close();
+        this.dropSlot(slot);
         this.slots.delete(slot.reader);
       }
     }
@@ -136,7 +136,7 @@ export class StreamReader implements SegmentReaderListener {
 
   close(): void {
     this.closed = true;
-    for (const slot of this.slots.values()) slot.reader.close();
+    for (const slot of this.slots.values()) this.dropSlot(slot);
     this.slots.clear();
   }
 
@@ -155,7 +155,10 @@ export class StreamReader implements SegmentReaderListener {
   onRuns(reader: SegmentSource, runs: EventRun[]): void {
     const slot = this.slots.get(reader);
     if (!slot) return;
-    for (const run of runs) slot.queue.push(run);
+    for (const run of runs) {
+      run.lease?.hold();
+      slot.queue.push(run);
+    }
     this.drain();
   }
 
@@ -211,6 +214,8 @@ export class StreamReader implements SegmentReaderListener {
     try {
       let batch: DeliveredRun[] = [];
       let batchBytes = 0;
+      // Queued runs taken whole: their reply buffers are released once their batch is encoded.
+      let taken: EventRun[] = [];
       let progress = true;
       while (progress && this.creditEvents > 0 && this.creditBytes > 0) {
         progress = false;
@@ -222,7 +227,7 @@ export class StreamReader implements SegmentReaderListener {
             Math.min(this.creditBytes, MAX_BATCH_BYTES - batchBytes),
           );
           if (rest) slot.queue.replaceFront(rest);
-          else slot.queue.shift();
+          else taken.push(slot.queue.shift()!);
           batch.push({ streamIndex: slot.streamIndex, segmentId: slot.reader.segment.segmentId, run });
           slot.delivered = run;
           const payload = runPayloadBytes(run);
@@ -233,13 +238,16 @@ export class StreamReader implements SegmentReaderListener {
           if (batchBytes >= MAX_BATCH_BYTES) {
             this.syncPositions();
             this.sink.onRuns(batch);
+            this.release(taken);
             batch = [];
             batchBytes = 0;
+            taken = [];
           }
         }
       }
       this.syncPositions();
       if (batch.length > 0) this.sink.onRuns(batch);
+      this.release(taken);
       for (const slot of [...this.slots.values()]) {
         if (!slot.queue.isEmpty) continue;
         if (slot.ended) void this.finishSegment(slot);
@@ -248,6 +256,16 @@ export class StreamReader implements SegmentReaderListener {
     } finally {
       this.draining = false;
     }
+  }
+
+  private release(runs: EventRun[]): void {
+    for (const run of runs) run.lease?.release();
+  }
+
+  /** Stops reading a segment and lets go of what it had queued. */
+  private dropSlot(slot: SegmentSlot): void {
+    slot.reader.close();
+    this.release(slot.queue.takeAll());
   }
 
   /**

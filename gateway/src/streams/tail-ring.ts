@@ -60,13 +60,14 @@ export class TailRing {
     let added = 0;
     for (const run of runs) {
       const backing = run.bytes.buffer.byteLength;
-      const held: HeldRun =
-        run.bytes.length >= backing * KEEP_IF_FILLS
-          ? { run, bytes: backing }
-          : {
-              run: { offset: run.offset, bytes: Uint8Array.prototype.slice.call(run.bytes), count: run.count },
-              bytes: run.bytes.length,
-            };
+      const keep = run.bytes.length >= backing * KEEP_IF_FILLS;
+      if (keep) run.lease?.hold();
+      const held: HeldRun = keep
+        ? { run, bytes: backing }
+        : {
+            run: { offset: run.offset, bytes: Uint8Array.prototype.slice.call(run.bytes), count: run.count },
+            bytes: run.bytes.length,
+          };
       this.runs.push(held);
       added += held.bytes;
     }
@@ -84,6 +85,7 @@ export class TailRing {
       const held = this.runs[this.head]!;
       if (runEnd(held.run) > keepFrom) break;
       this.runs[this.head++] = undefined;
+      held.run.lease?.release();
       this.size -= held.bytes;
       freed += held.bytes;
     }
@@ -97,6 +99,7 @@ export class TailRing {
   /** Empties the ring and moves it to `offset`; returns bytes freed. */
   reset(offset: bigint): number {
     const freed = this.size;
+    for (let i = this.head; i < this.runs.length; i++) this.runs[i]!.run.lease?.release();
     this.runs = [];
     this.head = 0;
     this.size = 0;

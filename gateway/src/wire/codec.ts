@@ -100,8 +100,12 @@ export class CommandDecoder {
   private partial: Uint8Array | undefined;
   private partialFilled = 0;
 
-  constructor(opts: { maxFrameBytes?: number } = {}) {
+  /** Where a frame copied out of its chunks is kept (exactly `size` bytes). */
+  private readonly alloc: (size: number) => Buffer;
+
+  constructor(opts: { maxFrameBytes?: number; alloc?: (size: number) => Buffer } = {}) {
     this.maxFrameBytes = Math.min(opts.maxFrameBytes ?? MAX_FRAME_BYTES, MAX_FRAME_BYTES);
+    this.alloc = opts.alloc ?? Buffer.allocUnsafe;
   }
 
   get bufferedBytes(): number {
@@ -124,7 +128,7 @@ export class CommandDecoder {
       pos = n;
       if (this.headerFilled < FRAME_HEADER_BYTES) return out;
       this.headerFilled = 0;
-      this.partial = Buffer.allocUnsafe(this.frameSize(this.header, 0));
+      this.partial = this.alloc(this.frameSize(this.header, 0));
       this.partial.set(this.header, 0);
       this.partialFilled = FRAME_HEADER_BYTES;
     }
@@ -144,7 +148,7 @@ export class CommandDecoder {
       const size = this.frameSize(chunk, pos);
       if (chunk.length - pos < size) {
         // Keep the partial frame (its declared size was already checked against the limit).
-        this.partial = Buffer.allocUnsafe(size);
+        this.partial = this.alloc(size);
         this.partial.set(chunk.subarray(pos), 0);
         this.partialFilled = chunk.length - pos;
         return out;

@@ -10,6 +10,15 @@
 /** Bytes of an event's header in a segment: its type and its length. */
 export const EVENT_HEADER_BYTES = 8;
 
+/**
+ * What keeps the buffer a run views from reuse (segmentstore/reply-buffers.ts): whoever keeps the
+ * run after the call that handed it over holds it, and releases it when done.
+ */
+export interface RunLease {
+  hold(): void;
+  release(): void;
+}
+
 export interface EventRun {
   /** Offset of the first event in its segment. */
   readonly offset: bigint;
@@ -17,6 +26,8 @@ export interface EventRun {
   readonly bytes: Uint8Array;
   /** How many events `bytes` holds (at least one). */
   readonly count: number;
+  /** Set when `bytes` views a pooled reply buffer. */
+  readonly lease?: RunLease | undefined;
 }
 
 /** Offset just after the run's last event. */
@@ -42,7 +53,7 @@ function view(bytes: Uint8Array, from: number, to: number): Uint8Array {
 /** The events of `run` in bytes [from, to) (both event boundaries, `count` events apart). */
 function part(run: EventRun, from: number, to: number, count: number): EventRun {
   if (from === 0 && to === run.bytes.length) return run;
-  return { offset: run.offset + BigInt(from), bytes: view(run.bytes, from, to), count };
+  return { offset: run.offset + BigInt(from), bytes: view(run.bytes, from, to), count, lease: run.lease };
 }
 
 /**

@@ -3,7 +3,7 @@
  * cuts segment data — which may split an event anywhere across reads — into runs of whole events.
  */
 import { WireError } from './errors.js';
-import { EVENT_HEADER_BYTES, type EventRun } from './event-run.js';
+import { EVENT_HEADER_BYTES, type EventRun, type RunLease } from './event-run.js';
 
 export { EVENT_HEADER_BYTES };
 /** Pravega's Serializer.MAX_EVENT_SIZE. */
@@ -81,9 +81,10 @@ export class EventFrameParser {
 
   /**
    * The whole events `data` completes or holds, as runs (at most two: an event begun in earlier
-   * data, then those inside `data`, a view of it); a partial event at its end waits for more.
+   * data, then those inside `data`, a view of it carrying `lease`); a partial event at its end
+   * waits for more (copied).
    */
-  push(data: Uint8Array): EventRun[] {
+  push(data: Uint8Array, lease?: RunLease): EventRun[] {
     const out: EventRun[] = [];
     let from = 0;
     if (this.pending) {
@@ -117,7 +118,8 @@ export class EventFrameParser {
       count++;
     }
     if (count > 0) {
-      out.push({ offset: this.offset, bytes: new Uint8Array(data.buffer, data.byteOffset + from, pos - from), count });
+      const bytes = new Uint8Array(data.buffer, data.byteOffset + from, pos - from);
+      out.push({ offset: this.offset, bytes, count, lease });
       this.offset += BigInt(pos - from);
     }
     if (pos < data.length) this.pending = Uint8Array.prototype.slice.call(data, pos);

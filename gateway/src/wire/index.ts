@@ -12,7 +12,7 @@ export {
   WIRE_VERSION,
 } from './codec.js';
 export { WireError, type WireErrorCode } from './errors.js';
-export { cutBefore, type EventRun, runEnd, runFrom, runPayloadBytes, splitRun } from './event-run.js';
+export { cutBefore, type EventRun, type RunLease, runEnd, runFrom, runPayloadBytes, splitRun } from './event-run.js';
 export {
   EVENT_HEADER_BYTES,
   EventFrameParser,

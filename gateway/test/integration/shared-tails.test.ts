@@ -208,6 +208,32 @@ describe('shared tail reads', () => {
     }
   });
 
+  it('a paused reader keeps the events it has queued intact while the ring moves on and its read buffers are reused', async () => {
+    // A catch-up read from the ring gets 1 MiB replies in reused buffers; the paused reader's
+    // queue still views one after the ring evicted it, so that buffer must not be reused yet.
+    const gw = await startTestGateway(['--scope', fx.scope, '--tail-cache-bytes', String(1024 * 1024)]);
+    const client = await connectSdk(gw.url, fx.scope);
+    try {
+      const stream = uniqueName('reuse');
+      await client.createStream(stream, { scaling: { type: 'fixed', segments: 1 } });
+      const total = 6_000;
+      await writeEvents(client, stream, 0, total, 1, 1_000); // ~6 MB of history
+      const expected = Array.from({ length: total }, (_, i) => `k0|${i}|${'x'.repeat(1_000)}`);
+      const paused = client.reader(stream, { serializer: Serializers.utf8(), from: 'head', creditEvents: 50 });
+      const pausedIt = iterate(paused);
+      const first = await take(pausedIt, 10);
+      const fast = client.reader(stream, { serializer: Serializers.utf8(), from: 'head' });
+      expect(await take(iterate(fast), total)).toEqual(expected);
+      expect(await counter(gw, 'sluice_tail_subscribers', 'shared')).toBeGreaterThanOrEqual(1);
+      const rest = await take(pausedIt, total - 10);
+      expect([...first, ...rest]).toEqual(expected);
+      await Promise.all([paused.close(), fast.close()]);
+    } finally {
+      await client.close();
+      await gw.close();
+    }
+  });
+
   it('a reader that stops granting credit holds no one back and no memory beyond the ring', async () => {
     const cap = 32 * 1024;
     const gw = await startTestGateway(['--scope', fx.scope, '--tail-cache-bytes', String(cap)]);

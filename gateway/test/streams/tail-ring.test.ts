@@ -94,6 +94,26 @@ describe('TailRing', () => {
     expect(ring.bytes).toBe(0);
   });
 
+  it('holds the lease of a run it keeps as a view until it evicts or resets it, and none of one it copies', () => {
+    const counts = { held: 0 };
+    const lease = { hold: () => counts.held++, release: () => counts.held-- };
+    const size = 1016;
+    const big = { ...inReply(run(0n, 100, size), 100 * (size + 8) + 100), lease };
+    const ring = new TailRing(0n);
+    ring.append([big], runEnd(big));
+    expect(counts.held).toBe(1);
+    const small = { ...inReply(run(runEnd(big), 2), 64 * 1024), lease };
+    ring.append([small], runEnd(small));
+    expect(counts.held).toBe(1); // copied: the reply may be reused at once
+    expect(ring.take(runEnd(big), 1 << 20, undefined)[0]!.lease).toBeUndefined();
+    ring.evict(0, runEnd(small));
+    expect(counts.held).toBe(0);
+    ring.append([{ ...big, offset: runEnd(small) }], runEnd(small) + BigInt(big.bytes.length));
+    expect(counts.held).toBe(1);
+    ring.reset(0n);
+    expect(counts.held).toBe(0);
+  });
+
   it('finds the run holding an offset among many small ones (tail reads)', () => {
     const ring = new TailRing(0n);
     let at = 0n;
