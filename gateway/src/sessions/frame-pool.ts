@@ -7,7 +7,7 @@
  * Small frames are not pooled: a subscriber at the tail gets many small frames, and a pooled
  * buffer under each would multiply the memory its queued frames hold.
  */
-import { Fifo } from '../streams/fifo.js';
+import { Fifo } from '@sluice/proto/fifo.js';
 
 export class FramePool {
   private readonly free: ArrayBuffer[] = [];

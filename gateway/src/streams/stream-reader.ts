@@ -3,6 +3,8 @@
  * handed on only against the client's credit (at most one read's worth buffered per segment),
  * and finished segments replaced by their successors in order.
  */
+
+import { Fifo } from '@sluice/proto/fifo.js';
 import type { Logger } from 'pino';
 import type { ControllerClient } from '../controller/controller-client.js';
 import { GatewayError } from '../errors.js';
@@ -10,7 +12,6 @@ import type { SegmentStoreClient } from '../segmentstore/client.js';
 import { SegmentReader, type SegmentReaderListener, type SegmentSource } from '../segmentstore/segment-reader.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { type EventRun, runEnd, runPayloadBytes, splitRun } from '../wire/index.js';
-import { Fifo } from './fifo.js';
 import { completeSegment, type StreamPositionState } from './position.js';
 import type { SharedTails } from './shared-tails.js';
 import type { ScopedStream } from './stream-name.js';

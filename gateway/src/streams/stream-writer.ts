@@ -5,6 +5,8 @@
  * not store to its successors (fact sheet §3.6) before anything newer is sent there, so event
  * numbers stay increasing in every segment.
  */
+
+import { Fifo } from '@sluice/proto/fifo.js';
 import type { Logger } from 'pino';
 import type { ControllerClient, SegmentRange } from '../controller/controller-client.js';
 import { txnSegmentName } from '../controller/names.js';
@@ -14,7 +16,6 @@ import { sleep } from '../segmentstore/backoff.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { encodeEventFrames, headerOnly } from '../wire/index.js';
-import { Fifo } from './fifo.js';
 import { SegmentMap } from './routing.js';
 import { pravegaWriterId } from './writer-id.js';
 

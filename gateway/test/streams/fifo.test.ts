@@ -1,6 +1,6 @@
+import { Fifo } from '@sluice/proto/fifo.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Fifo } from '../../src/streams/fifo.js';
 
 describe('Fifo', () => {
   it('behaves as an array used as a queue, for any mix of pushes and shifts', () => {

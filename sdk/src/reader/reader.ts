@@ -6,6 +6,7 @@
  * loss the reader drops what it buffered and re-opens from the position of the last event it
  * handed out: nothing skipped, nothing twice.
  */
+import { Fifo } from '@sluice/proto/fifo.js';
 import type { ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import type { CheckpointStore } from '../checkpoints/store.js';
 import type { ChannelHandler, Connection } from '../client/connection.js';
@@ -89,17 +90,13 @@ export interface GroupRestored {
   txn?: { stream: string; txnId: string };
 }
 
-/** What a queue slot holds once its item was taken (never read again). */
-const TAKEN: Item = { kind: 'marker' };
-
 export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposable {
   private channel: number;
   private readonly handler: ChannelHandler;
   private readonly creditEvents: number;
   private readonly creditBytes: number;
   private state: Map<string, StreamPositionState> | undefined;
-  private queue: Item[] = [];
-  private head = 0;
+  private queue = new Fifo<Item>();
   private consumedEvents = 0;
   private consumedBytes = 0;
   private waiter: (() => void) | undefined;
@@ -306,8 +303,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         throw new SluiceError('invalid-argument', `the position has no entry for ${name}`);
     }
     this.state = ReaderPosition.copyOf(position.streams).streams as Map<string, StreamPositionState>;
-    this.queue = [];
-    this.head = 0;
+    this.queue = new Fifo();
     this.ended = false;
     this.error = undefined;
     this.conn.send({ case: 'closeChannel', value: { channel: this.channel } });
@@ -418,7 +414,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
    * Otherwise undefined, and the caller goes through nextItem().
    */
   private nextReady(): Item | undefined {
-    if (this.closed || this.head >= this.queue.length) return undefined;
+    if (this.closed || this.queue.isEmpty) return undefined;
     if (this.markersWanted && (this.markerDue || this.commitDue)) return undefined;
     if (this.commitDue && this.autoCheckpointMs > 0) return undefined;
     return this.take();
@@ -426,15 +422,9 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
 
   /** The next queued item (a frame of events stays queued until its last event is taken). */
   private take(): Item | undefined {
-    while (this.head < this.queue.length) {
-      const item = this.queue[this.head]!;
+    for (let item = this.queue.peek(); item; item = this.queue.peek()) {
       if (item.kind === 'events' && item.events.next()) return item;
-      // Let go of what was taken: a frame of events holds 256 KiB until the queue is compacted.
-      this.queue[this.head++] = TAKEN;
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.head);
-        this.head = 0;
-      }
+      this.queue.shift(); // lets go of it at once: a frame of events holds 256 KiB
       if (item.kind !== 'events') return item;
     }
     return undefined;
@@ -442,7 +432,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
 
   private async nextItem(): Promise<Item | undefined> {
     for (;;) {
-      if (this.error && this.head >= this.queue.length) throw this.error;
+      if (this.error && this.queue.isEmpty) throw this.error;
       if (this.closed) return undefined;
       if (this.markersWanted && (this.markerDue || this.commitDue)) {
         this.markerDue = false;
@@ -580,8 +570,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   private open(): void {
     if (this.closed) return;
     // Whatever was buffered but not handed out is read again from the consumed position.
-    this.queue = [];
-    this.head = 0;
+    this.queue = new Fifo();
     this.consumedEvents = 0;
     this.consumedBytes = 0;
     const to = this.opts.to === undefined ? [] : Array.isArray(this.opts.to) ? this.opts.to : [this.opts.to];
@@ -749,8 +738,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
           this.joined = false;
           this.state = undefined;
           this.finished = [];
-          this.queue = [];
-          this.head = 0;
+          this.queue = new Fifo();
           this.conn.forgetChannel(this.channel);
           this.channel = this.conn.openChannel(this.handler);
           return;
