@@ -24,7 +24,7 @@ const batch = Number(values.batch);
 const protocols = ['sluice.v1', ...(values.token ? [`bearer.${Buffer.from(values.token).toString('base64url')}`] : [])];
 const hello = toBinary(
   ClientFrameSchema,
-  create(ClientFrameSchema, { kind: { case: 'hello', value: { protocolVersion: 1, clientName: 'bench-p5' } } }),
+  create(ClientFrameSchema, { kind: { case: 'hello', value: { protocolVersion: 2, clientName: 'bench-p5' } } }),
 );
 const sockets: WebSocket[] = [];
 let failed = 0;

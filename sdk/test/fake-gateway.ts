@@ -75,7 +75,7 @@ export class FakeGateway {
     const kind = fromBinary(ClientFrameSchema, data).kind;
     switch (kind.case) {
       case 'hello':
-        this.send(ws, { case: 'welcome', value: { protocolVersion: 1, sessionId: 'fake', maxMessageBytes: 1 << 20 } });
+        this.send(ws, { case: 'welcome', value: { protocolVersion: 2, sessionId: 'fake', maxMessageBytes: 1 << 20 } });
         return;
       case 'openWriter':
         this.send(ws, {

@@ -48,6 +48,9 @@ export class ReplyBuffers {
     readonly maxFree: number,
   ) {}
 
+  /** Replies read into a buffer used before (tests). */
+  reused = 0;
+
   /** Idle buffers held (tests). */
   get idle(): number {
     return this.free.length;
@@ -59,7 +62,9 @@ export class ReplyBuffers {
    */
   readonly alloc = (size: number): Buffer => {
     if (size <= this.bufferBytes / 2 || size > this.bufferBytes) return Buffer.allocUnsafe(size);
-    const buffer = this.free.pop() ?? new ArrayBuffer(this.bufferBytes);
+    let buffer = this.free.pop();
+    if (buffer) this.reused++;
+    else buffer = new ArrayBuffer(this.bufferBytes);
     this.leases.set(buffer, new ReplyLease(this, buffer));
     return Buffer.from(buffer, 0, size);
   };

@@ -19,7 +19,8 @@ import { ReaderChannel } from './reader-channel.js';
 import { TxnChannel } from './txn-channel.js';
 import { WriterChannel } from './writer-channel.js';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: events travel as EventRuns (field 16); version 1 sent one Event message per event (field 6). */
+export const PROTOCOL_VERSION = 2;
 const CLOSE_PROTOCOL_ERROR = 1002;
 /** Token expired without a refresh, or a refresh token was invalid. */
 export const CLOSE_UNAUTHENTICATED = 4001;

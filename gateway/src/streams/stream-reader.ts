@@ -3,7 +3,6 @@
  * handed on only against the client's credit (at most one read's worth buffered per segment),
  * and finished segments replaced by their successors in order.
  */
-
 import { Fifo } from '@sluice/proto/fifo.js';
 import type { Logger } from 'pino';
 import type { ControllerClient } from '../controller/controller-client.js';

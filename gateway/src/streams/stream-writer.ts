@@ -5,7 +5,6 @@
  * not store to its successors (fact sheet §3.6) before anything newer is sent there, so event
  * numbers stay increasing in every segment.
  */
-
 import { Fifo } from '@sluice/proto/fifo.js';
 import type { Logger } from 'pino';
 import type { ControllerClient, SegmentRange } from '../controller/controller-client.js';

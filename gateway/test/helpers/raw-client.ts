@@ -11,7 +11,7 @@ type Init = Parameters<typeof create<typeof ClientFrameSchema>>[1];
 /** Encodes one client frame from a plain init object. */
 export const clientFrame = (init: Init): Uint8Array => toBinary(ClientFrameSchema, create(ClientFrameSchema, init));
 
-export const HELLO = clientFrame({ kind: { case: 'hello', value: { protocolVersion: 1, clientName: 'raw test' } } });
+export const HELLO = clientFrame({ kind: { case: 'hello', value: { protocolVersion: 2, clientName: 'raw test' } } });
 
 export class RawClient {
   readonly frames: ServerFrame[] = [];

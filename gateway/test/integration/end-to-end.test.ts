@@ -159,6 +159,26 @@ describe('writing and reading', () => {
 });
 
 describe('bad input', () => {
+  it('refuses a client of protocol version 1 (events one message each) with 1002 and says why', async () => {
+    const raw = new WebSocket(gateway.url, 'sluice.v1');
+    await new Promise((resolve, reject) => {
+      raw.once('open', resolve);
+      raw.once('error', reject);
+    });
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      raw.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+    raw.send(
+      toBinary(
+        ClientFrameSchema,
+        create(ClientFrameSchema, { kind: { case: 'hello', value: { protocolVersion: 1, clientName: 'old' } } }),
+      ),
+    );
+    const { code, reason } = await closed;
+    expect(code).toBe(1002);
+    expect(reason).toMatch(/protocol version 1 is not supported \(2 is\)/);
+  });
+
   it('drops frames for a channel that is not open (they cross its ChannelClosed) and stays usable', async () => {
     const raw = new WebSocket(gateway.url, 'sluice.v1');
     await new Promise((resolve, reject) => {
@@ -169,7 +189,7 @@ describe('bad input', () => {
     raw.on('message', (data: Buffer) => frames.push(fromBinary(ServerFrameSchema, data).kind.case ?? ''));
     const send = (kind: Parameters<typeof create<typeof ClientFrameSchema>>[1]) =>
       raw.send(toBinary(ClientFrameSchema, create(ClientFrameSchema, kind)));
-    send({ kind: { case: 'hello', value: { protocolVersion: 1, clientName: 'raw' } } });
+    send({ kind: { case: 'hello', value: { protocolVersion: 2, clientName: 'raw' } } });
     send({ kind: { case: 'credit', value: { channel: 99, events: 10, bytes: 10 } } });
     send({
       kind: { case: 'append', value: { channel: 98, firstSequence: 1n, events: [{ payload: new Uint8Array([1]) }] } },

@@ -227,6 +227,8 @@ describe('shared tail reads', () => {
       expect(await counter(gw, 'sluice_tail_subscribers', 'shared')).toBeGreaterThanOrEqual(1);
       const rest = await take(pausedIt, total - 10);
       expect([...first, ...rest]).toEqual(expected);
+      // Replies did go into reused buffers meanwhile (else this proved nothing).
+      expect(gw.context.segments.replies.reused).toBeGreaterThan(0);
       await Promise.all([paused.close(), fast.close()]);
     } finally {
       await client.close();

@@ -372,7 +372,7 @@ function stepArbitrary(scope: string): fc.Arbitrary<Step> {
   // Rarer: each of these ends the sequence.
   const violating = fc.oneof(
     fc.constant(
-      step('second hello', { kind: { case: 'hello', value: { protocolVersion: 1, clientName: 'again' } } }, true),
+      step('second hello', { kind: { case: 'hello', value: { protocolVersion: 2, clientName: 'again' } } }, true),
     ),
     fc.constant(step('empty frame', {}, true)),
     fc.constant<Step>({ label: 'text frame', bytes: 'hello?', violates: true }),

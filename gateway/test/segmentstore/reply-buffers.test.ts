@@ -21,7 +21,8 @@ describe('ReplyBuffers', () => {
     expect(b.buffer.byteLength).toBe(64 * KiB);
     pool.leaseOf(b)!.release();
     expect(pool.idle).toBe(1);
-    expect(pool.alloc(64 * KiB).buffer).toBe(b.buffer); // reused
+    expect(pool.alloc(64 * KiB).buffer).toBe(b.buffer);
+    expect(pool.reused).toBe(1);
   });
 
   it('gives a buffer back after its last keeper only, and a late release never frees its next reply', () => {

@@ -3,22 +3,44 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 describe('Fifo', () => {
-  it('behaves as an array used as a queue, for any mix of pushes and shifts', () => {
+  it('behaves as an array used as a queue, for any mix of pushes, shifts, front replacements and take-alls', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.integer(), fc.constant('shift' as const)), { maxLength: 5_000 }), (ops) => {
-        const fifo = new Fifo<number>();
-        const model: number[] = [];
-        for (const op of ops) {
-          if (op === 'shift') expect(fifo.shift()).toBe(model.shift());
-          else {
-            fifo.push(op);
-            model.push(op);
+      fc.property(
+        fc.array(
+          fc.oneof(
+            { arbitrary: fc.integer(), weight: 10 },
+            { arbitrary: fc.constant('shift' as const), weight: 6 },
+            { arbitrary: fc.constant('replace' as const), weight: 2 },
+            { arbitrary: fc.constant('takeAll' as const), weight: 1 },
+          ),
+          { maxLength: 5_000 },
+        ),
+        (ops) => {
+          const fifo = new Fifo<number>();
+          let model: number[] = [];
+          for (const op of ops) {
+            if (op === 'shift') expect(fifo.shift()).toBe(model.shift());
+            else if (op === 'replace') {
+              if (model.length === 0) expect(() => fifo.replaceFront(-1)).toThrow();
+              else {
+                fifo.replaceFront(-model[0]! - 1);
+                model[0] = -model[0]! - 1;
+              }
+            } else if (op === 'takeAll') {
+              expect(fifo.takeAll()).toEqual(model);
+              model = [];
+            } else {
+              fifo.push(op);
+              model.push(op);
+            }
+            expect(fifo.length).toBe(model.length);
+            expect(fifo.isEmpty).toBe(model.length === 0);
+            expect(fifo.peek()).toBe(model[0]);
           }
-          expect(fifo.length).toBe(model.length);
-          expect(fifo.isEmpty).toBe(model.length === 0);
-          expect(fifo.peek()).toBe(model[0]);
-        }
-      }),
+          expect(fifo.takeAll()).toEqual(model);
+          expect(fifo.isEmpty).toBe(true);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -7,7 +7,8 @@ import { checkRun } from './event-runs.js';
 export type ClientFrameKind = NonNullable<MessageInitShape<typeof ClientFrameSchema>['kind']>;
 export type ServerFrameKind = ServerFrame['kind'];
 
-export const PROTOCOL_VERSION = 1;
+/** 2: events travel as EventRuns (field 16); version 1 sent one Event message per event (field 6). */
+export const PROTOCOL_VERSION = 2;
 
 export function encodeClientFrame(kind: ClientFrameKind): Uint8Array {
   return toBinary(ClientFrameSchema, create(ClientFrameSchema, { kind }));
