@@ -13,7 +13,7 @@ export class FakeGateway {
   connections = 0;
   lastSequence = 0n;
   /** What a reader opened here is sent: its one segment's start offset and events (see openReader). */
-  readerSegment: { segmentId: bigint; offset: bigint; payloads: Uint8Array[] } | undefined;
+  readerSegment: { segmentId: bigint; offset: bigint; payloads: Uint8Array[]; streamIndex?: number } | undefined;
 
   private constructor(wss: WebSocketServer) {
     this.wss = wss;
@@ -55,7 +55,7 @@ export class FakeGateway {
 
   /** Opens a reader of `readerSegment` and sends its events back to back from its offset. */
   private openReader(ws: WebSocket, channel: number, stream: string): void {
-    const { segmentId, offset, payloads } = this.readerSegment!;
+    const { segmentId, offset, payloads, streamIndex = 0 } = this.readerSegment!;
     this.send(ws, {
       case: 'readerOpened',
       value: { channel, position: { streams: [{ stream, segments: [{ segmentId, offset }] }] } },
@@ -68,7 +68,7 @@ export class FakeGateway {
         return [header, payload];
       }),
     );
-    this.send(ws, { case: 'eventRuns', value: { channel, runs: [{ segmentId, offset, events }] } });
+    this.send(ws, { case: 'eventRuns', value: { channel, runs: [{ streamIndex, segmentId, offset, events }] } });
   }
 
   private onFrame(ws: WebSocket, data: Buffer): void {

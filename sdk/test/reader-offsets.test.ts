@@ -43,4 +43,15 @@ describe('reader positions', () => {
     expect(after).toEqual([...expected.slice(1), next]);
     expect(next).toBeGreaterThan(TWO_53);
   });
+
+  it('fails with a protocol error, not wrong events, when the gateway sends events of a stream it does not read', async () => {
+    gateway = await FakeGateway.start();
+    gateway.readerSegment = { segmentId: 4n, offset: 0n, payloads: [Uint8Array.of(1)], streamIndex: 1 };
+    client = await connect({ url: gateway.url, WebSocket });
+    const reader = client.reader('s/t', { serializer: Serializers.bytes() });
+    const error = await (async () => {
+      for await (const _ of reader) return undefined;
+    })().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'protocol' });
+  });
 });

@@ -690,10 +690,19 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         this.markOpened();
         return;
       }
-      case 'eventRuns':
-        this.queue.push({ kind: 'events', events: new RunEvents(frame.value.runs) });
+      case 'eventRuns': {
+        if (this.error) return;
+        const stray = frame.value.runs.find((r) => r.streamIndex >= this.streams.length);
+        if (stray) {
+          // Events of a stream this reader does not read: a broken gateway, never to be guessed at.
+          this.error = new SluiceError(
+            'protocol',
+            `the gateway sent events of stream #${stray.streamIndex} to a reader of ${this.streams.length} stream(s)`,
+          );
+        } else this.queue.push({ kind: 'events', events: new RunEvents(frame.value.runs) });
         this.wake();
         return;
+      }
       case 'segmentsChanged':
         this.queue.push({
           kind: 'changed',
