@@ -1,7 +1,7 @@
 /**
- * Offsets are int64 on the wire and bigint in the API: a reader's positions must stay exact past
- * 2^53, where a JavaScript number no longer is (the reader sums offsets as numbers below that).
- * Pravega cannot be made to hold a segment that long in a test, so a fake gateway serves one.
+ * What a reader makes of runs a gateway sends that Pravega cannot be made to produce in a test
+ * (so a fake gateway serves them): offsets past 2^53, where a JavaScript number is no longer
+ * exact (the reader sums offsets as numbers below that), and events of a stream it does not read.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
