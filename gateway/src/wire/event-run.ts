@@ -45,6 +45,17 @@ function lengthAt(bytes: Uint8Array, pos: number): number {
   return ((bytes[pos + 4]! << 24) | (bytes[pos + 5]! << 16) | (bytes[pos + 6]! << 8) | bytes[pos + 7]!) >>> 0;
 }
 
+/** The first event boundary at or after `target` bytes into a run, and how many events precede it. */
+function boundaryFrom(bytes: Uint8Array, target: number): [pos: number, count: number] {
+  let pos = 0;
+  let count = 0;
+  while (pos < target) {
+    pos += EVENT_HEADER_BYTES + lengthAt(bytes, pos);
+    count++;
+  }
+  return [pos, count];
+}
+
 /** `bytes[from, to)` as a plain view (a Buffer's subarray would build a Buffer, which costs more). */
 function view(bytes: Uint8Array, from: number, to: number): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset + from, to - from);
@@ -85,14 +96,7 @@ export function splitRun(
 export function cutBefore(run: EventRun, endOffset: bigint): EventRun | undefined {
   if (runEnd(run) <= endOffset) return run;
   if (run.offset >= endOffset) return undefined;
-  const limit = Number(endOffset - run.offset); // below the run's length here
-  const bytes = run.bytes;
-  let pos = 0;
-  let count = 0;
-  while (pos < limit) {
-    pos += EVENT_HEADER_BYTES + lengthAt(bytes, pos);
-    count++;
-  }
+  const [pos, count] = boundaryFrom(run.bytes, Number(endOffset - run.offset)); // inside the run here
   return part(run, 0, pos, count);
 }
 
@@ -104,12 +108,6 @@ export function runFrom(run: EventRun, offset: bigint): EventRun | undefined {
   if (offset === run.offset) return run;
   if (offset < run.offset || offset >= runEnd(run)) return undefined;
   const target = Number(offset - run.offset);
-  const bytes = run.bytes;
-  let pos = 0;
-  let count = 0;
-  while (pos < target) {
-    pos += EVENT_HEADER_BYTES + lengthAt(bytes, pos);
-    count++;
-  }
-  return pos === target ? part(run, pos, bytes.length, run.count - count) : undefined;
+  const [pos, count] = boundaryFrom(run.bytes, target);
+  return pos === target ? part(run, pos, run.bytes.length, run.count - count) : undefined;
 }

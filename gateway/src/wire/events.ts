@@ -5,7 +5,6 @@
 import { WireError } from './errors.js';
 import { EVENT_HEADER_BYTES, type EventRun, type RunLease } from './event-run.js';
 
-export { EVENT_HEADER_BYTES };
 /** Pravega's Serializer.MAX_EVENT_SIZE. */
 export const MAX_EVENT_BYTES = 8 * 1024 * 1024;
 

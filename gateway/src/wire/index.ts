@@ -12,9 +12,17 @@ export {
   WIRE_VERSION,
 } from './codec.js';
 export { WireError, type WireErrorCode } from './errors.js';
-export { cutBefore, type EventRun, type RunLease, runEnd, runFrom, runPayloadBytes, splitRun } from './event-run.js';
 export {
+  cutBefore,
   EVENT_HEADER_BYTES,
+  type EventRun,
+  type RunLease,
+  runEnd,
+  runFrom,
+  runPayloadBytes,
+  splitRun,
+} from './event-run.js';
+export {
   EventFrameParser,
   encodeEventFrame,
   encodeEventFrames,
