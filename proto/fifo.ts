@@ -23,6 +23,11 @@ export class Fifo<T> {
     this.items.push(item);
   }
 
+  /** The item `index` places behind the front (0: the front), or undefined past the end. */
+  at(index: number): T | undefined {
+    return this.items[this.head + index];
+  }
+
   /** The front item, or undefined when empty. */
   peek(): T | undefined {
     return this.items[this.head];

@@ -9,6 +9,7 @@
  * whole buffer is counted; a smaller one is copied into a buffer of its own size. So `bytes` is
  * the memory the ring holds, not just the events still served from it.
  */
+import { Fifo } from '@sluice/proto/fifo.js';
 import { cutBefore, type EventRun, runEnd, runFrom } from '../wire/index.js';
 
 /** Runs that fill at least this share of their buffer are kept without a copy. */
@@ -20,12 +21,9 @@ interface HeldRun {
   readonly bytes: number;
 }
 
-/** Slots before the head are cleared at once (a kept run may pin a 1 MiB reply); compacted later. */
-const COMPACT_AFTER = 1024;
-
 export class TailRing {
-  private runs: Array<HeldRun | undefined> = [];
-  private head = 0;
+  /** An evicted run is let go at once (a kept run may pin a 1 MiB reply). */
+  private readonly runs = new Fifo<HeldRun>();
   private size = 0;
   private endOffset: bigint;
 
@@ -35,7 +33,7 @@ export class TailRing {
 
   /** Offset of the oldest event held (`end` when empty). */
   get start(): bigint {
-    return this.runs[this.head]?.run.offset ?? this.endOffset;
+    return this.runs.peek()?.run.offset ?? this.endOffset;
   }
 
   /** Offset just after the newest event: where the shared reader reads next. */
@@ -51,7 +49,7 @@ export class TailRing {
   holds(offset: bigint): boolean {
     if (offset === this.endOffset) return true;
     const i = this.indexOf(offset);
-    return i >= 0 && runFrom(this.runs[i]!.run, offset) !== undefined;
+    return i >= 0 && runFrom(this.runs.at(i)!.run, offset) !== undefined;
   }
 
   /** Appends runs read after `end`; `nextOffset` is the reader's offset after them. Returns bytes added. */
@@ -81,17 +79,12 @@ export class TailRing {
    */
   evict(capBytes: number, keepFrom: bigint): number {
     let freed = 0;
-    while (this.size > capBytes && this.head < this.runs.length) {
-      const held = this.runs[this.head]!;
+    for (let held = this.runs.peek(); held && this.size > capBytes; held = this.runs.peek()) {
       if (runEnd(held.run) > keepFrom) break;
-      this.runs[this.head++] = undefined;
+      this.runs.shift();
       held.run.lease?.release();
       this.size -= held.bytes;
       freed += held.bytes;
-    }
-    if (this.head > COMPACT_AFTER && this.head * 2 > this.runs.length) {
-      this.runs = this.runs.slice(this.head);
-      this.head = 0;
     }
     return freed;
   }
@@ -99,9 +92,7 @@ export class TailRing {
   /** Empties the ring and moves it to `offset`; returns bytes freed. */
   reset(offset: bigint): number {
     const freed = this.size;
-    for (let i = this.head; i < this.runs.length; i++) this.runs[i]!.run.lease?.release();
-    this.runs = [];
-    this.head = 0;
+    for (const held of this.runs.takeAll()) held.run.lease?.release();
     this.size = 0;
     this.endOffset = offset;
     return freed;
@@ -117,7 +108,7 @@ export class TailRing {
     if (first < 0) return out;
     let bytes = 0;
     for (let i = first; i < this.runs.length; i++) {
-      let run: EventRun | undefined = this.runs[i]!.run;
+      let run: EventRun | undefined = this.runs.at(i)!.run;
       if (i === first) run = runFrom(run, offset);
       if (run && endOffset !== undefined) run = cutBefore(run, endOffset);
       if (!run || (out.length > 0 && bytes + run.bytes.length > maxBytes)) break;
@@ -130,11 +121,11 @@ export class TailRing {
 
   /** Index of the run holding `offset`, or -1. */
   private indexOf(offset: bigint): number {
-    let lo = this.head;
+    let lo = 0;
     let hi = this.runs.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const run = this.runs[mid]!.run;
+      const run = this.runs.at(mid)!.run;
       if (offset < run.offset) hi = mid - 1;
       else if (offset >= runEnd(run)) lo = mid + 1;
       else return mid;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 describe('Fifo', () => {
-  it('behaves as an array used as a queue, for any mix of pushes, shifts, front replacements and take-alls', () => {
+  it('behaves as an array used as a queue, for any mix of pushes, shifts, front replacements and take-alls, read from both ends', () => {
     fc.assert(
       fc.property(
         fc.array(
@@ -36,6 +36,8 @@ describe('Fifo', () => {
             expect(fifo.length).toBe(model.length);
             expect(fifo.isEmpty).toBe(model.length === 0);
             expect(fifo.peek()).toBe(model[0]);
+            if (model.length > 0) expect(fifo.at(model.length - 1)).toBe(model.at(-1));
+            expect(fifo.at(model.length)).toBeUndefined();
           }
           expect(fifo.takeAll()).toEqual(model);
           expect(fifo.isEmpty).toBe(true);
