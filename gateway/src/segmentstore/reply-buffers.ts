@@ -12,6 +12,7 @@
  * of a buffer: once the buffer is back, that lease's holds and releases do nothing, so a late
  * release cannot free the buffer's next reply.
  */
+import { BufferPool } from '../buffer-pool.js';
 
 /** One use of a pooled buffer, counted by its keepers. */
 export class ReplyLease {
@@ -38,22 +39,26 @@ export class ReplyLease {
 }
 
 export class ReplyBuffers {
-  private readonly free: ArrayBuffer[] = [];
+  private readonly buffers: BufferPool;
   private readonly leases = new WeakMap<ArrayBufferLike, ReplyLease>();
 
   constructor(
     /** Size of every pooled buffer; a reply above it, or at most half of it, gets one of its own. */
-    readonly bufferBytes: number,
+    bufferBytes: number,
     /** Idle buffers kept at most: bounds the pool's memory when reading stops. */
-    readonly maxFree: number,
-  ) {}
+    maxFree: number,
+  ) {
+    this.buffers = new BufferPool(bufferBytes, maxFree);
+  }
 
   /** Replies read into a buffer used before (tests). */
-  reused = 0;
+  get reused(): number {
+    return this.buffers.reused;
+  }
 
   /** Idle buffers held (tests). */
   get idle(): number {
-    return this.free.length;
+    return this.buffers.idle;
   }
 
   /**
@@ -61,10 +66,8 @@ export class ReplyBuffers {
    * handles the reply (`leaseOf`): it releases that hold once the reply was handled.
    */
   readonly alloc = (size: number): Buffer => {
-    if (size <= this.bufferBytes / 2 || size > this.bufferBytes) return Buffer.allocUnsafe(size);
-    let buffer = this.free.pop();
-    if (buffer) this.reused++;
-    else buffer = new ArrayBuffer(this.bufferBytes);
+    if (!this.buffers.pools(size)) return Buffer.allocUnsafe(size);
+    const buffer = this.buffers.take();
     this.leases.set(buffer, new ReplyLease(this, buffer));
     return Buffer.from(buffer, 0, size);
   };
@@ -78,6 +81,6 @@ export class ReplyBuffers {
   /** @internal Called by a lease whose last hold was released. */
   giveBack(lease: ReplyLease): void {
     if (this.leases.get(lease.buffer) === lease) this.leases.delete(lease.buffer);
-    if (this.free.length < this.maxFree) this.free.push(lease.buffer);
+    this.buffers.give(lease.buffer);
   }
 }

@@ -8,36 +8,37 @@
  * buffer under each would multiply the memory its queued frames hold.
  */
 import { Fifo } from '@sluice/proto/fifo.js';
+import { BufferPool } from '../buffer-pool.js';
 
 export class FramePool {
-  private readonly free: ArrayBuffer[] = [];
+  private readonly buffers: BufferPool;
 
   constructor(
     /** Size of every pooled buffer; a larger frame gets a buffer of its own. */
-    readonly bufferBytes: number,
+    bufferBytes: number,
     /** Idle buffers kept at most: bounds the pool's memory when the traffic stops. */
-    readonly maxFree: number,
-  ) {}
+    maxFree: number,
+  ) {
+    this.buffers = new BufferPool(bufferBytes, maxFree);
+  }
 
   /** Whether a frame of `size` bytes is taken from the pool (and should be given back). */
   pools(size: number): boolean {
-    return size > this.bufferBytes / 2 && size <= this.bufferBytes;
+    return this.buffers.pools(size);
   }
 
   /** A buffer of exactly `size` bytes: a view of a pooled buffer when `pools(size)`. */
   take(size: number): Uint8Array {
-    if (!this.pools(size)) return new Uint8Array(size);
-    return new Uint8Array(this.free.pop() ?? new ArrayBuffer(this.bufferBytes), 0, size);
+    return this.pools(size) ? new Uint8Array(this.buffers.take(), 0, size) : new Uint8Array(size);
   }
 
   /** Returns a frame from `take` once nothing reads it any more; other buffers are ignored. */
   give(frame: Uint8Array): void {
-    if (frame.buffer.byteLength !== this.bufferBytes || !(frame.buffer instanceof ArrayBuffer)) return;
-    if (this.free.length < this.maxFree) this.free.push(frame.buffer);
+    this.buffers.give(frame.buffer);
   }
 
   get freeBuffers(): number {
-    return this.free.length;
+    return this.buffers.idle;
   }
 }
 
