@@ -1,8 +1,8 @@
 /**
  * Fixed-size buffers kept for reuse, for traffic of hundreds of MB/s where a fresh buffer each
  * time is memory outside V8's heap whose rate alone keeps the collector busy. Shared by the frames
- * sent to clients (sessions/frame-pool.ts) and the replies read from the segment store
- * (segmentstore/reply-buffers.ts); each decides when a buffer is free again.
+ * sent to clients (sessions/frame-pool.ts) and the data the gateway receives — replies from the
+ * segment store, clients' messages (leased-buffers.ts); each decides when a buffer is free again.
  *
  * Only sizes above half a buffer are pooled: smaller ones would hold a whole buffer each.
  */

@@ -9,6 +9,7 @@
  * closed.
  */
 import { GatewayError } from '../errors.js';
+import type { BufferLease } from '../leased-buffers.js';
 import { encodeAppendBlockEndParts, type WireCommand } from '../wire/index.js';
 import { backoffDelay } from './backoff.js';
 import type { SegmentStoreClient } from './client.js';
@@ -25,6 +26,8 @@ export interface PendingEvent {
   readonly seq: number;
   readonly frame: Buffer;
   readonly payload: Uint8Array | undefined;
+  /** Held while `payload` views a pooled client message; the stream writer releases it once acknowledged. */
+  readonly lease?: BufferLease | undefined;
   readonly bytes: number;
   readonly routingKey: string | undefined;
   /** Set by the stream writer once the event is durable. */

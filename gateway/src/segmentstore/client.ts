@@ -6,10 +6,10 @@
 import type { Logger } from 'pino';
 import type { ControllerClient } from '../controller/controller-client.js';
 import { GatewayError } from '../errors.js';
+import { LeasedBuffers } from '../leased-buffers.js';
 import type { WireCommand } from '../wire/index.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { type FlowHandler, SegmentStoreConnection } from './connection.js';
-import { ReplyBuffers } from './reply-buffers.js';
 import type { SegmentRef } from './segment-ref.js';
 import { DelegationTokens } from './tokens.js';
 
@@ -46,8 +46,8 @@ const IDLE_REPLY_BUFFERS = 16;
 
 export class SegmentStoreClient {
   readonly tokens: DelegationTokens;
-  /** Buffers for large replies, reused once the runs cut from them are gone (see reply-buffers.ts). */
-  readonly replies = new ReplyBuffers(REPLY_BUFFER_BYTES, IDLE_REPLY_BUFFERS);
+  /** Buffers for large replies, reused once the runs cut from them are gone (see leased-buffers.ts). */
+  readonly replies = new LeasedBuffers(REPLY_BUFFER_BYTES, IDLE_REPLY_BUFFERS);
   private readonly connections = new Map<string, SegmentStoreConnection>();
   private readonly endpoints = new Map<string, { host: string; port: number; at: number }>();
   private closed = false;

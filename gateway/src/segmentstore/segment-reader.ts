@@ -110,7 +110,7 @@ export class SegmentReader implements FlowHandler, SegmentSource {
         try {
           this.onSegmentRead(reply, lease);
         } finally {
-          // Whoever keeps runs of this reply holds its lease by now (see reply-buffers.ts).
+          // Whoever keeps runs of this reply holds its lease by now (see leased-buffers.ts).
           lease?.release();
         }
         return;

@@ -17,6 +17,7 @@ import { ControllerClient } from '../controller/controller-client.js';
 import { parseControllerUri } from '../controller/uri.js';
 import { GatewayError } from '../errors.js';
 import { GroupTable } from '../groups/group-table.js';
+import { LeasedBuffers } from '../leased-buffers.js';
 import { SegmentStoreClient } from '../segmentstore/client.js';
 import { SegmentStoreConnection } from '../segmentstore/connection.js';
 import type { GatewayContext } from '../sessions/context.js';
@@ -127,6 +128,8 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     ),
     // 384 KiB: a 256 KiB batch of events up to 128 KiB each, with its framing.
     framePool: new FramePool(384 * 1024, 32),
+    // Messages of more than half the largest accepted; 16 idle at most (16 MiB at the default).
+    messageBuffers: new LeasedBuffers(config.maxMessageBytes, 16),
     logger: log,
     metrics,
     defaultScope: config.scope,

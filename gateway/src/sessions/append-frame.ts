@@ -20,6 +20,7 @@ import {
 } from '@sluice/proto/events-tags.js';
 import type { Append } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { WireCursor } from '@sluice/proto/wire-cursor.js';
+import type { BufferLease } from '../leased-buffers.js';
 
 /** An Append frame as the stream writer takes it. */
 export interface AppendBatch {
@@ -32,6 +33,8 @@ export interface AppendBatch {
   readonly payloads: Uint8Array[];
   /** Per event: its routing key, or undefined for a random segment. */
   readonly keys: Array<string | undefined>;
+  /** Set when the payloads view a pooled message buffer: whoever keeps them holds it. */
+  lease?: BufferLease | undefined;
 }
 
 const TWO_32 = 2 ** 32;

@@ -43,13 +43,14 @@ export abstract class AppendingChannel implements Channel, WriterListener {
         return;
       }
       this.early.push(frame);
+      frame.lease?.hold();
       return;
     }
     if (this.writer.unackedBytes > limit * 2) {
       this.fail(new GatewayError('resource-exhausted', `writer exceeded its in-flight limit of ${limit} bytes`));
       return;
     }
-    this.writer.append(frame.firstSequence, frame.payloads, frame.keys);
+    this.writer.append(frame.firstSequence, frame.payloads, frame.keys, frame.lease);
     this.session.ctx.metrics.eventsWritten.inc(count);
   }
 
@@ -68,7 +69,10 @@ export abstract class AppendingChannel implements Channel, WriterListener {
   protected attachWriter(writer: StreamWriter): void {
     this.writer = writer;
     writer.attach(this);
-    for (const frame of this.early.splice(0)) this.append(frame);
+    for (const frame of this.early.splice(0)) {
+      this.append(frame);
+      frame.lease?.release();
+    }
   }
 
   protected fail(err: GatewayError): void {

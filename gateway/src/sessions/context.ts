@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/verifier.js';
 import type { ControllerClient } from '../controller/controller-client.js';
 import type { GroupTable } from '../groups/group-table.js';
+import type { LeasedBuffers } from '../leased-buffers.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
 import type { GatewayMetrics } from '../server/metrics.js';
 import type { SharedTails } from '../streams/shared-tails.js';
@@ -19,6 +20,8 @@ export interface GatewayContext {
   readonly tails: SharedTails;
   /** Buffers reused for large EventRuns frames (catch-up reads). */
   readonly framePool: FramePool;
+  /** Buffers reused for clients' large messages (a writer's Append frames). */
+  readonly messageBuffers: LeasedBuffers;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly defaultScope: string | undefined;

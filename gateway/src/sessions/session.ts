@@ -15,6 +15,7 @@ import { type AppendBatch, appendBatchOf, decodeAppendFrame } from './append-fra
 import type { GatewayContext } from './context.js';
 import { FramesInFlight } from './frame-pool.js';
 import { decodeClientFrame, encodeServerFrame } from './frames.js';
+import { poolMessages } from './pooled-messages.js';
 import { ReaderChannel } from './reader-channel.js';
 import { TxnChannel } from './txn-channel.js';
 import { WriterChannel } from './writer-channel.js';
@@ -74,6 +75,7 @@ export class Session {
     this.setPrincipal(principal);
     this.inFlight = new FramesInFlight(ctx.framePool);
     ws.binaryType = 'nodebuffer';
+    poolMessages(ws, ctx.messageBuffers);
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.lastFrameAt = Date.now();
       this.onMessage(data, isBinary);
@@ -234,9 +236,16 @@ export class Session {
         return;
       }
     }
+    // A pooled message (pooled-messages.ts) is held here while it is handled; the payloads an
+    // append keeps hold it on their own. Frames other than appends may keep views of their bytes
+    // in ways nobody tracks, so their buffer is never given back (it is collected instead).
+    const lease = batch ? this.ctx.messageBuffers.leaseOf(data) : undefined;
     try {
-      if (batch) this.append(batch);
-      else this.dispatch(frame!);
+      if (batch) {
+        batch.lease = lease;
+        this.append(batch);
+        lease?.release();
+      } else this.dispatch(frame!);
     } catch (err) {
       const error = GatewayError.from(err);
       if (error.code === 'protocol') this.protocolError(error.message);

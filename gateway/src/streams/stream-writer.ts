@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { ControllerClient, SegmentRange } from '../controller/controller-client.js';
 import { txnSegmentName } from '../controller/names.js';
 import { GatewayError } from '../errors.js';
+import type { BufferLease } from '../leased-buffers.js';
 import { type AppenderListener, type PendingEvent, SegmentAppender } from '../segmentstore/appender.js';
 import { sleep } from '../segmentstore/backoff.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
@@ -112,7 +113,12 @@ export class StreamWriter implements AppenderListener {
    * resends and skipped. Each segment's share is framed into one buffer, so the appender sends
    * it as one piece.
    */
-  append(firstSeq: number, payloads: readonly Uint8Array[], keys: readonly (string | undefined)[]): void {
+  append(
+    firstSeq: number,
+    payloads: readonly Uint8Array[],
+    keys: readonly (string | undefined)[],
+    lease?: BufferLease,
+  ): void {
     const count = payloads.length;
     // Numbers only grow, so resends (already in flight or durable here) are a prefix.
     const skip = firstSeq <= this.highestSeq ? Math.min(count, this.highestSeq - firstSeq + 1) : 0;
@@ -139,7 +145,7 @@ export class StreamWriter implements AppenderListener {
       for (let j = 0; j < frames.length; j++) {
         const i = target.batch[j]!;
         const payload = payloads[i]!;
-        const event = this.accept(firstSeq + i, frames[j]!, keys[i], headerOnly(payload) ? payload : undefined);
+        const event = this.accept(firstSeq + i, frames[j]!, keys[i], headerOnly(payload) ? payload : undefined, lease);
         fresh[i - skip] = event;
         list[j] = event;
         target.fifo.push(event);
@@ -192,10 +198,22 @@ export class StreamWriter implements AppenderListener {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private accept(seq: number, frame: Buffer, routingKey: string | undefined, payload?: Uint8Array): PendingEvent {
+  /**
+   * An event from here until it is acknowledged. A `payload` view of a pooled message holds the
+   * message's `lease` until then; once acknowledged nothing sends the event again (advance()).
+   */
+  private accept(
+    seq: number,
+    frame: Buffer,
+    routingKey: string | undefined,
+    payload?: Uint8Array,
+    lease?: BufferLease,
+  ): PendingEvent {
     const bytes = frame.length + (payload?.length ?? 0);
     this.unackedBytes += bytes;
-    return { seq, frame, payload, bytes, routingKey, acked: false };
+    if (!payload) return { seq, frame, payload, bytes, routingKey, acked: false };
+    lease?.hold();
+    return { seq, frame, payload, lease, bytes, routingKey, acked: false };
   }
 
   private targetFor(segmentId: bigint): Target {
@@ -272,6 +290,7 @@ export class StreamWriter implements AppenderListener {
     // Taken events are let go at once: a large one's payload is a view pinning the client's frame.
     while (this.order.peek()?.acked) {
       const event = this.order.shift()!;
+      event.lease?.release();
       through = event.seq;
       this.unackedBytes -= event.bytes;
     }

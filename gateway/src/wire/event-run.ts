@@ -11,7 +11,7 @@
 export const EVENT_HEADER_BYTES = 8;
 
 /**
- * What keeps the buffer a run views from reuse (segmentstore/reply-buffers.ts): whoever keeps the
+ * What keeps the buffer a run views from reuse (leased-buffers.ts): whoever keeps the
  * run after the call that handed it over holds it, and releases it when done.
  */
 export interface RunLease {

@@ -1,16 +1,17 @@
 /**
- * Reply buffers come back for reuse only when every keeper let go, never earlier: a buffer handed
- * out again while a run still views it would change events already read.
+ * Leased buffers (store replies, clients' messages) come back for reuse only when every keeper let
+ * go, never earlier: a buffer handed out again while a run or a payload still views it would change
+ * events already read or not yet written.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ReplyBuffers } from '../../src/segmentstore/reply-buffers.js';
+import { LeasedBuffers } from '../src/leased-buffers.js';
 
 const KiB = 1024;
 
-describe('ReplyBuffers', () => {
-  it('pools only replies above half its buffer size, up to it', () => {
-    const pool = new ReplyBuffers(64 * KiB, 4);
+describe('LeasedBuffers', () => {
+  it('pools only sizes above half its buffer size, up to it', () => {
+    const pool = new LeasedBuffers(64 * KiB, 4);
     for (const size of [10, 32 * KiB, 64 * KiB + 1]) {
       const b = pool.alloc(size);
       expect(b.length).toBe(size);
@@ -28,7 +29,7 @@ describe('ReplyBuffers', () => {
   it('gives a buffer back after its last keeper only, and a late release never frees its next reply', () => {
     fc.assert(
       fc.property(fc.nat({ max: 6 }), fc.nat({ max: 4 }), (keepers, extraReleases) => {
-        const pool = new ReplyBuffers(64 * KiB, 4);
+        const pool = new LeasedBuffers(64 * KiB, 4);
         const reply = pool.alloc(50 * KiB);
         const lease = pool.leaseOf(reply.subarray(100, 2000))!; // runs are views of the reply
         for (let i = 0; i < keepers; i++) lease.hold();
@@ -53,7 +54,7 @@ describe('ReplyBuffers', () => {
   });
 
   it('keeps at most maxFree idle buffers', () => {
-    const pool = new ReplyBuffers(64 * KiB, 2);
+    const pool = new LeasedBuffers(64 * KiB, 2);
     const replies = [1, 2, 3].map(() => pool.alloc(60 * KiB));
     for (const r of replies) pool.leaseOf(r)!.release();
     expect(pool.idle).toBe(2);
