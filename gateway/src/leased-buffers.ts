@@ -26,20 +26,24 @@ export class BufferLease {
     readonly buffer: ArrayBuffer,
   ) {}
 
+  /** Whether the buffer is still in this use (not back in the pool). */
   get held(): boolean {
     return this.count > 0;
   }
 
+  /** One more keeper; nothing once the buffer is back (a lease is one use). */
   hold(): void {
     if (this.count > 0) this.count++;
   }
 
+  /** One keeper fewer; the last one gives the buffer back for reuse. */
   release(): void {
     if (this.count <= 0) return;
     if (--this.count === 0) this.pool.giveBack(this);
   }
 }
 
+/** A pool of same-size buffers whose uses are leased (see above). */
 export class LeasedBuffers {
   private readonly buffers: BufferPool;
   private readonly leases = new WeakMap<ArrayBufferLike, BufferLease>();

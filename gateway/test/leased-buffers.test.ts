@@ -26,7 +26,7 @@ describe('LeasedBuffers', () => {
     expect(pool.reused).toBe(1);
   });
 
-  it('gives a buffer back after its last keeper only, and a late release never frees its next reply', () => {
+  it('gives a buffer back after its last keeper only, and a late release never frees its next use', () => {
     fc.assert(
       fc.property(fc.nat({ max: 6 }), fc.nat({ max: 4 }), (keepers, extraReleases) => {
         const pool = new LeasedBuffers(64 * KiB, 4);

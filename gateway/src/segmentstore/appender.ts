@@ -266,6 +266,9 @@ export class SegmentAppender implements FlowHandler {
       const block = this.inflight.shift()!;
       for (const e of block.events) this.inflightBytes -= e.bytes;
     }
+    // Acknowledged is never sent again, even if (against the protocol) it was not sent yet: its
+    // payload may be released once the stream writer sees the acknowledgement.
+    this.dropStoredFromQueue(eventNumber);
     this.listener.onAcked(this, eventNumber);
     // Events held back while blocks were in flight go now, as one larger block.
     if (this.queue.length > 0) this.scheduleFlush();
@@ -337,6 +340,10 @@ export class SegmentAppender implements FlowHandler {
     const last = events[events.length - 1];
     if (!last || !this.conn) return;
     this.inflight.push({ events, lastEventNumber: last.seq });
+    // Payloads that view pooled client messages stay held until the socket has written them: an
+    // acknowledgement through another connection (after a seal or WrongHost) can come first.
+    const leases = leasesOf(events);
+    for (const lease of leases) lease.hold();
     try {
       // The event frames go out as they are (one writev), not copied into one block first.
       this.conn.sendParts(
@@ -347,6 +354,7 @@ export class SegmentAppender implements FlowHandler {
           lastEventNumber: BigInt(last.seq),
           requestId: this.nextRequestId(),
         }),
+        leases.length === 0 ? undefined : () => releaseAll(leases),
       );
     } catch (err) {
       this.reconnect(GatewayError.from(err, 'unavailable'));
@@ -391,4 +399,19 @@ function viewOf(first: Uint8Array, end: number): Uint8Array {
   return end === first.byteOffset + first.length
     ? first
     : new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
+}
+
+/** The distinct leases of `events`' payloads (a message's events are neighbours in a block). */
+function leasesOf(events: readonly PendingEvent[]): BufferLease[] {
+  const leases: BufferLease[] = [];
+  let previous: BufferLease | undefined;
+  for (const e of events) {
+    if (e.lease && e.lease !== previous) leases.push(e.lease);
+    previous = e.lease;
+  }
+  return leases;
+}
+
+function releaseAll(leases: readonly BufferLease[]): void {
+  for (const lease of leases) lease.release();
 }

@@ -109,14 +109,19 @@ export class SegmentStoreConnection {
     this.socket.write(frame);
   }
 
-  /** Writes `parts` back to back in one vectored write (no copy into one buffer). */
-  sendParts(parts: readonly Uint8Array[]): void {
+  /**
+   * Writes `parts` back to back in one vectored write (no copy into one buffer). `onWritten` runs
+   * once the socket no longer needs them: written out, or the socket destroyed.
+   */
+  sendParts(parts: readonly Uint8Array[], onWritten?: () => void): void {
     if (this.closedWith) throw this.closedWith;
     const socket = this.socket;
     if (!socket) throw new GatewayError('unavailable', `segment store ${this.endpoint} is not connected`);
     socket.cork();
     try {
-      for (const part of parts) socket.write(part);
+      const last = parts.length - 1;
+      for (let i = 0; i < last; i++) socket.write(parts[i]!);
+      if (last >= 0) socket.write(parts[last]!, onWritten && (() => onWritten()));
     } finally {
       socket.uncork();
     }

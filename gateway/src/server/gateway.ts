@@ -128,8 +128,8 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     ),
     // 384 KiB: a 256 KiB batch of events up to 128 KiB each, with its framing.
     framePool: new FramePool(384 * 1024, 32),
-    // Messages of more than half the largest accepted; 16 idle at most (16 MiB at the default).
-    messageBuffers: new LeasedBuffers(config.maxMessageBytes, 16),
+    // The SDK's Append frames are at most 1 MiB: messages of 512 KiB–1 MiB are pooled, 16 MiB idle at most.
+    messageBuffers: new LeasedBuffers(Math.min(config.maxMessageBytes, 1024 * 1024), 16),
     logger: log,
     metrics,
     defaultScope: config.scope,

@@ -34,7 +34,7 @@ export interface AppendBatch {
   /** Per event: its routing key, or undefined for a random segment. */
   readonly keys: Array<string | undefined>;
   /** Set when the payloads view a pooled message buffer: whoever keeps them holds it. */
-  lease?: BufferLease | undefined;
+  readonly lease?: BufferLease | undefined;
 }
 
 const TWO_32 = 2 ** 32;
@@ -71,8 +71,11 @@ function decodeEvent(c: WireCursor, end: number, payloads: Uint8Array[], keys: A
   return true;
 }
 
-/** Decodes `bytes` if it is exactly one Append frame this decoder understands; else `undefined`. */
-export function decodeAppendFrame(bytes: Uint8Array): AppendBatch | undefined {
+/**
+ * Decodes `bytes` if it is exactly one Append frame this decoder understands; else `undefined`.
+ * `lease` is that of the pooled buffer `bytes` is in, if any.
+ */
+export function decodeAppendFrame(bytes: Uint8Array, lease?: BufferLease): AppendBatch | undefined {
   const c = WireCursor.ofOnlyField(bytes, FRAME_APPEND_TAG);
   if (!c) return undefined;
   const total = bytes.length;
@@ -93,7 +96,7 @@ export function decodeAppendFrame(bytes: Uint8Array): AppendBatch | undefined {
     } else return undefined;
     if (c.bad) return undefined;
   }
-  return { channel, firstSequence, payloads, keys };
+  return { channel, firstSequence, payloads, keys, lease };
 }
 
 /** The same batch from a frame protobuf-es decoded. */

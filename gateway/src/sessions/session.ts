@@ -225,8 +225,11 @@ export class Session {
       this.protocolError('text frames are not part of the protocol');
       return;
     }
-    // Appends, the bulk of a writer's traffic, skip the reflective decoder when they can.
-    const batch = this.greeted ? decodeAppendFrame(data) : undefined;
+    // Appends, the bulk of a writer's traffic, skip the reflective decoder when they can. A
+    // pooled message (pooled-messages.ts) is held here while it is handled; the payloads an append
+    // keeps hold it on their own. Frames other than these appends may keep views of their bytes
+    // in ways nobody tracks, so their buffer is never given back (it is collected instead).
+    const batch = this.greeted ? decodeAppendFrame(data, this.ctx.messageBuffers.leaseOf(data)) : undefined;
     let frame: ClientFrame | undefined;
     if (!batch) {
       try {
@@ -236,15 +239,10 @@ export class Session {
         return;
       }
     }
-    // A pooled message (pooled-messages.ts) is held here while it is handled; the payloads an
-    // append keeps hold it on their own. Frames other than appends may keep views of their bytes
-    // in ways nobody tracks, so their buffer is never given back (it is collected instead).
-    const lease = batch ? this.ctx.messageBuffers.leaseOf(data) : undefined;
     try {
       if (batch) {
-        batch.lease = lease;
         this.append(batch);
-        lease?.release();
+        batch.lease?.release();
       } else this.dispatch(frame!);
     } catch (err) {
       const error = GatewayError.from(err);

@@ -32,7 +32,7 @@ describe('clients’ messages in pooled buffers', () => {
     await fx.client.createStream(stream, { scaling: { type: 'fixed', segments: 3 } });
     const buffers = fx.gateway.context.messageBuffers;
     const reusedBefore = buffers.reused;
-    const total = 3_000; // ~30 MB: ten times the writer's in-flight window
+    const total = 3_000; // ~30 MB: over three times the writer's 8 MiB in-flight window
     const writer = fx.client.writer(stream, { serializer: Serializers.bytes() });
     const acks: Promise<void>[] = [];
     for (let i = 0; i < total; i++) {
