@@ -53,47 +53,43 @@ afterEach(async () => {
   }
 });
 
-function parts(): Uint8Array[] {
-  return Array.from({ length: TOTAL / MiB }, () => new Uint8Array(MiB));
+/**
+ * A connection to a store that stopped reading, with 64 MiB sent on it; `written()` tells whether
+ * `onWritten` has run. Resolves once the send was made and one turn of the event loop has passed.
+ */
+async function sendToStalledStore() {
+  const store = await stalledStore();
+  servers.push(store);
+  const conn = new SegmentStoreConnection({ host: '127.0.0.1', port: store.port, logger: pino({ level: 'silent' }) });
+  connections.push(conn);
+  await conn.whenReady();
+  const peer = await store.peer;
+  let written = false;
+  const parts = Array.from({ length: TOTAL / MiB }, () => new Uint8Array(MiB));
+  conn.sendParts(parts, () => {
+    written = true;
+  });
+  await new Promise((r) => setImmediate(r));
+  return { store, conn, peer, written: () => written };
 }
 
 describe('SegmentStoreConnection.sendParts', () => {
   it('calls onWritten only after the socket wrote every part', async () => {
-    const store = await stalledStore();
-    servers.push(store);
-    const conn = new SegmentStoreConnection({ host: '127.0.0.1', port: store.port, logger: pino({ level: 'silent' }) });
-    connections.push(conn);
-    await conn.whenReady();
-    const peer = await store.peer;
-    let written = false;
-    conn.sendParts(parts(), () => {
-      written = true;
-    });
+    const { store, conn, peer, written } = await sendToStalledStore();
     // Nothing was read, so most of the 64 MiB still waits in the socket: not written yet.
-    await new Promise((r) => setImmediate(r));
-    expect(written).toBe(false);
+    expect(written()).toBe(false);
     peer.resume();
-    await expect.poll(() => written, { timeout: 30_000 }).toBe(true);
+    await expect.poll(written, { timeout: 30_000 }).toBe(true);
     // The last part was handed to the kernel; all but what loopback buffers hold has arrived.
     expect(store.received()).toBeGreaterThan(TOTAL - 32 * MiB);
     conn.close();
   });
 
   it('calls onWritten when the connection closes with the parts still queued', async () => {
-    const store = await stalledStore();
-    servers.push(store);
-    const conn = new SegmentStoreConnection({ host: '127.0.0.1', port: store.port, logger: pino({ level: 'silent' }) });
-    connections.push(conn);
-    await conn.whenReady();
-    await store.peer; // connected, and no longer reading
-    let written = false;
-    conn.sendParts(parts(), () => {
-      written = true;
-    });
-    await new Promise((r) => setImmediate(r));
-    expect(written).toBe(false);
+    const { store, conn, written } = await sendToStalledStore();
+    expect(written()).toBe(false);
     conn.close();
-    await expect.poll(() => written, { timeout: 30_000 }).toBe(true);
+    await expect.poll(written, { timeout: 30_000 }).toBe(true);
     expect(store.received()).toBe(0);
   });
 });
