@@ -121,7 +121,7 @@ export class SegmentStoreConnection {
     try {
       const last = parts.length - 1;
       for (let i = 0; i < last; i++) socket.write(parts[i]!);
-      if (last >= 0) socket.write(parts[last]!, onWritten && (() => onWritten()));
+      if (last >= 0) socket.write(parts[last]!, onWritten);
     } finally {
       socket.uncork();
     }

@@ -211,9 +211,10 @@ export class StreamWriter implements AppenderListener {
   ): PendingEvent {
     const bytes = frame.length + (payload?.length ?? 0);
     this.unackedBytes += bytes;
-    if (!payload) return { seq, frame, payload, bytes, routingKey, acked: false };
-    lease?.hold();
-    return { seq, frame, payload, lease, bytes, routingKey, acked: false };
+    // A copied payload (no view) keeps nothing of the message.
+    const held = payload ? lease : undefined;
+    held?.hold();
+    return { seq, frame, payload, lease: held, bytes, routingKey, acked: false };
   }
 
   private targetFor(segmentId: bigint): Target {
