@@ -163,7 +163,7 @@ async function main(): Promise<void> {
           // from the JVM's default, copying that live history stopped the store for whole seconds,
           // in whichever side's phase it fell (Java's P2 went 62–181 MB/s, Sluice's 17–69, within
           // one run). A heap sized up front and G1's short pauses keep the phases comparable.
-          jvmArgs: [`-Xms${benchHeap}`, `-Xmx${benchHeap}`, '-XX:-UseSerialGC', '-XX:+UseG1GC'],
+          jvmArgs: [`-Xms${benchHeap}`, `-Xmx${benchHeap}`, '-XX:-UseSerialGC', '-XX:+UseG1GC', '-XX:+AlwaysPreTouch'],
         }
       : {};
   const pravega = await ensurePravega({ log: (l: string) => console.log(`[pravega] ${l}`), ...own });
@@ -304,8 +304,14 @@ async function main(): Promise<void> {
       },
       sluice: async () => {
         const stream = await sluiceStream();
-        await sluiceWrite(client, stream, Math.min(events, 20_000), size, 100); // warm-up on the same stream
-        return sluiceWrite(client, stream, events, size, 100);
+        // Java's bench-write warms up with 20,000 events on its writer (its default --warmup).
+        const r = await sluiceWrite(client, stream, {
+          count: events,
+          size,
+          keys: 100,
+          warmup: Math.min(events, 20_000),
+        });
+        return r.eventsPerSec;
       },
     },
     {
@@ -338,12 +344,15 @@ async function main(): Promise<void> {
       },
       sluice: async () => {
         const stream = await sluiceStream();
-        await sluiceWrite(client, stream, Math.ceil(p2Events / 5), 10240, 100); // warm-up on the same stream
-        const cpuStarted = sluiceCpuMs();
-        const eventsPerSec = await sluiceWrite(client, stream, p2Events, 10240, 100);
-        const cpu = sluiceCpuMs() - cpuStarted;
+        const { eventsPerSec, cpuMs } = await sluiceWrite(client, stream, {
+          count: p2Events,
+          size: 10240,
+          keys: 100,
+          warmup: Math.ceil(p2Events / 5),
+          cpuMs: sluiceCpuMs,
+        });
         await dropStream(stream);
-        return { mbPerSec: (eventsPerSec * 10240) / 1e6, cpuMsPerMB: cpu / ((p2Events * 10240) / 1e6) };
+        return { mbPerSec: (eventsPerSec * 10240) / 1e6, cpuMsPerMB: cpuMs! / ((p2Events * 10240) / 1e6) };
       },
     },
     {

@@ -277,13 +277,13 @@ try {
     });
     const ss = `sluice${round}`;
     await client.createStream(ss, { scaling: { type: 'fixed', segments: 4 } });
-    await sluiceWrite(client, ss, 100, 10240, 100);
+    await sluiceWrite(client, ss, { count: 100, size: 10240, keys: 100, warmup: 0 });
     reset();
     t = performance.now();
     ss0 = cpuOf(pravega.pid);
     const gw0 = cpuOf(gateway.pid);
     const me0 = process.cpuUsage();
-    await sluiceWrite(client, ss, EVENTS, 10240, 100);
+    await sluiceWrite(client, ss, { count: EVENTS, size: 10240, keys: 100, warmup: 0 });
     const me = process.cpuUsage(me0);
     report('sluice', performance.now() - t, {
       segmentStoreJvm: cpuOf(pravega.pid) - ss0,
