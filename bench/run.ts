@@ -162,7 +162,9 @@ async function main(): Promise<void> {
           // The standalone keeps every event in its heap. With the serial collector and a heap grown
           // from the JVM's default, copying that live history stopped the store for whole seconds,
           // in whichever side's phase it fell (Java's P2 went 62–181 MB/s, Sluice's 17–69, within
-          // one run). A heap sized up front and G1's short pauses keep the phases comparable.
+          // one run). A heap sized up front and G1's short pauses keep the phases comparable; touched
+          // up front too, or the kernel zeroing pages as the history grows into it took 20–25 % of
+          // the store's CPU in whichever phase grew it (a profile of P2, 2026-12-02).
           jvmArgs: [`-Xms${benchHeap}`, `-Xmx${benchHeap}`, '-XX:-UseSerialGC', '-XX:+UseG1GC', '-XX:+AlwaysPreTouch'],
         }
       : {};
