@@ -87,14 +87,14 @@ describe('pooled payloads caught by a seal', () => {
     const stream = uniqueName('pooledseal');
     await client.createStream(stream, { scaling: { type: 'fixed', segments: 2 } });
     const writer = client.writer(stream, { serializer: Serializers.bytes() });
-    const total = 3_000;
+    const total = 4_000;
     const acks: Promise<void>[] = [];
     const write = (from: number, to: number) => {
       for (let i = from; i < to; i++) acks.push(writer.write(eventBytes(i), `k${i % 11}`));
     };
-    // ~10 MB queued at once: the 8 MiB window is full of pooled, unacknowledged events when the
+    // ~20 MB queued at once: the 8 MiB window is full of pooled, unacknowledged events when the
     // segment is sealed, so the writer has some to re-route.
-    write(0, 1_000);
+    write(0, 2_000);
     // Meanwhile another writer keeps the gateway's pooled buffers in use: a buffer given back too
     // early (before the re-routed events that view it were sent again) would be refilled at once.
     const other = uniqueName('pooledbusy');
@@ -114,7 +114,7 @@ describe('pooled payloads caught by a seal', () => {
         [0.25, 0.5],
       ],
     });
-    write(1_000, total);
+    write(2_000, total);
     await Promise.all(acks);
     busy = false;
     await busyWriting;
