@@ -5,9 +5,9 @@
  * closes every open socket at once and no socket opens while offline: the SDK then shows
  * "reconnecting", keeps unacknowledged writes to resend, and reconnects once the browser is back.
  *
- * The page hears the close at once: while offline, the closing handshake cannot complete, and the
- * browser's own `close` event can wait for its timeout (a minute in Chromium). That late event is
- * swallowed, so the SDK hears one close per socket.
+ * The page hears the close at once: while offline, the closing handshake may not complete, and the
+ * browser's own `close` event then waits for its closing-handshake timeout (minutes in Chromium).
+ * That late event is swallowed, so the SDK hears one close per socket.
  */
 export function onlineAwareWebSocket(Base: typeof WebSocket = WebSocket): typeof WebSocket {
   const open = new Set<OnlineAwareWebSocket>();
