@@ -50,6 +50,9 @@ async function startDeno(file: string): Promise<void> {
   denoProcess = spawn(deno, ['serve', '--allow-net', '--host', '127.0.0.1', '--port', String(port), file], {
     env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: `deno` here is npm's launcher, which starts the real binary as a
+    // child, so a signal to the launcher alone left `deno serve` running after the tests.
+    detached: true,
   });
   denoProcess.stdout?.on('data', (d: Buffer) => (denoOutput += d.toString()));
   denoProcess.stderr?.on('data', (d: Buffer) => (denoOutput += d.toString()));
@@ -100,8 +103,19 @@ beforeAll(async () => {
   await startDeno(await bundle());
 });
 
+/** Stops `deno serve` and the launcher in front of it (their whole process group). */
+async function stopDeno(): Promise<void> {
+  const pid = denoProcess?.pid;
+  if (pid === undefined || denoProcess.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => denoProcess.once('exit', () => resolve()));
+  process.kill(-pid, 'SIGTERM');
+  const timer = setTimeout(() => process.kill(-pid, 'SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 afterAll(async () => {
-  denoProcess?.kill('SIGTERM');
+  await stopDeno();
   await client?.close();
   await gateway?.stop();
 });
