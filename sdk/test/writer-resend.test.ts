@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { connect, Serializers, type SluiceClient } from '../src/index.js';
+import { connect, Serializers, type SluiceClient, SluiceError } from '../src/index.js';
 import { FakeGateway } from './fake-gateway.js';
 
 let gateway: FakeGateway;
@@ -98,5 +98,39 @@ describe('at-least-once writer', () => {
     expect(acked).toEqual([0, 1, 2, 3]);
     const seqs = gateway.appends.flatMap((a) => a.events.map((_, k) => a.firstSequence + BigInt(k)));
     expect(seqs).toEqual([seqs[0]!, seqs[0]! + 1n, seqs[0]! + 2n, seqs[0]! + 3n]);
+  });
+
+  it('reports every failure of write() as a typed rejection, never a synchronous throw', async () => {
+    gateway = await FakeGateway.start();
+    client = await connect({ url: gateway.url, WebSocket });
+    const failing = {
+      serialize: (): Uint8Array => {
+        throw new SluiceError('invalid-argument', 'cannot serialize');
+      },
+      deserialize: (): string => '',
+    };
+    // Each call is made outside any await: a synchronous throw would fail the test here.
+    const calls = {
+      serializer: client.writer('s/t', { serializer: failing }).write('x'),
+      routingKey: client
+        .writer('s/t', {
+          serializer: Serializers.utf8(),
+          routingKey: () => {
+            throw new SluiceError('invalid-argument', 'no key');
+          },
+        })
+        .write('x'),
+      oversize: client.writer('s/t', { serializer: Serializers.bytes() }).write(new Uint8Array(8 * 1024 * 1024 + 1)),
+      exactlyOnce: client.writer('s/t', { serializer: Serializers.utf8(), mode: 'exactly-once' }).write('x'),
+    };
+    const closed = client.writer('s/t', { serializer: Serializers.utf8() });
+    await closed.close();
+    const afterClose = closed.write('x');
+    await expect(calls.serializer).rejects.toMatchObject({ code: 'invalid-argument', message: 'cannot serialize' });
+    await expect(calls.routingKey).rejects.toMatchObject({ code: 'invalid-argument', message: 'no key' });
+    await expect(calls.oversize).rejects.toMatchObject({ code: 'invalid-argument', message: /8 MiB/ });
+    await expect(calls.exactlyOnce).rejects.toMatchObject({ code: 'invalid-argument', message: /beginTxn/ });
+    await expect(afterClose).rejects.toMatchObject({ code: 'invalid-argument', message: /closed/ });
+    expect(gateway.appends).toEqual([]);
   });
 });

@@ -88,12 +88,14 @@ export class AppendChannel {
     if (this.failed) throw this.failed;
   }
 
-  /** Queues one payload; resolves when Pravega acknowledged it. */
-  async append(payload: Uint8Array, key: string | undefined): Promise<void> {
-    if (this.closed) throw new SluiceError('invalid-argument', 'the writer is closed');
-    if (this.failed) throw this.failed;
+  /** Queues one payload; resolves when Pravega acknowledged it (one promise per write: not `async`). */
+  append(payload: Uint8Array, key: string | undefined): Promise<void> {
+    if (this.closed) return Promise.reject(new SluiceError('invalid-argument', 'the writer is closed'));
+    if (this.failed) return Promise.reject(this.failed);
     if (payload.length > MAX_EVENT_BYTES)
-      throw new SluiceError('invalid-argument', `event of ${payload.length} bytes exceeds Pravega's 8 MiB limit`);
+      return Promise.reject(
+        new SluiceError('invalid-argument', `event of ${payload.length} bytes exceeds Pravega's 8 MiB limit`),
+      );
     return new Promise<void>((resolve, reject) => {
       const p: Pending = { seq: 0, at: 0, payload, key, resolve, reject };
       if (this.blocked.length > 0 || !this.fits(payload.length)) this.blocked.push(p);
