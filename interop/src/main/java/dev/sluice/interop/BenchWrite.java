@@ -8,7 +8,8 @@ import java.util.Arrays;
 
 /**
  * bench-write --count N --size B [--keys K] [--warmup W]: acknowledged events/s of one
- * EventStreamWriter, from the first writeEvent to the end of flush(). W events are written and
+ * EventStreamWriter, from the first writeEvent to the end of flush(), as its last line (a line
+ * {"timing":"started"} comes just before the timed part). W events are written and
  * flushed first on the same writer, untimed, so the JIT and connections are warm (the Sluice side
  * runs in a long-lived gateway, so a cold JVM would flatter it).
  */
@@ -28,6 +29,9 @@ final class BenchWrite {
             long warmup = args.number("warmup", 20_000);
             for (long i = 0; i < warmup; i++) writer.writeEvent(keyNames[(int) (i % keys)], payload);
             writer.flush();
+            // Tells a watcher (bench/p2-threads.ts) that the timed part starts now.
+            System.out.println("{\"timing\":\"started\"}");
+            System.out.flush();
             long started = System.nanoTime();
             double cpuStarted = ProcessCpu.ms();
             for (long i = 0; i < count; i++) writer.writeEvent(keyNames[(int) (i % keys)], payload);
