@@ -3,17 +3,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-/**
- * CPU ms (user + system) per thread group of `pid`: threads named alike once digits are dropped
- * ("core-12" and "core-3" are "core-#"; Linux cuts names at 15 characters). Empty without /proc.
- */
-export function threadGroupCpuMs(pid: number): Map<string, number> {
-  const groups = new Map<string, number>();
+/** One reading: each live thread's name and CPU ms (user + system) so far, by thread id. */
+export type ThreadCpu = Map<string, { name: string; ms: number }>;
+
+/** Each live thread of `pid` (empty without /proc). */
+export function threadCpu(pid: number): ThreadCpu {
+  const threads: ThreadCpu = new Map();
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return groups;
+    return threads;
   }
   for (const tid of tids) {
     let stat: string;
@@ -22,20 +22,28 @@ export function threadGroupCpuMs(pid: number): Map<string, number> {
     } catch {
       continue; // the thread ended meanwhile
     }
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+/g, '#');
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-    groups.set(name, (groups.get(name) ?? 0) + ms);
+    threads.set(tid, { name, ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND });
   }
-  return groups;
+  return threads;
 }
 
-/** What each group spent between two readings, largest first (groups that spent nothing left out). */
-export function threadGroupDelta(before: Map<string, number>, after: Map<string, number>): Array<[string, number]> {
-  const spent: Array<[string, number]> = [];
-  for (const [name, ms] of after) {
-    const delta = ms - (before.get(name) ?? 0);
-    if (delta > 0) spent.push([name, delta]);
+/**
+ * CPU ms each thread group spent between two readings, largest first. A group is threads named
+ * alike once digits are dropped ("core-12" and "core-3" are "core-#"; Linux cuts names at 15
+ * characters). Deltas are per thread, so a thread that started meanwhile counts from zero, and one
+ * that ended meanwhile (the JVM starts and stops compiler threads as needed) is missing only its
+ * last moments instead of taking its whole lifetime off its group.
+ */
+export function threadGroupDelta(before: ThreadCpu, after: ThreadCpu): Array<[string, number]> {
+  const groups = new Map<string, number>();
+  for (const [tid, { name, ms }] of after) {
+    const previous = before.get(tid);
+    // A thread id reused by a new thread (another name) starts from zero.
+    const delta = previous && previous.name === name ? ms - previous.ms : ms;
+    const group = name.replace(/\d+/g, '#');
+    groups.set(group, (groups.get(group) ?? 0) + delta);
   }
-  return spent.sort((a, b) => b[1] - a[1]);
+  return [...groups].filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]);
 }

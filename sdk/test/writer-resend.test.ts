@@ -100,37 +100,59 @@ describe('at-least-once writer', () => {
     expect(seqs).toEqual([seqs[0]!, seqs[0]! + 1n, seqs[0]! + 2n, seqs[0]! + 3n]);
   });
 
-  it('reports every failure of write() as a typed rejection, never a synchronous throw', async () => {
+  it('reports every failure of write() as a rejection, never a synchronous throw', async () => {
     gateway = await FakeGateway.start();
     client = await connect({ url: gateway.url, WebSocket });
-    const failing = {
-      serialize: (): Uint8Array => {
-        throw new SluiceError('invalid-argument', 'cannot serialize');
-      },
-      deserialize: (): string => '',
-    };
+    const closed = client.writer('s/t', { serializer: Serializers.utf8() });
+    await closed.close();
+    const serializerError = new Error('cannot serialize');
+    const keyError = new Error('no key');
     // Each call is made outside any await: a synchronous throw would fail the test here.
     const calls = {
-      serializer: client.writer('s/t', { serializer: failing }).write('x'),
+      serializer: client
+        .writer('s/t', {
+          serializer: {
+            serialize: (): Uint8Array => {
+              throw serializerError;
+            },
+            deserialize: (): string => '',
+          },
+        })
+        .write('x'),
       routingKey: client
         .writer('s/t', {
           serializer: Serializers.utf8(),
           routingKey: () => {
-            throw new SluiceError('invalid-argument', 'no key');
+            throw keyError;
           },
         })
         .write('x'),
       oversize: client.writer('s/t', { serializer: Serializers.bytes() }).write(new Uint8Array(8 * 1024 * 1024 + 1)),
       exactlyOnce: client.writer('s/t', { serializer: Serializers.utf8(), mode: 'exactly-once' }).write('x'),
+      afterClose: closed.write('x'),
     };
-    const closed = client.writer('s/t', { serializer: Serializers.utf8() });
-    await closed.close();
-    const afterClose = closed.write('x');
-    await expect(calls.serializer).rejects.toMatchObject({ code: 'invalid-argument', message: 'cannot serialize' });
-    await expect(calls.routingKey).rejects.toMatchObject({ code: 'invalid-argument', message: 'no key' });
+    // The application's own errors come back as they were thrown; the SDK's are typed.
+    await expect(calls.serializer).rejects.toBe(serializerError);
+    await expect(calls.routingKey).rejects.toBe(keyError);
     await expect(calls.oversize).rejects.toMatchObject({ code: 'invalid-argument', message: /8 MiB/ });
+    await expect(calls.oversize).rejects.toBeInstanceOf(SluiceError);
     await expect(calls.exactlyOnce).rejects.toMatchObject({ code: 'invalid-argument', message: /beginTxn/ });
-    await expect(afterClose).rejects.toMatchObject({ code: 'invalid-argument', message: /closed/ });
+    await expect(calls.afterClose).rejects.toMatchObject({ code: 'invalid-argument', message: /closed/ });
     expect(gateway.appends).toEqual([]);
+  });
+
+  it('best-effort: a write that cannot be stored resolves and is reported to onError, not thrown', async () => {
+    gateway = await FakeGateway.start();
+    client = await connect({ url: gateway.url, WebSocket });
+    const errors: string[] = [];
+    const writer = client.writer('s/t', {
+      serializer: Serializers.bytes(),
+      mode: 'best-effort',
+      onError: (e) => errors.push(e.code),
+    });
+    await expect(writer.write(new Uint8Array(8 * 1024 * 1024 + 1))).resolves.toBeUndefined();
+    await until(() => errors.length === 1);
+    expect(errors).toEqual(['invalid-argument']);
+    expect(writer.failedEvents).toBe(1);
   });
 });

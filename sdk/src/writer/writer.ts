@@ -72,9 +72,11 @@ export class EventWriter<T> implements AsyncDisposable {
   }
 
   /**
-   * at-least-once: resolves when Pravega acknowledged it; best-effort: once queued. Never throws:
-   * every failure is a rejection. Not `async`: that wraps the acknowledgement's promise in a second
-   * one per write, and a writer with tens of thousands of writes pending paid for them in GC.
+   * at-least-once: resolves when Pravega acknowledged it, rejects on any failure. best-effort:
+   * resolves once accepted; a failure to store it goes to `onError` and `failedEvents`. Either
+   * way a value the serializer or the routing key cannot take, or an exactly-once writer, rejects;
+   * nothing throws synchronously. Not `async`: that wrapped the acknowledgement's promise in
+   * another per write, and a writer with tens of thousands of writes pending paid for them in GC.
    */
   write(value: T, routingKey?: string): Promise<void> {
     if (!this.channel)
