@@ -40,7 +40,6 @@ const log = (line: string) => console.log(`[p2-threads] ${line}`);
 
 /** CPU readings at one instant. */
 interface Reading {
-  at: number;
   store: number;
   threads: ThreadCpu;
   sdk: number;
@@ -51,8 +50,9 @@ const pravega = await ensurePravega({ log: (l: string) => console.log(`[pravega]
 // Undone in reverse on the way out, after a failure too: no gateway or standalone lease left behind.
 const cleanup: Array<() => Promise<void>> = [() => pravega.release()];
 try {
-  const storePid = (await pravegaStatus(OWN_STANDALONE)).state?.pid as number | undefined;
-  if (storePid === undefined) throw new Error('cannot find the standalone process');
+  const found = (await pravegaStatus(OWN_STANDALONE)).state?.pid as number | undefined;
+  if (found === undefined) throw new Error('cannot find the standalone process');
+  const storePid = found; // a number in the phases' functions below too
   const scope = uniqueName('threads');
   const gateway = await GatewayProcess.start([
     '--controller',
@@ -73,13 +73,13 @@ try {
     const gatewayMs = processCpuMs(gateway.pid!) ?? 0;
     // Last, so that reading /proc is charged to the SDK process as little as possible.
     const own = process.cpuUsage();
-    return { at: performance.now(), store, threads, sdk: (own.user + own.system) / 1000, gateway: gatewayMs };
+    return { store, threads, sdk: (own.user + own.system) / 1000, gateway: gatewayMs };
   };
 
   /** One line per side and round: its figures over the timed part, then the store's thread groups. */
   async function report(side: string, mbPerSec: number, clientMs: string, start: Reading, end: Reading) {
-    await settle(storePid!);
-    const after = (processCpuMs(storePid!) ?? 0) - end.store;
+    await settle(storePid);
+    const after = (processCpuMs(storePid) ?? 0) - end.store;
     const perMB = (ms: number) => (ms / timedMB).toFixed(2);
     log(
       `${side.padEnd(6)} ${mbPerSec.toFixed(0)} MB/s; client ${clientMs} ms/MB; store ${perMB(end.store - start.store)} ms/MB during, ${perMB(after)} after`,
@@ -91,7 +91,7 @@ try {
   }
 
   async function javaPhase(): Promise<void> {
-    await settle(storePid!);
+    await settle(storePid);
     const stream = uniqueName('java');
     await client.createStream(stream, { scaling: { type: 'fixed', segments: 4 } });
     const peer = spawnJavaPeer([
@@ -115,7 +115,7 @@ try {
   }
 
   async function sluicePhase(): Promise<void> {
-    await settle(storePid!);
+    await settle(storePid);
     const stream = uniqueName('sluice');
     await client.createStream(stream, { scaling: { type: 'fixed', segments: 4 } });
     const readings: Reading[] = [];

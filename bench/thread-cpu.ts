@@ -1,7 +1,6 @@
 /** CPU time of a process's threads from /proc (Linux), by thread name: where a JVM's CPU goes. */
 import { readdirSync, readFileSync } from 'node:fs';
-
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+import { statCpuMs } from './proc-cpu.js';
 
 /** One reading: each live thread's name and CPU ms (user + system) so far, by thread id. */
 export type ThreadCpu = Map<string, { name: string; ms: number }>;
@@ -22,9 +21,7 @@ export function threadCpu(pid: number): ThreadCpu {
     } catch {
       continue; // the thread ended meanwhile
     }
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    threads.set(tid, { name, ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND });
+    threads.set(tid, { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ms: statCpuMs(stat) });
   }
   return threads;
 }
@@ -33,8 +30,8 @@ export function threadCpu(pid: number): ThreadCpu {
  * CPU ms each thread group spent between two readings, largest first. A group is threads named
  * alike once digits are dropped ("core-12" and "core-3" are "core-#"; Linux cuts names at 15
  * characters). Deltas are per thread, so a thread that started meanwhile counts from zero, and one
- * that ended meanwhile (the JVM starts and stops compiler threads as needed) is missing only its
- * last moments instead of taking its whole lifetime off its group.
+ * that ended meanwhile (the JVM starts and stops compiler threads as needed) is missing only what
+ * it spent between the readings, instead of taking its whole lifetime off its group.
  */
 export function threadGroupDelta(before: ThreadCpu, after: ThreadCpu): Array<[string, number]> {
   const groups = new Map<string, number>();
