@@ -30,6 +30,8 @@ export class GatewayProcess {
     private readonly args: string[] = [],
     /** Keep every byte of output (log scans); otherwise only the last 20,000 characters. */
     private readonly keepAllOutput = false,
+    /** Environment variables for the child on top of this process's (e.g. a diagnostic's variant). */
+    private readonly extraEnv: Record<string, string> = {},
   ) {
     this.url = `ws://127.0.0.1:${port}`;
   }
@@ -39,8 +41,11 @@ export class GatewayProcess {
     return this.child?.exitCode === null ? this.child.pid : undefined;
   }
 
-  static async start(args: string[] = [], options: { keepAllOutput?: boolean } = {}): Promise<GatewayProcess> {
-    const gw = new GatewayProcess(await freePort(), args, options.keepAllOutput);
+  static async start(
+    args: string[] = [],
+    options: { keepAllOutput?: boolean; env?: Record<string, string> } = {},
+  ): Promise<GatewayProcess> {
+    const gw = new GatewayProcess(await freePort(), args, options.keepAllOutput, options.env);
     await gw.start();
     return gw;
   }
@@ -60,7 +65,7 @@ export class GatewayProcess {
         'warn',
         ...this.args,
       ],
-      { cwd: root, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: root, env: { ...process.env, ...this.extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
     child.stdout?.on('data', (d: Buffer) => this.keep(d));
