@@ -1,4 +1,4 @@
-/** CPU time of a process from /proc (Linux): for settle() and the CPU-per-MB figures. */
+/** CPU time from /proc (Linux) — of a process, a thread, or the whole machine — for settle() and the CPU-per-MB figures. */
 import { readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -19,11 +19,11 @@ export function statCpuMs(stat: string): number {
 }
 
 /**
- * The whole machine's busy and idle CPU ms so far (all cores, from /proc/stat's first line);
- * undefined without /proc. Busy includes interrupts and softirqs (loopback TCP's receive side),
- * which no process's figure above counts.
+ * CPU ms the whole machine (all cores) has been busy so far, from /proc/stat's first line;
+ * undefined without /proc. Busy is user + nice + system + irq + softirq: idle and iowait are not,
+ * and neither is steal (another guest ran) nor guest (already inside user).
  */
-export function machineCpuMs(): { busy: number; idle: number } | undefined {
+export function machineBusyMs(): number | undefined {
   let first: string;
   try {
     first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
@@ -31,8 +31,6 @@ export function machineCpuMs(): { busy: number; idle: number } | undefined {
     return undefined;
   }
   // cpu  user nice system idle iowait irq softirq steal guest guest_nice
-  const t = first.trim().split(/\s+/).slice(1, 9).map(Number);
-  const idle = t[3]! + t[4]!;
-  const busy = t.reduce((a, b) => a + b, 0) - idle;
-  return { busy: (busy * 1000) / TICKS_PER_SECOND, idle: (idle * 1000) / TICKS_PER_SECOND };
+  const [user, nice, system, , , irq, softirq] = first.trim().split(/\s+/).slice(1).map(Number);
+  return ((user! + nice! + system! + irq! + softirq!) * 1000) / TICKS_PER_SECOND;
 }

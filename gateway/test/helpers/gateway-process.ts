@@ -20,42 +20,50 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface GatewayProcessOptions {
+  /** Keep every byte of output (log scans); otherwise only the last 20,000 characters. */
+  keepAllOutput?: boolean;
+  /**
+   * Environment variables for the child on top of this process's (e.g. a diagnostic's variant),
+   * SLUICE_GATEWAY_NODE_ARGS and SLUICE_GATEWAY_OUTPUT included.
+   */
+  env?: Record<string, string>;
+}
+
 export class GatewayProcess {
   private child: ChildProcess | undefined;
   readonly url: string;
   output = '';
+  private outputFile: string | undefined;
 
   constructor(
     readonly port: number,
     private readonly args: string[] = [],
-    /** Keep every byte of output (log scans); otherwise only the last 20,000 characters. */
-    private readonly keepAllOutput = false,
-    /** Environment variables for the child on top of this process's (e.g. a diagnostic's variant). */
-    private readonly extraEnv: Record<string, string> = {},
+    private readonly options: GatewayProcessOptions = {},
   ) {
     this.url = `ws://127.0.0.1:${port}`;
   }
 
   /** The child's process id while it runs (e.g. to read its memory from /proc). */
   get pid(): number | undefined {
-    return this.child?.exitCode === null ? this.child.pid : undefined;
+    const child = this.child;
+    return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
   }
 
-  static async start(
-    args: string[] = [],
-    options: { keepAllOutput?: boolean; env?: Record<string, string> } = {},
-  ): Promise<GatewayProcess> {
-    const gw = new GatewayProcess(await freePort(), args, options.keepAllOutput, options.env);
+  static async start(args: string[] = [], options: GatewayProcessOptions = {}): Promise<GatewayProcess> {
+    const gw = new GatewayProcess(await freePort(), args, options);
     await gw.start();
     return gw;
   }
 
   async start(): Promise<void> {
+    const env = { ...process.env, ...this.options.env };
+    this.outputFile = env.SLUICE_GATEWAY_OUTPUT;
     const child = spawn(
       process.execPath,
       [
         // e.g. SLUICE_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile a benchmark's gateway
-        ...(process.env.SLUICE_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        ...(env.SLUICE_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
         '--import',
         'tsx',
         'gateway/src/server/cli.ts',
@@ -65,7 +73,7 @@ export class GatewayProcess {
         'warn',
         ...this.args,
       ],
-      { cwd: root, env: { ...process.env, ...this.extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
     child.stdout?.on('data', (d: Buffer) => this.keep(d));
@@ -76,7 +84,7 @@ export class GatewayProcess {
   /** SIGKILL: no shutdown hook runs, in-flight work is lost as in a crash. */
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return; // exited already
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGKILL');
     await exited;
@@ -84,7 +92,7 @@ export class GatewayProcess {
 
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return; // exited already
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -94,9 +102,9 @@ export class GatewayProcess {
 
   private keep(chunk: Buffer): void {
     // e.g. SLUICE_GATEWAY_OUTPUT=/tmp/gw.log with SLUICE_GATEWAY_NODE_ARGS=--trace-gc
-    if (process.env.SLUICE_GATEWAY_OUTPUT) appendFileSync(process.env.SLUICE_GATEWAY_OUTPUT, chunk);
+    if (this.outputFile) appendFileSync(this.outputFile, chunk);
     this.output = this.output + chunk.toString();
-    if (!this.keepAllOutput) this.output = this.output.slice(-20_000);
+    if (!this.options.keepAllOutput) this.output = this.output.slice(-20_000);
   }
 
   private async waitHealthy(): Promise<void> {
@@ -112,6 +120,7 @@ export class GatewayProcess {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+    await this.kill(); // not left running behind the error
     throw new Error(`gateway did not become healthy:\n${this.output}`);
   }
 }
