@@ -12,6 +12,8 @@ export interface P2ThreadsOptions {
   events: number;
   order: Order;
   withJava: boolean;
+  /** The Sluice sides (the base and the variants); without them a gateway still serves admin calls. */
+  withSluice: boolean;
   jitLog: boolean;
   /** One per extra Sluice side: its label and its gateway's environment. */
   variants: Array<{ label: string; env: Record<string, string> }>;
@@ -45,11 +47,15 @@ export function p2ThreadsOptions(args = process.argv.slice(2)): P2ThreadsOptions
       'jit-log': { type: 'boolean', default: false },
       variant: { type: 'string', multiple: true, default: [] },
       'no-java': { type: 'boolean', default: false },
+      'no-sluice': { type: 'boolean', default: false },
     },
   });
   const order = ORDERS.find((o) => o === values.order);
   if (!order) throw new Error(`--order must be one of ${ORDERS.join(', ')}`);
   const withJava = !values['no-java'];
+  const withSluice = !values['no-sluice'];
+  if (!withJava && !withSluice) throw new Error('--no-java and --no-sluice leave nothing to run');
+  if (!withSluice && values.variant.length > 0) throw new Error('--no-sluice runs no variants');
   if (!withJava && order !== 'alternate' && values.variant.length > 0)
     throw new Error('--no-java with variants: use --order alternate (java-first and sluice-first place Java)');
   const labels = new Set<string>();
@@ -64,6 +70,7 @@ export function p2ThreadsOptions(args = process.argv.slice(2)): P2ThreadsOptions
     events: positiveInteger('events', values.events),
     order,
     withJava,
+    withSluice,
     jitLog: values['jit-log'],
     variants,
   };

@@ -8,14 +8,15 @@
  * storage writer, GC threads…). At the end, per side, medians over the warm rounds.
  *
  *   node --import tsx bench/p2-threads.ts [--rounds 6] [--events 30000]
- *     [--order java-first|sluice-first|alternate] [--variant KEY=VALUE[,KEY=VALUE…]]… [--no-java] [--jit-log]
+ *     [--order java-first|sluice-first|alternate] [--variant KEY=VALUE[,KEY=VALUE…]]… [--no-java | --no-sluice]
+ *     [--jit-log]
  *
  * --order: which side writes first in each round (default java-first; sluice-first: Java last;
  * alternate: the sides rotate by one each round). --variant: one more Sluice side per variant, with
  * a gateway of its own started with those environment variables (values without commas;
  * SLUICE_GATEWAY_NODE_ARGS included) — an A/B of gateway settings on one warm store; use
  * --order alternate, with the warm rounds (rounds − 2) a multiple of the number of sides, so that
- * every side runs in every position equally often. --no-java: the Sluice sides only. --jit-log:
+ * every side runs in every position equally often. --no-java, --no-sluice: one side only. --jit-log:
  * the standalone logs what its JIT compiles (-XX:+PrintCompilation) into .pravega/bench.log,
  * between `=== <side> timed part` and `=== <side> done` lines; it needs a standalone this run
  * starts (stop a running one first).
@@ -226,7 +227,7 @@ try {
 
   const phases: Array<() => Promise<void>> = [
     ...(options.withJava ? [javaPhase] : []),
-    ...sluiceSides.map((side) => () => sluicePhase(side)),
+    ...(options.withSluice ? sluiceSides.map((side) => () => sluicePhase(side)) : []),
   ];
   for (let round = 1; round <= rounds; round++) {
     log(`round ${round} of ${rounds}`);
