@@ -23,8 +23,6 @@
  * A diagnostic, not part of `pnpm bench`: it reads /proc, so Linux only.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SluiceClient } from '@sluice/sdk';
 import { GatewayProcess } from '../gateway/test/helpers/gateway-process.js';
 import { uniqueName } from '../gateway/test/helpers/names.js';
@@ -73,17 +71,15 @@ interface SluiceSide {
   client: SluiceClient;
 }
 
-const standaloneLog = join(fileURLToPath(new URL('..', import.meta.url)), '.pravega', `${OWN_STANDALONE.name}.log`);
-/** A line in the standalone's log between its JIT's lines (with --jit-log); its own line even mid-line. */
-const mark = (what: string) => {
-  if (options.jitLog) appendFileSync(standaloneLog, `\n=== ${what}\n`);
-};
-
 const pravega = await ensurePravega({
   log: (l: string) => console.log(`[pravega] ${l}`),
   ...OWN_STANDALONE,
   jvmArgs: [...OWN_STANDALONE.jvmArgs, ...(options.jitLog ? [JIT_FLAG] : [])],
 });
+/** A line in the standalone's log between its JIT's lines (with --jit-log); its own line even mid-line. */
+const mark = (what: string) => {
+  if (options.jitLog) appendFileSync(pravega.logFile, `\n=== ${what}\n`);
+};
 // Undone in reverse on the way out, after a failure too: no gateway or standalone lease left behind.
 const cleanup: Array<() => Promise<void>> = [() => pravega.release()];
 try {

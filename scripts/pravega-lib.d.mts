@@ -48,6 +48,8 @@ export interface RunningPravega {
 }
 export interface PravegaLease {
   controllerUri: string;
+  /** The standalone's log (its output, WARN and ERROR lines). */
+  logFile: string;
   /** Stops it if this run started it and no other run still uses it; otherwise nothing. */
   release(): Promise<void>;
   /** Stops it if this run started it, regardless of other runs. */

@@ -634,7 +634,7 @@ export async function ensurePravega(opts = {}) {
     const state = readState(o);
     const who = state ? ` (pid ${state.pid}${state.java ? `, ${state.java}` : ''})` : '';
     o.log(`reusing the Pravega standalone on ports ${o.controllerPort}/${o.segmentStorePort}${who}`);
-    return { controllerUri, release: leaseFor(o, state), stop: async () => {} };
+    return { controllerUri, logFile: files(o).log, release: leaseFor(o, state), stop: async () => {} };
   };
   if ((await pravegaStatus(o)).ready) return reuse();
   // Something listening but not serving: a standalone still starting (by hand or by another run).
@@ -663,7 +663,7 @@ export async function ensurePravega(opts = {}) {
     async () => {
       if ((await pravegaStatus(o)).ready) return reuse();
       const running = await startPravega({ ...o, autoStop: !o.background });
-      return { controllerUri, release: leaseFor(o, readState(o)), stop: running.stop };
+      return { controllerUri, logFile: running.logFile, release: leaseFor(o, readState(o)), stop: running.stop };
     },
     waitForOther,
   );
