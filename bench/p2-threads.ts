@@ -33,6 +33,7 @@ import { OWN_STANDALONE } from './own-standalone.js';
 import { p2ThreadsOptions } from './p2-threads-options.js';
 import { machineBusyMs, processCpuMs } from './proc-cpu.js';
 import { settle } from './settle.js';
+import { median } from './stats.js';
 import { type ThreadCpu, threadCpu, threadGroupDelta } from './thread-cpu.js';
 import { sluiceWrite } from './workloads/sluice-write.js';
 
@@ -100,7 +101,8 @@ try {
     const gatewayArgs = ['--controller', pravega.controllerUri, '--scope', scope, '--log-level', 'warn'];
     const gateway = await GatewayProcess.start(gatewayArgs, { env });
     cleanup.push(() => gateway.stop());
-    const client = await connectSdk(gateway.url, scope);
+    // On loopback, as Java's client over TCP: frames unmasked (sdk/node/ws-constructor.ts).
+    const client = await connectSdk(gateway.url, scope, { maskFrames: false });
     cleanup.push(() => client.close());
     sluiceSides.push({ label, gateway, client });
   }
@@ -235,11 +237,6 @@ try {
 
   // The summary: medians over the warm rounds (from the third on, when there are at least four).
   const warmFrom = rounds >= 4 ? 2 : 0;
-  const median = (xs: number[]) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  };
   log(`medians over rounds ${warmFrom + 1}–${rounds}:`);
   for (const [side, list] of figures) {
     const warm = list.slice(warmFrom);

@@ -36,6 +36,7 @@ import { OWN_STANDALONE } from './own-standalone.js';
 import { type PlotRow, renderPlot } from './plot.js';
 import { processCpuMs } from './proc-cpu.js';
 import { settle } from './settle.js';
+import { median } from './stats.js';
 import { fanout } from './workloads/p4-fanout.js';
 import { idleSessions } from './workloads/sessions.js';
 import { sluiceCatchup } from './workloads/sluice-catchup.js';
@@ -74,7 +75,6 @@ const p4Subscribers = Number(values['p4-subscribers']);
 const p4Rate = Number(values['p4-rate']);
 const p4Seconds = Number(values['p4-seconds']);
 const log = (line: string) => console.log(`[bench] ${line}`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (x: number) => (Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
 const loadBefore = loadavg()
   .map((x) => x.toFixed(1))
@@ -161,7 +161,8 @@ async function main(): Promise<void> {
     return (own.user + own.system) / 1000 + (gateway.pid === undefined ? 0 : (processCpuMs(gateway.pid) ?? 0));
   };
   cleanup.unshift(() => gateway.stop());
-  const client: SluiceClient = await connectSdk(gateway.url, scope);
+  // On loopback, as Java's client over TCP: frames unmasked (sdk/node/ws-constructor.ts).
+  const client: SluiceClient = await connectSdk(gateway.url, scope, { maskFrames: false });
   await client.createScope(scope);
 
   const javaStream = async () => {

@@ -13,3 +13,4 @@ export const checkpointStores = {
   file: fileStore,
   indexedDb: indexedDbStore,
 };
+export { type WsClass, type WsConstructorOptions, wsConstructor } from './ws-constructor.js';

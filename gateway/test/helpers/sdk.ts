@@ -1,11 +1,16 @@
 /** Connects the real SDK (Node 20: ws's WebSocket injected) to a gateway URL. */
-import { connect, type SluiceClient } from '@sluice/sdk';
+import { connect, type SluiceClient, wsConstructor } from '@sluice/sdk';
 import WebSocket from 'ws';
 
-export function connectSdk(url: string, scope?: string): Promise<SluiceClient> {
+export interface ConnectSdkOptions {
+  /** Mask client frames (RFC 6455's default); the benchmarks, on loopback, pass false. */
+  maskFrames?: boolean;
+}
+
+export function connectSdk(url: string, scope?: string, options: ConnectSdkOptions = {}): Promise<SluiceClient> {
   return connect({
     url,
-    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    WebSocket: wsConstructor(WebSocket, { maskFrames: options.maskFrames ?? true }),
     ...(scope ? { scope } : {}),
     reconnect: { baseMs: 50, maxMs: 1_000 },
   });

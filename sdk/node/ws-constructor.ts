@@ -1,0 +1,37 @@
+/**
+ * The `ws` package's WebSocket as the SDK's transport on Node 20, optionally without masking.
+ *
+ * RFC 6455 has clients mask every frame so that a script in a browser cannot craft bytes that an
+ * HTTP intermediary between it and the server would mistake for a request of its own. Over
+ * `wss://`, or where no such intermediary sits (loopback, a private network), masking protects
+ * nothing and costs the sender a pass and a copy of every byte. `ws` skips both for an all-zero
+ * masking key, on the sending side and on the gateway's receiving side alike.
+ */
+import type { WebSocketConstructor } from '../src/transport/websocket.js';
+
+/** What this needs of `ws`'s WebSocket class (its third argument is ws's ClientOptions). */
+export type WsClass = new (
+  url: string,
+  protocols: string | string[] | undefined,
+  options: { generateMask?: (mask: Uint8Array) => void },
+) => unknown;
+
+export interface WsConstructorOptions {
+  /**
+   * Mask client frames as RFC 6455 asks (default true). Pass false only over `wss://` or where
+   * no HTTP intermediary sits between this process and the gateway.
+   */
+  maskFrames?: boolean;
+}
+
+const zeroMask = (mask: Uint8Array): void => {
+  mask.fill(0);
+};
+
+/** Wraps `ws`'s WebSocket class (passed in: the SDK never imports `ws` itself) for `connect()`. */
+export function wsConstructor(WebSocket: WsClass, options: WsConstructorOptions = {}): WebSocketConstructor {
+  const clientOptions = options.maskFrames === false ? { generateMask: zeroMask } : {};
+  return function SluiceWs(url: string, protocols?: string | string[]) {
+    return new WebSocket(url, protocols, clientOptions);
+  } as unknown as WebSocketConstructor;
+}

@@ -1,0 +1,80 @@
+/**
+ * wsConstructor: the bytes of a client frame as they reach the server's socket — masked with a
+ * key by default, with an all-zero key (the payload in the clear) when masking is turned off —
+ * and the message the server's `ws` delivers is the same either way.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type WebSocketLike, wsConstructor } from '@sluice/sdk';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+
+interface Received {
+  /** Everything the server's socket read after the upgrade. */
+  raw: Buffer;
+  /** The message as ws delivered it. */
+  message: Buffer;
+}
+
+let server: Server | undefined;
+afterEach(() => {
+  server?.close();
+  server = undefined;
+});
+
+/** A ws server that records the raw bytes of the first message and the message itself. */
+async function sendOneMessage(maskFrames: boolean | undefined, payload: Uint8Array): Promise<Received> {
+  server = createServer();
+  const wss = new WebSocketServer({ server });
+  const received = new Promise<Received>((resolve) => {
+    wss.on('connection', (socket, request) => {
+      const chunks: Buffer[] = [];
+      // Ahead of ws's own listener (which delivers the message within the same 'data' event), and a
+      // copy: ws unmasks the payload in place.
+      request.socket.prependListener('data', (chunk: Buffer) => chunks.push(Buffer.from(chunk)));
+      socket.on('message', (data) => resolve({ raw: Buffer.concat(chunks), message: data as Buffer }));
+    });
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const Ctor = wsConstructor(WebSocket, maskFrames === undefined ? {} : { maskFrames });
+  const client: WebSocketLike = new Ctor(`ws://127.0.0.1:${port}`);
+  await new Promise<void>((resolve) => {
+    client.onopen = () => resolve();
+  });
+  client.send(payload);
+  const result = await received;
+  client.close();
+  return result;
+}
+
+/** Splits a short (< 126 bytes) client frame: its mask bit, key and payload as sent. */
+function parseShortFrame(raw: Buffer) {
+  expect(raw[0]).toBe(0x82); // FIN, binary
+  const masked = (raw[1]! & 0x80) !== 0;
+  const length = raw[1]! & 0x7f;
+  expect(length).toBeLessThan(126);
+  return { masked, key: raw.subarray(2, 6), sent: raw.subarray(6, 6 + length) };
+}
+
+describe('wsConstructor', () => {
+  const payload = Uint8Array.from({ length: 64 }, (_, i) => (i * 7 + 1) & 0xff);
+
+  it('masks client frames by default, as RFC 6455 asks', async () => {
+    const { raw, message } = await sendOneMessage(undefined, payload);
+    const frame = parseShortFrame(raw);
+    expect(frame.masked).toBe(true);
+    const unmasked = frame.sent.map((byte, i) => byte ^ frame.key[i % 4]!);
+    expect(Buffer.from(unmasked)).toEqual(Buffer.from(payload));
+    expect(Buffer.from(message)).toEqual(Buffer.from(payload));
+  });
+
+  it('with maskFrames: false sends an all-zero key and the payload as is', async () => {
+    const { raw, message } = await sendOneMessage(false, payload);
+    const frame = parseShortFrame(raw);
+    expect(frame.masked).toBe(true); // the mask bit stays: servers require it
+    expect([...frame.key]).toEqual([0, 0, 0, 0]);
+    expect(Buffer.from(frame.sent)).toEqual(Buffer.from(payload));
+    expect(Buffer.from(message)).toEqual(Buffer.from(payload));
+  });
+});
