@@ -109,8 +109,10 @@ export class GatewayProcess {
 
   private async waitHealthy(): Promise<void> {
     for (let i = 0; i < 300; i++) {
-      if (this.child?.exitCode !== null && this.child?.exitCode !== undefined) {
-        throw new Error(`gateway exited with ${this.child.exitCode}:\n${this.output}`);
+      const child = this.child;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) {
+        const how = child.exitCode !== null ? `with ${child.exitCode}` : `on ${child.signalCode}`;
+        throw new Error(`gateway exited ${how} while starting:\n${this.output}`);
       }
       try {
         const res = await fetch(`http://127.0.0.1:${this.port}/healthz`);
