@@ -7,14 +7,14 @@
  * nothing and costs the sender a pass and a copy of every byte. `ws` skips both for an all-zero
  * masking key, on the sending side and on the gateway's receiving side alike.
  */
-import type { WebSocketConstructor } from '../src/transport/websocket.js';
+import type { WebSocketConstructor, WebSocketLike } from '../src/transport/websocket.js';
 
 /** What this needs of `ws`'s WebSocket class (its third argument is ws's ClientOptions). */
 export type WsClass = new (
   url: string,
   protocols: string | string[] | undefined,
   options: { generateMask?: (mask: Uint8Array) => void },
-) => unknown;
+) => { send(data: Uint8Array, done: (error?: Error) => void): void };
 
 export interface WsConstructorOptions {
   /**
@@ -28,10 +28,17 @@ const zeroMask = (mask: Uint8Array): void => {
   mask.fill(0);
 };
 
-/** Wraps `ws`'s WebSocket class (passed in: the SDK never imports `ws` itself) for `connect()`. */
+/**
+ * Wraps `ws`'s WebSocket class (passed in: the SDK never imports `ws` itself) for `connect()`.
+ * Its sockets also say when a sent frame is written out (`sendAndRelease`, from ws's send
+ * callback), so that the writer reuses its frame buffers.
+ */
 export function wsConstructor(WebSocket: WsClass, options: WsConstructorOptions = {}): WebSocketConstructor {
   const clientOptions = options.maskFrames === false ? { generateMask: zeroMask } : {};
   return function SluiceWs(url: string, protocols?: string | string[]) {
-    return new WebSocket(url, protocols, clientOptions);
+    const socket = new WebSocket(url, protocols, clientOptions) as InstanceType<WsClass> & WebSocketLike;
+    // ws calls back once the frame is written to the kernel, or with an error if it never will be.
+    socket.sendAndRelease = (data, released) => socket.send(data, () => released());
+    return socket;
   } as unknown as WebSocketConstructor;
 }

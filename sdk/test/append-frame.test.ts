@@ -1,7 +1,7 @@
 /**
  * The hand encoder of Append frames against protobuf-es: for any channel, first sequence
  * number and events (payloads, routing keys absent, empty, ASCII or any Unicode), the bytes
- * are exactly what `toBinary` writes.
+ * are exactly what `toBinary` writes, into a fresh buffer or a reused one holding old bytes.
  */
 import { create, toBinary } from '@bufbuild/protobuf';
 import { ClientFrameSchema } from '@sluice/proto/sluice/v1/gateway_pb.js';
@@ -54,6 +54,17 @@ describe('encodeAppendFrame', () => {
         },
       ),
       { numRuns: 3_000 },
+    );
+  });
+
+  it('writes every byte of a reused buffer: old contents never leak into a frame', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 255 }), fc.array(event, { maxLength: 30 }), (junk, events) => {
+        // A larger buffer full of junk, as a pooled one would be; the frame is its first bytes.
+        const dirty = (size: number) => new Uint8Array(size + 64).fill(junk).subarray(0, size);
+        expect(encodeAppendFrame(5, 42, events, 0, events.length, dirty)).toEqual(reference(5, 42, events));
+      }),
+      { numRuns: 1_000 },
     );
   });
 

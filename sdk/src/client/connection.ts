@@ -7,6 +7,7 @@ import type { Reply, ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { SluiceError } from '../errors.js';
 import { type ClientFrameKind, decodeServerFrame, encodeClientFrame, PROTOCOL_VERSION } from '../protocol/frames.js';
 import { type BackoffOptions, backoffDelay, delay } from '../transport/backoff.js';
+import { FrameBuffers } from '../transport/frame-buffers.js';
 import { openSocket, SUBPROTOCOL, type WebSocketConstructor, type WebSocketLike } from '../transport/websocket.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'closed';
@@ -65,6 +66,7 @@ export class Connection {
   private lastPong = Date.now();
   private liveWaiters: Array<() => void> = [];
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly frameBuffers = new FrameBuffers();
 
   constructor(private readonly opts: ConnectionOptions) {}
 
@@ -114,10 +116,23 @@ export class Connection {
     return this.sendEncoded(encodeClientFrame(kind));
   }
 
+  /**
+   * A buffer for a frame of `size` bytes that `sendEncoded` will send: a reused one when the
+   * socket can say when it is done with what it sent, a new one otherwise.
+   */
+  frameBuffer(size: number): Uint8Array {
+    return this.ws?.sendAndRelease ? this.frameBuffers.take(size) : new Uint8Array(size);
+  }
+
   /** Sends a frame encoded already (the writer encodes its appends by hand); false if not live. */
   sendEncoded(frame: Uint8Array): boolean {
-    if (this.state !== 'live' || !this.ws) return false;
-    this.ws.send(frame);
+    const ws = this.ws;
+    if (this.state !== 'live' || !ws) {
+      this.frameBuffers.release(frame); // never left
+      return false;
+    }
+    if (ws.sendAndRelease) ws.sendAndRelease(frame, () => this.frameBuffers.release(frame));
+    else ws.send(frame);
     return true;
   }
 

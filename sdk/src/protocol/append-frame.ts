@@ -40,9 +40,12 @@ function keyBytes(key: string): Uint8Array {
   return bytes;
 }
 
+const newBuffer = (size: number) => new Uint8Array(size);
+
 /**
  * Encodes events[start, end) as one Append frame. `firstSequence` is a non-negative integer
- * below 2^53 (the writer's numbers are), `channel` a uint32.
+ * below 2^53 (the writer's numbers are), `channel` a uint32. `allocate` gives the frame's
+ * buffer, of exactly the size asked; it may hold old bytes, as every byte is written.
  */
 export function encodeAppendFrame(
   channel: number,
@@ -50,6 +53,7 @@ export function encodeAppendFrame(
   events: readonly OutgoingEvent[],
   start: number,
   end: number,
+  allocate: (size: number) => Uint8Array = newBuffer,
 ): Uint8Array {
   const count = end - start;
   if (scratchSizes.length < count) scratchSizes = new Int32Array(count * 2);
@@ -67,7 +71,7 @@ export function encodeAppendFrame(
     scratchSizes[i] = size;
     body += 1 + varintSize(size) + size;
   }
-  const buf = new Uint8Array(1 + varintSize(body) + body);
+  const buf = allocate(1 + varintSize(body) + body);
   buf[0] = FRAME_APPEND_TAG;
   let pos = writeVarint(buf, 1, body);
   if (channel !== 0) {

@@ -14,6 +14,11 @@ export interface WebSocketLike {
   onerror: ((ev: unknown) => void) | null;
   onmessage: ((ev: { data: unknown }) => void) | null;
   send(data: Uint8Array): void;
+  /**
+   * Optional: sends `data` and calls `released` once the socket no longer reads it, so that the
+   * SDK may reuse the buffer (frame-buffers.ts). Sockets without it never get a sent buffer back.
+   */
+  sendAndRelease?(data: Uint8Array, released: () => void): void;
   close(code?: number, reason?: string): void;
 }
 

@@ -56,6 +56,7 @@ export class AppendChannel {
   private closed = false;
   private reopenAttempt = 0;
   private deliveryTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly allocateFrame = (size: number) => this.conn.frameBuffer(size);
 
   constructor(
     private readonly conn: Connection,
@@ -286,7 +287,14 @@ export class AppendChannel {
         bytes += size;
         end++;
       }
-      const frame = encodeAppendFrame(this.channel, this.pending[start]!.seq, this.pending, start, end);
+      const frame = encodeAppendFrame(
+        this.channel,
+        this.pending[start]!.seq,
+        this.pending,
+        start,
+        end,
+        this.allocateFrame,
+      );
       if (!this.conn.sendEncoded(frame)) return;
       this.sent = end;
     }
