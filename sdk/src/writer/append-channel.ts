@@ -9,6 +9,7 @@ import { SluiceError } from '../errors.js';
 import { encodeAppendFrame } from '../protocol/append-frame.js';
 import type { ClientFrameKind } from '../protocol/frames.js';
 import { backoffDelay, delay } from '../transport/backoff.js';
+import { Fifo } from './fifo.js';
 
 /** What the channel-specific part provides: its open frame, and what to do once opened. */
 export interface ChannelKind {
@@ -48,7 +49,7 @@ export class AppendChannel {
    * order as acknowledgements make room (only as many as fit: waking every waiter on every
    * acknowledgement cost time quadratic in the backlog), and a new write waits behind them.
    */
-  private blocked: Pending[] = [];
+  private readonly blocked = new Fifo<Pending>();
   private idleWaiters: Array<() => void> = [];
   private openWaiters: Array<() => void> = [];
   private flushScheduled = false;
@@ -99,7 +100,7 @@ export class AppendChannel {
       );
     return new Promise<void>((resolve, reject) => {
       const p: Pending = { seq: 0, at: 0, payload, key, resolve, reject };
-      if (this.blocked.length > 0 || !this.fits(payload.length)) this.blocked.push(p);
+      if (this.blocked.size > 0 || !this.fits(payload.length)) this.blocked.push(p);
       else this.admit(p);
     });
   }
@@ -118,9 +119,7 @@ export class AppendChannel {
 
   /** Admits blocked writes, oldest first, while they fit. */
   private admitBlocked(): void {
-    let n = 0;
-    while (n < this.blocked.length && this.fits(this.blocked[n]!.payload.length)) this.admit(this.blocked[n++]!);
-    if (n > 0) this.blocked.splice(0, n);
+    while (this.blocked.size > 0 && this.fits(this.blocked.peek()!.payload.length)) this.admit(this.blocked.shift()!);
   }
 
   /** Resolves when every append so far is acknowledged. */
@@ -224,7 +223,7 @@ export class AppendChannel {
     this.failed = error;
     this.stopWatching();
     for (const p of this.pending.splice(0)) p.reject(error);
-    for (const p of this.blocked.splice(0)) p.reject(error);
+    for (const p of this.blocked.drain()) p.reject(error);
     this.inflightBytes = 0;
     for (const wake of [...this.idleWaiters.splice(0), ...this.openWaiters.splice(0)]) wake();
     this.conn.forgetChannel(this.channel);
