@@ -3,13 +3,13 @@
  * strictly increasing sequence numbers, travel many to a frame, stay until an acknowledgement
  * covers them, and are sent again with their original numbers whenever the channel re-opens.
  */
+import { Fifo } from '@sluice/proto/fifo.js';
 import type { ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import type { ChannelHandler, Connection } from '../client/connection.js';
 import { SluiceError } from '../errors.js';
 import { encodeAppendFrame } from '../protocol/append-frame.js';
 import type { ClientFrameKind } from '../protocol/frames.js';
 import { backoffDelay, delay } from '../transport/backoff.js';
-import { Fifo } from './fifo.js';
 
 /** What the channel-specific part provides: its open frame, and what to do once opened. */
 export interface ChannelKind {
@@ -100,7 +100,7 @@ export class AppendChannel {
       );
     return new Promise<void>((resolve, reject) => {
       const p: Pending = { seq: 0, at: 0, payload, key, resolve, reject };
-      if (this.blocked.size > 0 || !this.fits(payload.length)) this.blocked.push(p);
+      if (!this.blocked.isEmpty || !this.fits(payload.length)) this.blocked.push(p);
       else this.admit(p);
     });
   }
@@ -119,7 +119,7 @@ export class AppendChannel {
 
   /** Admits blocked writes, oldest first, while they fit. */
   private admitBlocked(): void {
-    while (this.blocked.size > 0 && this.fits(this.blocked.peek()!.payload.length)) this.admit(this.blocked.shift()!);
+    while (!this.blocked.isEmpty && this.fits(this.blocked.peek()!.payload.length)) this.admit(this.blocked.shift()!);
   }
 
   /** Resolves when every append so far is acknowledged. */
@@ -223,7 +223,7 @@ export class AppendChannel {
     this.failed = error;
     this.stopWatching();
     for (const p of this.pending.splice(0)) p.reject(error);
-    for (const p of this.blocked.drain()) p.reject(error);
+    for (const p of this.blocked.takeAll()) p.reject(error);
     this.inflightBytes = 0;
     for (const wake of [...this.idleWaiters.splice(0), ...this.openWaiters.splice(0)]) wake();
     this.conn.forgetChannel(this.channel);
