@@ -1,9 +1,9 @@
 /**
  * A first-in, first-out queue (shared by the gateway's stream writer, stream reader and frame
  * pool, and the SDK's reader and writer) on an array with a moving head: taking from the front
- * is O(1) and the array is compacted once the taken part is most of it. A taken slot is cleared at once, so
- * it stops keeping what it held alive — an event's payload may be a view pinning a client's whole
- * message, or a 1 MiB read reply — rather than until the next compaction.
+ * is O(1) and the array is compacted once the taken part is most of it. A taken slot is cleared
+ * at once, so it stops keeping what it held alive — an event's payload may be a view pinning a
+ * client's whole message, or a 1 MiB read reply — rather than until the next compaction.
  */
 const COMPACT_AFTER = 1024;
 
