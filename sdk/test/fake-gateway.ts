@@ -24,6 +24,14 @@ export class FakeGateway {
     });
   }
 
+  /**
+   * Acknowledges each append as it arrives instead of keeping it (`appends` stays empty): a sink
+   * for measuring the SDK alone (bench/sdk-writer-cpu.ts).
+   */
+  autoAck = false;
+  /** The in-flight window each writer is granted (the real gateway's default is 8 MiB). */
+  maxInflightBytes = 1 << 20;
+
   static async start(): Promise<FakeGateway> {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'sluice.v1' });
     await new Promise<void>((r) => wss.once('listening', () => r()));
@@ -80,12 +88,23 @@ export class FakeGateway {
       case 'openWriter':
         this.send(ws, {
           case: 'writerOpened',
-          value: { channel: kind.value.channel, lastSequence: this.lastSequence, maxInflightBytes: 1 << 20 },
+          value: {
+            channel: kind.value.channel,
+            lastSequence: this.lastSequence,
+            maxInflightBytes: this.maxInflightBytes,
+          },
         });
         return;
-      case 'append':
-        this.appends.push(kind.value);
+      case 'append': {
+        const { channel, firstSequence, events } = kind.value;
+        if (!this.autoAck) this.appends.push(kind.value);
+        else
+          this.send(ws, {
+            case: 'acked',
+            value: { channel, throughSequence: firstSequence + BigInt(events.length) - 1n },
+          });
         return;
+      }
       case 'openReader':
         this.openReader(ws, kind.value.channel, kind.value.streams[0]!);
         return;
