@@ -3,6 +3,7 @@
 // exists — the web demo. Prints the URLs; Ctrl-C stops what it started.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { GATEWAY_NODE_FLAGS } from './gateway-node-flags.mjs';
 import { ensurePravega } from './pravega-lib.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -41,6 +42,7 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 run('gateway', process.execPath, [
+  ...GATEWAY_NODE_FLAGS,
   '--import',
   'tsx',
   'gateway/src/server/cli.ts',

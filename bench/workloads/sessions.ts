@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../gateway/test/helpers/gateway-process.js';
+import { GATEWAY_NODE_FLAGS } from '../../scripts/gateway-node-flags.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -72,6 +73,7 @@ async function startServer(kind: 'sluice' | 'bare', o: SessionsOptions, dir: str
   const child = spawn(
     tsx[0],
     [
+      ...GATEWAY_NODE_FLAGS,
       ...tsx.slice(1),
       'gateway/src/server/cli.ts',
       '--port',

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=64
 import { mintToken } from '../auth/mint.js';
 /** `sluice-gateway`: start a gateway from flags / environment (see --help). */
 import { GatewayError } from '../errors.js';

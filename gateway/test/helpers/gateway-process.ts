@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from '../../../scripts/gateway-node-flags.mjs';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -63,6 +64,7 @@ export class GatewayProcess {
       process.execPath,
       [
         // e.g. SLUICE_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile a benchmark's gateway
+        ...GATEWAY_NODE_FLAGS,
         ...(env.SLUICE_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
         '--import',
         'tsx',
