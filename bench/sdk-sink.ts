@@ -7,5 +7,6 @@ import { FakeGateway } from '../sdk/test/fake-gateway.js';
 
 const sink = await FakeGateway.start();
 sink.autoAck = true;
+sink.keepAppends = false;
 sink.maxInflightBytes = 8 * 1024 * 1024;
 console.log(sink.url);

@@ -13,7 +13,7 @@ import type { WebSocketConstructor, WebSocketLike } from '../src/transport/webso
 export type WsClass = new (
   url: string,
   protocols: string | string[] | undefined,
-  options: { generateMask?: (mask: Uint8Array) => void },
+  options: { generateMask?: (mask: Uint8Array) => void; perMessageDeflate?: boolean },
 ) => { send(data: Uint8Array, done: (error?: Error) => void): void };
 
 export interface WsConstructorOptions {
@@ -34,7 +34,11 @@ const zeroMask = (mask: Uint8Array): void => {
  * callback), so that the writer reuses its frame buffers.
  */
 export function wsConstructor(WebSocket: WsClass, options: WsConstructorOptions = {}): WebSocketConstructor {
-  const clientOptions = options.maskFrames === false ? { generateMask: zeroMask } : {};
+  // No compression offered: the gateway turns it off (gateway/src/server/gateway.ts).
+  const clientOptions = {
+    perMessageDeflate: false,
+    ...(options.maskFrames === false ? { generateMask: zeroMask } : {}),
+  };
   return function SluiceWs(url: string, protocols?: string | string[]) {
     const socket = new WebSocket(url, protocols, clientOptions) as InstanceType<WsClass> & WebSocketLike;
     // ws calls back once the frame is written to the kernel, or with an error if it never will be.

@@ -24,11 +24,10 @@ export class FakeGateway {
     });
   }
 
-  /**
-   * Acknowledges each append as it arrives instead of keeping it (`appends` stays empty): a sink
-   * for measuring the SDK alone (bench/sdk-writer-cpu.ts).
-   */
+  /** Acknowledges each append as it arrives. */
   autoAck = false;
+  /** Keeps each append in `appends`; off, a sink for measuring the SDK alone (bench/sdk-writer-cpu.ts). */
+  keepAppends = true;
   /** The in-flight window each writer is granted (the real gateway's default is 8 MiB). */
   maxInflightBytes = 1 << 20;
 
@@ -97,8 +96,8 @@ export class FakeGateway {
         return;
       case 'append': {
         const { channel, firstSequence, events } = kind.value;
-        if (!this.autoAck) this.appends.push(kind.value);
-        else
+        if (this.keepAppends) this.appends.push(kind.value);
+        if (this.autoAck)
           this.send(ws, {
             case: 'acked',
             value: { channel, throughSequence: firstSequence + BigInt(events.length) - 1n },

@@ -39,6 +39,18 @@ describe('FrameBuffers', () => {
     expect(pool.idleByteCount).toBe(0);
   });
 
+  it('ignores a late release of an earlier frame while its buffer is out again', () => {
+    const pool = new FrameBuffers();
+    const first = pool.take(100_000);
+    pool.release(first);
+    const second = pool.take(100_000); // the same buffer, out again
+    expect(second.buffer).toBe(first.buffer);
+    pool.release(first); // stale: must not free the buffer `second` is in
+    expect(pool.take(100_000).buffer).not.toBe(second.buffer);
+    pool.release(second);
+    expect(pool.idleByteCount).toBe(131_072);
+  });
+
   it('pools neither small nor very large frames, and keeps at most 8 MiB idle', () => {
     const pool = new FrameBuffers();
     const small = pool.take(1_000);
@@ -71,46 +83,47 @@ describe('the writer with reused frame buffers', () => {
     await gateway?.close();
   });
 
-  it('sends many frames from the same buffers, every payload intact and in order', async () => {
+  it('reuses a buffer only after the socket let go of it, every payload intact and in order', async () => {
     gateway = await FakeGateway.start();
-    // The sockets as wsConstructor makes them, recording which buffer each frame was sent from.
+    gateway.autoAck = true;
+    // wsConstructor's sockets, watched: each frame's buffer and bytes when sent, and whether they
+    // are unchanged when the socket lets go of it — which happens a little later here than ws
+    // says, so that the writer encodes further frames meanwhile.
     const sentFrom: ArrayBufferLike[] = [];
+    const inFlight = new Set<ArrayBufferLike>();
+    let takenWhileInFlight = 0;
+    let changedInFlight = 0;
     const Base = wsConstructor(WebSocket, { maskFrames: false });
-    const Recording = function RecordingWs(url: string, protocols?: string | string[]) {
+    const Watched = function WatchedWs(url: string, protocols?: string | string[]) {
       const socket = new Base(url, protocols);
       const sendAndRelease = socket.sendAndRelease!.bind(socket);
       socket.sendAndRelease = (data, released) => {
+        if (inFlight.has(data.buffer)) takenWhileInFlight++;
+        inFlight.add(data.buffer);
         sentFrom.push(data.buffer);
-        sendAndRelease(data, released);
+        const sent = Buffer.from(data);
+        sendAndRelease(data, () =>
+          setTimeout(() => {
+            if (!Buffer.from(data.buffer, data.byteOffset, data.length).equals(sent)) changedInFlight++;
+            inFlight.delete(data.buffer);
+            released();
+          }, 5),
+        );
       };
       return socket;
     } as unknown as new (
       url: string,
       protocols?: string | string[],
     ) => WebSocketLike;
-    client = await connect({ url: gateway.url, WebSocket: Recording });
+    client = await connect({ url: gateway.url, WebSocket: Watched });
     const writer = client.writer('s/t', { serializer: Serializers.bytes(), writerId: 'w-1' });
 
-    // 24 MB of 96 KiB events, each filled with its own index; the fake gateway acknowledges
-    // whatever arrived, so the 1 MiB window keeps moving.
+    // 24 MB of 96 KiB events, each filled with its own index.
     const count = 256;
     const size = 96 * 1024;
-    const payloadOf = (i: number) => new Uint8Array(size).fill(i & 0xff);
-    let acked = 0;
-    const acking = setInterval(() => {
-      const fake = gateway!;
-      if (fake.appends.length === acked) return;
-      acked = fake.appends.length;
-      const last = fake.appends[acked - 1]!;
-      fake.ack(last.firstSequence + BigInt(last.events.length) - 1n);
-    }, 1);
-    try {
-      const writes: Promise<void>[] = [];
-      for (let i = 0; i < count; i++) writes.push(writer.write(payloadOf(i)));
-      await Promise.all(writes);
-    } finally {
-      clearInterval(acking);
-    }
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) writes.push(writer.write(new Uint8Array(size).fill(i & 0xff)));
+    await Promise.all(writes);
 
     const received = gateway.appends.flatMap((a) => a.events.map((e) => e.payload));
     expect(received.length).toBe(count);
@@ -118,8 +131,10 @@ describe('the writer with reused frame buffers', () => {
       expect(payload.length).toBe(size);
       expect(payload.every((b) => b === (i & 0xff))).toBe(true);
     });
-    // Reuse happened: fewer distinct buffers than frames.
-    expect(sentFrom.length).toBeGreaterThan(10);
-    expect(new Set(sentFrom).size).toBeLessThan(sentFrom.length);
+    expect(takenWhileInFlight).toBe(0);
+    expect(changedInFlight).toBe(0);
+    // Reuse happened: the frames came from far fewer buffers than there were frames.
+    expect(sentFrom.length).toBeGreaterThan(20);
+    expect(new Set(sentFrom).size).toBeLessThan(sentFrom.length / 2);
   });
 });

@@ -17,17 +17,20 @@ interface Received {
 }
 
 let server: Server | undefined;
-afterEach(() => {
-  server?.close();
+let wss: WebSocketServer | undefined;
+afterEach(async () => {
+  await new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   server = undefined;
+  wss = undefined;
 });
 
 /** A ws server that records the raw bytes of the first message and the message itself. */
 async function sendOneMessage(maskFrames: boolean | undefined, payload: Uint8Array): Promise<Received> {
   server = createServer();
-  const wss = new WebSocketServer({ server });
+  wss = new WebSocketServer({ server });
   const received = new Promise<Received>((resolve) => {
-    wss.on('connection', (socket, request) => {
+    wss!.on('connection', (socket, request) => {
       const chunks: Buffer[] = [];
       // Ahead of ws's own listener (which delivers the message within the same 'data' event), and a
       // copy: ws unmasks the payload in place.
@@ -44,7 +47,10 @@ async function sendOneMessage(maskFrames: boolean | undefined, payload: Uint8Arr
   });
   client.send(payload);
   const result = await received;
-  client.close();
+  await new Promise<void>((resolve) => {
+    client.onclose = () => resolve();
+    client.close();
+  });
   return result;
 }
 
@@ -64,6 +70,8 @@ describe('wsConstructor', () => {
     const { raw, message } = await sendOneMessage(undefined, payload);
     const frame = parseShortFrame(raw);
     expect(frame.masked).toBe(true);
+    expect([...frame.key]).not.toEqual([0, 0, 0, 0]); // a random key (all-zero once in 2^32)
+    expect(Buffer.from(frame.sent)).not.toEqual(Buffer.from(payload));
     const unmasked = frame.sent.map((byte, i) => byte ^ frame.key[i % 4]!);
     expect(Buffer.from(unmasked)).toEqual(Buffer.from(payload));
     expect(Buffer.from(message)).toEqual(Buffer.from(payload));

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --initial-old-space-size=64
+#!/usr/bin/env node
 import { mintToken } from '../auth/mint.js';
 /** `sluice-gateway`: start a gateway from flags / environment (see --help). */
 import { GatewayError } from '../errors.js';

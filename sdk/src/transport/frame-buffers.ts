@@ -19,8 +19,12 @@ const MAX_IDLE_BYTES = 8 * 1024 * 1024;
 export class FrameBuffers {
   private readonly idle: ArrayBuffer[][] = Array.from({ length: LARGEST_CLASS + 1 }, () => []);
   private idleBytes = 0;
-  /** Buffers of this pool that are out (taken, not yet released): a second release is ignored. */
-  private readonly out = new WeakSet<ArrayBuffer>();
+  /**
+   * Each buffer that is out (taken, not yet released), with the one frame it was handed out as:
+   * only that frame gives it back, so a late second release of an earlier frame from the same
+   * buffer cannot free it while a newer frame in it is in flight.
+   */
+  private readonly out = new WeakMap<ArrayBuffer, Uint8Array>();
 
   /** A buffer of exactly `size` bytes, its contents undefined (the encoder writes every byte). */
   take(size: number): Uint8Array {
@@ -29,14 +33,15 @@ export class FrameBuffers {
     const reused = this.idle[sizeClass]!.pop();
     if (reused) this.idleBytes -= reused.byteLength;
     const buffer = reused ?? new ArrayBuffer(1 << sizeClass);
-    this.out.add(buffer);
-    return new Uint8Array(buffer, 0, size);
+    const frame = new Uint8Array(buffer, 0, size);
+    this.out.set(buffer, frame);
+    return frame;
   }
 
   /** Gives back a frame from `take`; anything else, or a frame given back already, is ignored. */
   release(frame: Uint8Array): void {
     const buffer = frame.buffer as ArrayBuffer;
-    if (!this.out.has(buffer)) return;
+    if (this.out.get(buffer) !== frame) return;
     this.out.delete(buffer);
     const sizeClass = 32 - Math.clz32(buffer.byteLength - 1);
     // Frame sizes drift (a writer's batches follow its acknowledgements): buffers of the size in

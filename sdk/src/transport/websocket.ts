@@ -15,8 +15,10 @@ export interface WebSocketLike {
   onmessage: ((ev: { data: unknown }) => void) | null;
   send(data: Uint8Array): void;
   /**
-   * Optional: sends `data` and calls `released` once the socket no longer reads it, so that the
-   * SDK may reuse the buffer (frame-buffers.ts). Sockets without it never get a sent buffer back.
+   * Optional: sends `data` and calls `released` at most once, when the socket no longer reads it
+   * (written out, or dropped with the connection), so that the SDK may reuse the buffer
+   * (frame-buffers.ts). Not calling it is safe; calling it early is not. Sockets without this
+   * method never get a sent buffer back.
    */
   sendAndRelease?(data: Uint8Array, released: () => void): void;
   close(code?: number, reason?: string): void;
