@@ -30,10 +30,19 @@ for (const [name, v] of [
   if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} takes a positive integer`);
 }
 
+const Unmasked = wsConstructor(WebSocket, { maskFrames: false });
+/** Unmasked, but without `sendAndRelease`: every frame in a new buffer (what reuse saves). */
+const UnmaskedNoReuse = function UnmaskedNoReuse(url: string, protocols?: string | string[]) {
+  const socket = new Unmasked(url, protocols);
+  delete socket.sendAndRelease;
+  return socket;
+} as unknown as WebSocketConstructor;
+
 const setups: Record<string, WebSocketConstructor> = {
   'ws as is': WebSocket as unknown as WebSocketConstructor,
   'wsConstructor (masked)': wsConstructor(WebSocket),
-  'wsConstructor, maskFrames: false': wsConstructor(WebSocket, { maskFrames: false }),
+  'wsConstructor, maskFrames: false, no buffer reuse': UnmaskedNoReuse,
+  'wsConstructor, maskFrames: false': Unmasked,
 };
 
 const sink = spawn(process.execPath, ['--import', 'tsx', new URL('./sdk-sink.ts', import.meta.url).pathname], {
