@@ -8,6 +8,18 @@
 /** Its heap (SLUICE_BENCH_PRAVEGA_HEAP): room for the history of every phase. */
 const heap = process.env.SLUICE_BENCH_PRAVEGA_HEAP ?? '12g';
 
+/**
+ * About how many bytes of events the standalone's heap holds before it fails: it keeps every
+ * event, deleted streams' too. With 12 GiB, ~5.5 GB written ended in OutOfMemoryError (and
+ * writers timing out); ~4.4 GB went through. So about 40 % of the heap (a JVM -Xmx size: 12g, 512m).
+ */
+export function historyRoomBytes(): number | undefined {
+  const match = /^(\d+)([kmgt]?)$/i.exec(heap);
+  if (!match) return undefined;
+  const unit = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[match[2]!.toLowerCase()]!;
+  return Number(match[1]) * unit * 0.4;
+}
+
 export const OWN_STANDALONE = {
   name: 'bench',
   controllerPort: 19690,

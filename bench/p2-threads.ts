@@ -29,7 +29,7 @@ import { uniqueName } from '../gateway/test/helpers/names.js';
 import { connectSdk } from '../gateway/test/helpers/sdk.js';
 import { spawnJavaPeer } from '../interop/test/java-peer.js';
 import { ensurePravega, pravegaStatus } from '../scripts/pravega-lib.mjs';
-import { OWN_STANDALONE } from './own-standalone.js';
+import { historyRoomBytes, OWN_STANDALONE } from './own-standalone.js';
 import { p2ThreadsOptions } from './p2-threads-options.js';
 import { machineBusyMs, processCpuMs } from './proc-cpu.js';
 import { settle } from './settle.js';
@@ -43,6 +43,19 @@ const warmup = Math.ceil(events / 5);
 const timedMB = (events * 10240) / 1e6;
 const log = (line: string) => console.log(`[p2-threads] ${line}`);
 const JIT_FLAG = '-XX:+PrintCompilation';
+
+// Every phase's events stay in the standalone's heap: say so before a run that would outgrow it.
+{
+  const sides = (options.withJava ? 1 : 0) + (options.withSluice ? 1 + options.variants.length : 0);
+  const plannedBytes = rounds * sides * (events + warmup) * 10240;
+  const room = historyRoomBytes();
+  if (room !== undefined && plannedBytes > room) {
+    log(
+      `warning: ${(plannedBytes / 1e9).toFixed(1)} GB of events for a standalone that holds ~${(room / 1e9).toFixed(1)} GB ` +
+        '(SLUICE_BENCH_PRAVEGA_HEAP): past that it runs out of heap and writers time out — fewer --rounds or --events, or a larger heap',
+    );
+  }
+}
 
 /** CPU readings at one instant (ms). */
 interface Reading {
