@@ -1,5 +1,6 @@
 /** bench/p2-threads.ts's command line, checked before anything starts (see its header). */
 import { parseArgs } from 'node:util';
+import { positiveInteger } from './cli-args.js';
 
 const ORDERS = ['java-first', 'sluice-first', 'alternate'] as const;
 export type Order = (typeof ORDERS)[number];
@@ -17,12 +18,6 @@ export interface P2ThreadsOptions {
   jitLog: boolean;
   /** One per extra Sluice side: its label and its gateway's environment. */
   variants: Array<{ label: string; env: Record<string, string> }>;
-}
-
-function positiveInteger(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${flag} takes a positive integer, not ${text}`);
-  return n;
 }
 
 function parseVariant(text: string): Record<string, string> {
@@ -66,8 +61,8 @@ export function p2ThreadsOptions(args = process.argv.slice(2)): P2ThreadsOptions
     return { label, env: parseVariant(text) };
   });
   return {
-    rounds: positiveInteger('rounds', values.rounds),
-    events: positiveInteger('events', values.events),
+    rounds: positiveInteger('--rounds', values.rounds),
+    events: positiveInteger('--events', values.events),
     order,
     withJava,
     withSluice,

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { connect, Serializers, type WebSocketConstructor, wsConstructor } from '@sluice/sdk';
 import WebSocket from 'ws';
+import { positiveInteger } from './cli-args.js';
 import { median } from './stats.js';
 
 const { values } = parseArgs({
@@ -19,16 +20,9 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
   },
 });
-const mb = Number(values.mb);
-const size = Number(values.size);
-const rounds = Number(values.rounds);
-for (const [name, v] of [
-  ['--mb', mb],
-  ['--size', size],
-  ['--rounds', rounds],
-] as const) {
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} takes a positive integer`);
-}
+const mb = positiveInteger('--mb', values.mb);
+const size = positiveInteger('--size', values.size);
+const rounds = positiveInteger('--rounds', values.rounds);
 
 const Unmasked = wsConstructor(WebSocket, { maskFrames: false });
 /** Unmasked, but without `sendAndRelease`: every frame in a new buffer (what reuse saves). */

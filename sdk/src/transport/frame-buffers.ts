@@ -16,6 +16,9 @@ const LARGEST_CLASS = 21; // 2 MiB
 /** Idle buffers kept across all sizes; beyond this a released buffer is left to the collector. */
 const MAX_IDLE_BYTES = 8 * 1024 * 1024;
 
+/** The power of two that holds `bytes` (bytes ≥ 2): 16 for 64 KiB, 17 for 64 KiB + 1 … 128 KiB. */
+const sizeClassOf = (bytes: number): number => 32 - Math.clz32(bytes - 1);
+
 export class FrameBuffers {
   private readonly idle: ArrayBuffer[][] = Array.from({ length: LARGEST_CLASS + 1 }, () => []);
   private idleBytes = 0;
@@ -29,7 +32,7 @@ export class FrameBuffers {
   /** A buffer of exactly `size` bytes, its contents undefined (the encoder writes every byte). */
   take(size: number): Uint8Array {
     if (size < 1 << SMALLEST_CLASS || size > 1 << LARGEST_CLASS) return new Uint8Array(size);
-    const sizeClass = Math.max(SMALLEST_CLASS, 32 - Math.clz32(size - 1));
+    const sizeClass = sizeClassOf(size);
     const reused = this.idle[sizeClass]!.pop();
     if (reused) this.idleBytes -= reused.byteLength;
     const buffer = reused ?? new ArrayBuffer(1 << sizeClass);
@@ -43,7 +46,7 @@ export class FrameBuffers {
     const buffer = frame.buffer as ArrayBuffer;
     if (this.out.get(buffer) !== frame) return;
     this.out.delete(buffer);
-    const sizeClass = 32 - Math.clz32(buffer.byteLength - 1);
+    const sizeClass = sizeClassOf(buffer.byteLength);
     // Frame sizes drift (a writer's batches follow its acknowledgements): buffers of the size in
     // use now displace idle ones of other sizes rather than being dropped for want of room.
     while (this.idleBytes + buffer.byteLength > MAX_IDLE_BYTES && this.dropIdleOtherThan(sizeClass)) {}
