@@ -1,6 +1,7 @@
 /**
- * Against the real standalone: a writer's large Append frames land in the gateway's pooled message
- * buffers (sessions/pooled-messages.ts), and a buffer is reused only after Pravega acknowledged
+ * Against the real standalone: a writer's large Append frames (masked, and unmasked as
+ * wsConstructor's `maskFrames: false` sends them) land in the gateway's pooled message buffers
+ * (sessions/pooled-messages.ts), and a buffer is reused only after Pravega acknowledged
  * every event that views it — the events read back are byte for byte what was written, also when
  * a segment is sealed with such events unacknowledged and the writer re-sends them elsewhere.
  */
@@ -33,30 +34,45 @@ function eventBytes(i: number): Uint8Array {
   return bytes;
 }
 
+/** Writes ~30 MB in 1 MiB frames over three segments and reads it back: stored intact, once each. */
+async function writeAndCheck(client: SluiceClient): Promise<void> {
+  const stream = uniqueName('pooled');
+  await client.createStream(stream, { scaling: { type: 'fixed', segments: 3 } });
+  const buffers = fx.gateway.context.messageBuffers;
+  const reusedBefore = buffers.reused;
+  const total = 3_000; // ~30 MB: over three times the writer's 8 MiB in-flight window
+  const writer = client.writer(stream, { serializer: Serializers.bytes() });
+  const acks: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    acks.push(writer.write(eventBytes(i), `k${i % 7}`));
+    // Let frames go out and acknowledgements come back while writing, as an application would.
+    if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(acks);
+  await writer.close();
+  // The frames were pooled and their buffers came back after Pravega's acknowledgements
+  // (else this test proved nothing about reuse).
+  expect(buffers.reused).toBeGreaterThan(reusedBefore);
+
+  const { mismatched, copies } = await readBack(client, stream);
+  expect(mismatched).toBe(0);
+  expect(copies.size).toBe(total);
+  expect([...copies.values()].every((n) => n === 1)).toBe(true);
+}
+
 describe('clients’ messages in pooled buffers', () => {
   it('events written in 1 MiB frames over several segments are stored intact while the buffers are reused', async () => {
-    const stream = uniqueName('pooled');
-    await fx.client.createStream(stream, { scaling: { type: 'fixed', segments: 3 } });
-    const buffers = fx.gateway.context.messageBuffers;
-    const reusedBefore = buffers.reused;
-    const total = 3_000; // ~30 MB: over three times the writer's 8 MiB in-flight window
-    const writer = fx.client.writer(stream, { serializer: Serializers.bytes() });
-    const acks: Promise<void>[] = [];
-    for (let i = 0; i < total; i++) {
-      acks.push(writer.write(eventBytes(i), `k${i % 7}`));
-      // Let frames go out and acknowledgements come back while writing, as an application would.
-      if (i % 500 === 499) await new Promise((r) => setImmediate(r));
-    }
-    await Promise.all(acks);
-    await writer.close();
-    // The frames were pooled and their buffers came back after Pravega's acknowledgements
-    // (else this test proved nothing about reuse).
-    expect(buffers.reused).toBeGreaterThan(reusedBefore);
+    await writeAndCheck(fx.client);
+  });
 
-    const { mismatched, copies } = await readBack(fx.client, stream);
-    expect(mismatched).toBe(0);
-    expect(copies.size).toBe(total);
-    expect([...copies.values()].every((n) => n === 1)).toBe(true);
+  it('the same with unmasked client frames (an all-zero key: neither side copies or unmasks)', async () => {
+    // The SDK's frame buffers are reused too: wsConstructor's sockets release them once written.
+    const unmasked = await connectSdk(fx.gateway.url, fx.scope, { maskFrames: false });
+    try {
+      await writeAndCheck(unmasked);
+    } finally {
+      await unmasked.close();
+    }
   });
 });
 
