@@ -2,7 +2,8 @@
 // `pnpm test`: lint, type-check, generated-code check, then every Vitest test (unit, integration
 // against a real Pravega standalone, interop with Pravega's Java client), the edge-runtime test,
 // and the browser end-to-end tests (Playwright driving Debian's Chromium). One standalone serves
-// the whole run. Ends with the plain line "N passed, N failed".
+// the whole run; then the pack-and-install smoke test and the bundle budget. Ends with the plain
+// line "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,6 +63,21 @@ if (runE2e)
     ...env,
     SLUICE_E2E_JSON: e2eOut,
   });
+// Packages as npm users get them (scripts/pack-smoke.mjs): build, pack, install the tarballs in a
+// scratch project outside the repo and use them from Node, TypeScript, Deno, a Vite app in
+// Chromium, and the installed gateway on this standalone. Then the SDK's bundle-size budget.
+const smokeOut = join(results, 'pack-smoke.json');
+const bundleOut = join(results, 'bundle-size.json');
+const runPackaging = extra.length === 0;
+if (runPackaging) {
+  step(
+    'packages: build, pack, install and use outside the repo',
+    'node',
+    ['scripts/pack-smoke.mjs', '--json', smokeOut],
+    env,
+  );
+  step('bundle size (esbuild, min+gzip) within budget', 'node', ['scripts/bundle-size.mjs', '--json', bundleOut]);
+}
 await pravega.release();
 
 let passed = 0;
@@ -87,6 +103,19 @@ if (runE2e) {
     if (stats.expected + stats.unexpected + stats.flaky === 0) failed++;
   } else {
     failed++;
+  }
+}
+if (runPackaging) {
+  // Each smoke step and each enforced budget counts as one test.
+  for (const file of [smokeOut, bundleOut]) {
+    if (!existsSync(file)) {
+      failed++;
+      continue;
+    }
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    passed += report.passed;
+    failed += report.failed;
+    if (report.passed + report.failed === 0) failed++;
   }
 }
 console.log(`\n${passed} passed, ${failed} failed`);

@@ -1,4 +1,7 @@
 /** @sluice/sdk: Pravega streams for browsers, edge functions and Node. */
+// Clients, readers and writers are AsyncDisposable: the published declarations bring that lib
+// along, so a consumer on lib ES2022 (DOM or not) type-checks without adding it.
+/// <reference lib="esnext.disposable" preserve="true" />
 
 export { type Checkpoint, type CheckpointStore, memoryStore } from './checkpoints/store.js';
 export {
@@ -20,6 +23,7 @@ export { EventReader, type GroupRestored, type ReadEvent, type ReaderOptions } f
 export { type Serializer, Serializers } from './serializers/index.js';
 export { StreamCut } from './stream-cut.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport/websocket.js';
+export { SDK_VERSION } from './version.js';
 export { Transaction, type TxnStatus } from './writer/transaction.js';
 export { EventWriter, type WriterMode, type WriterOptions } from './writer/writer.js';
 

@@ -25,11 +25,12 @@ import { FramePool } from '../sessions/frame-pool.js';
 import { Session } from '../sessions/session.js';
 import { SharedTails } from '../streams/shared-tails.js';
 import { WriterRegistry } from '../streams/writer-registry.js';
+import { GATEWAY_VERSION } from '../version.js';
 import type { GatewayConfig } from './config.js';
 import { checkReadiness, httpHandler } from './http.js';
 import { createMetrics } from './metrics.js';
 
-export const GATEWAY_VERSION = '0.1.0';
+export { GATEWAY_VERSION };
 
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

@@ -15,9 +15,15 @@ function strictStore(dbName: string, storeName: string, factory: IDBFactory): Us
     db.then((d) => callback(d.transaction(storeName, mode, { durability: 'strict' }).objectStore(storeName)));
 }
 
+/**
+ * The runtime's `IDBFactory`, spelled so that the published declarations need no DOM lib: a
+ * program without IndexedDB's types (Node with only @types/node) sees `unknown` instead.
+ */
+type IndexedDbFactory = typeof globalThis extends { indexedDB: infer F } ? F : unknown;
+
 /** `name` is the IndexedDB database; `indexedDB` may be injected (tests: fake-indexeddb). */
-export function indexedDbStore(name = 'sluice-checkpoints', factory?: IDBFactory): CheckpointStore {
-  const idb = factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+export function indexedDbStore(name = 'sluice-checkpoints', factory?: IndexedDbFactory): CheckpointStore {
+  const idb = (factory as IDBFactory | undefined) ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
   if (!idb)
     throw new SluiceError(
       'invalid-argument',

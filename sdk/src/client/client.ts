@@ -10,6 +10,7 @@ import { EventReader, type ReadEvent, type ReaderOptions } from '../reader/reade
 import { Serializers } from '../serializers/index.js';
 import { StreamCut } from '../stream-cut.js';
 import type { WebSocketConstructor } from '../transport/websocket.js';
+import { SDK_VERSION } from '../version.js';
 import { commitTransaction, type TxnStatus, transactionStatus } from '../writer/transaction.js';
 import { EventWriter, type WriterOptions } from '../writer/writer.js';
 import { Connection, type ConnectionState } from './connection.js';
@@ -388,7 +389,7 @@ export async function connect(options: ConnectOptions = {}): Promise<SluiceClien
     url: options.url ?? defaultUrl(),
     WebSocket: Ctor,
     token: options.token,
-    name: options.name ?? '@sluice/sdk 0.1.0',
+    name: options.name ?? `@sluice/sdk ${SDK_VERSION}`,
     reconnect: options.reconnect ?? {},
   });
   await conn.start(options.signal);
