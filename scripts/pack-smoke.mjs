@@ -31,10 +31,14 @@ const started = Date.now();
 const log = (line) => console.log(`[smoke] ${line}`);
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
+// The environment of a user's shell: without the npm_config_*, npm_package_* … variables that
+// `pnpm test` passes down (npm warns about pnpm's own settings, and they are not the user's).
+const userEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('npm_')));
+
 /** Runs a command to its end (or its timeout); never throws. */
 function run(cmd, argv, { cwd = root, env = {}, timeoutMs = 120_000 } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, { cwd, env: { ...userEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -347,7 +351,7 @@ try {
           '--allow-missing-origin',
           'true',
         ],
-        { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] },
+        { cwd: app, env: userEnv, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       gateway.output = '';
       gateway.stdout.on('data', (d) => (gateway.output += d));
