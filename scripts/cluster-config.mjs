@@ -37,18 +37,22 @@ const MiB = 1024 * 1024;
 const HEALTH_SNAPSHOT_SECONDS = 2;
 
 /**
- * Memory per JVM, sized so that the whole cluster stays under 3 GB of RSS. The segment store's
- * cache lives in direct memory and must stay below -XX:MaxDirectMemorySize (checked at start-up);
- * its BookKeeper client's outstanding writes also use direct memory, hence the smaller limit there.
+ * Memory per JVM, sized so that the whole cluster stays under 3 GB of RSS with three bookies under
+ * a write burst (measured: docs/clusters.md). Live heaps are small (a store's old generation held
+ * ~30 MB after 300 MB of writes); what grows is each JVM's heap up to -Xmx, a store's cache (direct
+ * memory, checked at start-up to be below -XX:MaxDirectMemorySize) and a bookie's in-memory table.
  */
 const MEMORY = {
   zookeeper: ['-Xmx96m'],
-  bookie: ['-Xmx192m', '-XX:MaxDirectMemorySize=192m'],
-  controller: ['-Xmx256m', '-XX:MaxDirectMemorySize=128m'],
-  segmentstore: ['-Xmx320m', '-XX:MaxDirectMemorySize=352m'],
+  bookie: ['-Xmx128m', '-XX:MaxDirectMemorySize=128m'],
+  controller: ['-Xmx192m', '-XX:MaxDirectMemorySize=128m'],
+  segmentstore: ['-Xmx224m', '-XX:MaxDirectMemorySize=288m'],
 };
-const STORE_CACHE_BYTES = 192 * MiB;
+const STORE_CACHE_BYTES = 160 * MiB;
+/** The store's BookKeeper client keeps unacknowledged writes in direct memory up to this (default 256 MiB). */
 const STORE_BK_OUTSTANDING_BYTES = 64 * MiB;
+/** The bookie's in-memory table of entries before they reach its entry log (default 64 MiB, on the heap). */
+const BOOKIE_MEMTABLE_BYTES = 16 * MiB;
 
 const MAIN_CLASS = {
   zookeeper: 'org.apache.zookeeper.server.ZooKeeperServerMain',
@@ -160,6 +164,7 @@ function configText(p, settings) {
         // Where the segment stores look for bookies unless told otherwise (BookKeeperConfig).
         metadataServiceUri: `zk://${zk}/pravega/pravega-cluster/bookkeeper/ledgers`,
         zkTimeout: 10000,
+        skipListSizeLimit: BOOKIE_MEMTABLE_BYTES,
         // A shared CI disk may be fuller than BookKeeper's 95 % default allows before it turns read-only.
         diskUsageThreshold: 0.99,
         diskUsageWarnThreshold: 0.98,

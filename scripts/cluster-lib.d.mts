@@ -26,6 +26,8 @@ export interface ClusterOptions {
   timeoutMs?: number;
   /** Delete the instance's data before starting it (only when it is not already running). */
   fresh?: boolean;
+  /** How long to wait for another run's cluster on the same ports to stop; default 900000. */
+  portWaitMs?: number;
 }
 
 export interface ClusterProcess {
@@ -107,3 +109,5 @@ export function clusterStatus(
 >;
 export function clusterDir(opts?: ClusterOptions): string;
 export function watchCluster(dir: string, log?: (line: string) => void): Promise<void>;
+/** The name of an instance under dataDir with processes running, or undefined. */
+export function runningClusterName(opts?: ClusterOptions): string | undefined;

@@ -71,6 +71,7 @@ function withDefaults(opts) {
     name: 'default',
     dataDir: defaultClusterDataDir,
     timeoutMs: 300_000,
+    portWaitMs: 900_000,
     fresh: false,
     ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
   };
@@ -470,6 +471,60 @@ function someRunning(dir) {
   return scanClusterJvms().some((j) => j.dir === dir);
 }
 
+/** Folders of the other clusters on this machine (other worktrees, other instances) using any of `ports`. */
+function clustersOnPorts(dir, ports) {
+  const found = new Set();
+  for (const jvm of scanClusterJvms()) {
+    if (jvm.dir === dir || found.has(jvm.dir)) continue;
+    const settings = readJson(settingsFile(jvm.dir));
+    const p = settings && clusterLayout(settings).find((q) => q.name === jvm.name);
+    if (p && [p.port, p.restPort].some((port) => ports.has(port))) found.add(jvm.dir);
+  }
+  return [...found];
+}
+
+/**
+ * Waits while another cluster holds this one's ports and will stop by itself (another run's, e.g.
+ * another worktree's test run on this machine); one left running in the background is an error.
+ */
+async function waitForPorts(o, dir) {
+  const ports = new Set(
+    clusterLayout({ basePort: o.basePort, bookies: 3 }).flatMap((p) => [p.port, p.restPort].filter(Boolean)),
+  );
+  const started = Date.now();
+  let reported = started;
+  for (;;) {
+    const others = clustersOnPorts(dir, ports);
+    if (others.length === 0) return;
+    const background = others.find((d) => !readJson(ownerFile(d))?.autoStop);
+    if (background)
+      throw setupError(
+        `the ports from ${o.basePort} are taken by the cluster in ${background}, running in the background: ` +
+          'stop it (node scripts/cluster.mjs stop, with its --name, in its worktree) or use other ports (--base-port, SLUICE_CLUSTER_BASE_PORT)',
+      );
+    if (Date.now() - started > o.portWaitMs)
+      throw setupError(`the ports from ${o.basePort} are still taken by the cluster in ${others[0]} (another run's)`);
+    if (Date.now() - reported >= 10_000) {
+      reported = Date.now();
+      o.log(
+        `waiting for the cluster in ${others[0]} (another run's) to stop… ${Math.round((Date.now() - started) / 1000)} s`,
+      );
+    }
+    await sleep(1000);
+  }
+}
+
+/**
+ * The name of an instance under `dataDir` with processes running (e.g. `./sluice start --cluster`'s
+ * 'default'), so that tests reuse it rather than collide with it on the ports; undefined if none.
+ */
+export function runningClusterName(opts = {}) {
+  const o = withDefaults(opts);
+  const prefix = `${o.dataDir}/`;
+  const dir = scanClusterJvms().find((j) => j.dir.startsWith(prefix) && !j.dir.slice(prefix.length).includes('/'))?.dir;
+  return dir?.slice(prefix.length);
+}
+
 /**
  * A release() for a run using a cluster that ensureCluster() started (here or in another run):
  * the last run to let go stops it. Clusters started in the background are never stopped here.
@@ -540,6 +595,7 @@ export async function ensureCluster(opts = {}) {
     return { ...handle, release: leaseFor(dir, o.log) };
   };
   if (await clusterReady(dir)) return reuse();
+  await waitForPorts(o, dir);
   const inUse = () => {
     const owner = readJson(ownerFile(dir));
     return someRunning(dir) && owner && (alive(owner.owner) || liveLeases(leasesDir(dir)).length > 0);

@@ -6,15 +6,14 @@
  * it through SLUICE_CLUSTER_DIR (see ./cluster.ts); PRAVEGA_CONTROLLER_URI names both controllers,
  * so the usual helpers (startTestGateway, useGateway) point at it unchanged.
  */
-import { clusterStatus, ensureCluster } from '../../../../scripts/cluster-lib.mjs';
+import { ensureCluster, runningClusterName } from '../../../../scripts/cluster-lib.mjs';
 
 const log = (line: string) => console.log(`[cluster] ${line}`);
 const mb = (bytes: number | undefined) => `${Math.round((bytes ?? 0) / 2 ** 20)} MB`;
 
 export default async function setup(): Promise<() => Promise<void>> {
-  const running = await clusterStatus({ log });
-  const reuse = running?.processes.every((p) => p.ready) === true;
-  const cluster = reuse ? await ensureCluster({ log }) : await ensureCluster({ log, name: 'test', fresh: true });
+  const running = runningClusterName();
+  const cluster = await ensureCluster(running ? { log, name: running } : { log, name: 'test', fresh: true });
   process.env.SLUICE_CLUSTER_DIR = cluster.dir;
   process.env.PRAVEGA_CONTROLLER_URI = cluster.controllerUri;
   const status = await cluster.status();
