@@ -299,8 +299,8 @@ function holderOf(port, procsByPort) {
 }
 
 /**
- * Starts every process of the cluster in `dir` that is not running, in order: ZooKeeper, the
- * one-time metadata, the bookies, then controllers and segment stores together. On failure it
+ * Starts every process of the cluster in `dir` that is not running: ZooKeeper, the one-time
+ * metadata, then bookies, controllers and segment stores together. On failure it
  * stops the whole cluster and throws. Returns how long it took and whether the data was new.
  */
 async function startAll(dir, settings, log, timeoutMs) {
@@ -325,8 +325,9 @@ async function startAll(dir, settings, log, timeoutMs) {
       writeJson(settingsFile(dir), { ...settings, initialized: true });
       settings.initialized = true;
     }
-    await launch(dir, phase(['bookie']), cp, log, deadline());
-    await launch(dir, phase(['controller', 'segmentstore']), cp, log, deadline());
+    // The rest together: a bookie is up in seconds, long before a store's JVM has booted far
+    // enough to open its containers' logs on it.
+    await launch(dir, phase(['bookie', 'controller', 'segmentstore']), cp, log, deadline());
   } catch (err) {
     log('start-up failed: stopping the cluster');
     await stopAll(dir, procs, log);
@@ -590,8 +591,13 @@ export async function ensureCluster(opts = {}) {
   const dir = join(o.dataDir, o.name);
   mkdirSync(dir, { recursive: true });
   const reuse = () => {
-    o.log(`reusing the cluster running in ${dir}`);
     const handle = attachCluster(dir, { log: o.log, timeoutMs: o.timeoutMs });
+    const { bookies, failover } = handle.settings;
+    const differs = (opts.bookies ?? bookies) !== bookies || (opts.failover ?? failover) !== failover;
+    o.log(
+      `reusing the cluster running in ${dir} (${bookies} bookie(s), ${failover} failover` +
+        `${differs ? '; stop it to start it otherwise' : ''})`,
+    );
     return { ...handle, release: leaseFor(dir, o.log) };
   };
   if (await clusterReady(dir)) return reuse();

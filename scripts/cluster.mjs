@@ -1,20 +1,23 @@
 #!/usr/bin/env node
-// `pnpm cluster`: a local multi-process Pravega 0.13.0 cluster on loopback (ZooKeeper, one bookie
-// or three, two controllers, three segment stores), its data in .pravega/cluster/<name>/.
+// A local multi-process Pravega 0.13.0 cluster on loopback (ZooKeeper, one bookie or three, two
+// controllers, three segment stores), its data in .pravega/cluster/<name>/ (docs/clusters.md).
 //   node scripts/cluster.mjs start [--foreground]   start it (or find it running); background by
 //                                                   default, --foreground runs it until Ctrl-C
 //   node scripts/cluster.mjs stop                   stop it, whoever started it
 //   node scripts/cluster.mjs status                 per process: pid, ready, RSS; exit 0 when all are ready
+//   node scripts/cluster.mjs kill NAME              SIGKILL one process (e.g. segmentstore-2); for a
+//                                                   store, waits until its containers moved
+//   node scripts/cluster.mjs restart NAME           stop one process and start it again, until ready
 // Flags: --bookies 3 (three bookies, ledgers replicated 3/3/2), --failover default (Pravega's own
 // ~20 s failover instead of the ~7 s one for tests), --fresh (delete the instance's data first),
 // --base-port N (ports N+61… instead of 21061…; also SLUICE_CLUSTER_BASE_PORT), --containers N,
 // --name NAME (another instance folder).
 import { parseArgs } from 'node:util';
-import { clusterDir, clusterStatus, ensureCluster, stopCluster, watchCluster } from './cluster-lib.mjs';
+import { attachCluster, clusterDir, clusterStatus, ensureCluster, stopCluster, watchCluster } from './cluster-lib.mjs';
 
 const log = (line) => console.log(`[cluster] ${line}`);
 const usage =
-  'usage: cluster.mjs start [--foreground] | stop | status  ' +
+  'usage: cluster.mjs start [--foreground] | stop | status | kill NAME | restart NAME  ' +
   '[--bookies 1|3] [--failover fast|default] [--fresh] [--base-port N] [--containers N] [--name NAME]';
 const mb = (bytes) => (bytes === undefined ? '-' : `${Math.round(bytes / 2 ** 20)} MB`);
 
@@ -58,7 +61,9 @@ try {
     fresh: values.fresh,
   };
   const [command = 'start', ...extra] = positionals;
-  if (extra.length > 0) throw new Error(usage);
+  const target = ['kill', 'restart'].includes(command) ? extra.shift() : undefined;
+  if (extra.length > 0 || (['kill', 'restart'].includes(command) && !target)) throw new Error(usage);
+  const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
   if (command === 'start') {
     const cluster = await ensureCluster({ ...opts, background: !values.foreground });
@@ -91,6 +96,23 @@ try {
     }
     printStatus(status);
     process.exit(status.processes.every((p) => p.ready) ? 0 : 3);
+  } else if (command === 'kill') {
+    const cluster = attachCluster(clusterDir(opts), { log });
+    const pid = cluster.pid(target);
+    const before = await cluster.containers();
+    const killed = Date.now();
+    if (!(await cluster.kill(target))) throw new Error(`${target} is not running`);
+    log(`killed ${target} (pid ${pid}, SIGKILL)`);
+    if (cluster.endpoint(target).kind === 'segmentstore') {
+      log(`waiting for its containers [${before[target]?.join(', ') ?? ''}] to move…`);
+      const after = await cluster.waitForContainers();
+      log(`containers moved in ${seconds(killed)}: ${JSON.stringify(after)}`);
+    }
+  } else if (command === 'restart') {
+    const cluster = attachCluster(clusterDir(opts), { log });
+    const started = Date.now();
+    await cluster.restart(target);
+    log(`${target} restarted in ${seconds(started)} (pid ${cluster.pid(target)})`);
   } else if (command === 'watch' && values.dir) {
     // Internal: the watchdog that ensureCluster() leaves next to a cluster it started.
     await watchCluster(values.dir, (line) => console.log(line));
