@@ -124,8 +124,8 @@ const propertiesText = (props) =>
     .join('');
 
 /**
- * The configuration file of one process. `settings`: { processes, dir, containers, failover }
- * (`failover` one of FAILOVER's keys); `zk` is the ZooKeeper connect string.
+ * The configuration file of process `p`. `settings`: { processes, dir, containers, failover }
+ * (`failover`: one of FAILOVER's keys).
  */
 function configText(p, settings) {
   const { processes, dir, containers, failover } = settings;

@@ -87,7 +87,7 @@ export interface ClusterHandle {
   status(): Promise<ClusterProcessStatus[]>;
   /** Segment containers each live store runs (from its log), e.g. { 'segmentstore-1': [0, 3], … }. */
   containers(): Promise<Record<ClusterProcessName, number[]>>;
-  /** Waits until every container runs on exactly one live store; resolves with containers(). */
+  /** Waits until every container runs on exactly one live store, spread evenly (±1); resolves with containers(). */
   waitForContainers(waitMs?: number): Promise<Record<ClusterProcessName, number[]>>;
   /** Stops the cluster if this run started it and no other run still uses it; otherwise nothing. */
   release(): Promise<void>;

@@ -328,6 +328,9 @@ async function startAll(dir, settings, log, timeoutMs) {
     // The rest together: a bookie is up in seconds, long before a store's JVM has booted far
     // enough to open its containers' logs on it.
     await launch(dir, phase(['bookie', 'controller', 'segmentstore']), cp, log, deadline());
+    // Stores registering one by one make the controller move containers while the cluster
+    // starts: ready means they stopped moving, not that a test's first writes race a move.
+    log(`containers: ${JSON.stringify(await waitForContainers(dir, settings, deadline()))}`);
   } catch (err) {
     log('start-up failed: stopping the cluster');
     await stopAll(dir, procs, log);
@@ -336,6 +339,33 @@ async function startAll(dir, settings, log, timeoutMs) {
   const ms = Date.now() - started;
   log(`cluster ready in ${seconds(ms)} (${fresh ? 'new data' : 'existing data'}) in ${dir}`);
   return { ms, fresh };
+}
+
+/** The segment containers each live segment store runs (from its log), by store name. */
+function liveContainers(dir, procs) {
+  const out = {};
+  for (const p of procs.filter((q) => q.kind === 'segmentstore'))
+    if (livePid(dir, p.name) !== undefined) out[p.name] = storeContainers(dir, p.name);
+  return out;
+}
+
+/** See the handle's waitForContainers. */
+async function waitForContainers(dir, settings, waitMs) {
+  const procs = clusterLayout(settings);
+  const started = Date.now();
+  for (;;) {
+    const owners = liveContainers(dir, procs);
+    const counts = new Map();
+    for (const ids of Object.values(owners)) for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const sizes = Object.values(owners).map((ids) => ids.length);
+    const settled =
+      Array.from({ length: settings.containers }, (_, id) => counts.get(id) === 1).every(Boolean) &&
+      Math.max(...sizes) - Math.min(...sizes) <= 1;
+    if (settled) return owners;
+    if (Date.now() - started > waitMs)
+      throw setupError(`containers not settled after ${seconds(waitMs)}: ${JSON.stringify(owners)}`);
+    await sleep(250);
+  }
 }
 
 // ---- the handle -----------------------------------------------------------------------------
@@ -429,30 +459,13 @@ export function attachCluster(dir, { log = (line) => console.log(`[cluster] ${li
       );
     },
     /** The segment containers each live segment store runs (from its log), by store name. */
-    async containers() {
-      const out = {};
-      for (const p of procs.filter((q) => q.kind === 'segmentstore')) {
-        if (livePid(dir, p.name) !== undefined) out[p.name] = storeContainers(dir, p.name);
-      }
-      return out;
-    },
+    containers: async () => liveContainers(dir, procs),
     /**
-     * Waits until every container runs on exactly one live store (after a store died or came back,
-     * the controller moves containers: this is the server side's failover being over).
+     * Waits until every container runs on exactly one live store, spread as evenly as the
+     * controller spreads them (±1). After a store dies or comes back the controller moves
+     * containers: this is the server side's failover, or rebalancing, being over.
      */
-    async waitForContainers(waitMs = timeoutMs) {
-      const started = Date.now();
-      for (;;) {
-        const owners = await handle.containers();
-        const counts = new Map();
-        for (const ids of Object.values(owners)) for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-        const settled = Array.from({ length: settings.containers }, (_, id) => counts.get(id) === 1).every(Boolean);
-        if (settled) return owners;
-        if (Date.now() - started > waitMs)
-          throw setupError(`containers not settled after ${seconds(waitMs)}: ${JSON.stringify(owners)}`);
-        await sleep(250);
-      }
-    },
+    waitForContainers: (waitMs = timeoutMs) => waitForContainers(dir, settings, waitMs),
     /** Nothing for a plain handle; ensureCluster's lease stops the cluster if this run started it. */
     release: async () => {},
   };

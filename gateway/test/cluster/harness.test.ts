@@ -48,8 +48,9 @@ describe('the cluster harness', () => {
     expect(cluster.pid(victim)).not.toBe(pid);
     await cluster.waitReady();
     expect((await cluster.status()).every((p) => p.alive && p.ready)).toBe(true);
+    // The controller gives it containers again (4 over 3 stores: 2, 1, 1).
     const settled = await cluster.waitForContainers();
-    expect(Object.keys(settled)).toContain(victim);
+    expect(settled[victim]?.length).toBeGreaterThan(0);
 
     // And the cluster serves: a new stream through the gateway, written and read back once.
     const stream = uniqueName('after-restart');
