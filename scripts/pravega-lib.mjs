@@ -43,7 +43,7 @@ const LOGBACK = `<configuration>
 `;
 
 /** An error whose stack is its message: callers print one line, not a Node stack trace. */
-function setupError(message) {
+export function setupError(message) {
   const err = new Error(message);
   err.stack = message;
   return err;
@@ -76,7 +76,7 @@ export function javaVersion() {
   return first;
 }
 
-function readText(file) {
+export function readText(file) {
   try {
     return readFileSync(file, 'utf8');
   } catch {
@@ -85,7 +85,7 @@ function readText(file) {
 }
 
 /** True while `pid` runs (a zombie counts as gone). */
-function alive(pid) {
+export function alive(pid) {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
@@ -104,7 +104,7 @@ function isPravegaProcess(pid) {
 }
 
 /** SIGTERM to the JVM's process group, SIGKILL after `graceMs`; resolves once it is gone. */
-async function terminate(pid, graceMs = 10_000) {
+export async function terminate(pid, graceMs = 10_000) {
   const signal = (sig) => {
     try {
       process.kill(-pid, sig);
@@ -128,7 +128,7 @@ async function terminate(pid, graceMs = 10_000) {
  * machine) neither resolve with Maven nor start a standalone on the same ports twice.
  * `whileWaiting()` may end the wait early with a value (e.g. "someone else started it").
  */
-async function withLock(file, log, what, fn, whileWaiting = async () => undefined) {
+export async function withLock(file, log, what, fn, whileWaiting = async () => undefined) {
   const started = Date.now();
   let reported = started;
   for (;;) {
@@ -159,7 +159,7 @@ async function withLock(file, log, what, fn, whileWaiting = async () => undefine
 }
 
 /** Runs Maven, showing progress: a count of downloads every 5 s, warnings and errors as they come. */
-function runMaven(args, cwd, log) {
+export function runMaven(args, cwd, log, artifact = ARTIFACT) {
   return new Promise((resolve, reject) => {
     const child = spawn('mvn', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const started = Date.now();
@@ -207,7 +207,7 @@ function runMaven(args, cwd, log) {
     child.once('close', (code) => {
       clearInterval(progress);
       if (code === 0) resolve({ files, bytes, ms: Date.now() - started });
-      else reject(setupError(`Maven could not resolve ${ARTIFACT} (exit ${code}); last lines:\n${last.join('\n')}`));
+      else reject(setupError(`Maven could not resolve ${artifact} (exit ${code}); last lines:\n${last.join('\n')}`));
     });
   });
 }
@@ -352,7 +352,7 @@ function forget(f, pid) {
   rmSync(f.leases, { recursive: true, force: true });
 }
 
-function tail(file, lines = 20) {
+export function tail(file, lines = 20) {
   const text = readText(file)?.trim();
   return text ? text.split('\n').slice(-lines).join('\n') : '(empty log)';
 }
@@ -588,7 +588,7 @@ export async function startPravega(opts = {}) {
   };
 }
 
-function liveLeases(dir) {
+export function liveLeases(dir) {
   let names = [];
   try {
     names = readdirSync(dir);

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `pnpm test`: lint, type-check, generated-code check, then every Vitest test (unit, integration
 // against a real Pravega standalone, interop with Pravega's Java client), the edge-runtime test,
-// and the browser end-to-end tests (Playwright driving Debian's Chromium). One standalone serves
-// the whole run; then the pack-and-install smoke test and the bundle budget. Ends with the plain
-// line "N passed, N failed".
+// the browser end-to-end tests (Playwright driving Debian's Chromium), the pack-and-install smoke
+// test and the bundle budget, then the cluster tests on a real multi-process Pravega cluster. One
+// standalone serves the whole run until the cluster step. Ends with the plain line "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,6 +79,24 @@ if (runPackaging) {
   step('bundle size (esbuild, min+gzip) within budget', 'node', ['scripts/bundle-size.mjs', '--json', bundleOut]);
 }
 await pravega.release();
+// The multi-process cluster (two controllers, three segment stores), after the standalone is let
+// go: its global setup starts one (or reuses this worktree's) and stops what it started.
+const clusterOut = join(results, 'cluster.json');
+const runCluster = extra.length === 0 && existsSync(join(root, 'vitest.cluster.config.ts'));
+if (runCluster) {
+  const started = Date.now();
+  step('cluster tests (Vitest)', 'pnpm', [
+    'exec',
+    'vitest',
+    'run',
+    '--config',
+    'vitest.cluster.config.ts',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${clusterOut}`,
+  ]);
+  console.log(`[test] cluster tests took ${Math.round((Date.now() - started) / 1000)} s`);
+}
 
 let passed = 0;
 let failed = checkFailures;
@@ -94,6 +112,7 @@ function countVitest(file) {
 }
 countVitest(out);
 if (runEdge) countVitest(edgeOut);
+if (runCluster) countVitest(clusterOut);
 if (runE2e) {
   // Playwright's JSON: expected = passed, unexpected = failed, flaky = passed only on a retry.
   if (existsSync(e2eOut)) {
