@@ -76,6 +76,7 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     jwksUrl: config.authJwksUrl,
     audience: config.authAudience,
     issuer: config.authIssuer,
+    allowTokensWithoutExp: config.allowTokensWithoutExp,
   });
   if (!verifyToken) {
     log.warn(
