@@ -63,11 +63,13 @@ beforeAll(async () => {
   // Every segment-store connection of this gateway goes through the proxy.
   const segments = gateway.context.segments;
   const resolve = segments.endpointFor.bind(segments);
+  let proxyPort: Promise<number> | undefined;
+  // The standalone has one segment store: one proxy, started by the first connection.
   segments.endpointFor = async (segment: SegmentRef) => {
     const real = await resolve(segment);
     proxy ??= new HoldingProxy(real.host, real.port);
-    if (!proxy.port) await proxy.start();
-    return { host: '127.0.0.1', port: proxy.port };
+    proxyPort ??= proxy.start();
+    return { host: '127.0.0.1', port: await proxyPort };
   };
   admin = await connectSdk(gateway.url, scope);
   await admin.createScope(scope);
