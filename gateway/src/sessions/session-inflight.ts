@@ -19,6 +19,10 @@
  * gives up after two ping intervals, 30 s by default); the gateway's own WebSocket heartbeat and
  * idle timeout do not hold a paused socket's silence against it (gateway.ts, session.ts).
  * Acknowledgements keep flowing out the whole time: sending does not depend on reading.
+ *
+ * The push-back is per socket: a reader on the same socket as a pushed-back writer cannot grant
+ * more credit until reading resumes (what it was granted keeps flowing). Clients that must keep
+ * reading while their writers are held back use a connection for each.
  */
 import { Fifo } from '@sluice/proto/fifo.js';
 import { type InflightAccount, inflightCost } from '../streams/inflight-account.js';
