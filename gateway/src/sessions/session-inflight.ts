@@ -67,6 +67,8 @@ export class SessionInflight implements WaitingSession {
     private readonly keepAlive: () => void,
     /** Handles a held message, as if it had just arrived. */
     private readonly handle: (data: Buffer, isBinary: boolean) => void,
+    /** What appending a held batch threw (it runs outside the message handler that would catch it). */
+    private readonly onError: (err: unknown) => void,
   ) {
     this.account = budget.sessionAccount();
   }
@@ -107,7 +109,11 @@ export class SessionInflight implements WaitingSession {
       if (!this.account.fits(cost)) return this.account.used + cost > this.account.limit ? 'session' : 'total';
       this.blocked = undefined;
       this.budget.observer.heldBytes(-bytes);
-      target.append(batch);
+      try {
+        target.append(batch);
+      } catch (err) {
+        this.onError(err);
+      }
       batch.lease?.release();
       while (!this.blocked && !this.held.isEmpty && !this.closed) {
         const message = this.held.shift()!;

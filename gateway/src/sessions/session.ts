@@ -84,6 +84,7 @@ export class Session {
       ws,
       () => this.send(encodeServerFrame({ case: 'pong', value: { nonce: 0n } })),
       (data, isBinary) => this.onMessage(data, isBinary),
+      (err) => this.onFrameError(err),
     );
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.lastFrameAt = Date.now();
@@ -257,10 +258,14 @@ export class Session {
         batch.lease?.release();
       } else this.dispatch(frame!);
     } catch (err) {
-      const error = GatewayError.from(err);
-      if (error.code === 'protocol') this.protocolError(error.message);
-      else this.logger.error({ err: error }, 'unexpected error handling a frame');
+      this.onFrameError(err);
     }
+  }
+
+  private onFrameError(err: unknown): void {
+    const error = GatewayError.from(err);
+    if (error.code === 'protocol') this.protocolError(error.message);
+    else this.logger.error({ err: error }, 'unexpected error handling a frame');
   }
 
   private append(batch: AppendBatch): void {

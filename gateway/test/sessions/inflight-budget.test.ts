@@ -78,6 +78,9 @@ function model(sessions: number): Model {
       },
       () => {},
       onMessage,
+      (err) => {
+        throw err;
+      },
     );
     m.sessions.push(state);
     // The socket's message event, as session.ts handles it.
