@@ -42,3 +42,4 @@ export const APPEND_EVENT_TAG = tag(AppendSchema, 'events', LENGTH_DELIMITED);
 /** EventData fields. */
 export const EVENT_DATA_PAYLOAD_TAG = tag(EventDataSchema, 'payload', LENGTH_DELIMITED);
 export const EVENT_DATA_ROUTING_KEY_TAG = tag(EventDataSchema, 'routingKey', LENGTH_DELIMITED);
+export const EVENT_DATA_ROUTING_KEY_UTF16_TAG = tag(EventDataSchema, 'routingKeyUtf16', LENGTH_DELIMITED);

@@ -1,6 +1,7 @@
 /**
  * The hand encoder of Append frames against protobuf-es: for any channel, first sequence
- * number and events (payloads, routing keys absent, empty, ASCII or any Unicode), the bytes
+ * number and events (payloads, routing keys absent, empty, ASCII, any Unicode or holding lone
+ * surrogates, which also go as UTF-16 units), the bytes
  * are exactly what `toBinary` writes, into a fresh buffer or a reused one holding old bytes.
  */
 import { create, toBinary } from '@bufbuild/protobuf';
@@ -8,6 +9,7 @@ import { ClientFrameSchema } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeAppendFrame, type OutgoingEvent } from '../src/protocol/append-frame.js';
+import { hasLoneSurrogate, utf16leBytes } from '../src/protocol/utf16.js';
 
 const key = fc.oneof(
   fc.constant(undefined),
@@ -15,6 +17,8 @@ const key = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 10 }),
   fc.string({ unit: 'binary', maxLength: 10 }),
+  // Lone surrogates, reversed pairs: sent as UTF-16 units as well.
+  fc.string({ unit: fc.integer({ min: 0xd7fe, max: 0xe001 }).map((u) => String.fromCharCode(u)), maxLength: 6 }),
   fc.constantFrom('key-1', 'key-2'), // repeats: the key cache
 );
 const event: fc.Arbitrary<OutgoingEvent> = fc.record({
@@ -32,7 +36,13 @@ function reference(channel: number, firstSequence: number, events: readonly Outg
           channel,
           firstSequence: BigInt(firstSequence),
           events: events.map((e) =>
-            e.key === undefined ? { payload: e.payload } : { payload: e.payload, routingKey: e.key },
+            e.key === undefined
+              ? { payload: e.payload }
+              : {
+                  payload: e.payload,
+                  routingKey: e.key,
+                  ...(hasLoneSurrogate(e.key) ? { routingKeyUtf16: utf16leBytes(e.key) } : {}),
+                },
           ),
         },
       },

@@ -1,13 +1,55 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ReaderPosition, Serializers, SluiceError, StreamCut } from '../src/index.js';
+import { hasLoneSurrogate } from '../src/protocol/utf16.js';
 import { backoffDelay } from '../src/transport/backoff.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe('Serializers', () => {
-  it('utf8 gives the bytes of Java UTF8StringSerializer', () => {
-    expect(hex(Serializers.utf8().serialize('héllo 😀'))).toBe(Buffer.from('héllo 😀', 'utf8').toString('hex'));
-    expect(Serializers.utf8().deserialize(Buffer.from('ünï', 'utf8'))).toBe('ünï');
+  it('utf8 gives the bytes of Java UTF8StringSerializer and reads bytes as it does (golden values from the JDK)', () => {
+    // Printed by the Java peer's utf8-cases (UTF8StringSerializer on OpenJDK 17); the interop
+    // test (interop/test/strings.test.ts) compares thousands more against the peer itself.
+    const u = Serializers.utf8();
+    const written: Array<[string, string]> = [
+      ['héllo 😀', '68c3a96c6c6f20f09f9880'],
+      ['\ufeffx', 'efbbbf78'],
+      ['\ud800', '3f'],
+      ['a\ud83d', '613f'],
+      ['\ude00\ud83d', '3f3f'],
+      ['\ud83d\ud83d\ude00', '3ff09f9880'],
+      ['\uffff', 'efbfbf'],
+      ['\udbff\udffd', 'f48fbfbd'],
+    ];
+    for (const [value, bytes] of written) expect(hex(u.serialize(value)), JSON.stringify(value)).toBe(bytes);
+    const read: Array<[string, string]> = [
+      ['efbbbf78', '\ufeffx'],
+      ['efbbbfefbbbf', '\ufeff\ufeff'],
+      ['eda080', '\ufffd'], // a surrogate's encoding: one U+FFFD in Java, three in TextDecoder
+      ['7fedbfbf', '\u007f\ufffd'],
+      ['eda080f5f4908080', '\ufffd'.repeat(6)],
+      ['e282', '\ufffd'], // cut off at the end: one U+FFFD for the lot
+      ['c080', '\ufffd\ufffd'],
+      ['f09f9841', '\ufffdA'],
+    ];
+    for (const [bytes, value] of read) expect(u.deserialize(Buffer.from(bytes, 'hex')), bytes).toBe(value);
+  });
+
+  it('finds lone surrogates exactly (the routing keys that go as UTF-16 units)', () => {
+    const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+    const surrogateHeavy = fc.string({
+      unit: fc.oneof(
+        fc.integer({ min: 0xd7fe, max: 0xe001 }).map((c) => String.fromCharCode(c)),
+        fc.constant('a'),
+      ),
+      maxLength: 12,
+    });
+    fc.assert(
+      fc.property(fc.oneof(surrogateHeavy, fc.string({ unit: 'binary' })), (s) => {
+        expect(hasLoneSurrogate(s)).toBe(lone.test(s));
+      }),
+      { numRuns: 5_000 },
+    );
   });
 
   it('javaString matches Java Object Serialization of a String (verified with the JDK)', () => {

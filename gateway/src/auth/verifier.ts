@@ -1,7 +1,8 @@
 /**
  * Client tokens: JWTs checked with jose — signature (HS256 with a shared secret file, or
  * RS256/ES256 against a JWKS file or URL), exp, nbf, aud and iss. Grants come from the token's
- * "grants" claim (see grants.ts).
+ * "grants" claim (see grants.ts). A token without `exp` would grant its rights forever (a leaked
+ * one could never be made to lapse), so it is refused unless the operator allows it.
  */
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
@@ -21,30 +22,58 @@ export interface VerifierOptions {
   jwksUrl?: string | undefined;
   audience: string;
   issuer?: string | undefined;
+  /** Accept tokens with no `exp` claim (they never expire). */
+  allowTokensWithoutExp?: boolean | undefined;
 }
 
 export type TokenVerifier = (token: string) => Promise<Principal>;
 
+/**
+ * The verifier for these options, or undefined when none of the key sources is set (auth off).
+ * More than one source is refused: which one wins would be a guess.
+ */
 export function createVerifier(opts: VerifierOptions): TokenVerifier | undefined {
+  const sources = [
+    opts.secretFile && '--auth-secret-file',
+    opts.jwksFile && '--auth-jwks-file',
+    opts.jwksUrl && '--auth-jwks-url',
+  ].filter(Boolean);
+  if (sources.length > 1)
+    throw new GatewayError(
+      'invalid-argument',
+      `${sources.join(' and ')} are both set: give exactly one source of token keys`,
+    );
   let key: Uint8Array | JWTVerifyGetKey;
   let algorithms: string[];
   if (opts.secretFile) {
-    key = new Uint8Array(readFileSync(opts.secretFile));
+    key = new Uint8Array(readFile('--auth-secret-file', opts.secretFile));
+    if (key.length === 0) throw new GatewayError('invalid-argument', `--auth-secret-file ${opts.secretFile} is empty`);
     algorithms = ['HS256'];
   } else if (opts.jwksFile) {
-    key = createLocalJWKSet(JSON.parse(readFileSync(opts.jwksFile, 'utf8')));
+    const text = readFile('--auth-jwks-file', opts.jwksFile).toString('utf8');
+    try {
+      key = createLocalJWKSet(JSON.parse(text));
+    } catch (err) {
+      throw new GatewayError('invalid-argument', `--auth-jwks-file ${opts.jwksFile}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
     algorithms = ['RS256', 'ES256'];
   } else if (opts.jwksUrl) {
+    if (!URL.canParse(opts.jwksUrl))
+      throw new GatewayError('invalid-argument', `--auth-jwks-url "${opts.jwksUrl}" is not a URL`);
     key = createRemoteJWKSet(new URL(opts.jwksUrl));
     algorithms = ['RS256', 'ES256'];
   } else {
     return undefined;
   }
+  const requiredClaims = opts.allowTokensWithoutExp ? [] : ['exp'];
   return async (token) => {
     try {
       const { payload } = await jwtVerify(token, key as never, {
         algorithms,
         audience: opts.audience,
+        requiredClaims,
         ...(opts.issuer ? { issuer: opts.issuer } : {}),
       });
       const raw = payload.grants;
@@ -60,6 +89,14 @@ export function createVerifier(opts: VerifierOptions): TokenVerifier | undefined
       throw new GatewayError('unauthenticated', `invalid token: ${(err as Error).message}`, { cause: err });
     }
   };
+}
+
+function readFile(flag: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new GatewayError('invalid-argument', `${flag}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** The bearer token of an upgrade request: `Sec-WebSocket-Protocol: bearer.<base64url>` or `Authorization: Bearer`. */

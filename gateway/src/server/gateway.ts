@@ -22,13 +22,14 @@ import { SegmentStoreClient } from '../segmentstore/client.js';
 import { SegmentStoreConnection } from '../segmentstore/connection.js';
 import type { GatewayContext } from '../sessions/context.js';
 import { FramePool } from '../sessions/frame-pool.js';
+import { InflightBudget } from '../sessions/inflight-budget.js';
 import { Session } from '../sessions/session.js';
 import { SharedTails } from '../streams/shared-tails.js';
 import { WriterRegistry } from '../streams/writer-registry.js';
 import { GATEWAY_VERSION } from '../version.js';
 import type { GatewayConfig } from './config.js';
 import { checkReadiness, httpHandler } from './http.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, pushBackObserver, watchInflight } from './metrics.js';
 
 export { GATEWAY_VERSION };
 
@@ -77,6 +78,7 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     jwksUrl: config.authJwksUrl,
     audience: config.authAudience,
     issuer: config.authIssuer,
+    allowTokensWithoutExp: config.allowTokensWithoutExp,
   });
   if (!verifyToken) {
     log.warn(
@@ -111,10 +113,17 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
   });
   const segments = new SegmentStoreClient({ controller, logger: log, tls: segmentStoreTls });
   const metrics = createMetrics();
+  const inflight = new InflightBudget(
+    config.maxInflightBytesTotal,
+    config.maxInflightBytesPerSession,
+    pushBackObserver(metrics),
+  );
+  watchInflight(metrics, inflight.total);
   const context: GatewayContext = {
     controller,
     segments,
-    writers: new WriterRegistry(controller, segments, log),
+    writers: new WriterRegistry(controller, segments, log, inflight.total),
+    inflight,
     groups: new GroupTable(segments),
     tails: new SharedTails(
       segments,
@@ -236,6 +245,11 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
   });
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
+      // A pushed-back socket is not read, so its pongs wait unread: its silence proves nothing.
+      if (ws.isPaused) {
+        alive.add(ws);
+        continue;
+      }
       if (!alive.has(ws)) {
         ws.terminate();
         continue;

@@ -1,5 +1,7 @@
 /** Prometheus metrics (prom-client), one registry per gateway instance. */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { PushBackObserver } from '../sessions/inflight-budget.js';
+import type { InflightAccount } from '../streams/inflight-account.js';
 
 export interface GatewayMetrics {
   readonly registry: Registry;
@@ -16,6 +18,10 @@ export interface GatewayMetrics {
   readonly tailSubscribers: Gauge<'mode'>;
   readonly tailFellBehind: Counter;
   readonly tailCacheBytes: Gauge;
+  readonly pushedBackSessions: Gauge;
+  readonly pushBacks: Counter;
+  readonly pushedBackSeconds: Counter;
+  readonly inflightHeldBytes: Gauge;
 }
 
 export function createMetrics(): GatewayMetrics {
@@ -90,5 +96,72 @@ export function createMetrics(): GatewayMetrics {
       help: 'bytes of events held in shared tail rings',
       registers: [registry],
     }),
+    pushedBackSessions: new Gauge({
+      name: 'sluice_pushed_back_sessions',
+      help: 'sessions whose socket the gateway is not reading: their appends wait for in-flight room',
+      registers: [registry],
+    }),
+    pushBacks: new Counter({
+      name: 'sluice_push_backs_total',
+      help: 'times a session was pushed back (its socket paused) for want of in-flight room',
+      registers: [registry],
+    }),
+    pushedBackSeconds: new Counter({
+      name: 'sluice_pushed_back_seconds_total',
+      help: 'time sessions spent pushed back, summed over sessions (counted when each resumes)',
+      registers: [registry],
+    }),
+    inflightHeldBytes: new Gauge({
+      name: 'sluice_inflight_held_bytes',
+      help: 'bytes of appends received from pushed-back sessions and not yet admitted (outside the in-flight budget)',
+      registers: [registry],
+    }),
   };
+}
+
+/** The metrics side of push-back (inflight-budget.ts). */
+export function pushBackObserver(metrics: GatewayMetrics): PushBackObserver {
+  return {
+    pushedBack(paused, pausedMs) {
+      if (paused) {
+        metrics.pushedBackSessions.inc();
+        metrics.pushBacks.inc();
+      } else {
+        metrics.pushedBackSessions.dec();
+        metrics.pushedBackSeconds.inc((pausedMs ?? 0) / 1000);
+      }
+    },
+    heldBytes(delta) {
+      metrics.inflightHeldBytes.inc(delta);
+    },
+  };
+}
+
+/** Gauges read from the gateway's in-flight account when scraped. */
+export function watchInflight(metrics: GatewayMetrics, total: InflightAccount): void {
+  const registers = [metrics.registry];
+  new Gauge({
+    name: 'sluice_inflight_bytes',
+    help: "writers' bytes held until Pravega acknowledges them, over all sessions",
+    registers,
+    collect() {
+      this.set(total.used);
+    },
+  });
+  new Gauge({
+    name: 'sluice_inflight_bytes_peak',
+    help: 'the most in-flight bytes held at once since the gateway started',
+    registers,
+    collect() {
+      this.set(total.peak);
+    },
+  });
+  new Gauge({
+    name: 'sluice_inflight_bytes_limit',
+    help: 'the gateway-wide in-flight budget (--max-inflight-bytes-total)',
+    registers,
+    collect() {
+      this.set(total.limit);
+    },
+  });
 }

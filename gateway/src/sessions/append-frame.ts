@@ -5,7 +5,8 @@
  * events that is a large share of the gateway's work per event.
  *
  * Anything this decoder does not expect — another frame kind, an unknown field, a repeated
- * oneof, a field of the wrong wire type, a non-ASCII routing key, truncated or malformed bytes —
+ * oneof, a field of the wrong wire type, a non-ASCII routing key or one sent as UTF-16 units
+ * (routing_key_utf16: its tag is not one this decoder takes), truncated or malformed bytes —
  * makes it return `undefined`, and the caller decodes with protobuf-es (which accepts or rejects
  * exactly as before). On what it accepts it agrees with protobuf-es (gateway/test/server/
  * append-frame.test.ts). Payloads are views into `bytes`.
@@ -20,6 +21,7 @@ import {
 } from '@sluice/proto/events-tags.js';
 import type { Append } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { WireCursor } from '@sluice/proto/wire-cursor.js';
+import { GatewayError } from '../errors.js';
 import type { BufferLease } from '../leased-buffers.js';
 
 /** An Append frame as the stream writer takes it. */
@@ -99,12 +101,24 @@ export function decodeAppendFrame(bytes: Uint8Array, lease?: BufferLease): Appen
   return { channel, firstSequence, payloads, keys, lease };
 }
 
-/** The same batch from a frame protobuf-es decoded. */
+/**
+ * The same batch from a frame protobuf-es decoded. A key sent as UTF-16 units (it holds a lone
+ * surrogate, which its UTF-8 lost) is taken from those: the string Java would hash.
+ */
 export function appendBatchOf(append: Append): AppendBatch {
   return {
     channel: append.channel,
     firstSequence: Number(append.firstSequence),
     payloads: append.events.map((e) => e.payload),
-    keys: append.events.map((e) => e.routingKey),
+    keys: append.events.map((e) => (e.routingKeyUtf16.length > 0 ? fromUtf16le(e.routingKeyUtf16) : e.routingKey)),
   };
+}
+
+/** A string from its UTF-16 units, little-endian; an odd length is a malformed frame. */
+function fromUtf16le(bytes: Uint8Array): string {
+  if (bytes.length % 2 !== 0)
+    throw new GatewayError('protocol', `routing_key_utf16 has an odd length (${bytes.length} bytes)`);
+  let key = '';
+  for (let i = 0; i < bytes.length; i += 2) key += String.fromCharCode(bytes[i]! | (bytes[i + 1]! << 8));
+  return key;
 }

@@ -4,6 +4,8 @@
  * forwarded only as Pravega gives them.
  */
 import { GatewayError } from '../errors.js';
+import { AccountedWriter } from '../streams/accounted-writer.js';
+import { inflightCost } from '../streams/inflight-account.js';
 import type { StreamWriter, WriterListener } from '../streams/stream-writer.js';
 import type { AppendBatch } from './append-frame.js';
 import { encodeServerFrame } from './frames.js';
@@ -14,6 +16,8 @@ export abstract class AppendingChannel implements Channel, WriterListener {
   protected closed = false;
   private readonly early: AppendBatch[] = [];
   private earlyBytes = 0;
+  /** What the early appends are charged to the session's in-flight account until a writer takes them. */
+  private earlyCharge = 0;
 
   constructor(
     protected readonly session: Session,
@@ -38,12 +42,15 @@ export abstract class AppendingChannel implements Channel, WriterListener {
       // Held until Pravega's writer is up, within the same limit as unacknowledged bytes.
       for (const p of frame.payloads) this.earlyBytes += p.length;
       if (this.earlyBytes > limit * 2) {
-        this.early.length = 0;
+        this.dropEarly();
         this.fail(new GatewayError('resource-exhausted', `writer exceeded its in-flight limit of ${limit} bytes`));
         return;
       }
       this.early.push(frame);
       frame.lease?.hold();
+      const cost = inflightCost(frame.payloads);
+      this.earlyCharge += cost;
+      this.session.inflight.account.add(cost);
       return;
     }
     if (this.writer.unackedBytes > limit * 2) {
@@ -69,10 +76,21 @@ export abstract class AppendingChannel implements Channel, WriterListener {
   protected attachWriter(writer: StreamWriter): void {
     this.writer = writer;
     writer.attach(this);
+    if (writer instanceof AccountedWriter) writer.setOwner(this.session.inflight.account);
+    // Uncharged first, then charged again by the writer as it takes them: never both at once.
+    this.session.inflight.account.add(-this.earlyCharge);
+    this.earlyCharge = 0;
     for (const frame of this.early.splice(0)) {
       this.append(frame);
       frame.lease?.release();
     }
+  }
+
+  /** Appends held for a writer that will not come (the channel closed first): let go and uncharged. */
+  protected dropEarly(): void {
+    for (const frame of this.early.splice(0)) frame.lease?.release();
+    this.session.inflight.account.add(-this.earlyCharge);
+    this.earlyCharge = 0;
   }
 
   protected fail(err: GatewayError): void {

@@ -8,12 +8,15 @@ import type { GatewayMetrics } from '../server/metrics.js';
 import type { SharedTails } from '../streams/shared-tails.js';
 import type { WriterRegistry } from '../streams/writer-registry.js';
 import type { FramePool } from './frame-pool.js';
+import type { InflightBudget } from './inflight-budget.js';
 
 /** What every session shares: the Pravega clients, the writer registry, limits and metrics. */
 export interface GatewayContext {
   readonly controller: ControllerClient;
   readonly segments: SegmentStoreClient;
   readonly writers: WriterRegistry;
+  /** The gateway-wide budget of writers' unacknowledged bytes, and the sessions waiting for room. */
+  readonly inflight: InflightBudget;
   /** Reader-group state in Pravega (one table segment per scope). */
   readonly groups: GroupTable;
   /** Shared tail reads: one Pravega read per segment for all its readers on this gateway. */

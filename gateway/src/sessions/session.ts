@@ -17,6 +17,7 @@ import { FramesInFlight } from './frame-pool.js';
 import { decodeClientFrame, encodeServerFrame } from './frames.js';
 import { poolMessages } from './pooled-messages.js';
 import { ReaderChannel } from './reader-channel.js';
+import { SessionInflight } from './session-inflight.js';
 import { TxnChannel } from './txn-channel.js';
 import { WriterChannel } from './writer-channel.js';
 
@@ -65,6 +66,8 @@ export class Session {
   private drainedMark = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
+  /** This session's in-flight bytes, and the push-back when they do not fit. */
+  readonly inflight: SessionInflight;
 
   constructor(
     private readonly ws: WebSocket,
@@ -76,9 +79,17 @@ export class Session {
     this.inFlight = new FramesInFlight(ctx.framePool);
     ws.binaryType = 'nodebuffer';
     poolMessages(ws, ctx.messageBuffers);
+    this.inflight = new SessionInflight(
+      ctx.inflight,
+      ws,
+      () => this.send(encodeServerFrame({ case: 'pong', value: { nonce: 0n } })),
+      (data, isBinary) => this.onMessage(data, isBinary),
+      (err) => this.onFrameError(err),
+    );
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.lastFrameAt = Date.now();
-      this.onMessage(data, isBinary);
+      if (this.inflight.holding) this.inflight.hold(data, isBinary);
+      else this.onMessage(data, isBinary);
     });
     this.watchdog = setInterval(() => this.checkHealth(), 1_000);
     this.watchdog.unref();
@@ -91,6 +102,8 @@ export class Session {
   private checkHealth(): void {
     const { idleTimeoutMs, slowConsumerMs } = this.ctx.limits;
     const now = Date.now();
+    // A pushed-back socket is silent because the gateway stopped reading it.
+    if (this.inflight.pushedBack) this.lastFrameAt = now;
     if (idleTimeoutMs > 0 && now - this.lastFrameAt > idleTimeoutMs) {
       this.closeWith(CLOSE_IDLE, 'idle timeout');
       return;
@@ -245,10 +258,14 @@ export class Session {
         batch.lease?.release();
       } else this.dispatch(frame!);
     } catch (err) {
-      const error = GatewayError.from(err);
-      if (error.code === 'protocol') this.protocolError(error.message);
-      else this.logger.error({ err: error }, 'unexpected error handling a frame');
+      this.onFrameError(err);
     }
+  }
+
+  private onFrameError(err: unknown): void {
+    const error = GatewayError.from(err);
+    if (error.code === 'protocol') this.protocolError(error.message);
+    else this.logger.error({ err: error }, 'unexpected error handling a frame');
   }
 
   private append(batch: AppendBatch): void {
@@ -258,7 +275,8 @@ export class Session {
     if (!(ch instanceof WriterChannel || ch instanceof TxnChannel)) {
       throw new GatewayError('protocol', `append on channel ${batch.channel}, which is not an open writer`);
     }
-    ch.append(batch);
+    // Over the in-flight budget: held (and the socket paused) until Pravega's acknowledgements free room.
+    if (this.inflight.admit(batch, ch)) ch.append(batch);
   }
 
   private dispatch(frame: ClientFrame): void {
@@ -369,6 +387,7 @@ export class Session {
     this.ctx.metrics.sessions.dec();
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     if (this.watchdog) clearInterval(this.watchdog);
+    this.inflight.close();
     for (const ch of this.channels.values()) ch.close(true);
     this.channels.clear();
     for (const wake of this.drainWaiters.splice(0)) wake();

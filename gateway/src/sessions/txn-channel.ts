@@ -9,7 +9,6 @@ import type { SegmentRange } from '../controller/controller-client.js';
 import { segmentIdOf, segmentNumber, uuidToBits } from '../controller/names.js';
 import { GatewayError } from '../errors.js';
 import { parseStreamName } from '../streams/stream-name.js';
-import { StreamWriter } from '../streams/stream-writer.js';
 import { TxnLease } from '../streams/txn-lease.js';
 import { AppendingChannel } from './appending-channel.js';
 import { encodeServerFrame } from './frames.js';
@@ -31,6 +30,7 @@ export class TxnChannel extends AppendingChannel {
   close(sessionLost = false): void {
     if (this.closed) return;
     this.closed = true;
+    this.dropEarly();
     this.writer?.close();
     // A dropped session may come back (or another gateway may take over): keep the lease for a while.
     if (sessionLost) this.lease?.orphan(this.session.ctx.limits.txnGraceMs);
@@ -65,15 +65,7 @@ export class TxnChannel extends AppendingChannel {
           ),
         );
       });
-      const writer = new StreamWriter(
-        ctx.controller,
-        ctx.segments,
-        this.session.logger,
-        scope,
-        stream,
-        `txn:${txnId}`,
-        { txnId, segments },
-      );
+      const writer = ctx.writers.transactional(this.session.logger, scope, stream, { txnId, segments });
       const lastSequence = await writer.open();
       if (this.closed) {
         writer.close();

@@ -18,6 +18,7 @@ export class WriterChannel extends AppendingChannel {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.dropEarly();
     this.writer?.detach(this);
   }
 

@@ -2,7 +2,8 @@
  * Routing keys → segments, bit-for-bit as Pravega's Java writer does it (fact sheet §3.5):
  * MurmurHash3 x64-128 (seed = "EventRouter".hashCode()) over the key's UTF-16LE code units, the
  * first 64-bit word turned into a double in [0, 1), then the segment with the smallest upper key
- * bound ≥ that double.
+ * bound ≥ that double. The units are the key's as the client wrote it, lone surrogates included:
+ * a key UTF-8 cannot carry arrives as its UTF-16 units (docs/routing-keys.md).
  */
 
 const MASK64 = (1n << 64n) - 1n;

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { mintToken } from '../../src/auth/mint.js';
 import { originAllowed } from '../../src/auth/origins.js';
+import { createVerifier } from '../../src/auth/verifier.js';
 import { loadConfig } from '../../src/server/config.js';
 import { type RunningGateway, startGateway } from '../../src/server/gateway.js';
 import { controllerUri } from '../helpers/in-process-gateway.js';
@@ -30,13 +31,14 @@ let logs = '';
 
 async function token(
   grants: string[],
-  opts: { ttlSeconds?: number; audience?: string; secret?: string; notBefore?: number } = {},
+  /** `ttlSeconds: null`: a token without `exp`. */
+  opts: { ttlSeconds?: number | null; audience?: string; secret?: string; notBefore?: number } = {},
 ): Promise<string> {
   const jwt = new SignJWT({ grants })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject('tester')
-    .setAudience(opts.audience ?? 'sluice')
-    .setExpirationTime(Math.floor(Date.now() / 1000) + (opts.ttlSeconds ?? 600));
+    .setAudience(opts.audience ?? 'sluice');
+  if (opts.ttlSeconds !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + (opts.ttlSeconds ?? 600));
   if (opts.notBefore !== undefined) jwt.setNotBefore(opts.notBefore);
   return jwt.sign(new TextEncoder().encode(opts.secret ?? SECRET));
 }
@@ -92,6 +94,7 @@ describe('tokens', () => {
       await token(['*/*:admin'], { ttlSeconds: -60 }),
       await token(['*/*:admin'], { notBefore: Math.floor(Date.now() / 1000) + 3600 }),
       await token(['*/*:admin'], { audience: 'someone-else' }),
+      await token(['*/*:admin'], { ttlSeconds: null }),
       'not.a.jwt',
     ];
     for (const t of cases) await expect(client(t)).rejects.toMatchObject({ code: 'unavailable' });
@@ -103,6 +106,32 @@ describe('tokens', () => {
       raw.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
     );
     expect(status).toBe(401);
+  });
+
+  it('refuses a token without exp unless --allow-tokens-without-exp', async () => {
+    const noExp = await token([`${scope}/*:read`], { ttlSeconds: null });
+    const strict = createVerifier({ secretFile, audience: 'sluice' })!;
+    await expect(strict(noExp)).rejects.toMatchObject({
+      code: 'unauthenticated',
+      message: expect.stringMatching(/"exp" claim/),
+    });
+    const lenient = createVerifier({ secretFile, audience: 'sluice', allowTokensWithoutExp: true })!;
+    expect(await lenient(noExp)).toMatchObject({ subject: 'tester', expiresAt: Number.POSITIVE_INFINITY });
+    // With exp, both take it; an expired one neither.
+    const withExp = await token([`${scope}/*:read`]);
+    expect((await strict(withExp)).expiresAt).toBeLessThan(Number.POSITIVE_INFINITY);
+    await expect(lenient(await token([`${scope}/*:read`], { ttlSeconds: -60 }))).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+  });
+
+  it('refuses two sources of token keys instead of picking one', () => {
+    expect(() => createVerifier({ secretFile, jwksUrl: 'https://keys.example/jwks', audience: 'sluice' })).toThrowError(
+      '--auth-secret-file and --auth-jwks-url are both set: give exactly one source of token keys',
+    );
+    expect(() => createVerifier({ secretFile: join(dir, 'missing.key'), audience: 'sluice' })).toThrowError(
+      /^--auth-secret-file: ENOENT/,
+    );
   });
 
   it('accepts a token in the Authorization header too (Node, edge)', async () => {

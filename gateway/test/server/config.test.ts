@@ -43,17 +43,107 @@ describe('gateway configuration', () => {
 
   it('rejects bad values with a clear message', () => {
     expect(() => loadConfig(['--port', 'eighty'], {})).toThrowError(/--port must be a whole number/);
+    expect(() => loadConfig(['--max-message-bytes', String(64 * 1024 * 1024)], {})).toThrowError(
+      /--max-message-bytes must be 65536 \.\. 8454144, got 67108864/,
+    );
     expect(() => loadConfig(['--no-such-flag'], {})).toThrowError(
       expect.objectContaining({ code: 'invalid-argument' }),
     );
-    expect(() => loadConfig(['--max-message-bytes', String(64 * 1024 * 1024)], {})).toThrowError(/at most 8 MiB/);
     const cap = 8 * 1024 * 1024 + 64 * 1024;
-    expect(loadConfig(['--max-message-bytes', String(cap)], {}).maxMessageBytes).toBe(cap);
+    expect(
+      loadConfig(['--max-message-bytes', String(cap), '--max-inflight-bytes-per-session', String(4 * cap)], {})
+        .maxMessageBytes,
+    ).toBe(cap);
     expect(() => loadConfig(['--max-message-bytes', String(cap + 1)], {})).toThrowError(
-      `--max-message-bytes may be at most 8 MiB + 64 KiB (${cap}: Pravega's largest event and its frame), got ${cap + 1}`,
+      `--max-message-bytes must be 65536 .. ${cap}, got ${cap + 1}`,
     );
     expect(loadConfig([], {}).maxMessageBytes).toBe(1024 * 1024);
     expect(loadConfig([], {}).connectionsPerSecondPerSubject).toBe(20);
+  });
+
+  it('refuses zero, negative, fractional and out-of-range numbers, naming the flag or its variable', () => {
+    const cases: Array<[string[], Record<string, string>, RegExp]> = [
+      [['--max-message-bytes', '0'], {}, /^--max-message-bytes must be 65536 \.\. 8454144, got 0$/],
+      [['--max-message-bytes=-1'], {}, /--max-message-bytes must be a whole number/],
+      [['--max-message-bytes', '-1'], {}, /'--max-message-bytes'/],
+      [['--max-inflight-bytes', '0'], {}, /^--max-inflight-bytes must be 1024 \.\. 4294967295, got 0$/],
+      [['--max-inflight-bytes', String(2 ** 32)], {}, /--max-inflight-bytes must be 1024 \.\. 4294967295/],
+      [['--max-channels', '0'], {}, /--max-channels must be 1 \.\. 65536, got 0/],
+      [['--port', '65536'], {}, /--port must be 0 \(any free port\) or 1 \.\. 65535, got 65536/],
+      [['--send-high-water-bytes', '1.5'], {}, /--send-high-water-bytes must be a whole number/],
+      [['--txn-lease-ms', '5000'], {}, /--txn-lease-ms must be 10000 \.\. 600000, got 5000/],
+      [['--slow-consumer-ms', '0'], {}, /--slow-consumer-ms must be 100 \.\./],
+      [['--idle-timeout-ms', '1e3'], {}, /--idle-timeout-ms must be a whole number/],
+      [['--controller-timeout-ms', ''], {}, /--controller-timeout-ms needs a value/],
+      [['--max-inflight-bytes-total', '0'], {}, /--max-inflight-bytes-total must be 262144 \.\./],
+      [[], { SLUICE_MAX_MESSAGE_BYTES: '0' }, /^--max-message-bytes \(from \$SLUICE_MAX_MESSAGE_BYTES\) must be/],
+      [[], { SLUICE_PORT: ' ' }, /--port \(from \$SLUICE_PORT\) must be a whole number/],
+      [[], { SLUICE_MAX_INFLIGHT_BYTES_TOTAL: 'Infinity' }, /--max-inflight-bytes-total \(from/],
+    ];
+    for (const [argv, env, message] of cases) {
+      expect(() => loadConfig(argv, env), `${argv.join(' ')} ${JSON.stringify(env)}`).toThrowError(message);
+      expect(() => loadConfig(argv, env)).toThrowError(expect.objectContaining({ code: 'invalid-argument' }));
+    }
+    // 0 where it means something.
+    expect(loadConfig(['--port', '0', '--idle-timeout-ms', '0', '--tail-cache-bytes', '0'], {})).toMatchObject({
+      port: 0,
+      idleTimeoutMs: 0,
+      tailCacheBytes: 0,
+    });
+  });
+
+  it('reads boolean words strictly: a typo is an error, not false', () => {
+    for (const word of ['true', 'TRUE', '1'])
+      expect(loadConfig(['--validate-hostname', word], {}).validateHostname).toBe(true);
+    for (const word of ['false', 'False', '0'])
+      expect(loadConfig(['--validate-hostname', word], {}).validateHostname).toBe(false);
+    for (const word of ['ture', 'flase', 'yes', 'no', 'y', '2', 'enabled']) {
+      expect(() => loadConfig(['--validate-hostname', word], {})).toThrowError(
+        `--validate-hostname must be true or false, got "${word}"`,
+      );
+    }
+    expect(() => loadConfig(['--allowed-origin', 'http://a'], { SLUICE_ALLOW_MISSING_ORIGIN: 'treu' })).toThrowError(
+      '--allow-missing-origin (from $SLUICE_ALLOW_MISSING_ORIGIN) must be true or false, got "treu"',
+    );
+    // A bare boolean flag means true, wherever it stands.
+    expect(loadConfig(['--allowed-origin', 'http://a', '--allow-missing-origin'], {}).allowMissingOrigin).toBe(true);
+    expect(loadConfig(['--allow-missing-origin', '--allowed-origin', 'http://a'], {}).allowMissingOrigin).toBe(true);
+  });
+
+  it('refuses settings that contradict one another or would be ignored', () => {
+    const cases: Array<[string[], string | RegExp]> = [
+      [
+        ['--auth-secret-file', '/s', '--auth-jwks-file', '/j'],
+        '--auth-secret-file and --auth-jwks-file are both set: give exactly one source of token keys',
+      ],
+      [['--auth-jwks-file', '/j', '--auth-jwks-url', 'https://k'], /--auth-jwks-file and --auth-jwks-url are both set/],
+      [['--allow-tokens-without-exp'], /--allow-tokens-without-exp is set but client auth is off/],
+      [['--auth-issuer', 'https://i'], /--auth-issuer is set but client auth is off/],
+      [['--allow-missing-origin', 'true'], /--allow-missing-origin is set without --allowed-origin/],
+      [['--pravega-password', 'p'], /--pravega-password is set without --pravega-username/],
+      [['--log-level', 'verbose'], /--log-level must be one of fatal, error, warn, info, debug, trace, silent/],
+      [['--controller', 'http://h:1'], /^--controller: controller URI "http:\/\/h:1" must look like/],
+      [
+        ['--tail-cache-bytes', '8192', '--tail-cache-total-bytes', '4096'],
+        /--tail-cache-bytes \(8192\) must be at most/,
+      ],
+      [
+        ['--max-inflight-bytes-per-session', String(2 * 1024 * 1024)],
+        /--max-inflight-bytes-per-session \(2097152\) must be at least 4 × --max-message-bytes \(4194304\)/,
+      ],
+      [
+        ['--max-inflight-bytes-total', String(32 * 1024 * 1024)],
+        /--max-inflight-bytes-total \(33554432\) must be at least --max-inflight-bytes-per-session \(67108864\)/,
+      ],
+    ];
+    for (const [argv, message] of cases) expect(() => loadConfig(argv, {}), argv.join(' ')).toThrowError(message);
+    const ok = loadConfig(['--auth-secret-file', '/s', '--allow-tokens-without-exp'], {});
+    expect(ok.allowTokensWithoutExp).toBe(true);
+    expect(loadConfig([], {})).toMatchObject({
+      allowTokensWithoutExp: false,
+      maxInflightBytesPerSession: 64 * 1024 * 1024,
+      maxInflightBytesTotal: 256 * 1024 * 1024,
+    });
   });
 
   it('documents every setting in the README', () => {

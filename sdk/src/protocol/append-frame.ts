@@ -4,6 +4,7 @@
  * event and grows its buffer as it goes; this sizes the frame first and writes it once. The
  * bytes are exactly what `toBinary(ClientFrameSchema, …)` writes (sdk/test/append-frame.test.ts
  * compares them): proto3 field order, default values left out, an absent routing key absent.
+ * A key with a lone surrogate also goes as its UTF-16 units (routing_key_utf16; utf16.ts says why).
  */
 import {
   APPEND_CHANNEL_TAG,
@@ -11,9 +12,11 @@ import {
   APPEND_FIRST_SEQUENCE_TAG,
   EVENT_DATA_PAYLOAD_TAG,
   EVENT_DATA_ROUTING_KEY_TAG,
+  EVENT_DATA_ROUTING_KEY_UTF16_TAG,
   FRAME_APPEND_TAG,
 } from '@sluice/proto/events-tags.js';
 import { varintSize, writeVarint } from '@sluice/proto/varint.js';
+import { hasLoneSurrogate, utf16leBytes } from './utf16.js';
 
 /** One event as the writer holds it. */
 export interface OutgoingEvent {
@@ -23,17 +26,28 @@ export interface OutgoingEvent {
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
-/** Routing keys repeat: their UTF-8 bytes are kept (a bounded number of them). */
-const keyBytesCache = new Map<string, Uint8Array>();
+/** A routing key as the frame carries it. */
+interface KeyBytes {
+  readonly utf8: Uint8Array;
+  /** Its UTF-16 units, when UTF-8 loses some (a lone surrogate). */
+  readonly utf16: Uint8Array | undefined;
+}
+
+/** Routing keys repeat: their bytes are kept (a bounded number of them). */
+const keyBytesCache = new Map<string, KeyBytes>();
 const KEY_CACHE_ENTRIES = 10_000;
+const EMPTY_KEY: KeyBytes = { utf8: EMPTY, utf16: undefined };
 /** Scratch per call: each event's key bytes and body size, so the second pass need not redo them. */
-let scratchKeys: Array<Uint8Array | undefined> = [];
+let scratchKeys: Array<KeyBytes | undefined> = [];
 let scratchSizes = new Int32Array(1024);
 
-function keyBytes(key: string): Uint8Array {
+function keyBytes(key: string): KeyBytes {
   let bytes = keyBytesCache.get(key);
   if (!bytes) {
-    bytes = key.length === 0 ? EMPTY : encoder.encode(key);
+    bytes =
+      key.length === 0
+        ? EMPTY_KEY
+        : { utf8: encoder.encode(key), utf16: hasLoneSurrogate(key) ? utf16leBytes(key) : undefined };
     if (keyBytesCache.size >= KEY_CACHE_ENTRIES) keyBytesCache.clear();
     keyBytesCache.set(key, bytes);
   }
@@ -66,7 +80,8 @@ export function encodeAppendFrame(
     const key = e.key === undefined ? undefined : keyBytes(e.key);
     const n = e.payload.length;
     let size = n > 0 ? 1 + varintSize(n) + n : 0;
-    if (key) size += 1 + varintSize(key.length) + key.length;
+    if (key) size += 1 + varintSize(key.utf8.length) + key.utf8.length;
+    if (key?.utf16) size += 1 + varintSize(key.utf16.length) + key.utf16.length;
     scratchKeys[i] = key;
     scratchSizes[i] = size;
     body += 1 + varintSize(size) + size;
@@ -95,9 +110,15 @@ export function encodeAppendFrame(
     }
     if (key) {
       buf[pos++] = EVENT_DATA_ROUTING_KEY_TAG;
-      pos = writeVarint(buf, pos, key.length);
-      buf.set(key, pos);
-      pos += key.length;
+      pos = writeVarint(buf, pos, key.utf8.length);
+      buf.set(key.utf8, pos);
+      pos += key.utf8.length;
+    }
+    if (key?.utf16) {
+      buf[pos++] = EVENT_DATA_ROUTING_KEY_UTF16_TAG;
+      pos = writeVarint(buf, pos, key.utf16.length);
+      buf.set(key.utf16, pos);
+      pos += key.utf16.length;
     }
     scratchKeys[i] = undefined;
   }

@@ -1,6 +1,7 @@
 /** Serializers whose bytes match Pravega's Java serializers (fact sheet §8). */
 import { type DescMessage, fromBinary, type MessageShape, toBinary } from '@bufbuild/protobuf';
 import { javaStringSerializer } from './java-string.js';
+import { decodeJavaUtf8, encodeJavaUtf8 } from './java-utf8.js';
 import type { Serializer } from './serializer.js';
 
 export type { Serializer } from './serializer.js';
@@ -9,9 +10,12 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export const Serializers = {
-  /** Plain UTF-8, byte-identical to Java's UTF8StringSerializer. */
+  /**
+   * Plain UTF-8, identical to Java's UTF8StringSerializer both ways for every string: a leading
+   * U+FEFF is kept, a lone surrogate is written as '?' and malformed bytes read as Java reads them.
+   */
   utf8(): Serializer<string> {
-    return { serialize: (s) => encoder.encode(s), deserialize: (b) => decoder.decode(b) };
+    return { serialize: encodeJavaUtf8, deserialize: decodeJavaUtf8 };
   },
   /** JSON as UTF-8 (what Jackson/Gson users write from Java). */
   json<T = unknown>(): Serializer<T> {

@@ -29,6 +29,9 @@ public final class Main {
                 case "bench-read" -> BenchRead.run(args);
                 case "cut" -> Cut.run(args);
                 case "read-bounded" -> ReadBounded.run(args);
+                case "utf8-cases" -> Utf8Cases.run(args);
+                case "route-keys" -> RouteKeys.run(args);
+                case "write-strings" -> WriteStrings.run(args);
                 default -> throw new IllegalArgumentException("unknown subcommand " + argv[0]);
             }
             System.out.flush();
