@@ -3,11 +3,13 @@
  * SDK pipelines them right behind the open frame), the in-flight limit, and acknowledgements
  * forwarded only as Pravega gives them.
  */
+import type { AppendPart } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { GatewayError } from '../errors.js';
 import { AccountedWriter } from '../streams/accounted-writer.js';
 import { inflightCost } from '../streams/inflight-account.js';
 import type { StreamWriter, WriterListener } from '../streams/stream-writer.js';
 import type { AppendBatch } from './append-frame.js';
+import { EventAssembly } from './event-assembly.js';
 import { encodeServerFrame } from './frames.js';
 import type { Channel, Session } from './session.js';
 
@@ -18,6 +20,8 @@ export abstract class AppendingChannel implements Channel, WriterListener {
   private earlyBytes = 0;
   /** What the early appends are charged to the session's in-flight account until a writer takes them. */
   private earlyCharge = 0;
+  /** A large event arriving in parts (AppendPart), while incomplete. */
+  private assembly: EventAssembly | undefined;
 
   constructor(
     protected readonly session: Session,
@@ -32,6 +36,10 @@ export abstract class AppendingChannel implements Channel, WriterListener {
 
   append(frame: AppendBatch): void {
     if (this.closed) return;
+    if (this.assembly?.inProgress) {
+      this.fail(new GatewayError('invalid-argument', 'an Append arrived between the parts of an event'));
+      return;
+    }
     const count = frame.payloads.length;
     if (!Number.isSafeInteger(frame.firstSequence + count)) {
       this.fail(new GatewayError('invalid-argument', 'sequence numbers must stay below 2^53'));
@@ -59,6 +67,32 @@ export abstract class AppendingChannel implements Channel, WriterListener {
     }
     this.writer.append(frame.firstSequence, frame.payloads, frame.keys, frame.lease);
     this.session.ctx.metrics.eventsWritten.inc(count);
+  }
+
+  /**
+   * One part of an event too large for a message: held (within the in-flight limit; an event
+   * alone always fits, as in the SDK) until the event is whole, then appended like any other.
+   */
+  appendPart(part: AppendPart): void {
+    if (this.closed) return;
+    const limit = this.session.ctx.limits.maxInflightBytesPerWriter;
+    const held = this.writer ? this.writer.unackedBytes : this.earlyBytes;
+    this.assembly ??= new EventAssembly();
+    let event: ReturnType<EventAssembly['add']>;
+    try {
+      event = this.assembly.add(part, held === 0 ? Number.POSITIVE_INFINITY : limit * 2 - held);
+    } catch (err) {
+      this.assembly?.reset();
+      this.fail(GatewayError.from(err));
+      return;
+    }
+    if (event)
+      this.append({
+        channel: this.channel,
+        firstSequence: event.sequence,
+        payloads: [event.payload],
+        keys: [event.key],
+      });
   }
 
   onAcked(throughSeq: number): void {
