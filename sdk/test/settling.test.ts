@@ -292,4 +292,23 @@ describe('large events', () => {
     await big;
     await small;
   });
+
+  it('an event in parts that a gateway reached after a reconnect cannot take fails alone, typed, never sent to it', async () => {
+    await start((g) => {
+      g.welcome = { maxMessageBytes: 1 << 20, maxEventBytes: 8 * 1024 * 1024 };
+    });
+    const writer = client.writer('s/t', { serializer: Serializers.bytes(), maxInflightBytes: 3 << 20 });
+    const sent = outcome(writer.write(new Uint8Array(2 << 20)));
+    const unsent = outcome(writer.write(new Uint8Array(2 << 20))); // waits for room
+    const small = outcome(writer.write(new Uint8Array(1)));
+    await until(() => gateway.parts.length === 3);
+    gateway.welcome = { maxMessageBytes: 1 << 20, maxEventBytes: 0 }; // an older gateway behind the URL
+    gateway.drop();
+    expect(await sent).toMatchObject({ code: 'outcome-unknown', message: /larger than this gateway accepts/ });
+    expect(await unsent).toMatchObject({ code: 'invalid-argument', message: /larger than this gateway accepts/ });
+    await until(() => gateway.connections === 2 && gateway.appends.length > 0);
+    expect(gateway.parts).toHaveLength(3); // nothing more in parts
+    gateway.ack(gateway.appends.at(-1)!.firstSequence);
+    expect(await small).toBe('resolved');
+  });
 });

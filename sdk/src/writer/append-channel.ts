@@ -460,6 +460,16 @@ export class AppendChannel {
     });
   }
 
+  /** Takes pending[index] (not sent on this socket) out of the queue and rejects it with `error`. */
+  private refuseQueued(index: number, error: SluiceError): void {
+    const [p] = this.pending.splice(index, 1);
+    if (!p) return;
+    this.inflightBytes -= p.payload.length;
+    this.settle(p, error);
+    this.admitBlocked();
+    if (this.pending.length === 0) this.wakeIdle();
+  }
+
   /** The largest frame this channel sends (the gateway's message limit, less room to spare). */
   private frameLimit(): number {
     return Math.min(MAX_FRAME_PAYLOAD, this.conn.maxMessageBytes - 16 * 1024);
@@ -472,8 +482,23 @@ export class AppendChannel {
     while (this.sent < this.pending.length) {
       const start = this.sent;
       const first = this.pending[start]!;
+      const sentBefore = first.seq !== 0;
       if (first.seq === 0) first.seq = this.nextSeq++;
       if (first.payload.length + keyBytesAtMost(first.key) + PART_OVERHEAD_BYTES > limit) {
+        if (this.conn.maxEventBytes === 0) {
+          // Taken when the gateway took parts; this one (an older gateway behind the same URL) does not.
+          const tooLarge = new SluiceError(
+            'invalid-argument',
+            `an event of ${first.payload.length} bytes is larger than this gateway accepts (one message of at most ${this.conn.maxMessageBytes} bytes)`,
+          );
+          this.refuseQueued(
+            start,
+            sentBefore
+              ? new SluiceError('outcome-unknown', `${tooLarge.message}; it was sent before, to a gateway that took it`)
+              : tooLarge,
+          );
+          continue;
+        }
         // Too large for one message: in parts, back to back, nothing else of the channel between.
         for (const part of appendPartFrames(this.channel, first.seq, first.payload, first.key, limit))
           if (!this.conn.sendEncoded(part)) return;

@@ -24,6 +24,8 @@ interface TrackedTimer {
 export interface SdkResources {
   /** What to pass to connect(). */
   readonly options: { WebSocket: WebSocketConstructor; timers: Timers };
+  /** Another WebSocket constructor whose sockets are tracked here too (a test's own wrapper). */
+  track(base: WebSocketConstructor): WebSocketConstructor;
   /** Every socket the SDK opened, in order. */
   readonly sockets: WebSocketLike[];
   /** The delay of every timer the SDK set, in order (for tests of the backoff). */
@@ -41,15 +43,16 @@ export function trackSdkResources(base: WebSocketConstructor = wsConstructor(Web
   const closeWaiters = new Set<() => void>();
   const pending = new Map<unknown, TrackedTimer>();
   const delays: Array<{ kind: 'timeout' | 'interval'; ms: number }> = [];
-  const Tracked = function TrackedWebSocket(url: string, protocols?: string | string[]) {
-    const socket = new base(url, protocols);
-    sockets.push(socket);
-    // `ws` sockets are EventTargets too: a listener the SDK's on* handlers do not replace.
-    (socket as unknown as EventTarget).addEventListener('close', () => {
-      for (const wake of closeWaiters) wake();
-    });
-    return socket;
-  } as unknown as WebSocketConstructor;
+  const track = (Base: WebSocketConstructor) =>
+    function TrackedWebSocket(url: string, protocols?: string | string[]) {
+      const socket = new Base(url, protocols);
+      sockets.push(socket);
+      // `ws` sockets are EventTargets too: a listener the SDK's on* handlers do not replace.
+      (socket as unknown as EventTarget).addEventListener('close', () => {
+        for (const wake of closeWaiters) wake();
+      });
+      return socket;
+    } as unknown as WebSocketConstructor;
   const record = (kind: 'timeout' | 'interval', ms: number, handle: unknown) => {
     delays.push({ kind, ms });
     pending.set(handle, { kind, ms, stack: new Error('set here').stack ?? '' });
@@ -75,7 +78,8 @@ export function trackSdkResources(base: WebSocketConstructor = wsConstructor(Web
   };
   const openSockets = () => sockets.filter((s) => s.readyState !== CLOSED);
   return {
-    options: { WebSocket: Tracked, timers },
+    options: { WebSocket: track(base), timers },
+    track,
     sockets,
     delays,
     openSockets,
