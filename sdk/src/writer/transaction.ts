@@ -140,12 +140,13 @@ export class Transaction<T> implements AsyncDisposable {
   }
 
   private assertWritable(): void {
-    const failed = this.channel.error;
-    if (failed) throw failed;
+    // The transaction's own state first: its channel is closed (cancelled) once it ended.
     if (this.state === 'committing' || this.state === 'committed') {
       throw new SluiceError('invalid-argument', `transaction ${this.id} is ${this.state}: no more writes`);
     }
     if (this.state === 'aborted') throw new SluiceError('invalid-argument', `transaction ${this.id} was aborted`);
+    const failed = this.channel.error;
+    if (failed) throw failed;
   }
 }
 
