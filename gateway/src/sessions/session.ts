@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import type { Grant } from '../auth/grants.js';
 import type { Principal } from '../auth/verifier.js';
 import { GatewayError } from '../errors.js';
+import { EVENT_HEADER_BYTES } from '../wire/index.js';
 import { handleRequest } from './admin.js';
 import { type AppendBatch, appendBatchOf, decodeAppendFrame } from './append-frame.js';
 import type { GatewayContext } from './context.js';
@@ -303,7 +304,8 @@ export class Session {
             gatewayVersion: this.ctx.version,
             maxMessageBytes: this.ctx.limits.maxMessageBytes,
             defaultScope: this.ctx.defaultScope ?? '',
-            maxEventBytes: PRAVEGA_MAX_EVENT_BYTES,
+            // An event in parts reserves its size and header at once: it must fit this session's budget.
+            maxEventBytes: Math.min(PRAVEGA_MAX_EVENT_BYTES, this.inflight.account.limit - EVENT_HEADER_BYTES),
           },
         }),
       );
@@ -347,7 +349,15 @@ export class Session {
             'protocol',
             `append part on channel ${kind.value.channel}, which is not an open writer`,
           );
-        ch.appendPart(kind.value);
+        // Admitted like an append: over the in-flight budget it waits, the socket paused.
+        const part = kind.value;
+        const asBatch: AppendBatch = {
+          channel: part.channel,
+          firstSequence: Number(part.sequence),
+          payloads: [part.data],
+          keys: [undefined],
+        };
+        if (this.inflight.admit(asBatch, { append: () => ch.appendPart(part) }, ch.partCost(part))) ch.appendPart(part);
         return;
       }
       case 'credit': {

@@ -90,6 +90,101 @@ describe('large events with the gateway’s default settings', () => {
   });
 });
 
+describe('large events and the rest of the gateway', () => {
+  it('go to the segment a small event with the same key goes to, keys with lone surrogates too', async () => {
+    const stream = uniqueName('keys');
+    await client.createStream(stream, { scaling: { type: 'fixed', segments: 4 } });
+    const emoji = '\u{1F600}';
+    // Keys Java hashes unit by unit: lone halves of a pair (what slice() leaves of an emoji), BOM, U+FFFF.
+    const keys = [
+      'plain',
+      emoji.slice(0, 1),
+      `k${emoji.slice(1)}`,
+      '\ufeffx',
+      '\uffff',
+      'ünï',
+      ...Array.from({ length: 10 }, (_, i) => `key-${i}`),
+    ];
+    const writer = client.writer(stream, { serializer: Serializers.bytes() });
+    await Promise.all(
+      keys.flatMap((key, i) => [writer.write(payload(3 * MiB, i), key), writer.write(payload(16, i), key)]),
+    );
+    await writer.close();
+    const to = (await client.streamInfo(stream)).tail;
+    const segmentOf = new Map<string, bigint[]>();
+    for await (const ev of client.reader(stream, { serializer: Serializers.bytes(), from: 'head', to })) {
+      const tag = `${new DataView(ev.value.buffer, ev.value.byteOffset).getUint32(0)}`;
+      segmentOf.set(tag, [...(segmentOf.get(tag) ?? []), ev.segment]);
+      expect(Buffer.from(ev.value).equals(payload(ev.value.length, Number(tag)))).toBe(true);
+    }
+    expect(segmentOf.size).toBe(keys.length);
+    for (const [tag, segments] of segmentOf) expect([tag, segments[0]]).toEqual([tag, segments[1]]);
+    expect(new Set([...segmentOf.values()].map((s) => s[0])).size).toBeGreaterThan(1);
+  });
+
+  it('wait for room in the gateway-wide in-flight budget instead of failing, and all arrive', async () => {
+    // Room for one 8 MiB event at a time in the whole gateway: the others are pushed back.
+    const tight = await startTestGateway([
+      '--max-inflight-bytes-total',
+      String(12 * MiB),
+      '--max-inflight-bytes-per-session',
+      String(12 * MiB),
+    ]);
+    const stream = uniqueName('budget');
+    await client.createStream(stream, { scaling: { type: 'fixed', segments: 2 } });
+    const writers = await Promise.all([0, 1, 2].map(() => connect({ url: tight.url, scope, ...sdk.options })));
+    try {
+      const states: string[] = [];
+      for (const w of writers) w.onStateChange((st) => states.push(st));
+      await Promise.all(
+        writers.map(async (w, i) => {
+          const writer = w.writer(stream, { serializer: Serializers.bytes() });
+          await Promise.all([
+            writer.write(payload(PRAVEGA_MAX_EVENT, 10 + i), `w${i}`),
+            writer.write(payload(PRAVEGA_MAX_EVENT, 20 + i), `w${i}`),
+          ]);
+          await writer.close();
+        }),
+      );
+      expect(states).toEqual([]);
+      expect(tight.context.inflight.total.peak).toBeLessThanOrEqual(12 * MiB);
+      expect(tight.context.inflight.total.used).toBe(0);
+    } finally {
+      for (const w of writers) await w.close();
+      await tight.close();
+    }
+    const to = (await client.streamInfo(stream)).tail;
+    const tags: number[] = [];
+    for await (const ev of client.reader(stream, { serializer: Serializers.bytes(), from: 'head', to })) {
+      const tag = new DataView(ev.value.buffer, ev.value.byteOffset).getUint32(0);
+      expect(Buffer.from(ev.value).equals(payload(PRAVEGA_MAX_EVENT, tag))).toBe(true);
+      tags.push(tag);
+    }
+    expect(tags.sort((a, b) => a - b)).toEqual([10, 11, 12, 20, 21, 22]);
+  });
+
+  it('are refused at write() when the session’s budget could never hold one', async () => {
+    const small = await startTestGateway([
+      '--max-inflight-bytes-total',
+      String(6 * MiB),
+      '--max-inflight-bytes-per-session',
+      String(6 * MiB),
+    ]);
+    const c = await connect({ url: small.url, scope, ...sdk.options });
+    try {
+      const writer = c.writer(uniqueName('never'), { serializer: Serializers.bytes() });
+      await expect(writer.write(new Uint8Array(6 * MiB))).rejects.toMatchObject({
+        code: 'invalid-argument',
+        message: new RegExp(`6291456 bytes is larger than the gateway accepts \\(${6 * MiB - 8} bytes\\)`),
+      });
+      expect(c.state).toBe('live');
+    } finally {
+      await c.close();
+      await small.close();
+    }
+  });
+});
+
 describe('a broken part sequence', () => {
   const part = (channel: number, sequence: bigint, totalBytes: number, offset: number, data: Uint8Array) =>
     clientFrame({ kind: { case: 'appendPart', value: { channel, sequence, totalBytes, offset, data } } });

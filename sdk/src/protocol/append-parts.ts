@@ -5,18 +5,22 @@
  */
 import type { ClientFrameKind } from './frames.js';
 import { encodeClientFrame } from './frames.js';
+import { hasLoneSurrogate, utf16leBytes } from './utf16.js';
 
 /** Room an AppendPart frame needs besides its data and key: tags, lengths, numbers. */
 export const PART_OVERHEAD_BYTES = 64;
 
 const encoder = new TextEncoder();
 
-/** The UTF-8 bytes of a routing key, or a bound on them (short keys are not encoded to count). */
+/**
+ * The bytes a routing key takes in a frame — its UTF-8, and its UTF-16 units when it holds a lone
+ * surrogate — or a bound on them: short keys are not encoded to count.
+ */
 export function keyBytesAtMost(key: string | undefined): number {
   if (key === undefined) return 0;
-  // Three bytes per UTF-16 unit at most: short keys need no exact count.
-  if (key.length * 3 <= 1024) return key.length * 3;
-  return encoder.encode(key).length;
+  // At most three UTF-8 bytes and two UTF-16 bytes per unit.
+  if (key.length * 5 <= 1024) return key.length * 5;
+  return encoder.encode(key).length + (hasLoneSurrogate(key) ? key.length * 2 : 0);
 }
 
 /**
@@ -44,6 +48,8 @@ export function* appendPartFrames(
         offset,
         data: payload.subarray(offset, offset + n),
         ...(offset === 0 && key !== undefined ? { routingKey: key } : {}),
+        // A lone surrogate, which UTF-8 loses, travels as the key's units too (utf16.ts says why).
+        ...(offset === 0 && key !== undefined && hasLoneSurrogate(key) ? { routingKeyUtf16: utf16leBytes(key) } : {}),
       },
     };
     yield encodeClientFrame(part);

@@ -152,7 +152,7 @@ export class AppendChannel {
         `an event of ${size} bytes is larger than the gateway accepts (${limit} bytes${this.conn.maxEventBytes > 0 ? '' : ` in one message of at most ${this.conn.maxMessageBytes} bytes`})`,
       );
     const half = this.frameLimit() / 2;
-    if (keyBytesAtMost(key) > half && new TextEncoder().encode(key).length > half)
+    if (keyBytesAtMost(key) > half)
       return new SluiceError('invalid-argument', `a routing key of ${key!.length} characters is too long`);
     const bound = this.options.maxBufferedBytes;
     if (bound !== undefined && this.bufferedBytes > 0 && this.bufferedBytes + size > bound)
