@@ -22,10 +22,11 @@ export { ReaderPosition, type ReaderPositionJSON } from './reader/position.js';
 export { EventReader, type GroupRestored, type ReadEvent, type ReaderOptions } from './reader/reader.js';
 export { type Serializer, Serializers } from './serializers/index.js';
 export { StreamCut } from './stream-cut.js';
+export type { TimerHandle, Timers } from './transport/timers.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport/websocket.js';
 export { SDK_VERSION } from './version.js';
 export { Transaction, type TxnStatus } from './writer/transaction.js';
-export { EventWriter, type WriterMode, type WriterOptions } from './writer/writer.js';
+export { type CallOptions, EventWriter, type WriterMode, type WriterOptions } from './writer/writer.js';
 
 import { indexedDbStore as indexedDb } from './checkpoints/indexeddb-store.js';
 import { memoryStore as memory } from './checkpoints/store.js';

@@ -3,11 +3,30 @@
  * sockets, withheld acknowledgements). Everything else is tested against the real gateway.
  */
 import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
-import { type Append, ClientFrameSchema, ServerFrameSchema } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import {
+  type Append,
+  type AppendPart,
+  ClientFrameSchema,
+  ServerFrameSchema,
+} from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { type WebSocket, WebSocketServer } from 'ws';
+
+/**
+ * What the fake does with its n-th connection (1-based): welcome it; close it right after the
+ * upgrade; or answer its Hello by closing with a code and reason (as the real gateway does with
+ * 1002 for an unsupported version and 4001 for a refused token).
+ */
+export type ConnectionPolicy = 'welcome' | 'close-after-upgrade' | { code: number; reason: string };
 
 export class FakeGateway {
   readonly appends: Append[] = [];
+  /** AppendPart frames, as they came. */
+  readonly parts: AppendPart[] = [];
+  /** The size of every message received, in order. */
+  readonly messageSizes: number[] = [];
+  policy: (n: number) => ConnectionPolicy = () => 'welcome';
+  /** Welcome's limits. */
+  welcome = { maxMessageBytes: 1 << 20, maxEventBytes: 0 };
   private readonly wss: WebSocketServer;
   private socket: WebSocket | undefined;
   connections = 0;
@@ -19,8 +38,16 @@ export class FakeGateway {
     this.wss = wss;
     wss.on('connection', (ws) => {
       this.socket = ws;
-      this.connections++;
-      ws.on('message', (data: Buffer) => this.onFrame(ws, data));
+      const policy = this.policy(++this.connections);
+      if (policy === 'close-after-upgrade') {
+        ws.close();
+        return;
+      }
+      ws.on('message', (data: Buffer) => {
+        this.messageSizes.push(data.length);
+        if (policy !== 'welcome') ws.close(policy.code, policy.reason);
+        else this.onFrame(ws, data);
+      });
     });
   }
 
@@ -44,6 +71,18 @@ export class FakeGateway {
   /** Acknowledges every event of channel 1 up to `seq`. */
   ack(seq: bigint): void {
     this.send(this.socket!, { case: 'acked', value: { channel: 1, throughSequence: seq } });
+  }
+
+  /** Closes a channel of the current socket with an error, as the gateway does when a channel fails. */
+  closeChannel(channel: number, error: { code: string; message: string }): void {
+    this.send(this.socket!, { case: 'channelClosed', value: { channel, error } });
+  }
+
+  /** Says GoingAway on the current socket and closes it with 1001, as the gateway's shutdown does. */
+  goAway(reason = 'gateway shutting down'): void {
+    const ws = this.socket!;
+    this.send(ws, { case: 'goingAway', value: { reason } });
+    ws.close(1001, reason);
   }
 
   /** Drops the current socket as a crashed gateway would. */
@@ -82,7 +121,7 @@ export class FakeGateway {
     const kind = fromBinary(ClientFrameSchema, data).kind;
     switch (kind.case) {
       case 'hello':
-        this.send(ws, { case: 'welcome', value: { protocolVersion: 2, sessionId: 'fake', maxMessageBytes: 1 << 20 } });
+        this.send(ws, { case: 'welcome', value: { protocolVersion: 2, sessionId: 'fake', ...this.welcome } });
         return;
       case 'openWriter':
         this.send(ws, {
@@ -104,8 +143,12 @@ export class FakeGateway {
           });
         return;
       }
+      case 'appendPart':
+        this.parts.push(kind.value);
+        return;
       case 'openReader':
-        this.openReader(ws, kind.value.channel, kind.value.streams[0]!);
+        // Without a segment to serve, the reader is left waiting for ReaderOpened.
+        if (this.readerSegment) this.openReader(ws, kind.value.channel, kind.value.streams[0]!);
         return;
       default:
         return;

@@ -8,6 +8,9 @@ import WebSocket from 'ws';
 import { connect, Serializers, type SluiceClient, type WebSocketLike, wsConstructor } from '../node/index.js';
 import { FrameBuffers } from '../src/transport/frame-buffers.js';
 import { FakeGateway } from './fake-gateway.js';
+import { useSdkResourceCheck } from './helpers/sdk-resources.js';
+
+const sdk = useSdkResourceCheck();
 
 describe('FrameBuffers', () => {
   it('reuses a released buffer for the next frame of its size class', () => {
@@ -93,7 +96,8 @@ describe('the writer with reused frame buffers', () => {
     const inFlight = new Set<ArrayBufferLike>();
     let takenWhileInFlight = 0;
     let changedInFlight = 0;
-    const Base = wsConstructor(WebSocket, { maskFrames: false });
+    // Its sockets are the file's tracked ones too (the leak check sees them).
+    const Base = sdk.track(wsConstructor(WebSocket, { maskFrames: false }));
     const Watched = function WatchedWs(url: string, protocols?: string | string[]) {
       const socket = new Base(url, protocols);
       const sendAndRelease = socket.sendAndRelease!.bind(socket);
@@ -115,7 +119,7 @@ describe('the writer with reused frame buffers', () => {
       url: string,
       protocols?: string | string[],
     ) => WebSocketLike;
-    client = await connect({ url: gateway.url, WebSocket: Watched });
+    client = await connect({ url: gateway.url, timers: sdk.options.timers, WebSocket: Watched });
     const writer = client.writer('s/t', { serializer: Serializers.bytes(), writerId: 'w-1' });
 
     // 24 MB of 96 KiB events, each filled with its own index.

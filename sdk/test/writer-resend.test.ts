@@ -4,10 +4,11 @@
  * event is sent again with its original sequence number.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { connect, Serializers, type SluiceClient, SluiceError } from '../src/index.js';
 import { FakeGateway } from './fake-gateway.js';
+import { useSdkResourceCheck } from './helpers/sdk-resources.js';
 
+const sdk = useSdkResourceCheck();
 let gateway: FakeGateway;
 let client: SluiceClient;
 
@@ -23,7 +24,7 @@ async function until(check: () => boolean): Promise<void> {
 describe('at-least-once writer', () => {
   it('resolves writes only when acknowledged, and resends unacknowledged ones with the same numbers', async () => {
     gateway = await FakeGateway.start();
-    client = await connect({ url: gateway.url, WebSocket, reconnect: { baseMs: 1, maxMs: 5 } });
+    client = await connect({ url: gateway.url, reconnect: { baseMs: 1, maxMs: 5 }, ...sdk.options });
     const writer = client.writer('s/t', { serializer: Serializers.utf8(), writerId: 'w-1' });
     const settled: string[] = [];
     const writes = ['a', 'b', 'c', 'd'].map((v) => writer.write(v, 'k').then(() => settled.push(v)));
@@ -52,19 +53,24 @@ describe('at-least-once writer', () => {
   it('starts a fresh writer above the last sequence Pravega holds for its id', async () => {
     gateway = await FakeGateway.start();
     gateway.lastSequence = 9_000_000_000_000_000n;
-    client = await connect({ url: gateway.url, WebSocket });
+    client = await connect({ url: gateway.url, ...sdk.options });
     const writer = client.writer('s/t', { serializer: Serializers.utf8(), writerId: 'w-2' });
-    void writer.write('x');
+    // Never acknowledged: it settles (outcome-unknown) when the client closes.
+    writer.write('x').catch(() => {});
     await until(() => gateway.appends.length === 1);
     expect(gateway.appends[0]!.firstSequence).toBe(9_000_000_000_000_001n);
   });
 
   it('waits instead of exceeding its in-flight limit', async () => {
     gateway = await FakeGateway.start();
-    client = await connect({ url: gateway.url, WebSocket });
+    client = await connect({ url: gateway.url, ...sdk.options });
     const writer = client.writer('s/t', { serializer: Serializers.bytes(), maxInflightBytes: 1000 });
     const accepted: number[] = [];
-    for (let i = 0; i < 5; i++) void writer.write(new Uint8Array(400)).then(() => accepted.push(i));
+    for (let i = 0; i < 5; i++)
+      writer.write(new Uint8Array(400)).then(
+        () => accepted.push(i),
+        () => {}, // the ones not acknowledged settle when the client closes
+      );
     await until(() => gateway.appends.length >= 1);
     await new Promise((r) => setTimeout(r, 50));
     const sentEvents = () => gateway.appends.reduce((n, a) => n + a.events.length, 0);
@@ -76,7 +82,7 @@ describe('at-least-once writer', () => {
 
   it('admits waiting writes in call order, a small later write behind a large earlier one', async () => {
     gateway = await FakeGateway.start();
-    client = await connect({ url: gateway.url, WebSocket });
+    client = await connect({ url: gateway.url, ...sdk.options });
     const writer = client.writer('s/t', { serializer: Serializers.bytes(), maxInflightBytes: 1000 });
     const sizes = [600, 600, 600, 10];
     const acked: number[] = [];
@@ -102,7 +108,7 @@ describe('at-least-once writer', () => {
 
   it('reports every failure of write() as a rejection, never a synchronous throw', async () => {
     gateway = await FakeGateway.start();
-    client = await connect({ url: gateway.url, WebSocket });
+    client = await connect({ url: gateway.url, ...sdk.options });
     const closed = client.writer('s/t', { serializer: Serializers.utf8() });
     await closed.close();
     const serializerError = new Error('cannot serialize');
@@ -134,25 +140,28 @@ describe('at-least-once writer', () => {
     // The application's own errors come back as they were thrown; the SDK's are typed.
     await expect(calls.serializer).rejects.toBe(serializerError);
     await expect(calls.routingKey).rejects.toBe(keyError);
-    await expect(calls.oversize).rejects.toMatchObject({ code: 'invalid-argument', message: /8 MiB/ });
+    await expect(calls.oversize).rejects.toMatchObject({ code: 'invalid-argument', message: /8388609 bytes/ });
     await expect(calls.oversize).rejects.toBeInstanceOf(SluiceError);
     await expect(calls.exactlyOnce).rejects.toMatchObject({ code: 'invalid-argument', message: /beginTxn/ });
     await expect(calls.afterClose).rejects.toMatchObject({ code: 'invalid-argument', message: /closed/ });
     expect(gateway.appends).toEqual([]);
   });
 
-  it('best-effort: a write that cannot be stored resolves and is reported to onError, not thrown', async () => {
+  it('best-effort: a write that is not stored is reported to onError and counted, not thrown', async () => {
     gateway = await FakeGateway.start();
-    client = await connect({ url: gateway.url, WebSocket });
+    client = await connect({ url: gateway.url, ...sdk.options });
     const errors: string[] = [];
     const writer = client.writer('s/t', {
       serializer: Serializers.bytes(),
       mode: 'best-effort',
       onError: (e) => errors.push(e.code),
     });
-    await expect(writer.write(new Uint8Array(8 * 1024 * 1024 + 1))).resolves.toBeUndefined();
+    // Taken at once; then the gateway fails the channel, and the write with it.
+    await expect(writer.write(new Uint8Array(10))).resolves.toBeUndefined();
+    await until(() => gateway.appends.length === 1);
+    gateway.closeChannel(1, { code: 'sealed', message: 'the stream is sealed' });
     await until(() => errors.length === 1);
-    expect(errors).toEqual(['invalid-argument']);
+    expect(errors).toEqual(['sealed']);
     expect(writer.failedEvents).toBe(1);
   });
 });

@@ -43,7 +43,11 @@ export class ConnectionBadge {
     });
   }
 
-  /** Connects, retrying (and saying so) until the gateway answers. */
+  /**
+   * Connects, retrying (and saying so) until the gateway answers — unless it refused for good
+   * (a token it does not take, a protocol it does not speak): then the badge says why and the
+   * promise rejects.
+   */
   async connect(scope: string): Promise<SluiceClient> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -59,6 +63,10 @@ export class ConnectionBadge {
         return client;
       } catch (err) {
         const e = SluiceError.from(err);
+        if (!e.retriable) {
+          this.show('error', `${e.code}: ${e.message}`);
+          throw e;
+        }
         const waitMs = Math.min(10_000, 500 * 2 ** Math.min(attempt, 5));
         this.show('error', `${e.code}: ${e.message} — retrying in ${Math.round(waitMs / 1000)} s (attempt ${attempt})`);
         await new Promise((r) => setTimeout(r, waitMs));

@@ -23,7 +23,7 @@ import { SegmentStoreConnection } from '../segmentstore/connection.js';
 import type { GatewayContext } from '../sessions/context.js';
 import { FramePool } from '../sessions/frame-pool.js';
 import { InflightBudget } from '../sessions/inflight-budget.js';
-import { Session } from '../sessions/session.js';
+import { refuseUnauthenticated, Session, sayGoingAway } from '../sessions/session.js';
 import { SharedTails } from '../streams/shared-tails.js';
 import { WriterRegistry } from '../streams/writer-registry.js';
 import { GATEWAY_VERSION } from '../version.js';
@@ -195,7 +195,9 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     maxFragments: 16 * 1024,
     handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
-  // Origin and token are checked before the upgrade: a refused client never gets a WebSocket.
+  // Origin is checked before the upgrade: a refused client never gets a WebSocket. So is the
+  // token, but a refused one is told so after the upgrade (close 4001 and why, before any frame
+  // is read): a browser cannot see an HTTP status, and would take a 401 for a gateway that is down.
   server.on('upgrade', (req, socket, head) => {
     void (async () => {
       const ip = req.socket.remoteAddress ?? 'unknown';
@@ -220,8 +222,9 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
             );
           principal = await verifyToken(token);
         } catch (err) {
-          log.info({ reason: GatewayError.from(err).message }, 'refused an unauthenticated connection');
-          refuse(socket, 401, 'Unauthorized');
+          const reason = GatewayError.from(err).message;
+          log.info({ reason }, 'refused an unauthenticated connection');
+          wss.handleUpgrade(req, socket, head, (ws) => refuseUnauthenticated(ws, reason));
           return;
         }
         if (!perSubject.take(principal.subject)) {
@@ -274,7 +277,7 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     context,
     async close() {
       clearInterval(heartbeat);
-      for (const ws of wss.clients) ws.close(1001, 'gateway shutting down');
+      for (const ws of wss.clients) sayGoingAway(ws, 'gateway shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       context.writers.close();

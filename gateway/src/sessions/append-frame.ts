@@ -115,7 +115,7 @@ export function appendBatchOf(append: Append): AppendBatch {
 }
 
 /** A string from its UTF-16 units, little-endian; an odd length is a malformed frame. */
-function fromUtf16le(bytes: Uint8Array): string {
+export function fromUtf16le(bytes: Uint8Array): string {
   if (bytes.length % 2 !== 0)
     throw new GatewayError('protocol', `routing_key_utf16 has an odd length (${bytes.length} bytes)`);
   let key = '';

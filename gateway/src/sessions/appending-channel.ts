@@ -3,11 +3,14 @@
  * SDK pipelines them right behind the open frame), the in-flight limit, and acknowledgements
  * forwarded only as Pravega gives them.
  */
+import type { AppendPart } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { GatewayError } from '../errors.js';
 import { AccountedWriter } from '../streams/accounted-writer.js';
 import { inflightCost } from '../streams/inflight-account.js';
 import type { StreamWriter, WriterListener } from '../streams/stream-writer.js';
+import { EVENT_HEADER_BYTES } from '../wire/index.js';
 import type { AppendBatch } from './append-frame.js';
+import { EventAssembly, PRAVEGA_MAX_EVENT_BYTES } from './event-assembly.js';
 import { encodeServerFrame } from './frames.js';
 import type { Channel, Session } from './session.js';
 
@@ -18,6 +21,10 @@ export abstract class AppendingChannel implements Channel, WriterListener {
   private earlyBytes = 0;
   /** What the early appends are charged to the session's in-flight account until a writer takes them. */
   private earlyCharge = 0;
+  /** A large event arriving in parts (AppendPart), while incomplete. */
+  private assembly: EventAssembly | undefined;
+  /** What its parts are charged to the session's in-flight account until the event is whole. */
+  private assemblyCharge = 0;
 
   constructor(
     protected readonly session: Session,
@@ -32,6 +39,10 @@ export abstract class AppendingChannel implements Channel, WriterListener {
 
   append(frame: AppendBatch): void {
     if (this.closed) return;
+    if (this.assembly?.inProgress) {
+      this.fail(new GatewayError('invalid-argument', 'an Append arrived between the parts of an event'));
+      return;
+    }
     const count = frame.payloads.length;
     if (!Number.isSafeInteger(frame.firstSequence + count)) {
       this.fail(new GatewayError('invalid-argument', 'sequence numbers must stay below 2^53'));
@@ -61,6 +72,58 @@ export abstract class AppendingChannel implements Channel, WriterListener {
     this.session.ctx.metrics.eventsWritten.inc(count);
   }
 
+  /**
+   * What the session's in-flight budget must admit before this part: the whole event (payload
+   * and header) at its first part — from then on its other parts need nothing, so an event once
+   * started always completes — and nothing at the others.
+   */
+  partCost(part: AppendPart): number {
+    if (this.assembly?.inProgress) return 0;
+    const cost = part.totalBytes + EVENT_HEADER_BYTES;
+    // One that cannot be taken is refused by appendPart, not left waiting for room that never comes.
+    return cost <= this.largestEventCost() ? cost : 0;
+  }
+
+  /** What the largest event this channel takes costs: Pravega's limit, within the session's budget. */
+  private largestEventCost(): number {
+    return Math.min(PRAVEGA_MAX_EVENT_BYTES + EVENT_HEADER_BYTES, this.session.inflight.account.limit);
+  }
+
+  /**
+   * One part of an event too large for a message, admitted by the session (`partCost`): held
+   * until the event is whole — the event's cost charged to the session's account from its first
+   * part — then appended like any other event, the charge passing to the writer. The channel's
+   * own limit applies to the event's whole size at its first part (an event alone always fits,
+   * as in the SDK).
+   */
+  appendPart(part: AppendPart): void {
+    if (this.closed) return;
+    const limit = this.session.ctx.limits.maxInflightBytesPerWriter;
+    const held = this.writer ? this.writer.unackedBytes : this.earlyBytes;
+    this.assembly ??= new EventAssembly(this.largestEventCost() - EVENT_HEADER_BYTES);
+    const cost = this.partCost(part);
+    let event: ReturnType<EventAssembly['add']>;
+    try {
+      event = this.assembly.add(part, held === 0 ? Number.POSITIVE_INFINITY : limit * 2 - held);
+    } catch (err) {
+      this.dropAssembly();
+      this.fail(GatewayError.from(err));
+      return;
+    }
+    this.assemblyCharge += cost;
+    this.session.inflight.account.add(cost);
+    if (!event) return;
+    this.dropAssembly(); // the charge passes to the writer (or the early appends) in append()
+    this.append({ channel: this.channel, firstSequence: event.sequence, payloads: [event.payload], keys: [event.key] });
+  }
+
+  /** Lets go of an incomplete event and its charge. */
+  private dropAssembly(): void {
+    this.assembly?.reset();
+    this.session.inflight.account.add(-this.assemblyCharge);
+    this.assemblyCharge = 0;
+  }
+
   onAcked(throughSeq: number): void {
     if (this.closed || throughSeq < 0) return;
     this.session.send(
@@ -88,6 +151,7 @@ export abstract class AppendingChannel implements Channel, WriterListener {
 
   /** Appends held for a writer that will not come (the channel closed first): let go and uncharged. */
   protected dropEarly(): void {
+    this.dropAssembly();
     for (const frame of this.early.splice(0)) frame.lease?.release();
     this.session.inflight.account.add(-this.earlyCharge);
     this.earlyCharge = 0;

@@ -94,9 +94,10 @@ export class SessionInflight implements WaitingSession {
   /**
    * True: `batch` fits, and the caller appends it now (the writer charges it). False: it is held
    * — with its message's lease — and delivered to `target` once it fits; the socket is paused.
+   * `cost`: what it will be charged, when not its payloads' (an event in parts reserves its whole
+   * size at its first part and nothing at the others).
    */
-  admit(batch: AppendBatch, target: AppendTarget): boolean {
-    const cost = inflightCost(batch.payloads);
+  admit(batch: AppendBatch, target: AppendTarget, cost = inflightCost(batch.payloads)): boolean {
     if (this.account.fits(cost)) return true;
     this.block(batch, target, cost);
     return false;

@@ -10,9 +10,11 @@ import type { WebSocket } from 'ws';
 import type { Grant } from '../auth/grants.js';
 import type { Principal } from '../auth/verifier.js';
 import { GatewayError } from '../errors.js';
+import { EVENT_HEADER_BYTES } from '../wire/index.js';
 import { handleRequest } from './admin.js';
 import { type AppendBatch, appendBatchOf, decodeAppendFrame } from './append-frame.js';
 import type { GatewayContext } from './context.js';
+import { PRAVEGA_MAX_EVENT_BYTES } from './event-assembly.js';
 import { FramesInFlight } from './frame-pool.js';
 import { decodeClientFrame, encodeServerFrame } from './frames.js';
 import { poolMessages } from './pooled-messages.js';
@@ -24,6 +26,8 @@ import { WriterChannel } from './writer-channel.js';
 /** 2: events travel as EventRuns (field 16); version 1 sent one Event message per event (field 6). */
 export const PROTOCOL_VERSION = 2;
 const CLOSE_PROTOCOL_ERROR = 1002;
+/** The gateway is shutting down (after a GoingAway frame). */
+export const CLOSE_GOING_AWAY = 1001;
 /** Token expired without a refresh, or a refresh token was invalid. */
 export const CLOSE_UNAUTHENTICATED = 4001;
 /** No frame from the client for --idle-timeout-ms. */
@@ -300,6 +304,8 @@ export class Session {
             gatewayVersion: this.ctx.version,
             maxMessageBytes: this.ctx.limits.maxMessageBytes,
             defaultScope: this.ctx.defaultScope ?? '',
+            // An event in parts reserves its size and header at once: it must fit this session's budget.
+            maxEventBytes: Math.min(PRAVEGA_MAX_EVENT_BYTES, this.inflight.account.limit - EVENT_HEADER_BYTES),
           },
         }),
       );
@@ -335,6 +341,25 @@ export class Session {
       case 'append':
         this.append(appendBatchOf(kind.value));
         return;
+      case 'appendPart': {
+        const ch = this.channels.get(kind.value.channel);
+        if (!ch) return; // crossed a ChannelClosed on the wire, as appends may
+        if (!(ch instanceof WriterChannel || ch instanceof TxnChannel))
+          throw new GatewayError(
+            'protocol',
+            `append part on channel ${kind.value.channel}, which is not an open writer`,
+          );
+        // Admitted like an append: over the in-flight budget it waits, the socket paused.
+        const part = kind.value;
+        const asBatch: AppendBatch = {
+          channel: part.channel,
+          firstSequence: Number(part.sequence),
+          payloads: [part.data],
+          keys: [undefined],
+        };
+        if (this.inflight.admit(asBatch, { append: () => ch.appendPart(part) }, ch.partCost(part))) ch.appendPart(part);
+        return;
+      }
       case 'credit': {
         const ch = this.channels.get(kind.value.channel);
         if (!ch) return;
@@ -397,4 +422,36 @@ export class Session {
   get isClosed(): boolean {
     return this.closed;
   }
+}
+
+/**
+ * Tells a client the gateway is going away (a GoingAway frame, then close 1001): the SDK
+ * reconnects at once, to wherever its URL now leads. The shutdown path calls this for every
+ * socket; a later drain can send the frame first and close when the socket's work is done.
+ */
+export function sayGoingAway(ws: WebSocket, reason: string): void {
+  try {
+    ws.send(encodeServerFrame({ case: 'goingAway', value: { reason } }), { binary: true });
+  } catch {
+    // the socket is closing already: the close code says the same
+  }
+  ws.close(CLOSE_GOING_AWAY, closeReason(reason));
+}
+
+/**
+ * Refuses a client whose token is missing or invalid, after the upgrade: close 4001 with the
+ * reason, before any frame is read. (Refused before the upgrade, a browser would see only a
+ * failed connection — no status, no reason — and could not tell it from a gateway that is down.)
+ */
+export function refuseUnauthenticated(ws: WebSocket, reason: string): void {
+  ws.close(CLOSE_UNAUTHENTICATED, closeReason(`unauthenticated: ${reason}`));
+  // A peer that does not answer the close handshake is dropped.
+  setTimeout(() => ws.terminate(), 1_000).unref();
+}
+
+/** A close reason within the 123 bytes a close frame holds (cut at a character, not a byte). */
+function closeReason(reason: string): string {
+  let out = reason.slice(0, 123);
+  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
+  return out;
 }

@@ -17,8 +17,10 @@ import { originAllowed } from '../../src/auth/origins.js';
 import { createVerifier } from '../../src/auth/verifier.js';
 import { loadConfig } from '../../src/server/config.js';
 import { type RunningGateway, startGateway } from '../../src/server/gateway.js';
+import { CLOSE_UNAUTHENTICATED } from '../../src/sessions/session.js';
 import { controllerUri } from '../helpers/in-process-gateway.js';
 import { uniqueName } from '../helpers/names.js';
+import { HELLO } from '../helpers/raw-client.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-auth-'));
 const secretFile = join(dir, 'secret.key');
@@ -41,6 +43,26 @@ async function token(
   if (opts.ttlSeconds !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + (opts.ttlSeconds ?? 600));
   if (opts.notBefore !== undefined) jwt.setNotBefore(opts.notBefore);
   return jwt.sign(new TextEncoder().encode(opts.secret ?? SECRET));
+}
+
+/**
+ * Opens a raw socket and says Hello: 'welcome' if the gateway answers, else the close code and
+ * reason it closed with (or the HTTP status of a refused upgrade).
+ */
+async function hello(
+  url: string,
+  options: WebSocket.ClientOptions,
+): Promise<'welcome' | { code: number; reason: string }> {
+  const raw = new WebSocket(url, ['sluice.v1'], options);
+  return new Promise((resolve) => {
+    raw.once('open', () => raw.send(HELLO));
+    raw.once('message', () => {
+      raw.close();
+      resolve('welcome');
+    });
+    raw.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    raw.once('unexpected-response', (_req, res) => resolve({ code: res.statusCode ?? 0, reason: 'HTTP' }));
+  });
 }
 
 /** The WebSocket constructor of a browser on ORIGIN (ws lets us set the Origin header). */
@@ -88,7 +110,7 @@ afterAll(async () => {
 });
 
 describe('tokens', () => {
-  it('refuses missing, forged, expired, not-yet-valid and wrong-audience tokens before any data flows', async () => {
+  it('refuses missing, forged, expired, not-yet-valid and wrong-audience tokens before any data flows, saying why (4001)', async () => {
     const cases = [
       await token(['*/*:admin'], { secret: 'forged-secret-forged-secret-forged-123' }),
       await token(['*/*:admin'], { ttlSeconds: -60 }),
@@ -97,15 +119,19 @@ describe('tokens', () => {
       await token(['*/*:admin'], { ttlSeconds: null }),
       'not.a.jwt',
     ];
-    for (const t of cases) await expect(client(t)).rejects.toMatchObject({ code: 'unavailable' });
+    // Fatal at once, typed: a refused token is not retried (maxAttempts would allow 5 attempts).
+    for (const t of cases)
+      await expect(
+        connect({ url: gateway.url, scope, token: t, WebSocket: WebSocketFrom(ORIGIN), reconnect: { maxAttempts: 5 } }),
+      ).rejects.toMatchObject({ code: 'unauthenticated', message: /refused the token/ });
     await expect(
-      connect({ url: gateway.url, WebSocket: WebSocketFrom(ORIGIN), reconnect: { maxAttempts: 1 } }),
-    ).rejects.toMatchObject({ code: 'unavailable' });
-    const raw = new WebSocket(gateway.url, ['sluice.v1'], { origin: ORIGIN });
-    const status = await new Promise<number>((resolve) =>
-      raw.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
-    );
-    expect(status).toBe(401);
+      connect({ url: gateway.url, WebSocket: WebSocketFrom(ORIGIN), reconnect: { maxAttempts: 5 } }),
+    ).rejects.toMatchObject({ code: 'unauthenticated', message: /no token/ });
+    // The socket is closed before any frame is read: a Hello gets no Welcome, only 4001 and why.
+    expect(await hello(gateway.url, { origin: ORIGIN })).toEqual({
+      code: CLOSE_UNAUTHENTICATED,
+      reason: expect.stringMatching(/^unauthenticated: no token/),
+    });
   });
 
   it('refuses a token without exp unless --allow-tokens-without-exp', async () => {
@@ -287,21 +313,13 @@ describe('asymmetric keys', () => {
         .setAudience('sluice')
         .setExpirationTime('10m')
         .sign(key);
-    const open = async (t: string) => {
-      const raw = new WebSocket(jwksGateway.url, ['sluice.v1'], { headers: { authorization: `Bearer ${t}` } });
-      return new Promise<number>((resolve) => {
-        raw.once('open', () => {
-          raw.close();
-          resolve(101);
-        });
-        raw.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-      });
-    };
+    const open = async (t: string) => hello(jwksGateway.url, { headers: { authorization: `Bearer ${t}` } });
+    const refused = { code: CLOSE_UNAUTHENTICATED, reason: expect.stringMatching(/^unauthenticated: /) };
     try {
-      expect(await open(await sign(rsa.privateKey, 'RS256', 'rsa'))).toBe(101);
-      expect(await open(await sign(ec.privateKey, 'ES256', 'ec'))).toBe(101);
-      expect(await open(await sign(stranger.privateKey, 'ES256', 'ec'))).toBe(401);
-      expect(await open(await sign(ec.privateKey, 'ES256', 'ec', 'https://someone.else'))).toBe(401);
+      expect(await open(await sign(rsa.privateKey, 'RS256', 'rsa'))).toBe('welcome');
+      expect(await open(await sign(ec.privateKey, 'ES256', 'ec'))).toBe('welcome');
+      expect(await open(await sign(stranger.privateKey, 'ES256', 'ec'))).toEqual(refused);
+      expect(await open(await sign(ec.privateKey, 'ES256', 'ec', 'https://someone.else'))).toEqual(refused);
     } finally {
       await jwksGateway.close();
     }

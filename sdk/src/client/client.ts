@@ -9,6 +9,7 @@ import { ReaderPosition } from '../reader/position.js';
 import { EventReader, type ReadEvent, type ReaderOptions } from '../reader/reader.js';
 import { Serializers } from '../serializers/index.js';
 import { StreamCut } from '../stream-cut.js';
+import { cancelled, type Timers } from '../transport/timers.js';
 import type { WebSocketConstructor } from '../transport/websocket.js';
 import { SDK_VERSION } from '../version.js';
 import { commitTransaction, type TxnStatus, transactionStatus } from '../writer/transaction.js';
@@ -44,7 +45,22 @@ export interface ConnectOptions {
   WebSocket?: unknown;
   /** Shown in the gateway's logs. */
   name?: string;
+  /**
+   * Backoff between attempts: full jitter, a random delay in [0, min(maxMs, baseMs · 2^n)) where
+   * n grows with every wait and starts over only after a session stayed live for 10 s (defaults
+   * 100 ms, 10 s). `maxAttempts`: attempts in a row that may fail before the client gives up
+   * (state 'closed', error `unavailable`) — on the first connect and after every loss alike.
+   * Default: 3 for the first connect, unlimited once live.
+   */
   reconnect?: { baseMs?: number; maxMs?: number; maxAttempts?: number };
+  /** From opening a socket to the gateway's Welcome; a slower attempt counts as failed (default 10 s). */
+  handshakeTimeoutMs?: number;
+  /**
+   * Where the SDK's timers come from (default: the runtime's setTimeout/setInterval). Tests pass
+   * one that records them, to fail when one is left behind.
+   */
+  timers?: Timers;
+  /** Aborts the first connect: connect() rejects with `cancelled`. */
   signal?: AbortSignal;
 }
 
@@ -199,6 +215,8 @@ export class SluiceClient implements AsyncDisposable {
    * A bounded batch read: every segment between `from` and `to` is read at once, in parallel;
    * each event in the range is yielded once, with no order across segments (within a segment,
    * in order). `from` defaults to the head, `to` to the tail at the time of the call.
+   * `signal` ends the read at once, even while it waits for an event: the iteration throws
+   * `cancelled` (it did not reach `to`). Leaving the loop early closes the read too.
    */
   async *readBatch<T = Uint8Array>(
     stream: string,
@@ -223,12 +241,18 @@ export class SluiceClient implements AsyncDisposable {
       to,
       batch: true,
     });
+    // An abort closes the reader, which ends the iteration even while it waits for an event.
+    const onAbort = () => void reader.close();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       for await (const ev of reader) {
-        if (opts.signal?.aborted) return;
+        if (opts.signal?.aborted) break;
         yield ev;
       }
+      // An aborted read did not reach `to`: it says so rather than end as if it had.
+      if (opts.signal?.aborted) throw cancelled(opts.signal, 'readBatch');
     } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
       await reader.close();
     }
   }
@@ -236,8 +260,8 @@ export class SluiceClient implements AsyncDisposable {
   /** An exactly-once pipeline (read → process → transactional write) tied to checkpoints. */
   pipeline<I, O, S = unknown>(opts: PipelineOptions<I, O, S>): Pipeline<I, O, S> {
     return new Pipeline<I, O, S>(
-      (stream, txnId) => this.commitTransaction(stream, txnId),
-      (stream, txnId) => this.transactionStatus(stream, txnId),
+      (stream, txnId, signal) => this.commitTransaction(stream, txnId, signal),
+      (stream, txnId, signal) => this.transactionStatus(stream, txnId, signal),
       opts,
     );
   }
@@ -347,8 +371,14 @@ export class SluiceClient implements AsyncDisposable {
     return new EventReader<T>(this.conn, names, { ...opts, serializer, ...(from !== undefined ? { from } : {}) });
   }
 
+  /**
+   * Ends the session now; it does not wait for acknowledgements (close or flush writers first).
+   * Everything pending settles: writes never sent reject with `cancelled`, writes sent but not
+   * acknowledged with `outcome-unknown`, admin calls with `cancelled`; readers' iterations end.
+   * Resolves once the socket has closed.
+   */
   async close(): Promise<void> {
-    this.conn.close();
+    await this.conn.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -391,6 +421,8 @@ export async function connect(options: ConnectOptions = {}): Promise<SluiceClien
     token: options.token,
     name: options.name ?? `@sluice/sdk ${SDK_VERSION}`,
     reconnect: options.reconnect ?? {},
+    ...(options.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
+    ...(options.timers ? { timers: options.timers } : {}),
   });
   await conn.start(options.signal);
   return new SluiceClient(conn, options.scope);

@@ -14,7 +14,8 @@ import { SluiceError, type Truncation } from '../errors.js';
 import { RunEvents } from '../protocol/event-runs.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { StreamCut } from '../stream-cut.js';
-import { backoffDelay, delay } from '../transport/backoff.js';
+import { backoffDelay } from '../transport/backoff.js';
+import { abortable, type TimerHandle } from '../transport/timers.js';
 import { copyStreams, ReaderPosition, type StreamPositionState } from './position.js';
 
 export interface ReadEvent<T> {
@@ -109,6 +110,10 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   private restored: unknown;
   private checkpointId = 0;
   private markOpened: () => void = () => {};
+  /** Resolves when the reader is closed (see `untilOpened`). */
+  private readonly closedOnce: Promise<void>;
+  private markClosed: () => void = () => {};
+  private reopenTimer: TimerHandle | undefined;
   // ---- reader groups
   readonly readerId: string | undefined;
   private groupRestored: GroupRestored | undefined;
@@ -117,7 +122,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   private joined = false;
   private commitDue = false;
   private committing: Promise<void> | undefined;
-  private autoTimer: ReturnType<typeof setInterval> | undefined;
+  private autoTimer: TimerHandle | undefined;
   private autoCheckpointMs: number;
   private markersWanted = false;
   private markerDue = false;
@@ -144,6 +149,9 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     this.openedOnce = new Promise((resolve) => {
       this.markOpened = resolve;
     });
+    this.closedOnce = new Promise((resolve) => {
+      this.markClosed = resolve;
+    });
     this.readerId = opts.group ? (opts.readerId ?? crypto.randomUUID()) : undefined;
     this.autoCheckpointMs = opts.group ? (opts.autoCheckpointMs ?? 10_000) : 0;
     if (opts.group && (opts.to !== undefined || opts.batch))
@@ -153,6 +161,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
       onLive: () => void this.loaded.then(() => this.open()),
       onFrame: (frame) => this.onFrame(frame),
       onDisconnected: () => this.onDisconnected(),
+      onClosed: (error) => this.onConnectionClosed(error),
     };
     this.channel = conn.openChannel(this.handler);
   }
@@ -185,12 +194,14 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
    * Saves the position after the last event handed out together with `state`, atomically; a reader
    * opened later on the same store resumes right after that event.
    */
-  async checkpoint(options: { state?: unknown; txn?: { stream: string; txnId: string } } = {}): Promise<void> {
+  async checkpoint(
+    options: { state?: unknown; txn?: { stream: string; txnId: string }; signal?: AbortSignal } = {},
+  ): Promise<void> {
     if (this.opts.group) return this.commitToGroup(options);
     const store = this.opts.checkpoints;
     if (!store) throw new SluiceError('invalid-argument', 'this reader has no checkpoint store (option `checkpoints`)');
     await this.loaded;
-    await this.openedOnce;
+    await this.untilOpened(options.signal);
     await store.save(this.checkpointKey, {
       id: ++this.checkpointId,
       position: this.position().toJSON(),
@@ -200,10 +211,10 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   }
 
   /** The user state of the checkpoint this reader resumed from, if any. */
-  async restoredState<S = unknown>(): Promise<S | undefined> {
+  async restoredState<S = unknown>(signal?: AbortSignal): Promise<S | undefined> {
     await this.loaded;
     if (this.opts.group) {
-      await this.openedOnce;
+      await this.untilOpened(signal);
       if (this.error) throw this.error;
       return this.groupRestored?.state as S | undefined;
     }
@@ -212,8 +223,8 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   }
 
   /** Group readers: the state and transaction of this reader id's last commit, if any. */
-  async restoredCommit(): Promise<GroupRestored | undefined> {
-    await this.openedOnce;
+  async restoredCommit(signal?: AbortSignal): Promise<GroupRestored | undefined> {
+    await this.untilOpened(signal);
     if (this.error) throw this.error;
     return this.groupRestored;
   }
@@ -230,9 +241,9 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
    */
   manualCheckpoints(everyMs: number): void {
     this.autoCheckpointMs = 0;
-    if (this.autoTimer) clearInterval(this.autoTimer);
+    if (this.autoTimer !== undefined) this.conn.timers.clearInterval(this.autoTimer);
     this.markersWanted = true;
-    this.autoTimer = setInterval(() => {
+    this.autoTimer = this.conn.timers.setInterval(() => {
       this.markerDue = true;
       this.wake();
     }, everyMs);
@@ -265,8 +276,12 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
    * one conditional update of the group's state in Pravega. Segments the group hands to other
    * readers at this point stop here. Rejects with `reassigned` if the group has moved on.
    */
-  private async commitToGroup(options: { state?: unknown; txn?: { stream: string; txnId: string } }): Promise<void> {
-    await this.openedOnce;
+  private async commitToGroup(options: {
+    state?: unknown;
+    txn?: { stream: string; txnId: string };
+    signal?: AbortSignal;
+  }): Promise<void> {
+    await this.untilOpened(options.signal);
     if (this.error) throw this.error;
     while (this.committing) await this.committing.catch(() => {});
     const finished = [...this.finished];
@@ -313,7 +328,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
 
   /** Unread bytes after the last event handed out (for segments that exist now). */
   async lag(signal?: AbortSignal): Promise<bigint> {
-    await this.openedOnce;
+    await this.untilOpened(signal);
     const streams = [...this.position().streams].map(([stream, s]) => ({
       stream,
       segments: [...s.segments].map(([segmentId, offset]) => ({ segmentId, offset })),
@@ -328,18 +343,63 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     return ReaderPosition.copyOf(this.state ?? new Map());
   }
 
-  /** Resolves once the gateway resolved the start position (head/tail become offsets). */
-  ready(): Promise<void> {
-    return this.openedOnce;
+  /**
+   * Resolves once the gateway resolved the start position (head/tail become offsets), or the
+   * reader failed to open (iterating then throws why); rejects with `cancelled` if the reader is
+   * closed first or `signal` aborts.
+   */
+  async ready(signal?: AbortSignal): Promise<void> {
+    await this.untilOpened(signal, false);
   }
 
+  /**
+   * Waits for the first ReaderOpened (or a failure to open). Rejects with `cancelled` when the
+   * reader closes first — a reader closed after it opened still answers — and, with
+   * `throwError`, with the reader's error.
+   */
+  private async untilOpened(signal?: AbortSignal, throwError = true): Promise<void> {
+    // Array order decides when both have settled: a reader that opened, then closed, opened.
+    const first = await abortable(
+      Promise.race([this.openedOnce.then(() => 'opened' as const), this.closedOnce.then(() => 'closed' as const)]),
+      signal,
+      'waiting for the reader to open',
+    );
+    if (throwError && this.error) throw this.error;
+    if (first === 'closed') throw new SluiceError('cancelled', 'the reader was closed before it opened');
+  }
+
+  /**
+   * Ends the reader: iteration ends (a `for await` leaves its loop), its timers stop, and calls
+   * waiting for it to open reject with `cancelled`.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.autoTimer) clearInterval(this.autoTimer);
+    this.stopTimers();
     this.closed = true;
+    this.markClosed();
     this.conn.send({ case: 'closeChannel', value: { channel: this.channel } });
     this.conn.forgetChannel(this.channel);
     this.wake();
+  }
+
+  private stopTimers(): void {
+    if (this.autoTimer !== undefined) this.conn.timers.clearInterval(this.autoTimer);
+    this.autoTimer = undefined;
+    if (this.reopenTimer !== undefined) this.conn.timers.clearTimeout(this.reopenTimer);
+    this.reopenTimer = undefined;
+  }
+
+  /**
+   * The client closed (`cancelled`: iteration ends as on close()) or the connection failed for
+   * good (iteration throws why).
+   */
+  private onConnectionClosed(error: SluiceError): void {
+    if (this.closed) return;
+    if (error.code !== 'cancelled') {
+      this.error ??= error;
+      this.queue = new Fifo(); // what was not handed out is not handed out now: the error is
+    }
+    void this.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -653,8 +713,8 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
       }
     }
     this.joined = true;
-    if (this.autoCheckpointMs > 0 && !this.autoTimer) {
-      this.autoTimer = setInterval(() => {
+    if (this.autoCheckpointMs > 0 && this.autoTimer === undefined && !this.closed) {
+      this.autoTimer = this.conn.timers.setInterval(() => {
         this.commitDue = true;
         this.wake();
       }, this.autoCheckpointMs);
@@ -753,9 +813,14 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
           return;
         }
         if (error.retriable && !this.closed && this.conn.state !== 'closed') {
-          void delay(backoffDelay(this.reopenAttempt++)).then(() => {
-            if (this.conn.state === 'live' && !this.closed) this.open();
-          });
+          if (this.reopenTimer !== undefined) this.conn.timers.clearTimeout(this.reopenTimer);
+          this.reopenTimer = this.conn.timers.setTimeout(
+            () => {
+              this.reopenTimer = undefined;
+              if (this.conn.state === 'live' && !this.closed) this.open();
+            },
+            backoffDelay(this.reopenAttempt++),
+          );
           return;
         }
         this.error = error;

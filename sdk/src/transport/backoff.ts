@@ -9,21 +9,3 @@ export function backoffDelay(attempt: number, opts: BackoffOptions = {}, random:
   const max = opts.maxMs ?? 10_000;
   return Math.floor(random() * Math.min(max, base * 2 ** Math.min(attempt, 30)));
 }
-
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

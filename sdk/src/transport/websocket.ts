@@ -27,48 +27,65 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 export interface SocketEvents {
+  /** The upgrade succeeded: frames may be sent. */
+  onOpen(): void;
+  /**
+   * The socket never opened: the gateway is unreachable or refused the upgrade. (A browser cannot
+   * tell which: it sees neither the HTTP status nor a reason.)
+   */
+  onOpenFailed(error: SluiceError): void;
   onMessage(data: Uint8Array): void;
+  /** The open socket closed (by either side), with the close frame's code and reason. */
   onClose(code: number, reason: string): void;
+  /** The socket is closed, whatever happened before (called last, exactly once). */
+  onGone(): void;
 }
 
 export const SUBPROTOCOL = 'sluice.v1';
 
-/** Opens a socket; resolves once open, rejects with 'unavailable' if it cannot. */
-export function openSocket(
+/** WebSocket.CLOSED */
+export const CLOSED = 3;
+
+/**
+ * Creates a socket and reports what becomes of it; each of onOpen/onOpenFailed at most once,
+ * onClose only after onOpen. Throws `invalid-argument` if the constructor refuses the URL.
+ */
+export function createSocket(
   Ctor: WebSocketConstructor,
   url: string,
   protocols: string[],
   events: SocketEvents,
-): Promise<WebSocketLike> {
-  return new Promise((resolve, reject) => {
-    let ws: WebSocketLike;
-    try {
-      ws = new Ctor(url, protocols);
-    } catch (err) {
-      reject(new SluiceError('invalid-argument', `cannot open ${url}: ${(err as Error).message}`, { cause: err }));
-      return;
-    }
-    ws.binaryType = 'arraybuffer';
-    let opened = false;
-    ws.onopen = () => {
-      opened = true;
-      resolve(ws);
-    };
-    ws.onerror = () => {
-      if (!opened) reject(new SluiceError('unavailable', `cannot reach the gateway at ${url}`));
-    };
-    ws.onclose = (ev) => {
-      if (!opened) {
-        reject(new SluiceError('unavailable', `the gateway at ${url} closed the connection (${ev.code})`));
-        return;
-      }
-      events.onClose(ev.code, ev.reason);
-    };
-    ws.onmessage = (ev) => {
-      const data = ev.data;
-      if (data instanceof ArrayBuffer) events.onMessage(new Uint8Array(data));
-      else if (ArrayBuffer.isView(data))
-        events.onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    };
-  });
+): WebSocketLike {
+  let ws: WebSocketLike;
+  try {
+    ws = new Ctor(url, protocols);
+  } catch (err) {
+    throw new SluiceError('invalid-argument', `cannot open ${url}: ${(err as Error).message}`, { cause: err });
+  }
+  ws.binaryType = 'arraybuffer';
+  let opened = false;
+  let failed = false;
+  const fail = (error: SluiceError) => {
+    if (opened || failed) return;
+    failed = true;
+    events.onOpenFailed(error);
+  };
+  ws.onopen = () => {
+    if (failed) return;
+    opened = true;
+    events.onOpen();
+  };
+  ws.onerror = () => fail(new SluiceError('unavailable', `cannot reach the gateway at ${url}`));
+  ws.onclose = (ev) => {
+    if (!opened)
+      fail(new SluiceError('unavailable', `the gateway at ${url} did not accept the connection (${ev.code})`));
+    else events.onClose(ev.code, ev.reason);
+    events.onGone();
+  };
+  ws.onmessage = (ev) => {
+    const data = ev.data;
+    if (data instanceof ArrayBuffer) events.onMessage(new Uint8Array(data));
+    else if (ArrayBuffer.isView(data)) events.onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  };
+  return ws;
 }

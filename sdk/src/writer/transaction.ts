@@ -7,13 +7,14 @@
 import type { Connection } from '../client/connection.js';
 import { SluiceError } from '../errors.js';
 import type { Serializer } from '../serializers/serializer.js';
-import { backoffDelay, delay } from '../transport/backoff.js';
+import { backoffDelay } from '../transport/backoff.js';
+import { sleep } from '../transport/timers.js';
 import { AppendChannel } from './append-channel.js';
 
 export type TxnStatus = 'open' | 'committing' | 'committed' | 'aborting' | 'aborted' | 'unknown';
 type State = 'open' | 'prepared' | 'committing' | 'committed' | 'aborted' | 'failed';
 
-export class Transaction<T> {
+export class Transaction<T> implements AsyncDisposable {
   private state: State = 'open';
   private id = '';
   private readonly channel: AppendChannel;
@@ -42,9 +43,11 @@ export class Transaction<T> {
           if (v.txnId) this.id = v.txnId;
         },
       },
-      opts.maxInflightBytes ?? 8 * 1024 * 1024,
-      opts.maxInflightBytes === undefined,
-      opts.deliveryTimeoutMs ?? 120_000,
+      {
+        maxInflightBytes: opts.maxInflightBytes ?? 8 * 1024 * 1024,
+        inflightFromGateway: opts.maxInflightBytes === undefined,
+        deliveryTimeoutMs: opts.deliveryTimeoutMs ?? 120_000,
+      },
     );
   }
 
@@ -58,20 +61,34 @@ export class Transaction<T> {
   }
 
   /** @internal resolves once the gateway created (or resumed) the transaction. */
-  opened(): Promise<void> {
-    return this.channel.whenOpened();
+  opened(signal?: AbortSignal): Promise<void> {
+    return this.channel.whenOpened(signal);
   }
 
-  /** Resolves when the event is durable inside the transaction (invisible to readers until commit). */
-  async write(value: T, routingKey?: string): Promise<void> {
-    this.assertWritable();
-    return this.channel.append(this.opts.serializer.serialize(value), routingKey ?? this.opts.routingKey?.(value));
+  /** @internal drops the channel of a transaction that never got going (begin aborted or failed). */
+  discard(): void {
+    this.state = 'failed';
+    this.channel.close();
   }
 
-  /** Every event written so far is durable in the transaction. */
-  async prepare(): Promise<void> {
+  /**
+   * Resolves when the event is durable inside the transaction (invisible to readers until
+   * commit). `signal` withdraws it if not sent yet.
+   */
+  write(value: T, routingKey?: string, options?: { signal?: AbortSignal }): Promise<void> {
+    try {
+      this.assertWritable();
+      const payload = this.opts.serializer.serialize(value);
+      return this.channel.append(payload, routingKey ?? this.opts.routingKey?.(value), options?.signal);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Every event written so far is durable in the transaction; `signal` stops the wait. */
+  async prepare(signal?: AbortSignal): Promise<void> {
     this.assertWritable();
-    await this.channel.flush();
+    await this.channel.flush(signal);
     this.state = 'prepared';
   }
 
@@ -79,7 +96,7 @@ export class Transaction<T> {
   async commit(signal?: AbortSignal): Promise<void> {
     if (this.state === 'committed') return;
     if (this.state === 'aborted') throw new SluiceError('txn-aborted', `transaction ${this.id} was aborted`);
-    if (this.state === 'open') await this.prepare();
+    if (this.state === 'open') await this.prepare(signal);
     this.state = 'committing';
     try {
       await commitTransaction(this.conn, this.stream, this.id, signal);
@@ -97,19 +114,39 @@ export class Transaction<T> {
     if (this.state === 'aborted') return;
     if (this.state === 'committed')
       throw new SluiceError('invalid-argument', `transaction ${this.id} is already committed`);
-    await this.conn.request({ case: 'abortTxn', value: { stream: this.stream, txnId: this.id } }, signal);
-    this.state = 'aborted';
-    this.channel.fail(new SluiceError('invalid-argument', `transaction ${this.id} was aborted`));
-    this.channel.close();
+    try {
+      await this.conn.request({ case: 'abortTxn', value: { stream: this.stream, txnId: this.id } }, signal);
+      this.state = 'aborted';
+      this.channel.fail(new SluiceError('invalid-argument', `transaction ${this.id} was aborted`));
+    } finally {
+      this.channel.close();
+    }
+  }
+
+  /**
+   * `await using tx = …`: a transaction left neither committed nor aborted is aborted (if the
+   * gateway cannot be asked now, Pravega aborts it when its lease runs out).
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.state === 'committed' || this.state === 'aborted' || this.state === 'committing') {
+      this.channel.close();
+      return;
+    }
+    if (this.conn.state !== 'live' || !this.id) {
+      this.channel.close();
+      return;
+    }
+    await this.abort().catch(() => {});
   }
 
   private assertWritable(): void {
-    const failed = this.channel.error;
-    if (failed) throw failed;
+    // The transaction's own state first: its channel is closed (cancelled) once it ended.
     if (this.state === 'committing' || this.state === 'committed') {
       throw new SluiceError('invalid-argument', `transaction ${this.id} is ${this.state}: no more writes`);
     }
     if (this.state === 'aborted') throw new SluiceError('invalid-argument', `transaction ${this.id} was aborted`);
+    const failed = this.channel.error;
+    if (failed) throw failed;
   }
 }
 
@@ -152,6 +189,12 @@ export async function commitTransaction(
       if (DEFINITE.has(e.code) || signal?.aborted) throw e;
     }
     if (status === 'committed') return;
+    if (status === undefined && conn.state === 'closed')
+      throw new SluiceError(
+        'outcome-unknown',
+        `the client closed before the commit of transaction ${txnId} was confirmed; ask transactionStatus() later`,
+        { cause },
+      );
     if (status === 'aborting' || status === 'aborted')
       throw new SluiceError('txn-aborted', `transaction ${txnId} was aborted`);
     if (status === 'unknown')
@@ -165,7 +208,7 @@ export async function commitTransaction(
         `the commit of transaction ${txnId} could not be confirmed (${cause.message}); ask transactionStatus() later`,
       );
     // open or committing (or not known yet): asking again is safe
-    await delay(backoffDelay(attempt));
+    await sleep(conn.timers, backoffDelay(attempt), signal);
   }
 }
 
@@ -184,9 +227,9 @@ export async function transactionStatus(
     } catch (err) {
       const e = SluiceError.from(err);
       // Unreachable for longer than the budget: say so rather than wait forever.
-      if (e.code !== 'unavailable' || Date.now() >= deadline) throw e;
-      await delay(backoffDelay(attempt));
-      await conn.whenLive();
+      if (e.code !== 'unavailable' || Date.now() >= deadline || conn.state === 'closed') throw e;
+      await sleep(conn.timers, backoffDelay(attempt), signal);
+      await conn.whenLive(signal);
     }
   }
 }

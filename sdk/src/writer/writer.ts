@@ -3,8 +3,10 @@
  * - 'at-least-once' (default): `write()` resolves once Pravega acknowledged the event; after any
  *   reconnect unacknowledged events are resent with their original sequence numbers and Pravega's
  *   de-duplication drops what it already stored.
- * - 'best-effort': `write()` resolves once the event is queued (buffers stay bounded); failures
- *   are counted in `failedEvents` and reported to `onError`, never thrown at the caller.
+ * - 'best-effort': `write()` resolves once the event is queued; failures to store it are counted
+ *   in `failedEvents` and reported to `onError`. The writer holds at most `maxBufferedBytes`: a
+ *   write past it is refused at once — it rejects with `resource-exhausted` (and is counted and
+ *   reported too), so a producer faster than Pravega learns to slow down instead of growing memory.
  * - 'exactly-once': events go into transactions (`beginTxn()`), committed by the gateway.
  */
 import type { Connection } from '../client/connection.js';
@@ -24,6 +26,11 @@ export interface WriterOptions<T> {
   writerId?: string;
   /** Unacknowledged bytes at most; write() waits beyond. Default: what the gateway allows. */
   maxInflightBytes?: number;
+  /**
+   * best-effort: bytes held at most, in flight and waiting together (default 16 MiB). A write
+   * that would go past it rejects with `resource-exhausted` and counts in `failedEvents`.
+   */
+  maxBufferedBytes?: number;
   /** best-effort: hears about events that could not be written. */
   onError?: (error: SluiceError) => void;
   /** exactly-once: the transaction lease (ms) the gateway asks Pravega for. */
@@ -38,6 +45,12 @@ export interface WriterOptions<T> {
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
 
 const DEFAULT_INFLIGHT = 8 * 1024 * 1024;
+export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+/** Per-call options of the writer's async methods. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
 
 export class EventWriter<T> implements AsyncDisposable {
   readonly writerId: string;
@@ -58,15 +71,21 @@ export class EventWriter<T> implements AsyncDisposable {
     }
     this.writerId = opts.writerId ?? globalThis.crypto.randomUUID();
     if (this.mode !== 'exactly-once') {
+      if (opts.maxBufferedBytes !== undefined && !(opts.maxBufferedBytes > 0))
+        throw new SluiceError('invalid-argument', `maxBufferedBytes must be positive, got ${opts.maxBufferedBytes}`);
       this.channel = new AppendChannel(
         conn,
         {
           openedCase: 'writerOpened',
           openFrame: (channel) => ({ case: 'openWriter', value: { channel, stream, writerId: this.writerId } }),
         },
-        opts.maxInflightBytes ?? DEFAULT_INFLIGHT,
-        opts.maxInflightBytes === undefined,
-        opts.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
+        {
+          maxInflightBytes: opts.maxInflightBytes ?? DEFAULT_INFLIGHT,
+          inflightFromGateway: opts.maxInflightBytes === undefined,
+          deliveryTimeoutMs: opts.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
+          maxBufferedBytes:
+            this.mode === 'best-effort' ? (opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES) : undefined,
+        },
       );
     }
   }
@@ -74,50 +93,80 @@ export class EventWriter<T> implements AsyncDisposable {
   /**
    * at-least-once: resolves when Pravega acknowledged it, rejects on any failure. best-effort:
    * resolves once accepted; a failure to store it goes to `onError` and `failedEvents`. Either
-   * way a value the serializer or the routing key cannot take, or an exactly-once writer, rejects;
-   * nothing throws synchronously. Not `async`: that wrapped the acknowledgement's promise in
-   * another per write, and a writer with tens of thousands of writes pending paid for them in GC.
+   * way a value the serializer or the routing key cannot take, an event larger than the gateway
+   * accepts, a full best-effort buffer, or an exactly-once writer rejects at once, touching
+   * nothing; nothing throws synchronously. `signal` withdraws a write not yet sent (`cancelled`);
+   * one already sent may be stored (`outcome-unknown`). Not `async`: that wrapped the
+   * acknowledgement's promise in another per write, and a writer with tens of thousands of
+   * writes pending paid for them in GC.
    */
-  write(value: T, routingKey?: string): Promise<void> {
-    if (!this.channel)
+  write(value: T, routingKey?: string, options?: CallOptions): Promise<void> {
+    const channel = this.channel;
+    if (!channel)
       return Promise.reject(
         new SluiceError('invalid-argument', 'an exactly-once writer writes inside transactions: use beginTxn()'),
       );
-    let acked: Promise<void>;
+    let payload: Uint8Array;
+    let key: string | undefined;
     try {
-      const payload = this.opts.serializer.serialize(value);
-      acked = this.channel.append(payload, routingKey ?? this.opts.routingKey?.(value));
+      payload = this.opts.serializer.serialize(value);
+      key = routingKey ?? this.opts.routingKey?.(value);
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this.mode === 'at-least-once') return acked;
-    acked.catch((err: unknown) => {
-      this.failedEvents++;
-      this.opts.onError?.(SluiceError.from(err));
+    const signal = options?.signal;
+    if (this.mode === 'at-least-once') return channel.append(payload, key, signal);
+    const refused = channel.refusal(payload, key);
+    if (refused) {
+      this.reportFailure(refused);
+      return Promise.reject(refused);
+    }
+    channel.append(payload, key, signal).catch((err: unknown) => {
+      const error = SluiceError.from(err);
+      if (!(signal?.aborted && error.code === 'cancelled')) this.reportFailure(error);
     });
     return Promise.resolve();
   }
 
-  /** Resolves when every write so far is acknowledged. */
-  async flush(): Promise<void> {
-    await this.channel?.flush();
+  private reportFailure(error: SluiceError): void {
+    this.failedEvents++;
+    try {
+      this.opts.onError?.(error);
+    } catch {
+      // the application's handler failing must not fail the writer
+    }
+  }
+
+  /** Resolves when every write so far is acknowledged; `signal` stops the wait (not the writes). */
+  async flush(options?: CallOptions): Promise<void> {
+    await this.channel?.flush(options?.signal);
   }
 
   /** exactly-once: begins a Pravega transaction (resolves once it exists, with its id). */
-  async beginTxn(options: { leaseMs?: number } = {}): Promise<Transaction<T>> {
+  async beginTxn(options: { leaseMs?: number; signal?: AbortSignal } = {}): Promise<Transaction<T>> {
     if (this.mode !== 'exactly-once')
       throw new SluiceError('invalid-argument', "transactions need mode 'exactly-once'");
     if (this.closed) throw new SluiceError('invalid-argument', 'the writer is closed');
     const leaseMs = options.leaseMs ?? this.opts.txnLeaseMs;
     const tx = new Transaction<T>(this.conn, this.stream, this.opts, leaseMs);
-    await tx.opened();
+    try {
+      await tx.opened(options.signal);
+    } catch (err) {
+      tx.discard();
+      throw err;
+    }
     return tx;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Waits until every write is acknowledged, then closes. `signal` stops the wait: the writer
+   * closes at once and what is still pending rejects (`cancelled` if never sent, else
+   * `outcome-unknown`), as does close().
+   */
+  async close(options?: CallOptions): Promise<void> {
     if (this.closed) return;
     try {
-      await this.flush();
+      await this.flush(options);
     } finally {
       this.closed = true;
       this.channel?.close();
