@@ -296,15 +296,23 @@ export class StreamReader implements SegmentReaderListener {
         this.sink.onSegmentsChanged(slot.streamIndex, segmentId, [], new Map());
         return;
       }
-      if (cutEnd === undefined && !this.batch) {
-        const reply = await this.controller.getSuccessors(scope, stream, segmentId);
-        successors = reply.successors.map((s) => ({ segmentId: s.segment.segmentId, predecessors: s.predecessors }));
+      if (cutEnd !== undefined) {
+        // Reached its bound, not its end: the segment stays in the position at the bound offset
+        // (it is there already, moved by the events handed on), so a position or checkpoint taken
+        // now still covers it and a reader resumed with a later `to` reads on from there. Its
+        // successors lie beyond the bound. Nothing to tell the client: its position is right.
+        this.logger.debug({ segment: slot.reader.segment.name, bound: String(cutEnd) }, 'segment at its bound');
+      } else {
+        if (!this.batch) {
+          const reply = await this.controller.getSuccessors(scope, stream, segmentId);
+          successors = reply.successors.map((s) => ({ segmentId: s.segment.segmentId, predecessors: s.predecessors }));
+        }
+        if (this.closed) return;
+        const started = completeSegment(position, segmentId, successors, this.allowed[slot.streamIndex]);
+        this.logger.debug({ segment: slot.reader.segment.name, started: started.map(String) }, 'segment finished');
+        this.sink.onSegmentsChanged(slot.streamIndex, segmentId, started, position.future);
+        for (const id of started) this.startSegment(slot.streamIndex, id, 0n);
       }
-      if (this.closed) return;
-      const started = completeSegment(position, segmentId, successors, this.allowed[slot.streamIndex]);
-      this.logger.debug({ segment: slot.reader.segment.name, started: started.map(String) }, 'segment finished');
-      this.sink.onSegmentsChanged(slot.streamIndex, segmentId, started, position.future);
-      for (const id of started) this.startSegment(slot.streamIndex, id, 0n);
     } catch (err) {
       this.onFailed(slot.reader, GatewayError.from(err, 'unavailable'));
       return;
