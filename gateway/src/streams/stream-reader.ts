@@ -11,6 +11,7 @@ import type { SegmentStoreClient } from '../segmentstore/client.js';
 import { SegmentReader, type SegmentReaderListener, type SegmentSource } from '../segmentstore/segment-reader.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { type EventRun, runEnd, runPayloadBytes, splitRun } from '../wire/index.js';
+import { completeEndCut } from './end-cut.js';
 import { completeSegment, type StreamPositionState } from './position.js';
 import type { SharedTails } from './shared-tails.js';
 import type { ScopedStream } from './stream-name.js';
@@ -88,7 +89,10 @@ export class StreamReader implements SegmentReaderListener {
         state = { active: await this.tailCut(scope, stream), future: new Map() };
       }
       this.positions.push(state);
-      const end = to[i];
+      // A cut that leaves open segments out bounds them at their write offset now (end-cut.ts).
+      const bound = to[i];
+      const end =
+        bound && bound.size > 0 ? await completeEndCut(this.controller, this.segments, scope, stream, bound) : bound;
       this.ends.push(end);
       if (end && end.size > 0) {
         const between = await this.controller.getSegmentsBetween(scope, stream, state.active, end);
