@@ -12,7 +12,7 @@ import java.util.concurrent.ExecutionException;
 public final class Main {
     public static void main(String[] argv) {
         if (argv.length == 0) {
-            System.err.println("usage: <create-stream|write|read|route|bench-write|bench-txn|bench-latency|bench-read|cut|read-bounded>"
+            System.err.println("usage: <create-stream|write|read|route|bench-write|bench-txn|bench-latency|bench-read|cut|read-bounded|read-batch|parse-cut>"
                     + " --controller tcp://h:p --scope S --stream T ...");
             System.exit(2);
         }
@@ -29,6 +29,8 @@ public final class Main {
                 case "bench-read" -> BenchRead.run(args);
                 case "cut" -> Cut.run(args);
                 case "read-bounded" -> ReadBounded.run(args);
+                case "read-batch" -> ReadBatch.run(args);
+                case "parse-cut" -> ParseCut.run(args);
                 case "utf8-cases" -> Utf8Cases.run(args);
                 case "route-keys" -> RouteKeys.run(args);
                 case "write-strings" -> WriteStrings.run(args);
