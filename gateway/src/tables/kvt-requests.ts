@@ -19,12 +19,15 @@ const stores = new WeakMap<object, KvtStore>();
 
 function storeOf(ctx: GatewayContext): KvtStore {
   let store = stores.get(ctx.segments);
-  if (!store) stores.set(ctx.segments, (store = new KvtStore(ctx.controller, ctx.segments)));
+  if (!store) {
+    store = new KvtStore(ctx.controller, ctx.segments);
+    stores.set(ctx.segments, store);
+  }
   return store;
 }
 
 export function isTablesCall(call: Call): call is TablesCall {
-  return call.case !== undefined && call.case.startsWith('tables');
+  return call.case?.startsWith('tables') === true;
 }
 
 /** The reply's result (Reply.result) of one key-value-table request. */

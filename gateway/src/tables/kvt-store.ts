@@ -116,7 +116,10 @@ export class KvtStore {
     keys.forEach((k, i) => {
       const id = this.partitionOf(t, k).segmentId;
       let list = byPartition.get(id);
-      if (!list) byPartition.set(id, (list = []));
+      if (!list) {
+        list = [];
+        byPartition.set(id, list);
+      }
       list.push(i);
     });
     const reads: Promise<void>[] = [];
