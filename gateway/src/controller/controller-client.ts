@@ -86,8 +86,11 @@ export class ControllerClient {
     this.retryBudgetMs = opts.retryBudgetMs ?? 10_000;
   }
 
-  /** Runs one RPC with a deadline, round-robin over controllers, retrying transient failures. */
-  private async call<T>(
+  /**
+   * Runs one RPC with a deadline, round-robin over controllers, retrying transient failures.
+   * Public for the calls other modules own (tables/kvt-controller.ts).
+   */
+  async call<T>(
     what: string,
     fn: (client: Client<typeof ControllerService>, options: { timeoutMs: number; signal?: AbortSignal }) => Promise<T>,
     signal?: AbortSignal,

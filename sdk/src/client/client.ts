@@ -9,6 +9,16 @@ import { ReaderPosition } from '../reader/position.js';
 import { EventReader, type ReadEvent, type ReaderOptions } from '../reader/reader.js';
 import { Serializers } from '../serializers/index.js';
 import { StreamCut } from '../stream-cut.js';
+import { KeyValueTable, type KeyValueTableOptions } from '../tables/key-value-table.js';
+import {
+  createKeyValueTable,
+  deleteKeyValueTable,
+  describeKeyValueTable,
+  type KeyValueTableConfig,
+  type KeyValueTableInfo,
+  listKeyValueTables,
+} from '../tables/kvt-admin.js';
+import { type TablesConnection, tablesConnection } from '../tables/kvt-wire.js';
 import { cancelled, type Timers } from '../transport/timers.js';
 import type { WebSocketConstructor } from '../transport/websocket.js';
 import { SDK_VERSION } from '../version.js';
@@ -331,6 +341,38 @@ export class SluiceClient implements AsyncDisposable {
         ]),
       ),
     };
+  }
+
+  // ---- key-value tables (docs/tables.md) --------------------------------------------------
+
+  private tablesConn: TablesConnection | undefined;
+  private get tables(): TablesConnection {
+    this.tablesConn ??= tablesConnection(this.conn);
+    return this.tablesConn;
+  }
+
+  /** True if created, false if it existed. */
+  createKeyValueTable(table: string, config: KeyValueTableConfig, signal?: AbortSignal): Promise<boolean> {
+    return createKeyValueTable(this.tables, this.qualify(table), config, signal);
+  }
+
+  /** Key-value tables of a scope (default: the client's). */
+  listKeyValueTables(scope?: string, signal?: AbortSignal): Promise<string[]> {
+    return listKeyValueTables(this.tables, scope ?? this.scope ?? '', signal);
+  }
+
+  describeKeyValueTable(table: string, signal?: AbortSignal): Promise<KeyValueTableInfo> {
+    return describeKeyValueTable(this.tables, this.qualify(table), signal);
+  }
+
+  /** True if deleted, false if there was no such table. */
+  deleteKeyValueTable(table: string, signal?: AbortSignal): Promise<boolean> {
+    return deleteKeyValueTable(this.tables, this.qualify(table), signal);
+  }
+
+  /** A key-value table's entries, keys and values through the given serializers. */
+  keyValueTable<K, V>(table: string, opts: KeyValueTableOptions<K, V>): KeyValueTable<K, V> {
+    return new KeyValueTable(this.tables, this.qualify(table), opts);
   }
 
   writer<T>(stream: string, opts: WriterOptions<T>): EventWriter<T> {
