@@ -12,7 +12,7 @@ import { SegmentReader, type SegmentReaderListener, type SegmentSource } from '.
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { type EventRun, runEnd, runPayloadBytes, splitRun } from '../wire/index.js';
 import { completeEndCut } from './end-cut.js';
-import { completeSegment, type StreamPositionState } from './position.js';
+import { completeSegment, type SegmentCompletion, type StreamPositionState } from './position.js';
 import type { SharedTails } from './shared-tails.js';
 import type { ScopedStream } from './stream-name.js';
 
@@ -25,7 +25,12 @@ export interface DeliveredRun {
 
 export interface ReaderSink {
   onRuns(runs: DeliveredRun[]): void;
-  onSegmentsChanged(streamIndex: number, finished: bigint, started: bigint[], future: Map<bigint, Set<bigint>>): void;
+  onSegmentsChanged(
+    streamIndex: number,
+    finished: bigint,
+    change: SegmentCompletion,
+    future: Map<bigint, Set<bigint>>,
+  ): void;
   onTruncated(streamIndex: number, segmentId: bigint, requested: bigint, resumed: bigint): void;
   onEnd(): void;
   onError(err: GatewayError): void;
@@ -297,7 +302,7 @@ export class StreamReader implements SegmentReaderListener {
       if (this.group) {
         // The group learns of the end at the reader's next commit and hands successors out then.
         position.active.delete(segmentId);
-        this.sink.onSegmentsChanged(slot.streamIndex, segmentId, [], new Map());
+        this.sink.onSegmentsChanged(slot.streamIndex, segmentId, { started: [], held: false, released: [] }, new Map());
         return;
       }
       if (cutEnd !== undefined) {
@@ -312,10 +317,13 @@ export class StreamReader implements SegmentReaderListener {
           successors = reply.successors.map((s) => ({ segmentId: s.segment.segmentId, predecessors: s.predecessors }));
         }
         if (this.closed) return;
-        const started = completeSegment(position, segmentId, successors, this.allowed[slot.streamIndex]);
-        this.logger.debug({ segment: slot.reader.segment.name, started: started.map(String) }, 'segment finished');
-        this.sink.onSegmentsChanged(slot.streamIndex, segmentId, started, position.future);
-        for (const id of started) this.startSegment(slot.streamIndex, id, 0n);
+        const change = completeSegment(position, segmentId, successors, this.allowed[slot.streamIndex]);
+        this.logger.debug(
+          { segment: slot.reader.segment.name, started: change.started.map(String), held: change.held },
+          'segment finished',
+        );
+        this.sink.onSegmentsChanged(slot.streamIndex, segmentId, change, position.future);
+        for (const id of change.started) this.startSegment(slot.streamIndex, id, 0n);
       }
     } catch (err) {
       this.onFailed(slot.reader, GatewayError.from(err, 'unavailable'));
