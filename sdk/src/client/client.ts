@@ -2,7 +2,7 @@
  * The client: one session with a gateway, admin calls, and factories for writers and readers.
  * Stream names are "scope/stream", or "stream" in the client's default scope.
  */
-import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_codec.js';
 import { SluiceError } from '../errors.js';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.js';
 import { ReaderPosition } from '../reader/position.js';
