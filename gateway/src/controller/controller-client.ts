@@ -86,8 +86,11 @@ export class ControllerClient {
     this.retryBudgetMs = opts.retryBudgetMs ?? 10_000;
   }
 
-  /** Runs one RPC with a deadline, round-robin over controllers, retrying transient failures. */
-  private async call<T>(
+  /**
+   * Runs one RPC with a deadline, round-robin over controllers, retrying transient failures.
+   * @internal also for the RPCs in stream-api-rpc.ts
+   */
+  async call<T>(
     what: string,
     fn: (client: Client<typeof ControllerService>, options: { timeoutMs: number; signal?: AbortSignal }) => Promise<T>,
     signal?: AbortSignal,
@@ -115,7 +118,8 @@ export class ControllerClient {
     }
   }
 
-  private info(scope: string, stream: string, access = StreamInfo_AccessOperation.NONE) {
+  /** @internal */
+  info(scope: string, stream: string, access = StreamInfo_AccessOperation.NONE) {
     return create(StreamInfoSchema, { scope, stream, accessOperation: access });
   }
 
@@ -173,7 +177,7 @@ export class ControllerClient {
   async createStream(
     scope: string,
     stream: string,
-    config: { scaling: StreamScaling; retention?: StreamRetention },
+    config: { scaling: StreamScaling; retention?: StreamRetention; tags?: string[] },
   ): Promise<boolean> {
     const s = config.scaling;
     const scalingPolicy =
@@ -204,7 +208,12 @@ export class ControllerClient {
       : undefined;
     const r = await this.call('createStream', (c, o) =>
       c.createStream(
-        { streamInfo: { scope, stream }, scalingPolicy, ...(retentionPolicy ? { retentionPolicy } : {}) },
+        {
+          streamInfo: { scope, stream },
+          scalingPolicy,
+          ...(retentionPolicy ? { retentionPolicy } : {}),
+          ...(config.tags?.length ? { tags: { tag: config.tags } } : {}),
+        },
         o,
       ),
     );

@@ -27,7 +27,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/gateway.proto.
  */
 export const file_sluice_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIt8DCgtDbGllbnRGcmFtZRIhCgVoZWxsbxgBIAEoCzIQLnNsdWljZS52MS5IZWxsb0gAEiUKB3JlcXVlc3QYAiABKAsyEi5zbHVpY2UudjEuUmVxdWVzdEgAEiwKC29wZW5fd3JpdGVyGAMgASgLMhUuc2x1aWNlLnYxLk9wZW5Xcml0ZXJIABIjCgZhcHBlbmQYBCABKAsyES5zbHVpY2UudjEuQXBwZW5kSAASLAoLb3Blbl9yZWFkZXIYBSABKAsyFS5zbHVpY2UudjEuT3BlblJlYWRlckgAEiMKBmNyZWRpdBgGIAEoCzIRLnNsdWljZS52MS5DcmVkaXRIABIwCg1jbG9zZV9jaGFubmVsGAcgASgLMhcuc2x1aWNlLnYxLkNsb3NlQ2hhbm5lbEgAEh8KBHBpbmcYCCABKAsyDy5zbHVpY2UudjEuUGluZ0gAEiYKCG9wZW5fdHhuGAkgASgLMhIuc2x1aWNlLnYxLk9wZW5UeG5IABIvCgxhdXRoZW50aWNhdGUYCiABKAsyFy5zbHVpY2UudjEuQXV0aGVudGljYXRlSAASLAoLYXBwZW5kX3BhcnQYCyABKAsyFS5zbHVpY2UudjEuQXBwZW5kUGFydEgAQgYKBGtpbmQijgYKC1NlcnZlckZyYW1lEiUKB3dlbGNvbWUYASABKAsyEi5zbHVpY2UudjEuV2VsY29tZUgAEiEKBXJlcGx5GAIgASgLMhAuc2x1aWNlLnYxLlJlcGx5SAASMAoNd3JpdGVyX29wZW5lZBgDIAEoCzIXLnNsdWljZS52MS5Xcml0ZXJPcGVuZWRIABIhCgVhY2tlZBgEIAEoCzIQLnNsdWljZS52MS5BY2tlZEgAEjAKDXJlYWRlcl9vcGVuZWQYBSABKAsyFy5zbHVpY2UudjEuUmVhZGVyT3BlbmVkSAASNgoQc2VnbWVudHNfY2hhbmdlZBgHIAEoCzIaLnNsdWljZS52MS5TZWdtZW50c0NoYW5nZWRIABIvCg1lbmRfb2Zfc3RyZWFtGAggASgLMhYuc2x1aWNlLnYxLkVuZE9mU3RyZWFtSAASMgoOY2hhbm5lbF9jbG9zZWQYCSABKAsyGC5zbHVpY2UudjEuQ2hhbm5lbENsb3NlZEgAEh8KBHBvbmcYCiABKAsyDy5zbHVpY2UudjEuUG9uZ0gAEikKCXRydW5jYXRlZBgLIAEoCzIULnNsdWljZS52MS5UcnVuY2F0ZWRIABIqCgp0eG5fb3BlbmVkGAwgASgLMhQuc2x1aWNlLnYxLlR4bk9wZW5lZEgAEjEKDWF1dGhlbnRpY2F0ZWQYDSABKAsyGC5zbHVpY2UudjEuQXV0aGVudGljYXRlZEgAEjgKEXNlZ21lbnRzX2Fzc2lnbmVkGA4gASgLMhsuc2x1aWNlLnYxLlNlZ21lbnRzQXNzaWduZWRIABI+ChRjaGVja3BvaW50X3JlcXVlc3RlZBgPIAEoCzIeLnNsdWljZS52MS5DaGVja3BvaW50UmVxdWVzdGVkSAASKgoKZXZlbnRfcnVucxgQIAEoCzIULnNsdWljZS52MS5FdmVudFJ1bnNIABIqCgpnb2luZ19hd2F5GBEgASgLMhQuc2x1aWNlLnYxLkdvaW5nQXdheUgAQgYKBGtpbmRKBAgGEAdSBmV2ZW50cyI2CgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhMKC2NsaWVudF9uYW1lGAIgASgJIpsBCgdXZWxjb21lEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKc2Vzc2lvbl9pZBgCIAEoCRIXCg9nYXRld2F5X3ZlcnNpb24YAyABKAkSGQoRbWF4X21lc3NhZ2VfYnl0ZXMYBCABKA0SFQoNZGVmYXVsdF9zY29wZRgFIAEoCRIXCg9tYXhfZXZlbnRfYnl0ZXMYBiABKA0iGwoJR29pbmdBd2F5Eg4KBnJlYXNvbhgBIAEoCSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiHQoMQXV0aGVudGljYXRlEg0KBXRva2VuGAEgASgJIiYKDUF1dGhlbnRpY2F0ZWQSFQoNZXhwaXJlc19hdF9tcxgBIAEoBCImCgVFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkiqAcKB1JlcXVlc3QSCgoCaWQYASABKA0SLgoMY3JlYXRlX3Njb3BlGAogASgLMhYuc2x1aWNlLnYxLkNyZWF0ZVNjb3BlSAASMAoNY3JlYXRlX3N0cmVhbRgLIAEoCzIXLnNsdWljZS52MS5DcmVhdGVTdHJlYW1IABIsCgtzdHJlYW1faW5mbxgMIAEoCzIVLnNsdWljZS52MS5TdHJlYW1OYW1lSAASLgoMbGlzdF9zdHJlYW1zGA0gASgLMhYuc2x1aWNlLnYxLkxpc3RTdHJlYW1zSAASLAoLc2VhbF9zdHJlYW0YDiABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEi4KDWRlbGV0ZV9zdHJlYW0YDyABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEiwKC2xpc3Rfc2NvcGVzGBAgASgLMhUuc2x1aWNlLnYxLkxpc3RTY29wZXNIABIuCgxkZWxldGVfc2NvcGUYESABKAsyFi5zbHVpY2UudjEuQ3JlYXRlU2NvcGVIABIuCgxzY2FsZV9zdHJlYW0YEiABKAsyFi5zbHVpY2UudjEuU2NhbGVTdHJlYW1IABIvCg90cnVuY2F0ZV9zdHJlYW0YEyABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0SAASJwoKY29tbWl0X3R4bhgUIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABImCglhYm9ydF90eG4YFSABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASJwoKdHhuX3N0YXR1cxgWIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABIiCgNsYWcYFyABKAsyEy5zbHVpY2UudjEuUG9zaXRpb25IABI5ChJsaXN0X3JlYWRlcl9ncm91cHMYGCABKAsyGy5zbHVpY2UudjEuTGlzdFJlYWRlckdyb3Vwc0gAEjUKFWRlc2NyaWJlX3JlYWRlcl9ncm91cBgZIAEoCzIULnNsdWljZS52MS5Hcm91cE5hbWVIABIzChNkZWxldGVfcmVhZGVyX2dyb3VwGBogASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEjcKF2NoZWNrcG9pbnRfcmVhZGVyX2dyb3VwGBsgASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEi4KDGdyb3VwX2NvbW1pdBgcIAEoCzIWLnNsdWljZS52MS5Hcm91cENvbW1pdEgAQgYKBGNhbGwi5wIKBVJlcGx5EgoKAmlkGAEgASgNEiEKBWVycm9yGAogASgLMhAuc2x1aWNlLnYxLkVycm9ySAASDgoEZG9uZRgLIAEoCEgAEiwKC3N0cmVhbV9pbmZvGAwgASgLMhUuc2x1aWNlLnYxLlN0cmVhbUluZm9IABIhCgVuYW1lcxgNIAEoCzIQLnNsdWljZS52MS5OYW1lc0gAEhMKCXR4bl9zdGF0ZRgOIAEoCUgAEg8KBWJ5dGVzGA8gASgESAASMAoKZ3JvdXBfaW5mbxgQIAEoCzIaLnNsdWljZS52MS5SZWFkZXJHcm91cEluZm9IABI2ChBncm91cF9jaGVja3BvaW50GBEgASgLMhouc2x1aWNlLnYxLkdyb3VwQ2hlY2twb2ludEgAEjQKD2dyb3VwX2NvbW1pdHRlZBgSIAEoCzIZLnNsdWljZS52MS5Hcm91cENvbW1pdHRlZEgAQggKBnJlc3VsdCIcCgtDcmVhdGVTY29wZRINCgVzY29wZRgBIAEoCSIcCgpTdHJlYW1OYW1lEg4KBnN0cmVhbRgBIAEoCSIcCgtMaXN0U3RyZWFtcxINCgVzY29wZRgBIAEoCSIMCgpMaXN0U2NvcGVzIhYKBU5hbWVzEg0KBW5hbWVzGAEgAygJIn8KDENyZWF0ZVN0cmVhbRIOCgZzdHJlYW0YASABKAkSIwoHc2NhbGluZxgCIAEoCzISLnNsdWljZS52MS5TY2FsaW5nEiwKCXJldGVudGlvbhgDIAEoCzIULnNsdWljZS52MS5SZXRlbnRpb25IAIgBAUIMCgpfcmV0ZW50aW9uIqUBCgdTY2FsaW5nEiUKBHR5cGUYASABKA4yFy5zbHVpY2UudjEuU2NhbGluZy5UeXBlEhAKCHNlZ21lbnRzGAIgASgNEhMKC3RhcmdldF9yYXRlGAMgASgNEhQKDHNjYWxlX2ZhY3RvchgEIAEoDSI2CgRUeXBlEgkKBUZJWEVEEAASEQoNQllfRVZFTlRfUkFURRABEhAKDEJZX0RBVEFfUkFURRACIl8KCVJldGVudGlvbhInCgR0eXBlGAEgASgOMhkuc2x1aWNlLnYxLlJldGVudGlvbi5UeXBlEg0KBXZhbHVlGAIgASgEIhoKBFR5cGUSCAoEVElNRRAAEggKBFNJWkUQASJUCgtTY2FsZVN0cmVhbRIOCgZzdHJlYW0YASABKAkSDAoEc2VhbBgCIAMoAxInCgpuZXdfcmFuZ2VzGAMgAygLMhMuc2x1aWNlLnYxLktleVJhbmdlIiUKCEtleVJhbmdlEgsKA2xvdxgBIAEoARIMCgRoaWdoGAIgASgBIkQKC1NlZ21lbnRJbmZvEhIKCnNlZ21lbnRfaWQYASABKAMSDwoHbG93X2tleRgCIAEoARIQCghoaWdoX2tleRgDIAEoASKeAQoKU3RyZWFtSW5mbxIOCgZzdHJlYW0YASABKAkSIgoEaGVhZBgCIAEoCzIULnNsdWljZS52MS5TdHJlYW1DdXQSIgoEdGFpbBgDIAEoCzIULnNsdWljZS52MS5TdHJlYW1DdXQSKAoIc2VnbWVudHMYBCADKAsyFi5zbHVpY2UudjEuU2VnbWVudEluZm8SDgoGc2VhbGVkGAUgASgIIkgKCVN0cmVhbUN1dBIOCgZzdHJlYW0YASABKAkSKwoJcG9zaXRpb25zGAIgAygLMhguc2x1aWNlLnYxLlNlZ21lbnRPZmZzZXQiMwoNU2VnbWVudE9mZnNldBISCgpzZWdtZW50X2lkGAEgASgDEg4KBm9mZnNldBgCIAEoAyJACgpPcGVuV3JpdGVyEg8KB2NoYW5uZWwYASABKA0SDgoGc3RyZWFtGAIgASgJEhEKCXdyaXRlcl9pZBgDIAEoCSJSCgxXcml0ZXJPcGVuZWQSDwoHY2hhbm5lbBgBIAEoDRIVCg1sYXN0X3NlcXVlbmNlGAIgASgEEhoKEm1heF9pbmZsaWdodF9ieXRlcxgDIAEoDSJXCgZBcHBlbmQSDwoHY2hhbm5lbBgBIAEoDRIWCg5maXJzdF9zZXF1ZW5jZRgCIAEoBBIkCgZldmVudHMYAyADKAsyFC5zbHVpY2UudjEuRXZlbnREYXRhImEKCUV2ZW50RGF0YRIPCgdwYXlsb2FkGAEgASgMEhgKC3JvdXRpbmdfa2V5GAIgASgJSACIAQESGQoRcm91dGluZ19rZXlfdXRmMTYYAyABKAxCDgoMX3JvdXRpbmdfa2V5IqcBCgpBcHBlbmRQYXJ0Eg8KB2NoYW5uZWwYASABKA0SEAoIc2VxdWVuY2UYAiABKAQSEwoLdG90YWxfYnl0ZXMYAyABKA0SDgoGb2Zmc2V0GAQgASgNEgwKBGRhdGEYBSABKAwSGAoLcm91dGluZ19rZXkYBiABKAlIAIgBARIZChFyb3V0aW5nX2tleV91dGYxNhgHIAEoDEIOCgxfcm91dGluZ19rZXkiMgoFQWNrZWQSDwoHY2hhbm5lbBgBIAEoDRIYChB0aHJvdWdoX3NlcXVlbmNlGAIgASgEIkwKB09wZW5UeG4SDwoHY2hhbm5lbBgBIAEoDRIOCgZzdHJlYW0YAiABKAkSDgoGdHhuX2lkGAMgASgJEhAKCGxlYXNlX21zGAQgASgEIl8KCVR4bk9wZW5lZBIPCgdjaGFubmVsGAEgASgNEg4KBnR4bl9pZBgCIAEoCRIVCg1sYXN0X3NlcXVlbmNlGAMgASgEEhoKEm1heF9pbmZsaWdodF9ieXRlcxgEIAEoDSIoCgZUeG5SZWYSDgoGc3RyZWFtGAEgASgJEg4KBnR4bl9pZBgCIAEoCSLmAgoKT3BlblJlYWRlchIPCgdjaGFubmVsGAEgASgNEg8KB3N0cmVhbXMYAiADKAkSDgoEaGVhZBgDIAEoCEgAEg4KBHRhaWwYBCABKAhIABInCghwb3NpdGlvbhgFIAEoCzITLnNsdWljZS52MS5Qb3NpdGlvbkgAEiAKAnRvGAYgAygLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIdChVpbml0aWFsX2NyZWRpdF9ldmVudHMYByABKA0SHAoUaW5pdGlhbF9jcmVkaXRfYnl0ZXMYCCABKA0SDQoFYmF0Y2gYCSABKAgSDQoFZ3JvdXAYCiABKAkSEQoJcmVhZGVyX2lkGAsgASgJEhgKEGdyb3VwX3RpbWVvdXRfbXMYDCABKA0SKgoIZmluaXNoZWQYDSADKAsyGC5zbHVpY2UudjEuU3RyZWFtU2VnbWVudBIOCgZyZXN1bWUYDiABKAhCBwoFc3RhcnQiQwoNU3RyZWFtU2VnbWVudBIOCgZzdHJlYW0YASABKAkSEgoKc2VnbWVudF9pZBgCIAEoAxIOCgZvZmZzZXQYAyABKAMiZQoQU2VnbWVudHNBc3NpZ25lZBIPCgdjaGFubmVsGAEgASgNEhQKDHN0cmVhbV9pbmRleBgCIAEoDRIqCghhY3F1aXJlZBgDIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0Ij0KE0NoZWNrcG9pbnRSZXF1ZXN0ZWQSDwoHY2hhbm5lbBgBIAEoDRIVCg1jaGVja3BvaW50X2lkGAIgASgEIiEKEExpc3RSZWFkZXJHcm91cHMSDQoFc2NvcGUYASABKAkiGgoJR3JvdXBOYW1lEg0KBWdyb3VwGAEgASgJIrIBCgtHcm91cENvbW1pdBIPCgdjaGFubmVsGAEgASgNEiUKCHBvc2l0aW9uGAIgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uEioKCGZpbmlzaGVkGAMgAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQSEgoKc3RhdGVfanNvbhgEIAEoCRIjCgN0eG4YBSABKAsyES5zbHVpY2UudjEuVHhuUmVmSACIAQFCBgoEX3R4biI8Cg5Hcm91cENvbW1pdHRlZBIqCghyZWxlYXNlZBgBIAMoCzIYLnNsdWljZS52MS5TdHJlYW1TZWdtZW50IkEKD0dyb3VwQ2hlY2twb2ludBIKCgJpZBgBIAEoBBIiCgRjdXRzGAIgAygLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dCLqAQoPUmVhZGVyR3JvdXBJbmZvEg0KBWdyb3VwGAEgASgJEg8KB3N0cmVhbXMYAiADKAkSKwoHcmVhZGVycxgDIAMoCzIaLnNsdWljZS52MS5Hcm91cFJlYWRlckluZm8SLAoKdW5hc3NpZ25lZBgEIAMoCzIYLnNsdWljZS52MS5TdHJlYW1TZWdtZW50EhoKEmxhc3RfY2hlY2twb2ludF9pZBgFIAEoBBItCg9sYXN0X2NoZWNrcG9pbnQYBiADKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0EhEKCWxhZ19ieXRlcxgHIAEoBCJmCg9Hcm91cFJlYWRlckluZm8SEQoJcmVhZGVyX2lkGAEgASgJEioKCHNlZ21lbnRzGAIgAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQSFAoMbGFzdF9zZWVuX21zGAMgASgEIjYKCFBvc2l0aW9uEioKB3N0cmVhbXMYASADKAsyGS5zbHVpY2UudjEuU3RyZWFtUG9zaXRpb24idgoOU3RyZWFtUG9zaXRpb24SDgoGc3RyZWFtGAEgASgJEioKCHNlZ21lbnRzGAIgAygLMhguc2x1aWNlLnYxLlNlZ21lbnRPZmZzZXQSKAoGZnV0dXJlGAMgAygLMhguc2x1aWNlLnYxLkZ1dHVyZVNlZ21lbnQiOAoNRnV0dXJlU2VnbWVudBISCgpzZWdtZW50X2lkGAEgASgDEhMKC3dhaXRpbmdfZm9yGAIgAygDIl0KDFJlYWRlck9wZW5lZBIPCgdjaGFubmVsGAEgASgNEiUKCHBvc2l0aW9uGAIgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uEhUKDXJlc3RvcmVkX2pzb24YAyABKAkiOAoGQ3JlZGl0Eg8KB2NoYW5uZWwYASABKA0SDgoGZXZlbnRzGAIgASgNEg0KBWJ5dGVzGAMgASgNIj8KCUV2ZW50UnVucxIPCgdjaGFubmVsGAEgASgNEiEKBHJ1bnMYAiADKAsyEy5zbHVpY2UudjEuRXZlbnRSdW4iVAoIRXZlbnRSdW4SFAoMc3RyZWFtX2luZGV4GAEgASgNEhIKCnNlZ21lbnRfaWQYAiABKAMSDgoGb2Zmc2V0GAMgASgDEg4KBmV2ZW50cxgEIAEoDCKfAQoPU2VnbWVudHNDaGFuZ2VkEg8KB2NoYW5uZWwYASABKA0SFAoMc3RyZWFtX2luZGV4GAIgASgNEhAKCGZpbmlzaGVkGAMgASgDEikKB3N0YXJ0ZWQYBCADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldBIoCgZmdXR1cmUYBSADKAsyGC5zbHVpY2UudjEuRnV0dXJlU2VnbWVudCJ4CglUcnVuY2F0ZWQSDwoHY2hhbm5lbBgBIAEoDRIUCgxzdHJlYW1faW5kZXgYAiABKA0SEgoKc2VnbWVudF9pZBgDIAEoAxIYChByZXF1ZXN0ZWRfb2Zmc2V0GAQgASgDEhYKDnJlc3VtZWRfb2Zmc2V0GAUgASgDIh4KC0VuZE9mU3RyZWFtEg8KB2NoYW5uZWwYASABKA0iHwoMQ2xvc2VDaGFubmVsEg8KB2NoYW5uZWwYASABKA0iUAoNQ2hhbm5lbENsb3NlZBIPCgdjaGFubmVsGAEgASgNEiQKBWVycm9yGAIgASgLMhAuc2x1aWNlLnYxLkVycm9ySACIAQFCCAoGX2Vycm9yYgZwcm90bzM");
+  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIt8DCgtDbGllbnRGcmFtZRIhCgVoZWxsbxgBIAEoCzIQLnNsdWljZS52MS5IZWxsb0gAEiUKB3JlcXVlc3QYAiABKAsyEi5zbHVpY2UudjEuUmVxdWVzdEgAEiwKC29wZW5fd3JpdGVyGAMgASgLMhUuc2x1aWNlLnYxLk9wZW5Xcml0ZXJIABIjCgZhcHBlbmQYBCABKAsyES5zbHVpY2UudjEuQXBwZW5kSAASLAoLb3Blbl9yZWFkZXIYBSABKAsyFS5zbHVpY2UudjEuT3BlblJlYWRlckgAEiMKBmNyZWRpdBgGIAEoCzIRLnNsdWljZS52MS5DcmVkaXRIABIwCg1jbG9zZV9jaGFubmVsGAcgASgLMhcuc2x1aWNlLnYxLkNsb3NlQ2hhbm5lbEgAEh8KBHBpbmcYCCABKAsyDy5zbHVpY2UudjEuUGluZ0gAEiYKCG9wZW5fdHhuGAkgASgLMhIuc2x1aWNlLnYxLk9wZW5UeG5IABIvCgxhdXRoZW50aWNhdGUYCiABKAsyFy5zbHVpY2UudjEuQXV0aGVudGljYXRlSAASLAoLYXBwZW5kX3BhcnQYCyABKAsyFS5zbHVpY2UudjEuQXBwZW5kUGFydEgAQgYKBGtpbmQijgYKC1NlcnZlckZyYW1lEiUKB3dlbGNvbWUYASABKAsyEi5zbHVpY2UudjEuV2VsY29tZUgAEiEKBXJlcGx5GAIgASgLMhAuc2x1aWNlLnYxLlJlcGx5SAASMAoNd3JpdGVyX29wZW5lZBgDIAEoCzIXLnNsdWljZS52MS5Xcml0ZXJPcGVuZWRIABIhCgVhY2tlZBgEIAEoCzIQLnNsdWljZS52MS5BY2tlZEgAEjAKDXJlYWRlcl9vcGVuZWQYBSABKAsyFy5zbHVpY2UudjEuUmVhZGVyT3BlbmVkSAASNgoQc2VnbWVudHNfY2hhbmdlZBgHIAEoCzIaLnNsdWljZS52MS5TZWdtZW50c0NoYW5nZWRIABIvCg1lbmRfb2Zfc3RyZWFtGAggASgLMhYuc2x1aWNlLnYxLkVuZE9mU3RyZWFtSAASMgoOY2hhbm5lbF9jbG9zZWQYCSABKAsyGC5zbHVpY2UudjEuQ2hhbm5lbENsb3NlZEgAEh8KBHBvbmcYCiABKAsyDy5zbHVpY2UudjEuUG9uZ0gAEikKCXRydW5jYXRlZBgLIAEoCzIULnNsdWljZS52MS5UcnVuY2F0ZWRIABIqCgp0eG5fb3BlbmVkGAwgASgLMhQuc2x1aWNlLnYxLlR4bk9wZW5lZEgAEjEKDWF1dGhlbnRpY2F0ZWQYDSABKAsyGC5zbHVpY2UudjEuQXV0aGVudGljYXRlZEgAEjgKEXNlZ21lbnRzX2Fzc2lnbmVkGA4gASgLMhsuc2x1aWNlLnYxLlNlZ21lbnRzQXNzaWduZWRIABI+ChRjaGVja3BvaW50X3JlcXVlc3RlZBgPIAEoCzIeLnNsdWljZS52MS5DaGVja3BvaW50UmVxdWVzdGVkSAASKgoKZXZlbnRfcnVucxgQIAEoCzIULnNsdWljZS52MS5FdmVudFJ1bnNIABIqCgpnb2luZ19hd2F5GBEgASgLMhQuc2x1aWNlLnYxLkdvaW5nQXdheUgAQgYKBGtpbmRKBAgGEAdSBmV2ZW50cyI2CgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhMKC2NsaWVudF9uYW1lGAIgASgJIpsBCgdXZWxjb21lEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKc2Vzc2lvbl9pZBgCIAEoCRIXCg9nYXRld2F5X3ZlcnNpb24YAyABKAkSGQoRbWF4X21lc3NhZ2VfYnl0ZXMYBCABKA0SFQoNZGVmYXVsdF9zY29wZRgFIAEoCRIXCg9tYXhfZXZlbnRfYnl0ZXMYBiABKA0iGwoJR29pbmdBd2F5Eg4KBnJlYXNvbhgBIAEoCSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiHQoMQXV0aGVudGljYXRlEg0KBXRva2VuGAEgASgJIiYKDUF1dGhlbnRpY2F0ZWQSFQoNZXhwaXJlc19hdF9tcxgBIAEoBCImCgVFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAki3woKB1JlcXVlc3QSCgoCaWQYASABKA0SLgoMY3JlYXRlX3Njb3BlGAogASgLMhYuc2x1aWNlLnYxLkNyZWF0ZVNjb3BlSAASMAoNY3JlYXRlX3N0cmVhbRgLIAEoCzIXLnNsdWljZS52MS5DcmVhdGVTdHJlYW1IABIsCgtzdHJlYW1faW5mbxgMIAEoCzIVLnNsdWljZS52MS5TdHJlYW1OYW1lSAASLgoMbGlzdF9zdHJlYW1zGA0gASgLMhYuc2x1aWNlLnYxLkxpc3RTdHJlYW1zSAASLAoLc2VhbF9zdHJlYW0YDiABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEi4KDWRlbGV0ZV9zdHJlYW0YDyABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEiwKC2xpc3Rfc2NvcGVzGBAgASgLMhUuc2x1aWNlLnYxLkxpc3RTY29wZXNIABIuCgxkZWxldGVfc2NvcGUYESABKAsyFi5zbHVpY2UudjEuQ3JlYXRlU2NvcGVIABIuCgxzY2FsZV9zdHJlYW0YEiABKAsyFi5zbHVpY2UudjEuU2NhbGVTdHJlYW1IABIvCg90cnVuY2F0ZV9zdHJlYW0YEyABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0SAASJwoKY29tbWl0X3R4bhgUIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABImCglhYm9ydF90eG4YFSABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASJwoKdHhuX3N0YXR1cxgWIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABIiCgNsYWcYFyABKAsyEy5zbHVpY2UudjEuUG9zaXRpb25IABI5ChJsaXN0X3JlYWRlcl9ncm91cHMYGCABKAsyGy5zbHVpY2UudjEuTGlzdFJlYWRlckdyb3Vwc0gAEjUKFWRlc2NyaWJlX3JlYWRlcl9ncm91cBgZIAEoCzIULnNsdWljZS52MS5Hcm91cE5hbWVIABIzChNkZWxldGVfcmVhZGVyX2dyb3VwGBogASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEjcKF2NoZWNrcG9pbnRfcmVhZGVyX2dyb3VwGBsgASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEi4KDGdyb3VwX2NvbW1pdBgcIAEoCzIWLnNsdWljZS52MS5Hcm91cENvbW1pdEgAEjQKE2xpc3RfY29tcGxldGVkX3R4bnMYKCABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEjUKC2ZldGNoX2V2ZW50GCkgASgLMh4uc2x1aWNlLnYxLlN0cmVhbUFwaUZldGNoRXZlbnRIABI5Cg11cGRhdGVfc3RyZWFtGCogASgLMiAuc2x1aWNlLnYxLlN0cmVhbUFwaVVwZGF0ZVN0cmVhbUgAEj8KE2xpc3Rfc3RyZWFtc19ieV90YWcYKyABKAsyIC5zbHVpY2UudjEuU3RyZWFtQXBpU3RyZWFtc0J5VGFnSAASNAoTY2hlY2tfc3RyZWFtX2V4aXN0cxgsIAEoCzIVLnNsdWljZS52MS5TdHJlYW1OYW1lSAASMQoJbm90ZV90aW1lGC0gASgLMhwuc2x1aWNlLnYxLlN0cmVhbUFwaU5vdGVUaW1lSAASMwoKcmVhZF9tYXJrcxguIAEoCzIdLnNsdWljZS52MS5TdHJlYW1BcGlSZWFkTWFya3NIABIuCg1zdHJlYW1fY29uZmlnGC8gASgLMhUuc2x1aWNlLnYxLlN0cmVhbU5hbWVIAEIGCgRjYWxsIpYECgVSZXBseRIKCgJpZBgBIAEoDRIhCgVlcnJvchgKIAEoCzIQLnNsdWljZS52MS5FcnJvckgAEg4KBGRvbmUYCyABKAhIABIsCgtzdHJlYW1faW5mbxgMIAEoCzIVLnNsdWljZS52MS5TdHJlYW1JbmZvSAASIQoFbmFtZXMYDSABKAsyEC5zbHVpY2UudjEuTmFtZXNIABITCgl0eG5fc3RhdGUYDiABKAlIABIPCgVieXRlcxgPIAEoBEgAEjAKCmdyb3VwX2luZm8YECABKAsyGi5zbHVpY2UudjEuUmVhZGVyR3JvdXBJbmZvSAASNgoQZ3JvdXBfY2hlY2twb2ludBgRIAEoCzIaLnNsdWljZS52MS5Hcm91cENoZWNrcG9pbnRIABI0Cg9ncm91cF9jb21taXR0ZWQYEiABKAsyGS5zbHVpY2UudjEuR3JvdXBDb21taXR0ZWRIABI7Cg5jb21wbGV0ZWRfdHhucxgaIAEoCzIhLnNsdWljZS52MS5TdHJlYW1BcGlDb21wbGV0ZWRUeG5zSAASDwoFZXZlbnQYGyABKAxIABIqCgVtYXJrcxgcIAEoCzIZLnNsdWljZS52MS5TdHJlYW1BcGlNYXJrc0gAEjMKDXN0cmVhbV9jb25maWcYHSABKAsyGi5zbHVpY2UudjEuU3RyZWFtQXBpQ29uZmlnSABCCAoGcmVzdWx0IhwKC0NyZWF0ZVNjb3BlEg0KBXNjb3BlGAEgASgJIhwKClN0cmVhbU5hbWUSDgoGc3RyZWFtGAEgASgJIhwKC0xpc3RTdHJlYW1zEg0KBXNjb3BlGAEgASgJIgwKCkxpc3RTY29wZXMiFgoFTmFtZXMSDQoFbmFtZXMYASADKAkijQEKDENyZWF0ZVN0cmVhbRIOCgZzdHJlYW0YASABKAkSIwoHc2NhbGluZxgCIAEoCzISLnNsdWljZS52MS5TY2FsaW5nEiwKCXJldGVudGlvbhgDIAEoCzIULnNsdWljZS52MS5SZXRlbnRpb25IAIgBARIMCgR0YWdzGAQgAygJQgwKCl9yZXRlbnRpb24ipQEKB1NjYWxpbmcSJQoEdHlwZRgBIAEoDjIXLnNsdWljZS52MS5TY2FsaW5nLlR5cGUSEAoIc2VnbWVudHMYAiABKA0SEwoLdGFyZ2V0X3JhdGUYAyABKA0SFAoMc2NhbGVfZmFjdG9yGAQgASgNIjYKBFR5cGUSCQoFRklYRUQQABIRCg1CWV9FVkVOVF9SQVRFEAESEAoMQllfREFUQV9SQVRFEAIiXwoJUmV0ZW50aW9uEicKBHR5cGUYASABKA4yGS5zbHVpY2UudjEuUmV0ZW50aW9uLlR5cGUSDQoFdmFsdWUYAiABKAQiGgoEVHlwZRIICgRUSU1FEAASCAoEU0laRRABIlQKC1NjYWxlU3RyZWFtEg4KBnN0cmVhbRgBIAEoCRIMCgRzZWFsGAIgAygDEicKCm5ld19yYW5nZXMYAyADKAsyEy5zbHVpY2UudjEuS2V5UmFuZ2UiJQoIS2V5UmFuZ2USCwoDbG93GAEgASgBEgwKBGhpZ2gYAiABKAEiRAoLU2VnbWVudEluZm8SEgoKc2VnbWVudF9pZBgBIAEoAxIPCgdsb3dfa2V5GAIgASgBEhAKCGhpZ2hfa2V5GAMgASgBIp4BCgpTdHJlYW1JbmZvEg4KBnN0cmVhbRgBIAEoCRIiCgRoZWFkGAIgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIiCgR0YWlsGAMgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIoCghzZWdtZW50cxgEIAMoCzIWLnNsdWljZS52MS5TZWdtZW50SW5mbxIOCgZzZWFsZWQYBSABKAgiSAoJU3RyZWFtQ3V0Eg4KBnN0cmVhbRgBIAEoCRIrCglwb3NpdGlvbnMYAiADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldCIzCg1TZWdtZW50T2Zmc2V0EhIKCnNlZ21lbnRfaWQYASABKAMSDgoGb2Zmc2V0GAIgASgDIkAKCk9wZW5Xcml0ZXISDwoHY2hhbm5lbBgBIAEoDRIOCgZzdHJlYW0YAiABKAkSEQoJd3JpdGVyX2lkGAMgASgJIlIKDFdyaXRlck9wZW5lZBIPCgdjaGFubmVsGAEgASgNEhUKDWxhc3Rfc2VxdWVuY2UYAiABKAQSGgoSbWF4X2luZmxpZ2h0X2J5dGVzGAMgASgNIlcKBkFwcGVuZBIPCgdjaGFubmVsGAEgASgNEhYKDmZpcnN0X3NlcXVlbmNlGAIgASgEEiQKBmV2ZW50cxgDIAMoCzIULnNsdWljZS52MS5FdmVudERhdGEiYQoJRXZlbnREYXRhEg8KB3BheWxvYWQYASABKAwSGAoLcm91dGluZ19rZXkYAiABKAlIAIgBARIZChFyb3V0aW5nX2tleV91dGYxNhgDIAEoDEIOCgxfcm91dGluZ19rZXkipwEKCkFwcGVuZFBhcnQSDwoHY2hhbm5lbBgBIAEoDRIQCghzZXF1ZW5jZRgCIAEoBBITCgt0b3RhbF9ieXRlcxgDIAEoDRIOCgZvZmZzZXQYBCABKA0SDAoEZGF0YRgFIAEoDBIYCgtyb3V0aW5nX2tleRgGIAEoCUgAiAEBEhkKEXJvdXRpbmdfa2V5X3V0ZjE2GAcgASgMQg4KDF9yb3V0aW5nX2tleSIyCgVBY2tlZBIPCgdjaGFubmVsGAEgASgNEhgKEHRocm91Z2hfc2VxdWVuY2UYAiABKAQiTAoHT3BlblR4bhIPCgdjaGFubmVsGAEgASgNEg4KBnN0cmVhbRgCIAEoCRIOCgZ0eG5faWQYAyABKAkSEAoIbGVhc2VfbXMYBCABKAQiXwoJVHhuT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SDgoGdHhuX2lkGAIgASgJEhUKDWxhc3Rfc2VxdWVuY2UYAyABKAQSGgoSbWF4X2luZmxpZ2h0X2J5dGVzGAQgASgNIigKBlR4blJlZhIOCgZzdHJlYW0YASABKAkSDgoGdHhuX2lkGAIgASgJIuYCCgpPcGVuUmVhZGVyEg8KB2NoYW5uZWwYASABKA0SDwoHc3RyZWFtcxgCIAMoCRIOCgRoZWFkGAMgASgISAASDgoEdGFpbBgEIAEoCEgAEicKCHBvc2l0aW9uGAUgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uSAASIAoCdG8YBiADKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0Eh0KFWluaXRpYWxfY3JlZGl0X2V2ZW50cxgHIAEoDRIcChRpbml0aWFsX2NyZWRpdF9ieXRlcxgIIAEoDRINCgViYXRjaBgJIAEoCBINCgVncm91cBgKIAEoCRIRCglyZWFkZXJfaWQYCyABKAkSGAoQZ3JvdXBfdGltZW91dF9tcxgMIAEoDRIqCghmaW5pc2hlZBgNIAMoCzIYLnNsdWljZS52MS5TdHJlYW1TZWdtZW50Eg4KBnJlc3VtZRgOIAEoCEIHCgVzdGFydCJDCg1TdHJlYW1TZWdtZW50Eg4KBnN0cmVhbRgBIAEoCRISCgpzZWdtZW50X2lkGAIgASgDEg4KBm9mZnNldBgDIAEoAyJlChBTZWdtZW50c0Fzc2lnbmVkEg8KB2NoYW5uZWwYASABKA0SFAoMc3RyZWFtX2luZGV4GAIgASgNEioKCGFjcXVpcmVkGAMgAygLMhguc2x1aWNlLnYxLlNlZ21lbnRPZmZzZXQiPQoTQ2hlY2twb2ludFJlcXVlc3RlZBIPCgdjaGFubmVsGAEgASgNEhUKDWNoZWNrcG9pbnRfaWQYAiABKAQiIQoQTGlzdFJlYWRlckdyb3VwcxINCgVzY29wZRgBIAEoCSIaCglHcm91cE5hbWUSDQoFZ3JvdXAYASABKAkisgEKC0dyb3VwQ29tbWl0Eg8KB2NoYW5uZWwYASABKA0SJQoIcG9zaXRpb24YAiABKAsyEy5zbHVpY2UudjEuUG9zaXRpb24SKgoIZmluaXNoZWQYAyADKAsyGC5zbHVpY2UudjEuU3RyZWFtU2VnbWVudBISCgpzdGF0ZV9qc29uGAQgASgJEiMKA3R4bhgFIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIAIgBAUIGCgRfdHhuIjwKDkdyb3VwQ29tbWl0dGVkEioKCHJlbGVhc2VkGAEgAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQiQQoPR3JvdXBDaGVja3BvaW50EgoKAmlkGAEgASgEEiIKBGN1dHMYAiADKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0IuoBCg9SZWFkZXJHcm91cEluZm8SDQoFZ3JvdXAYASABKAkSDwoHc3RyZWFtcxgCIAMoCRIrCgdyZWFkZXJzGAMgAygLMhouc2x1aWNlLnYxLkdyb3VwUmVhZGVySW5mbxIsCgp1bmFzc2lnbmVkGAQgAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQSGgoSbGFzdF9jaGVja3BvaW50X2lkGAUgASgEEi0KD2xhc3RfY2hlY2twb2ludBgGIAMoCzIULnNsdWljZS52MS5TdHJlYW1DdXQSEQoJbGFnX2J5dGVzGAcgASgEImYKD0dyb3VwUmVhZGVySW5mbxIRCglyZWFkZXJfaWQYASABKAkSKgoIc2VnbWVudHMYAiADKAsyGC5zbHVpY2UudjEuU3RyZWFtU2VnbWVudBIUCgxsYXN0X3NlZW5fbXMYAyABKAQiNgoIUG9zaXRpb24SKgoHc3RyZWFtcxgBIAMoCzIZLnNsdWljZS52MS5TdHJlYW1Qb3NpdGlvbiJ2Cg5TdHJlYW1Qb3NpdGlvbhIOCgZzdHJlYW0YASABKAkSKgoIc2VnbWVudHMYAiADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldBIoCgZmdXR1cmUYAyADKAsyGC5zbHVpY2UudjEuRnV0dXJlU2VnbWVudCI4Cg1GdXR1cmVTZWdtZW50EhIKCnNlZ21lbnRfaWQYASABKAMSEwoLd2FpdGluZ19mb3IYAiADKAMiXQoMUmVhZGVyT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SJQoIcG9zaXRpb24YAiABKAsyEy5zbHVpY2UudjEuUG9zaXRpb24SFQoNcmVzdG9yZWRfanNvbhgDIAEoCSI4CgZDcmVkaXQSDwoHY2hhbm5lbBgBIAEoDRIOCgZldmVudHMYAiABKA0SDQoFYnl0ZXMYAyABKA0iPwoJRXZlbnRSdW5zEg8KB2NoYW5uZWwYASABKA0SIQoEcnVucxgCIAMoCzITLnNsdWljZS52MS5FdmVudFJ1biJUCghFdmVudFJ1bhIUCgxzdHJlYW1faW5kZXgYASABKA0SEgoKc2VnbWVudF9pZBgCIAEoAxIOCgZvZmZzZXQYAyABKAMSDgoGZXZlbnRzGAQgASgMIp8BCg9TZWdtZW50c0NoYW5nZWQSDwoHY2hhbm5lbBgBIAEoDRIUCgxzdHJlYW1faW5kZXgYAiABKA0SEAoIZmluaXNoZWQYAyABKAMSKQoHc3RhcnRlZBgEIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0EigKBmZ1dHVyZRgFIAMoCzIYLnNsdWljZS52MS5GdXR1cmVTZWdtZW50IngKCVRydW5jYXRlZBIPCgdjaGFubmVsGAEgASgNEhQKDHN0cmVhbV9pbmRleBgCIAEoDRISCgpzZWdtZW50X2lkGAMgASgDEhgKEHJlcXVlc3RlZF9vZmZzZXQYBCABKAMSFgoOcmVzdW1lZF9vZmZzZXQYBSABKAMiHgoLRW5kT2ZTdHJlYW0SDwoHY2hhbm5lbBgBIAEoDSIfCgxDbG9zZUNoYW5uZWwSDwoHY2hhbm5lbBgBIAEoDSJQCg1DaGFubmVsQ2xvc2VkEg8KB2NoYW5uZWwYASABKA0SJAoFZXJyb3IYAiABKAsyEC5zbHVpY2UudjEuRXJyb3JIAIgBAUIICgZfZXJyb3IiSAoWU3RyZWFtQXBpQ29tcGxldGVkVHhucxIuCgR0eG5zGAEgAygLMiAuc2x1aWNlLnYxLlN0cmVhbUFwaUNvbXBsZXRlZFR4biI3ChVTdHJlYW1BcGlDb21wbGV0ZWRUeG4SDgoGdHhuX2lkGAEgASgJEg4KBnN0YXR1cxgCIAEoCSJZChNTdHJlYW1BcGlGZXRjaEV2ZW50Eg4KBnN0cmVhbRgBIAEoCRISCgpzZWdtZW50X2lkGAIgASgDEg4KBm9mZnNldBgDIAEoAxIOCgZsZW5ndGgYBCABKA0ilgEKFVN0cmVhbUFwaVVwZGF0ZVN0cmVhbRIOCgZzdHJlYW0YASABKAkSIwoHc2NhbGluZxgCIAEoCzISLnNsdWljZS52MS5TY2FsaW5nEiwKCXJldGVudGlvbhgDIAEoCzIULnNsdWljZS52MS5SZXRlbnRpb25IAIgBARIMCgR0YWdzGAQgAygJQgwKCl9yZXRlbnRpb24iMwoVU3RyZWFtQXBpU3RyZWFtc0J5VGFnEg0KBXNjb3BlGAEgASgJEgsKA3RhZxgCIAEoCSKAAQoPU3RyZWFtQXBpQ29uZmlnEiMKB3NjYWxpbmcYASABKAsyEi5zbHVpY2UudjEuU2NhbGluZxIsCglyZXRlbnRpb24YAiABKAsyFC5zbHVpY2UudjEuUmV0ZW50aW9uSACIAQESDAoEdGFncxgDIAMoCUIMCgpfcmV0ZW50aW9uIjcKEVN0cmVhbUFwaU5vdGVUaW1lEg8KB2NoYW5uZWwYASABKA0SEQoJdGltZXN0YW1wGAIgASgDIjQKElN0cmVhbUFwaVJlYWRNYXJrcxIOCgZzdHJlYW0YASABKAkSDgoGb2Zmc2V0GAIgASgDIkYKDlN0cmVhbUFwaU1hcmtzEg4KBm9mZnNldBgBIAEoAxIPCgdlbnRyaWVzGAIgASgMEhMKC25leHRfb2Zmc2V0GAMgASgDYgZwcm90bzM");
 
 /**
  * @generated from message sluice.v1.ClientFrame
@@ -553,6 +553,56 @@ export type Request = Message<"sluice.v1.Request"> & {
      */
     value: GroupCommit;
     case: "groupCommit";
+  } | {
+    /**
+     * The stream API (issue 25), 40–59
+     *
+     * @generated from field: sluice.v1.StreamName list_completed_txns = 40;
+     */
+    value: StreamName;
+    case: "listCompletedTxns";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiFetchEvent fetch_event = 41;
+     */
+    value: StreamApiFetchEvent;
+    case: "fetchEvent";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiUpdateStream update_stream = 42;
+     */
+    value: StreamApiUpdateStream;
+    case: "updateStream";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiStreamsByTag list_streams_by_tag = 43;
+     */
+    value: StreamApiStreamsByTag;
+    case: "listStreamsByTag";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamName check_stream_exists = 44;
+     */
+    value: StreamName;
+    case: "checkStreamExists";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiNoteTime note_time = 45;
+     */
+    value: StreamApiNoteTime;
+    case: "noteTime";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiReadMarks read_marks = 46;
+     */
+    value: StreamApiReadMarks;
+    case: "readMarks";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamName stream_config = 47;
+     */
+    value: StreamName;
+    case: "streamConfig";
   } | { case: undefined; value?: undefined };
 };
 
@@ -633,6 +683,34 @@ export type Reply = Message<"sluice.v1.Reply"> & {
      */
     value: GroupCommitted;
     case: "groupCommitted";
+  } | {
+    /**
+     * The stream API (issue 25), 26–39
+     *
+     * @generated from field: sluice.v1.StreamApiCompletedTxns completed_txns = 26;
+     */
+    value: StreamApiCompletedTxns;
+    case: "completedTxns";
+  } | {
+    /**
+     * fetch_event: the event's payload
+     *
+     * @generated from field: bytes event = 27;
+     */
+    value: Uint8Array;
+    case: "event";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiMarks marks = 28;
+     */
+    value: StreamApiMarks;
+    case: "marks";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiConfig stream_config = 29;
+     */
+    value: StreamApiConfig;
+    case: "streamConfig";
   } | { case: undefined; value?: undefined };
 };
 
@@ -744,6 +822,13 @@ export type CreateStream = Message<"sluice.v1.CreateStream"> & {
    * @generated from field: optional sluice.v1.Retention retention = 3;
    */
   retention?: Retention | undefined;
+
+  /**
+   * the stream's tags (Pravega's StreamConfiguration.tags)
+   *
+   * @generated from field: repeated string tags = 4;
+   */
+  tags: string[];
 };
 
 /**
@@ -2061,4 +2146,248 @@ export type ChannelClosed = Message<"sluice.v1.ChannelClosed"> & {
  */
 export const ChannelClosedSchema: GenMessage<ChannelClosed> = /*@__PURE__*/
   messageDesc(file_sluice_v1_gateway, 57);
+
+/**
+ * @generated from message sluice.v1.StreamApiCompletedTxns
+ */
+export type StreamApiCompletedTxns = Message<"sluice.v1.StreamApiCompletedTxns"> & {
+  /**
+   * @generated from field: repeated sluice.v1.StreamApiCompletedTxn txns = 1;
+   */
+  txns: StreamApiCompletedTxn[];
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiCompletedTxns.
+ * Use `create(StreamApiCompletedTxnsSchema)` to create a new message.
+ */
+export const StreamApiCompletedTxnsSchema: GenMessage<StreamApiCompletedTxns> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 58);
+
+/**
+ * @generated from message sluice.v1.StreamApiCompletedTxn
+ */
+export type StreamApiCompletedTxn = Message<"sluice.v1.StreamApiCompletedTxn"> & {
+  /**
+   * @generated from field: string txn_id = 1;
+   */
+  txnId: string;
+
+  /**
+   * committed | aborted
+   *
+   * @generated from field: string status = 2;
+   */
+  status: string;
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiCompletedTxn.
+ * Use `create(StreamApiCompletedTxnSchema)` to create a new message.
+ */
+export const StreamApiCompletedTxnSchema: GenMessage<StreamApiCompletedTxn> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 59);
+
+/**
+ * One event, by where it was read (an event pointer): `length` covers the event's 8-byte header
+ * and its payload, as Pravega's EventPointer does. Reading past the segment's end is not-found;
+ * below its truncation point, truncated.
+ *
+ * @generated from message sluice.v1.StreamApiFetchEvent
+ */
+export type StreamApiFetchEvent = Message<"sluice.v1.StreamApiFetchEvent"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: int64 segment_id = 2;
+   */
+  segmentId: bigint;
+
+  /**
+   * @generated from field: int64 offset = 3;
+   */
+  offset: bigint;
+
+  /**
+   * @generated from field: uint32 length = 4;
+   */
+  length: number;
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiFetchEvent.
+ * Use `create(StreamApiFetchEventSchema)` to create a new message.
+ */
+export const StreamApiFetchEventSchema: GenMessage<StreamApiFetchEvent> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 60);
+
+/**
+ * Replaces the stream's configuration (Pravega's updateStream): scaling and retention as in
+ * CreateStream (absent retention: none), and its tags.
+ *
+ * @generated from message sluice.v1.StreamApiUpdateStream
+ */
+export type StreamApiUpdateStream = Message<"sluice.v1.StreamApiUpdateStream"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: sluice.v1.Scaling scaling = 2;
+   */
+  scaling?: Scaling | undefined;
+
+  /**
+   * @generated from field: optional sluice.v1.Retention retention = 3;
+   */
+  retention?: Retention | undefined;
+
+  /**
+   * @generated from field: repeated string tags = 4;
+   */
+  tags: string[];
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiUpdateStream.
+ * Use `create(StreamApiUpdateStreamSchema)` to create a new message.
+ */
+export const StreamApiUpdateStreamSchema: GenMessage<StreamApiUpdateStream> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 61);
+
+/**
+ * @generated from message sluice.v1.StreamApiStreamsByTag
+ */
+export type StreamApiStreamsByTag = Message<"sluice.v1.StreamApiStreamsByTag"> & {
+  /**
+   * @generated from field: string scope = 1;
+   */
+  scope: string;
+
+  /**
+   * @generated from field: string tag = 2;
+   */
+  tag: string;
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiStreamsByTag.
+ * Use `create(StreamApiStreamsByTagSchema)` to create a new message.
+ */
+export const StreamApiStreamsByTagSchema: GenMessage<StreamApiStreamsByTag> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 62);
+
+/**
+ * @generated from message sluice.v1.StreamApiConfig
+ */
+export type StreamApiConfig = Message<"sluice.v1.StreamApiConfig"> & {
+  /**
+   * @generated from field: sluice.v1.Scaling scaling = 1;
+   */
+  scaling?: Scaling | undefined;
+
+  /**
+   * @generated from field: optional sluice.v1.Retention retention = 2;
+   */
+  retention?: Retention | undefined;
+
+  /**
+   * @generated from field: repeated string tags = 3;
+   */
+  tags: string[];
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiConfig.
+ * Use `create(StreamApiConfigSchema)` to create a new message.
+ */
+export const StreamApiConfigSchema: GenMessage<StreamApiConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 63);
+
+/**
+ * Event time: every event this writer channel wrote before now has a time <= timestamp
+ * (Pravega's EventStreamWriter.noteTime). The gateway tells the controller, with the writer's
+ * position (per segment, the write offset Pravega last acknowledged to it).
+ *
+ * @generated from message sluice.v1.StreamApiNoteTime
+ */
+export type StreamApiNoteTime = Message<"sluice.v1.StreamApiNoteTime"> & {
+  /**
+   * @generated from field: uint32 channel = 1;
+   */
+  channel: number;
+
+  /**
+   * ms since the epoch
+   *
+   * @generated from field: int64 timestamp = 2;
+   */
+  timestamp: bigint;
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiNoteTime.
+ * Use `create(StreamApiNoteTimeSchema)` to create a new message.
+ */
+export const StreamApiNoteTimeSchema: GenMessage<StreamApiNoteTime> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 64);
+
+/**
+ * The watermarks Pravega's controller wrote for a stream (its _MARK stream), from `offset` on:
+ * whole entries as Pravega stores them ([i32 0][i32 length][Watermark]), at most a bounded
+ * number of bytes; `next_offset` is where to ask next.
+ *
+ * @generated from message sluice.v1.StreamApiReadMarks
+ */
+export type StreamApiReadMarks = Message<"sluice.v1.StreamApiReadMarks"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: int64 offset = 2;
+   */
+  offset: bigint;
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiReadMarks.
+ * Use `create(StreamApiReadMarksSchema)` to create a new message.
+ */
+export const StreamApiReadMarksSchema: GenMessage<StreamApiReadMarks> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 65);
+
+/**
+ * @generated from message sluice.v1.StreamApiMarks
+ */
+export type StreamApiMarks = Message<"sluice.v1.StreamApiMarks"> & {
+  /**
+   * where `entries` starts (after a truncation, later than asked)
+   *
+   * @generated from field: int64 offset = 1;
+   */
+  offset: bigint;
+
+  /**
+   * @generated from field: bytes entries = 2;
+   */
+  entries: Uint8Array;
+
+  /**
+   * @generated from field: int64 next_offset = 3;
+   */
+  nextOffset: bigint;
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiMarks.
+ * Use `create(StreamApiMarksSchema)` to create a new message.
+ */
+export const StreamApiMarksSchema: GenMessage<StreamApiMarks> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 66);
 
