@@ -43,6 +43,18 @@ describe('Java serialization', () => {
     expect([...w.result()]).toEqual([0, 8, 0xc0, 0x80, 0xed, 0xa0, 0xbd, 0xed, 0xb8, 0x80]);
   });
 
+  it('values written past the first buffer survive its growth', () => {
+    const w = new JavaDataWriter();
+    const s = 'x'.repeat(300);
+    for (let i = 0; i < 20; i++) w.i64(BigInt(i) * 1_000_000_007n);
+    w.utf(s);
+    w.f64(0.25);
+    const r = new JavaDataReader(w.result());
+    for (let i = 0; i < 20; i++) expect(r.i64()).toBe(BigInt(i) * 1_000_000_007n);
+    expect(r.utf()).toBe(s);
+    expect(r.f64()).toBe(0.25);
+  });
+
   it('versioned objects skip later revisions and refuse what they cannot read', () => {
     const w = new JavaDataWriter();
     writeVersioned(w, (d) => d.i64(42n));

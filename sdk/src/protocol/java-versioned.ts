@@ -99,47 +99,68 @@ export class JavaDataWriter {
     return at;
   }
 
+  // Each writer takes its offset from room() first: room() may replace `this.view`.
   u8(v: number): void {
-    this.view.setUint8(this.room(1), v);
+    const at = this.room(1);
+    this.view.setUint8(at, v);
+  }
+
+  u16(v: number): void {
+    const at = this.room(2);
+    this.view.setUint16(at, v);
   }
 
   i32(v: number): void {
-    this.view.setInt32(this.room(4), v);
+    const at = this.room(4);
+    this.view.setInt32(at, v);
+  }
+
+  u32(v: number): void {
+    const at = this.room(4);
+    this.view.setUint32(at, v);
   }
 
   i64(v: bigint): void {
-    this.view.setBigInt64(this.room(8), v);
+    const at = this.room(8);
+    this.view.setBigInt64(at, v);
+  }
+
+  u64(v: bigint): void {
+    const at = this.room(8);
+    this.view.setBigUint64(at, v);
   }
 
   f64(v: number): void {
-    this.view.setFloat64(this.room(8), v);
+    const at = this.room(8);
+    this.view.setFloat64(at, v);
   }
 
   bytes(b: Uint8Array): void {
-    this.buf.set(b, this.room(b.length));
+    const at = this.room(b.length);
+    this.buf.set(b, at);
   }
 
   compactInt(v: number): void {
     if (!Number.isInteger(v) || v < 0 || v > 0x3fffffff)
       throw new SluiceError('invalid-argument', `compact int ${v} out of range`);
-    if (v > 0x3fff) this.view.setUint32(this.room(4), (v | 0xc0000000) >>> 0);
-    else if (v > 0x7f) this.view.setUint16(this.room(2), v | 0x8000);
+    if (v > 0x3fff) this.u32((v | 0xc0000000) >>> 0);
+    else if (v > 0x7f) this.u16(v | 0x8000);
     else this.u8(v);
   }
 
   compactLong(v: bigint): void {
     if (v < 0n || v > 0x3fff_ffff_ffff_ffffn)
       throw new SluiceError('invalid-argument', `compact long ${v} out of range`);
-    if (v > 0x3fffffffn) this.view.setBigUint64(this.room(8), v | 0xc000_0000_0000_0000n);
-    else if (v > 0x3fffn) this.view.setUint32(this.room(4), Number(v | 0x80000000n));
-    else if (v > 0x3fn) this.view.setUint16(this.room(2), Number(v) | 0x4000);
+    if (v > 0x3fffffffn) this.u64(v | 0xc000_0000_0000_0000n);
+    else if (v > 0x3fffn) this.u32(Number(v | 0x80000000n));
+    else if (v > 0x3fn) this.u16(Number(v) | 0x4000);
     else this.u8(Number(v));
   }
 
   utf(s: string): void {
     const encoded = encodeModifiedUtf8(s);
     if (encoded.length > 0xffff) throw new SluiceError('invalid-argument', 'a string longer than writeUTF takes');
-    this.view.setUint16(this.room(2), encoded.length);
+    this.u16(encoded.length);
     this.bytes(encoded);
   }
 
