@@ -5,18 +5,22 @@
 
 export { type Checkpoint, type CheckpointStore, memoryStore } from './checkpoints/store.js';
 export {
+  type CompletedTransaction,
   type ConnectOptions,
   connect,
   type GroupSegment,
   type ReaderGroupInfo,
   SluiceClient,
   type StreamConfig,
+  type StreamConfiguration,
   type StreamInfo,
   type StreamRetention,
   type StreamScaling,
 } from './client/client.js';
 export type { ConnectionState } from './client/connection.js';
 export { SluiceError, type SluiceErrorCode, type Truncation } from './errors.js';
+export { EventPointer } from './event-pointer.js';
+export type { TimeWindow } from './event-time/time-window.js';
 export { type Emit, Pipeline, type PipelineOptions } from './pipeline/pipeline.js';
 export { ReaderPosition, type ReaderPositionJSON } from './reader/position.js';
 export { EventReader, type GroupRestored, type ReadEvent, type ReaderOptions } from './reader/reader.js';

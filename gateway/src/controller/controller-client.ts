@@ -88,7 +88,7 @@ export class ControllerClient {
 
   /**
    * Runs one RPC with a deadline, round-robin over controllers, retrying transient failures.
-   * Public for the calls other modules own (tables/kvt-controller.ts).
+   * Public for the calls other modules own (tables/kvt-controller.ts, streams/stream-api-rpc.ts).
    */
   async call<T>(
     what: string,
@@ -118,7 +118,8 @@ export class ControllerClient {
     }
   }
 
-  private info(scope: string, stream: string, access = StreamInfo_AccessOperation.NONE) {
+  /** @internal */
+  info(scope: string, stream: string, access = StreamInfo_AccessOperation.NONE) {
     return create(StreamInfoSchema, { scope, stream, accessOperation: access });
   }
 
@@ -176,7 +177,7 @@ export class ControllerClient {
   async createStream(
     scope: string,
     stream: string,
-    config: { scaling: StreamScaling; retention?: StreamRetention },
+    config: { scaling: StreamScaling; retention?: StreamRetention; tags?: string[] },
   ): Promise<boolean> {
     const s = config.scaling;
     const scalingPolicy =
@@ -207,7 +208,12 @@ export class ControllerClient {
       : undefined;
     const r = await this.call('createStream', (c, o) =>
       c.createStream(
-        { streamInfo: { scope, stream }, scalingPolicy, ...(retentionPolicy ? { retentionPolicy } : {}) },
+        {
+          streamInfo: { scope, stream },
+          scalingPolicy,
+          ...(retentionPolicy ? { retentionPolicy } : {}),
+          ...(config.tags?.length ? { tags: { tag: config.tags } } : {}),
+        },
         o,
       ),
     );

@@ -87,6 +87,8 @@ export class SegmentAppender implements FlowHandler {
   /** Everything ≤ this is durable in the segment. */
   ackedThrough = MIN_EVENT_NUMBER;
   inflightBytes = 0;
+  /** The segment's length Pravega last reported after an append of ours (-1: none yet): event time. */
+  lastWriteOffset = -1n;
   /** Settles at the first AppendSetup, or when the segment turns out sealed or the appender fails. */
   readonly ready: Promise<void>;
   private markReady: () => void = () => {};
@@ -151,6 +153,8 @@ export class SegmentAppender implements FlowHandler {
         this.onAppendSetup(Number(reply.lastEventNumber));
         return;
       case 'DataAppended':
+        if (reply.currentSegmentWriteOffset > this.lastWriteOffset)
+          this.lastWriteOffset = reply.currentSegmentWriteOffset;
         this.acknowledge(Number(reply.eventNumber));
         return;
       case 'SegmentIsSealed':

@@ -1,6 +1,6 @@
 /** Admin calls (unary requests on the session): scopes, streams, stream info, scaling. */
-import type { GroupCommit, Position, Request, Scaling } from '@sluice/proto/sluice/v1/gateway_pb.js';
-import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import type { GroupCommit, Position, Request } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { Retention_Type } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { allows, type Grant, type Right, requireRight } from '../auth/grants.js';
 import type { StreamRetention, StreamScaling } from '../controller/controller-client.js';
 import { GatewayError } from '../errors.js';
@@ -12,6 +12,8 @@ import type { GatewayContext } from './context.js';
 import { encodeServerFrame } from './frames.js';
 import { ReaderChannel } from './reader-channel.js';
 import type { Session } from './session.js';
+import { handleStreamApi, STREAM_API_CALLS } from './stream-api.js';
+import { scalingOf } from './stream-config.js';
 
 type Result = Extract<Parameters<typeof encodeServerFrame>[0], { case: 'reply' }>['value']['result'];
 
@@ -21,7 +23,9 @@ export async function handleRequest(session: Session, request: Request): Promise
     result =
       request.call.case === 'groupCommit'
         ? await groupCommit(session, request.call.value)
-        : await run({ ...session.ctx, logger: session.logger }, request, session.grants);
+        : STREAM_API_CALLS.has(request.call.case ?? '')
+          ? await handleStreamApi(session, request.call)
+          : await run({ ...session.ctx, logger: session.logger }, request, session.grants);
   } catch (err) {
     const error = GatewayError.from(err);
     result = { case: 'error', value: { code: error.code, message: error.message } };
@@ -69,8 +73,9 @@ async function run(ctx: GatewayContext, request: Request, grants: readonly Grant
     }
     case 'createStream': {
       const { scope, stream } = name(call.value.stream);
-      const config: { scaling: StreamScaling; retention?: StreamRetention } = {
+      const config: { scaling: StreamScaling; retention?: StreamRetention; tags?: string[] } = {
         scaling: scalingOf(call.value.scaling),
+        ...(call.value.tags.length ? { tags: call.value.tags } : {}),
       };
       if (call.value.retention) {
         const r = call.value.retention;
@@ -151,18 +156,6 @@ async function run(ctx: GatewayContext, request: Request, grants: readonly Grant
 function groupName(name: string, defaultScope: string | undefined) {
   if (!name) throw new GatewayError('invalid-argument', 'a reader group needs a name');
   return parseStreamName(name, defaultScope);
-}
-
-function scalingOf(s: Scaling | undefined): StreamScaling {
-  if (!s || s.type === Scaling_Type.FIXED) {
-    const segments = s?.segments || 1;
-    return { type: 'fixed', segments };
-  }
-  const type = s.type === Scaling_Type.BY_EVENT_RATE ? 'byEventRate' : 'byDataRate';
-  if (s.targetRate <= 0 || s.scaleFactor <= 0 || s.segments <= 0) {
-    throw new GatewayError('invalid-argument', 'scaling by rate needs targetRate, scaleFactor and minSegments above 0');
-  }
-  return { type, targetRate: s.targetRate, scaleFactor: s.scaleFactor, minSegments: s.segments };
 }
 
 async function streamInfo(ctx: GatewayContext, scope: string, stream: string) {

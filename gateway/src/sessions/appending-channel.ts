@@ -34,6 +34,11 @@ export abstract class AppendingChannel implements Channel, WriterListener {
     queueMicrotask(() => void this.open());
   }
 
+  /** The Pravega-side writer once the channel is open (event time reads its position). */
+  get openWriter(): StreamWriter | undefined {
+    return this.writer;
+  }
+
   protected abstract open(): Promise<void>;
   abstract close(sessionLost?: boolean): void;
 

@@ -174,6 +174,11 @@ export class StreamWriter implements AppenderListener {
     for (let t = 0; t < touched.length; t++) touched[t]!.appender.enqueue(lists[t]!);
   }
 
+  /** Per segment written to, the length Pravega last acknowledged (-1: none yet): Java's WriterPosition. */
+  writePosition(): Map<bigint, bigint> {
+    return new Map([...this.targets].map(([id, t]) => [id, t.appender.lastWriteOffset]));
+  }
+
   close(): void {
     for (const t of this.targets.values()) t.appender.close();
     this.targets.clear();

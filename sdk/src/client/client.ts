@@ -4,10 +4,12 @@
  */
 import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_codec.js';
 import { SluiceError } from '../errors.js';
+import type { EventPointer } from '../event-pointer.js';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.js';
 import { ReaderPosition } from '../reader/position.js';
 import { EventReader, type ReadEvent, type ReaderOptions } from '../reader/reader.js';
 import { Serializers } from '../serializers/index.js';
+import type { Serializer } from '../serializers/serializer.js';
 import { StreamCut } from '../stream-cut.js';
 import { KeyValueTable, type KeyValueTableOptions } from '../tables/key-value-table.js';
 import {
@@ -25,15 +27,16 @@ import { SDK_VERSION } from '../version.js';
 import { commitTransaction, type TxnStatus, transactionStatus } from '../writer/transaction.js';
 import { EventWriter, type WriterOptions } from '../writer/writer.js';
 import { Connection, type ConnectionState } from './connection.js';
+import type { CompletedTransaction, StreamConfiguration, StreamRetention, StreamScaling } from './stream-api.js';
+import * as streamApi from './stream-api.js';
 
-export type StreamScaling =
-  | { type: 'fixed'; segments: number }
-  | { type: 'byEventRate' | 'byDataRate'; targetRate: number; scaleFactor: number; minSegments: number };
-export type StreamRetention = { type: 'time'; ms: number } | { type: 'size'; bytes: number };
+export type { CompletedTransaction, StreamConfiguration, StreamRetention, StreamScaling } from './stream-api.js';
 
 export interface StreamConfig {
   scaling?: StreamScaling;
   retention?: StreamRetention;
+  /** Pravega's stream tags (find streams by tag with listStreamsByTag). */
+  tags?: string[];
 }
 
 export interface StreamInfo {
@@ -42,6 +45,8 @@ export interface StreamInfo {
   tail: StreamCut;
   segments: Array<{ segmentId: bigint; lowKey: number; highKey: number }>;
   sealed: boolean;
+  /** Its scaling, retention and tags, as Pravega keeps them. */
+  config: StreamConfiguration;
 }
 
 export interface ConnectOptions {
@@ -145,14 +150,20 @@ export class SluiceClient implements AsyncDisposable {
         : { type: Retention_Type.SIZE, value: BigInt(r.bytes) }
       : undefined;
     const reply = await this.call(
-      { case: 'createStream', value: { stream: this.qualify(stream), scaling, ...(retention ? { retention } : {}) } },
+      {
+        case: 'createStream',
+        value: { stream: this.qualify(stream), scaling, tags: config.tags ?? [], ...(retention ? { retention } : {}) },
+      },
       signal,
     );
     return reply.case === 'done' && reply.value;
   }
 
   async streamInfo(stream: string, signal?: AbortSignal): Promise<StreamInfo> {
-    const r = await this.call({ case: 'streamInfo', value: { stream: this.qualify(stream) } }, signal);
+    const [r, config] = await Promise.all([
+      this.call({ case: 'streamInfo', value: { stream: this.qualify(stream) } }, signal),
+      streamApi.streamConfiguration(this.conn, this.qualify(stream), signal),
+    ]);
     if (r.case !== 'streamInfo') throw new SluiceError('internal', 'unexpected reply to streamInfo');
     const v = r.value;
     const cut = (c: typeof v.head) =>
@@ -163,7 +174,59 @@ export class SluiceClient implements AsyncDisposable {
       tail: cut(v.tail),
       segments: v.segments.map((s) => ({ segmentId: s.segmentId, lowKey: s.lowKey, highKey: s.highKey })),
       sealed: v.sealed,
+      config,
     };
+  }
+
+  /**
+   * Replaces the stream's scaling, retention (absent: none) and tags, as Pravega's
+   * StreamManager.updateStream; what is not given is taken from the current configuration.
+   */
+  async updateStream(
+    stream: string,
+    config: { scaling?: StreamScaling; retention?: StreamRetention | null; tags?: string[] },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const name = this.qualify(stream);
+    const current = await streamApi.streamConfiguration(this.conn, name, signal);
+    const retention = config.retention === null ? undefined : (config.retention ?? current.retention);
+    await streamApi.updateStream(
+      this.conn,
+      name,
+      {
+        scaling: config.scaling ?? current.scaling,
+        tags: config.tags ?? current.tags,
+        ...(retention ? { retention } : {}),
+      },
+      signal,
+    );
+  }
+
+  /** Whether the stream exists (Pravega's StreamManager.checkStreamExists). */
+  async checkStreamExists(stream: string, signal?: AbortSignal): Promise<boolean> {
+    return streamApi.checkStreamExists(this.conn, this.qualify(stream), signal);
+  }
+
+  /** Streams of a scope (default: the client's) carrying `tag`, internal ones hidden. */
+  async listStreamsByTag(tag: string, scope?: string, signal?: AbortSignal): Promise<string[]> {
+    return streamApi.listStreamsByTag(this.conn, scope ?? this.scope ?? '', tag, signal);
+  }
+
+  /** Transactions of the stream the controller lists as completed (committed or aborted). */
+  async listCompletedTransactions(stream: string, signal?: AbortSignal): Promise<CompletedTransaction[]> {
+    return streamApi.listCompletedTransactions(this.conn, this.qualify(stream), signal);
+  }
+
+  /**
+   * The event an EventPointer points at (Pravega's EventStreamReader.fetchEvent): `not-found`
+   * when no such event is there, `truncated` when it was truncated away.
+   */
+  async fetchEvent<T = Uint8Array>(
+    pointer: EventPointer,
+    opts: { serializer?: Serializer<T>; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const serializer = opts.serializer ?? (Serializers.bytes() as unknown as Serializer<T>);
+    return streamApi.fetchEvent(this.conn, pointer, serializer, opts.signal);
   }
 
   async sealStream(stream: string, signal?: AbortSignal): Promise<void> {

@@ -11,6 +11,7 @@ import type { ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import type { CheckpointStore } from '../checkpoints/store.js';
 import type { ChannelHandler, Connection } from '../client/connection.js';
 import { SluiceError, type Truncation } from '../errors.js';
+import { type TimeWindow, TimeWindowTracker } from '../event-time/time-window.js';
 import { RunEvents } from '../protocol/event-runs.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { StreamCut } from '../stream-cut.js';
@@ -340,6 +341,26 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     const r = await this.conn.request({ case: 'lag', value: { streams } }, signal);
     return r.case === 'bytes' ? r.value : 0n;
   }
+
+  /**
+   * Event time: the time window of `stream` (default: the first) at this reader's position, from
+   * the watermarks Pravega derived from its writers' noted times (Java's getCurrentTimeWindow).
+   */
+  async timeWindow(stream?: string, signal?: AbortSignal): Promise<TimeWindow> {
+    await this.untilOpened(signal);
+    const name =
+      stream === undefined ? this.streams[0]! : this.streams.find((s) => s === stream || s.endsWith(`/${stream}`));
+    if (!name) throw new SluiceError('invalid-argument', `this reader does not read ${stream}`);
+    this.windows ??= new Map();
+    let tracker = this.windows.get(name);
+    if (!tracker) {
+      tracker = new TimeWindowTracker(this.conn, name);
+      this.windows.set(name, tracker);
+    }
+    return tracker.window(this.position().streams.get(name)?.segments ?? new Map(), signal);
+  }
+
+  private windows: Map<string, TimeWindowTracker> | undefined;
 
   /** Position after the last event handed out (a snapshot). */
   position(): ReaderPosition {

@@ -29,7 +29,10 @@ export class Transaction<T> implements AsyncDisposable {
       deliveryTimeoutMs?: number;
     },
     leaseMs: number | undefined,
+    /** Resumes this open transaction (writer.getTransaction) instead of beginning one. */
+    resumeId?: string,
   ) {
+    this.id = resumeId ?? '';
     this.channel = new AppendChannel(
       conn,
       {

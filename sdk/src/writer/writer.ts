@@ -159,6 +159,58 @@ export class EventWriter<T> implements AsyncDisposable {
   }
 
   /**
+   * exactly-once: resumes writing into a transaction that is still open, begun by this or any
+   * other client (another process, another tab, before a reload), from its id alone — Pravega's
+   * TransactionalEventStreamWriter.getTxn. Rejects with `not-found` if Pravega does not know it,
+   * `txn-aborted` or `invalid-argument` if it is no longer open.
+   */
+  async getTransaction(
+    txnId: string,
+    options: { leaseMs?: number; signal?: AbortSignal } = {},
+  ): Promise<Transaction<T>> {
+    if (this.mode !== 'exactly-once')
+      throw new SluiceError('invalid-argument', "transactions need mode 'exactly-once'");
+    if (this.closed) throw new SluiceError('invalid-argument', 'the writer is closed');
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(txnId))
+      throw new SluiceError('invalid-argument', `"${txnId}" is not a transaction id`);
+    const tx = new Transaction<T>(
+      this.conn,
+      this.stream,
+      this.opts,
+      options.leaseMs ?? this.opts.txnLeaseMs,
+      txnId.toLowerCase(),
+    );
+    try {
+      await tx.opened(options.signal);
+    } catch (err) {
+      tx.discard();
+      throw err;
+    }
+    return tx;
+  }
+
+  /**
+   * Event time (Pravega's EventStreamWriter.noteTime): every event written so far has a time at
+   * most `timestamp` (ms since the epoch). Waits for those writes to be acknowledged, then tells
+   * Pravega's controller, with where this writer's events end in each segment; the controller
+   * combines the times of all the stream's writers into watermarks that readers see as their
+   * time window (`reader.timeWindow()`). A time below one this writer noted before is refused
+   * (`invalid-argument`). Not for exactly-once writers (as in Java).
+   */
+  async noteTime(timestamp: number, options?: CallOptions): Promise<void> {
+    const channel = this.channel;
+    if (!channel) throw new SluiceError('invalid-argument', 'an exactly-once writer cannot note time');
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0)
+      throw new SluiceError('invalid-argument', `a time is a non-negative integer of ms, got ${timestamp}`);
+    await channel.whenOpened(options?.signal);
+    await channel.flush(options?.signal);
+    await this.conn.request(
+      { case: 'noteTime', value: { channel: channel.channel, timestamp: BigInt(timestamp) } },
+      options?.signal,
+    );
+  }
+
+  /**
    * Waits until every write is acknowledged, then closes. `signal` stops the wait: the writer
    * closes at once and what is still pending rejects (`cancelled` if never sent, else
    * `outcome-unknown`), as does close().

@@ -27,7 +27,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/gateway.proto.
  */
 export const file_sluice_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIt8DCgtDbGllbnRGcmFtZRIhCgVoZWxsbxgBIAEoCzIQLnNsdWljZS52MS5IZWxsb0gAEiUKB3JlcXVlc3QYAiABKAsyEi5zbHVpY2UudjEuUmVxdWVzdEgAEiwKC29wZW5fd3JpdGVyGAMgASgLMhUuc2x1aWNlLnYxLk9wZW5Xcml0ZXJIABIjCgZhcHBlbmQYBCABKAsyES5zbHVpY2UudjEuQXBwZW5kSAASLAoLb3Blbl9yZWFkZXIYBSABKAsyFS5zbHVpY2UudjEuT3BlblJlYWRlckgAEiMKBmNyZWRpdBgGIAEoCzIRLnNsdWljZS52MS5DcmVkaXRIABIwCg1jbG9zZV9jaGFubmVsGAcgASgLMhcuc2x1aWNlLnYxLkNsb3NlQ2hhbm5lbEgAEh8KBHBpbmcYCCABKAsyDy5zbHVpY2UudjEuUGluZ0gAEiYKCG9wZW5fdHhuGAkgASgLMhIuc2x1aWNlLnYxLk9wZW5UeG5IABIvCgxhdXRoZW50aWNhdGUYCiABKAsyFy5zbHVpY2UudjEuQXV0aGVudGljYXRlSAASLAoLYXBwZW5kX3BhcnQYCyABKAsyFS5zbHVpY2UudjEuQXBwZW5kUGFydEgAQgYKBGtpbmQijgYKC1NlcnZlckZyYW1lEiUKB3dlbGNvbWUYASABKAsyEi5zbHVpY2UudjEuV2VsY29tZUgAEiEKBXJlcGx5GAIgASgLMhAuc2x1aWNlLnYxLlJlcGx5SAASMAoNd3JpdGVyX29wZW5lZBgDIAEoCzIXLnNsdWljZS52MS5Xcml0ZXJPcGVuZWRIABIhCgVhY2tlZBgEIAEoCzIQLnNsdWljZS52MS5BY2tlZEgAEjAKDXJlYWRlcl9vcGVuZWQYBSABKAsyFy5zbHVpY2UudjEuUmVhZGVyT3BlbmVkSAASNgoQc2VnbWVudHNfY2hhbmdlZBgHIAEoCzIaLnNsdWljZS52MS5TZWdtZW50c0NoYW5nZWRIABIvCg1lbmRfb2Zfc3RyZWFtGAggASgLMhYuc2x1aWNlLnYxLkVuZE9mU3RyZWFtSAASMgoOY2hhbm5lbF9jbG9zZWQYCSABKAsyGC5zbHVpY2UudjEuQ2hhbm5lbENsb3NlZEgAEh8KBHBvbmcYCiABKAsyDy5zbHVpY2UudjEuUG9uZ0gAEikKCXRydW5jYXRlZBgLIAEoCzIULnNsdWljZS52MS5UcnVuY2F0ZWRIABIqCgp0eG5fb3BlbmVkGAwgASgLMhQuc2x1aWNlLnYxLlR4bk9wZW5lZEgAEjEKDWF1dGhlbnRpY2F0ZWQYDSABKAsyGC5zbHVpY2UudjEuQXV0aGVudGljYXRlZEgAEjgKEXNlZ21lbnRzX2Fzc2lnbmVkGA4gASgLMhsuc2x1aWNlLnYxLlNlZ21lbnRzQXNzaWduZWRIABI+ChRjaGVja3BvaW50X3JlcXVlc3RlZBgPIAEoCzIeLnNsdWljZS52MS5DaGVja3BvaW50UmVxdWVzdGVkSAASKgoKZXZlbnRfcnVucxgQIAEoCzIULnNsdWljZS52MS5FdmVudFJ1bnNIABIqCgpnb2luZ19hd2F5GBEgASgLMhQuc2x1aWNlLnYxLkdvaW5nQXdheUgAQgYKBGtpbmRKBAgGEAdSBmV2ZW50cyI2CgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhMKC2NsaWVudF9uYW1lGAIgASgJIpsBCgdXZWxjb21lEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKc2Vzc2lvbl9pZBgCIAEoCRIXCg9nYXRld2F5X3ZlcnNpb24YAyABKAkSGQoRbWF4X21lc3NhZ2VfYnl0ZXMYBCABKA0SFQoNZGVmYXVsdF9zY29wZRgFIAEoCRIXCg9tYXhfZXZlbnRfYnl0ZXMYBiABKA0iGwoJR29pbmdBd2F5Eg4KBnJlYXNvbhgBIAEoCSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiHQoMQXV0aGVudGljYXRlEg0KBXRva2VuGAEgASgJIiYKDUF1dGhlbnRpY2F0ZWQSFQoNZXhwaXJlc19hdF9tcxgBIAEoBCImCgVFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAki/QkKB1JlcXVlc3QSCgoCaWQYASABKA0SLgoMY3JlYXRlX3Njb3BlGAogASgLMhYuc2x1aWNlLnYxLkNyZWF0ZVNjb3BlSAASMAoNY3JlYXRlX3N0cmVhbRgLIAEoCzIXLnNsdWljZS52MS5DcmVhdGVTdHJlYW1IABIsCgtzdHJlYW1faW5mbxgMIAEoCzIVLnNsdWljZS52MS5TdHJlYW1OYW1lSAASLgoMbGlzdF9zdHJlYW1zGA0gASgLMhYuc2x1aWNlLnYxLkxpc3RTdHJlYW1zSAASLAoLc2VhbF9zdHJlYW0YDiABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEi4KDWRlbGV0ZV9zdHJlYW0YDyABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEiwKC2xpc3Rfc2NvcGVzGBAgASgLMhUuc2x1aWNlLnYxLkxpc3RTY29wZXNIABIuCgxkZWxldGVfc2NvcGUYESABKAsyFi5zbHVpY2UudjEuQ3JlYXRlU2NvcGVIABIuCgxzY2FsZV9zdHJlYW0YEiABKAsyFi5zbHVpY2UudjEuU2NhbGVTdHJlYW1IABIvCg90cnVuY2F0ZV9zdHJlYW0YEyABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0SAASJwoKY29tbWl0X3R4bhgUIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABImCglhYm9ydF90eG4YFSABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASJwoKdHhuX3N0YXR1cxgWIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABIiCgNsYWcYFyABKAsyEy5zbHVpY2UudjEuUG9zaXRpb25IABI5ChJsaXN0X3JlYWRlcl9ncm91cHMYGCABKAsyGy5zbHVpY2UudjEuTGlzdFJlYWRlckdyb3Vwc0gAEjUKFWRlc2NyaWJlX3JlYWRlcl9ncm91cBgZIAEoCzIULnNsdWljZS52MS5Hcm91cE5hbWVIABIzChNkZWxldGVfcmVhZGVyX2dyb3VwGBogASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEjcKF2NoZWNrcG9pbnRfcmVhZGVyX2dyb3VwGBsgASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEi4KDGdyb3VwX2NvbW1pdBgcIAEoCzIWLnNsdWljZS52MS5Hcm91cENvbW1pdEgAEjAKDXRhYmxlc19jcmVhdGUYPCABKAsyFy5zbHVpY2UudjEuVGFibGVzQ3JlYXRlSAASLQoLdGFibGVzX2xpc3QYPSABKAsyFi5zbHVpY2UudjEuTGlzdFN0cmVhbXNIABIwCg90YWJsZXNfZGVzY3JpYmUYPiABKAsyFS5zbHVpY2UudjEuVGFibGVzTmFtZUgAEi4KDXRhYmxlc19kZWxldGUYPyABKAsyFS5zbHVpY2UudjEuVGFibGVzTmFtZUgAEioKCnRhYmxlc19nZXQYQCABKAsyFC5zbHVpY2UudjEuVGFibGVzR2V0SAASMAoNdGFibGVzX3VwZGF0ZRhBIAEoCzIXLnNsdWljZS52MS5UYWJsZXNVcGRhdGVIABIyCg50YWJsZXNfaXRlcmF0ZRhCIAEoCzIYLnNsdWljZS52MS5UYWJsZXNJdGVyYXRlSABCBgoEY2FsbCLjBAoFUmVwbHkSCgoCaWQYASABKA0SIQoFZXJyb3IYCiABKAsyEC5zbHVpY2UudjEuRXJyb3JIABIOCgRkb25lGAsgASgISAASLAoLc3RyZWFtX2luZm8YDCABKAsyFS5zbHVpY2UudjEuU3RyZWFtSW5mb0gAEiEKBW5hbWVzGA0gASgLMhAuc2x1aWNlLnYxLk5hbWVzSAASEwoJdHhuX3N0YXRlGA4gASgJSAASDwoFYnl0ZXMYDyABKARIABIwCgpncm91cF9pbmZvGBAgASgLMhouc2x1aWNlLnYxLlJlYWRlckdyb3VwSW5mb0gAEjYKEGdyb3VwX2NoZWNrcG9pbnQYESABKAsyGi5zbHVpY2UudjEuR3JvdXBDaGVja3BvaW50SAASNAoPZ3JvdXBfY29tbWl0dGVkGBIgASgLMhkuc2x1aWNlLnYxLkdyb3VwQ29tbWl0dGVkSAASLAoLdGFibGVzX2luZm8YKCABKAsyFS5zbHVpY2UudjEuVGFibGVzSW5mb0gAEjIKDnRhYmxlc19lbnRyaWVzGCkgASgLMhguc2x1aWNlLnYxLlRhYmxlc0VudHJpZXNIABI0Cg90YWJsZXNfdmVyc2lvbnMYKiABKAsyGS5zbHVpY2UudjEuVGFibGVzVmVyc2lvbnNIABIsCgt0YWJsZXNfcGFnZRgrIAEoCzIVLnNsdWljZS52MS5UYWJsZXNQYWdlSAASNAoPdGFibGVzX2NvbmZsaWN0GCwgASgLMhkuc2x1aWNlLnYxLlRhYmxlc0NvbmZsaWN0SABCCAoGcmVzdWx0IhwKC0NyZWF0ZVNjb3BlEg0KBXNjb3BlGAEgASgJIhwKClN0cmVhbU5hbWUSDgoGc3RyZWFtGAEgASgJIhwKC0xpc3RTdHJlYW1zEg0KBXNjb3BlGAEgASgJIgwKCkxpc3RTY29wZXMiFgoFTmFtZXMSDQoFbmFtZXMYASADKAkifwoMQ3JlYXRlU3RyZWFtEg4KBnN0cmVhbRgBIAEoCRIjCgdzY2FsaW5nGAIgASgLMhIuc2x1aWNlLnYxLlNjYWxpbmcSLAoJcmV0ZW50aW9uGAMgASgLMhQuc2x1aWNlLnYxLlJldGVudGlvbkgAiAEBQgwKCl9yZXRlbnRpb24ipQEKB1NjYWxpbmcSJQoEdHlwZRgBIAEoDjIXLnNsdWljZS52MS5TY2FsaW5nLlR5cGUSEAoIc2VnbWVudHMYAiABKA0SEwoLdGFyZ2V0X3JhdGUYAyABKA0SFAoMc2NhbGVfZmFjdG9yGAQgASgNIjYKBFR5cGUSCQoFRklYRUQQABIRCg1CWV9FVkVOVF9SQVRFEAESEAoMQllfREFUQV9SQVRFEAIiXwoJUmV0ZW50aW9uEicKBHR5cGUYASABKA4yGS5zbHVpY2UudjEuUmV0ZW50aW9uLlR5cGUSDQoFdmFsdWUYAiABKAQiGgoEVHlwZRIICgRUSU1FEAASCAoEU0laRRABIlQKC1NjYWxlU3RyZWFtEg4KBnN0cmVhbRgBIAEoCRIMCgRzZWFsGAIgAygDEicKCm5ld19yYW5nZXMYAyADKAsyEy5zbHVpY2UudjEuS2V5UmFuZ2UiJQoIS2V5UmFuZ2USCwoDbG93GAEgASgBEgwKBGhpZ2gYAiABKAEiRAoLU2VnbWVudEluZm8SEgoKc2VnbWVudF9pZBgBIAEoAxIPCgdsb3dfa2V5GAIgASgBEhAKCGhpZ2hfa2V5GAMgASgBIp4BCgpTdHJlYW1JbmZvEg4KBnN0cmVhbRgBIAEoCRIiCgRoZWFkGAIgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIiCgR0YWlsGAMgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIoCghzZWdtZW50cxgEIAMoCzIWLnNsdWljZS52MS5TZWdtZW50SW5mbxIOCgZzZWFsZWQYBSABKAgiSAoJU3RyZWFtQ3V0Eg4KBnN0cmVhbRgBIAEoCRIrCglwb3NpdGlvbnMYAiADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldCIzCg1TZWdtZW50T2Zmc2V0EhIKCnNlZ21lbnRfaWQYASABKAMSDgoGb2Zmc2V0GAIgASgDIkAKCk9wZW5Xcml0ZXISDwoHY2hhbm5lbBgBIAEoDRIOCgZzdHJlYW0YAiABKAkSEQoJd3JpdGVyX2lkGAMgASgJIlIKDFdyaXRlck9wZW5lZBIPCgdjaGFubmVsGAEgASgNEhUKDWxhc3Rfc2VxdWVuY2UYAiABKAQSGgoSbWF4X2luZmxpZ2h0X2J5dGVzGAMgASgNIlcKBkFwcGVuZBIPCgdjaGFubmVsGAEgASgNEhYKDmZpcnN0X3NlcXVlbmNlGAIgASgEEiQKBmV2ZW50cxgDIAMoCzIULnNsdWljZS52MS5FdmVudERhdGEiYQoJRXZlbnREYXRhEg8KB3BheWxvYWQYASABKAwSGAoLcm91dGluZ19rZXkYAiABKAlIAIgBARIZChFyb3V0aW5nX2tleV91dGYxNhgDIAEoDEIOCgxfcm91dGluZ19rZXkipwEKCkFwcGVuZFBhcnQSDwoHY2hhbm5lbBgBIAEoDRIQCghzZXF1ZW5jZRgCIAEoBBITCgt0b3RhbF9ieXRlcxgDIAEoDRIOCgZvZmZzZXQYBCABKA0SDAoEZGF0YRgFIAEoDBIYCgtyb3V0aW5nX2tleRgGIAEoCUgAiAEBEhkKEXJvdXRpbmdfa2V5X3V0ZjE2GAcgASgMQg4KDF9yb3V0aW5nX2tleSJeCgVBY2tlZBIPCgdjaGFubmVsGAEgASgNEhgKEHRocm91Z2hfc2VxdWVuY2UYAiABKAQSFAoMYmV5b25kX2ZpcnN0GAMgAygEEhQKDGJleW9uZF9jb3VudBgEIAMoDSJMCgdPcGVuVHhuEg8KB2NoYW5uZWwYASABKA0SDgoGc3RyZWFtGAIgASgJEg4KBnR4bl9pZBgDIAEoCRIQCghsZWFzZV9tcxgEIAEoBCJfCglUeG5PcGVuZWQSDwoHY2hhbm5lbBgBIAEoDRIOCgZ0eG5faWQYAiABKAkSFQoNbGFzdF9zZXF1ZW5jZRgDIAEoBBIaChJtYXhfaW5mbGlnaHRfYnl0ZXMYBCABKA0iKAoGVHhuUmVmEg4KBnN0cmVhbRgBIAEoCRIOCgZ0eG5faWQYAiABKAki5gIKCk9wZW5SZWFkZXISDwoHY2hhbm5lbBgBIAEoDRIPCgdzdHJlYW1zGAIgAygJEg4KBGhlYWQYAyABKAhIABIOCgR0YWlsGAQgASgISAASJwoIcG9zaXRpb24YBSABKAsyEy5zbHVpY2UudjEuUG9zaXRpb25IABIgCgJ0bxgGIAMoCzIULnNsdWljZS52MS5TdHJlYW1DdXQSHQoVaW5pdGlhbF9jcmVkaXRfZXZlbnRzGAcgASgNEhwKFGluaXRpYWxfY3JlZGl0X2J5dGVzGAggASgNEg0KBWJhdGNoGAkgASgIEg0KBWdyb3VwGAogASgJEhEKCXJlYWRlcl9pZBgLIAEoCRIYChBncm91cF90aW1lb3V0X21zGAwgASgNEioKCGZpbmlzaGVkGA0gAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQSDgoGcmVzdW1lGA4gASgIQgcKBXN0YXJ0IkMKDVN0cmVhbVNlZ21lbnQSDgoGc3RyZWFtGAEgASgJEhIKCnNlZ21lbnRfaWQYAiABKAMSDgoGb2Zmc2V0GAMgASgDImUKEFNlZ21lbnRzQXNzaWduZWQSDwoHY2hhbm5lbBgBIAEoDRIUCgxzdHJlYW1faW5kZXgYAiABKA0SKgoIYWNxdWlyZWQYAyADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldCI9ChNDaGVja3BvaW50UmVxdWVzdGVkEg8KB2NoYW5uZWwYASABKA0SFQoNY2hlY2twb2ludF9pZBgCIAEoBCIhChBMaXN0UmVhZGVyR3JvdXBzEg0KBXNjb3BlGAEgASgJIhoKCUdyb3VwTmFtZRINCgVncm91cBgBIAEoCSKyAQoLR3JvdXBDb21taXQSDwoHY2hhbm5lbBgBIAEoDRIlCghwb3NpdGlvbhgCIAEoCzITLnNsdWljZS52MS5Qb3NpdGlvbhIqCghmaW5pc2hlZBgDIAMoCzIYLnNsdWljZS52MS5TdHJlYW1TZWdtZW50EhIKCnN0YXRlX2pzb24YBCABKAkSIwoDdHhuGAUgASgLMhEuc2x1aWNlLnYxLlR4blJlZkgAiAEBQgYKBF90eG4iPAoOR3JvdXBDb21taXR0ZWQSKgoIcmVsZWFzZWQYASADKAsyGC5zbHVpY2UudjEuU3RyZWFtU2VnbWVudCJBCg9Hcm91cENoZWNrcG9pbnQSCgoCaWQYASABKAQSIgoEY3V0cxgCIAMoCzIULnNsdWljZS52MS5TdHJlYW1DdXQi6gEKD1JlYWRlckdyb3VwSW5mbxINCgVncm91cBgBIAEoCRIPCgdzdHJlYW1zGAIgAygJEisKB3JlYWRlcnMYAyADKAsyGi5zbHVpY2UudjEuR3JvdXBSZWFkZXJJbmZvEiwKCnVuYXNzaWduZWQYBCADKAsyGC5zbHVpY2UudjEuU3RyZWFtU2VnbWVudBIaChJsYXN0X2NoZWNrcG9pbnRfaWQYBSABKAQSLQoPbGFzdF9jaGVja3BvaW50GAYgAygLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIRCglsYWdfYnl0ZXMYByABKAQiZgoPR3JvdXBSZWFkZXJJbmZvEhEKCXJlYWRlcl9pZBgBIAEoCRIqCghzZWdtZW50cxgCIAMoCzIYLnNsdWljZS52MS5TdHJlYW1TZWdtZW50EhQKDGxhc3Rfc2Vlbl9tcxgDIAEoBCI2CghQb3NpdGlvbhIqCgdzdHJlYW1zGAEgAygLMhkuc2x1aWNlLnYxLlN0cmVhbVBvc2l0aW9uInYKDlN0cmVhbVBvc2l0aW9uEg4KBnN0cmVhbRgBIAEoCRIqCghzZWdtZW50cxgCIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0EigKBmZ1dHVyZRgDIAMoCzIYLnNsdWljZS52MS5GdXR1cmVTZWdtZW50IjgKDUZ1dHVyZVNlZ21lbnQSEgoKc2VnbWVudF9pZBgBIAEoAxITCgt3YWl0aW5nX2ZvchgCIAMoAyJdCgxSZWFkZXJPcGVuZWQSDwoHY2hhbm5lbBgBIAEoDRIlCghwb3NpdGlvbhgCIAEoCzITLnNsdWljZS52MS5Qb3NpdGlvbhIVCg1yZXN0b3JlZF9qc29uGAMgASgJIjgKBkNyZWRpdBIPCgdjaGFubmVsGAEgASgNEg4KBmV2ZW50cxgCIAEoDRINCgVieXRlcxgDIAEoDSI/CglFdmVudFJ1bnMSDwoHY2hhbm5lbBgBIAEoDRIhCgRydW5zGAIgAygLMhMuc2x1aWNlLnYxLkV2ZW50UnVuIlQKCEV2ZW50UnVuEhQKDHN0cmVhbV9pbmRleBgBIAEoDRISCgpzZWdtZW50X2lkGAIgASgDEg4KBm9mZnNldBgDIAEoAxIOCgZldmVudHMYBCABKAwivwEKD1NlZ21lbnRzQ2hhbmdlZBIPCgdjaGFubmVsGAEgASgNEhQKDHN0cmVhbV9pbmRleBgCIAEoDRIQCghmaW5pc2hlZBgDIAEoAxIpCgdzdGFydGVkGAQgAygLMhguc2x1aWNlLnYxLlNlZ21lbnRPZmZzZXQSKAoGZnV0dXJlGAUgAygLMhguc2x1aWNlLnYxLkZ1dHVyZVNlZ21lbnQSDAoEaGVsZBgGIAEoCBIQCghyZWxlYXNlZBgHIAMoAyJ4CglUcnVuY2F0ZWQSDwoHY2hhbm5lbBgBIAEoDRIUCgxzdHJlYW1faW5kZXgYAiABKA0SEgoKc2VnbWVudF9pZBgDIAEoAxIYChByZXF1ZXN0ZWRfb2Zmc2V0GAQgASgDEhYKDnJlc3VtZWRfb2Zmc2V0GAUgASgDIh4KC0VuZE9mU3RyZWFtEg8KB2NoYW5uZWwYASABKA0iHwoMQ2xvc2VDaGFubmVsEg8KB2NoYW5uZWwYASABKA0iUAoNQ2hhbm5lbENsb3NlZBIPCgdjaGFubmVsGAEgASgNEiQKBWVycm9yGAIgASgLMhAuc2x1aWNlLnYxLkVycm9ySACIAQFCCAoGX2Vycm9yImsKDFRhYmxlc0NyZWF0ZRINCgV0YWJsZRgBIAEoCRISCgpwYXJ0aXRpb25zGAIgASgNEhoKEnByaW1hcnlfa2V5X2xlbmd0aBgDIAEoDRIcChRzZWNvbmRhcnlfa2V5X2xlbmd0aBgEIAEoDSIbCgpUYWJsZXNOYW1lEg0KBXRhYmxlGAEgASgJImkKClRhYmxlc0luZm8SDQoFdGFibGUYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoDRIaChJwcmltYXJ5X2tleV9sZW5ndGgYAyABKA0SHAoUc2Vjb25kYXJ5X2tleV9sZW5ndGgYBCABKA0iKAoJVGFibGVzR2V0Eg0KBXRhYmxlGAEgASgJEgwKBGtleXMYAiADKAwiOgoLVGFibGVzRW50cnkSCwoDa2V5GAEgASgMEg0KBXZhbHVlGAIgASgMEg8KB3ZlcnNpb24YAyABKAkiOAoNVGFibGVzRW50cmllcxInCgdlbnRyaWVzGAEgAygLMhYuc2x1aWNlLnYxLlRhYmxlc0VudHJ5Ik0KDFRhYmxlc0NoYW5nZRILCgNrZXkYASABKAwSEgoFdmFsdWUYAiABKAxIAIgBARISCgppZl92ZXJzaW9uGAMgASgJQggKBl92YWx1ZSJHCgxUYWJsZXNVcGRhdGUSDQoFdGFibGUYASABKAkSKAoHY2hhbmdlcxgCIAMoCzIXLnNsdWljZS52MS5UYWJsZXNDaGFuZ2UiIgoOVGFibGVzVmVyc2lvbnMSEAoIdmVyc2lvbnMYASADKAkiSgoOVGFibGVzQ29uZmxpY3QSDwoHbWVzc2FnZRgBIAEoCRInCgdjdXJyZW50GAIgAygLMhYuc2x1aWNlLnYxLlRhYmxlc0VudHJ5InkKDVRhYmxlc0l0ZXJhdGUSDQoFdGFibGUYASABKAkSEAoIZnJvbV9rZXkYAiABKAwSDgoGdG9fa2V5GAMgASgMEhEKCWFmdGVyX2tleRgEIAEoDBIRCgltYXhfaXRlbXMYBSABKA0SEQoJa2V5c19vbmx5GAYgASgIIkMKClRhYmxlc1BhZ2USJwoHZW50cmllcxgBIAMoCzIWLnNsdWljZS52MS5UYWJsZXNFbnRyeRIMCgRkb25lGAIgASgIYgZwcm90bzM");
+  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIt8DCgtDbGllbnRGcmFtZRIhCgVoZWxsbxgBIAEoCzIQLnNsdWljZS52MS5IZWxsb0gAEiUKB3JlcXVlc3QYAiABKAsyEi5zbHVpY2UudjEuUmVxdWVzdEgAEiwKC29wZW5fd3JpdGVyGAMgASgLMhUuc2x1aWNlLnYxLk9wZW5Xcml0ZXJIABIjCgZhcHBlbmQYBCABKAsyES5zbHVpY2UudjEuQXBwZW5kSAASLAoLb3Blbl9yZWFkZXIYBSABKAsyFS5zbHVpY2UudjEuT3BlblJlYWRlckgAEiMKBmNyZWRpdBgGIAEoCzIRLnNsdWljZS52MS5DcmVkaXRIABIwCg1jbG9zZV9jaGFubmVsGAcgASgLMhcuc2x1aWNlLnYxLkNsb3NlQ2hhbm5lbEgAEh8KBHBpbmcYCCABKAsyDy5zbHVpY2UudjEuUGluZ0gAEiYKCG9wZW5fdHhuGAkgASgLMhIuc2x1aWNlLnYxLk9wZW5UeG5IABIvCgxhdXRoZW50aWNhdGUYCiABKAsyFy5zbHVpY2UudjEuQXV0aGVudGljYXRlSAASLAoLYXBwZW5kX3BhcnQYCyABKAsyFS5zbHVpY2UudjEuQXBwZW5kUGFydEgAQgYKBGtpbmQijgYKC1NlcnZlckZyYW1lEiUKB3dlbGNvbWUYASABKAsyEi5zbHVpY2UudjEuV2VsY29tZUgAEiEKBXJlcGx5GAIgASgLMhAuc2x1aWNlLnYxLlJlcGx5SAASMAoNd3JpdGVyX29wZW5lZBgDIAEoCzIXLnNsdWljZS52MS5Xcml0ZXJPcGVuZWRIABIhCgVhY2tlZBgEIAEoCzIQLnNsdWljZS52MS5BY2tlZEgAEjAKDXJlYWRlcl9vcGVuZWQYBSABKAsyFy5zbHVpY2UudjEuUmVhZGVyT3BlbmVkSAASNgoQc2VnbWVudHNfY2hhbmdlZBgHIAEoCzIaLnNsdWljZS52MS5TZWdtZW50c0NoYW5nZWRIABIvCg1lbmRfb2Zfc3RyZWFtGAggASgLMhYuc2x1aWNlLnYxLkVuZE9mU3RyZWFtSAASMgoOY2hhbm5lbF9jbG9zZWQYCSABKAsyGC5zbHVpY2UudjEuQ2hhbm5lbENsb3NlZEgAEh8KBHBvbmcYCiABKAsyDy5zbHVpY2UudjEuUG9uZ0gAEikKCXRydW5jYXRlZBgLIAEoCzIULnNsdWljZS52MS5UcnVuY2F0ZWRIABIqCgp0eG5fb3BlbmVkGAwgASgLMhQuc2x1aWNlLnYxLlR4bk9wZW5lZEgAEjEKDWF1dGhlbnRpY2F0ZWQYDSABKAsyGC5zbHVpY2UudjEuQXV0aGVudGljYXRlZEgAEjgKEXNlZ21lbnRzX2Fzc2lnbmVkGA4gASgLMhsuc2x1aWNlLnYxLlNlZ21lbnRzQXNzaWduZWRIABI+ChRjaGVja3BvaW50X3JlcXVlc3RlZBgPIAEoCzIeLnNsdWljZS52MS5DaGVja3BvaW50UmVxdWVzdGVkSAASKgoKZXZlbnRfcnVucxgQIAEoCzIULnNsdWljZS52MS5FdmVudFJ1bnNIABIqCgpnb2luZ19hd2F5GBEgASgLMhQuc2x1aWNlLnYxLkdvaW5nQXdheUgAQgYKBGtpbmRKBAgGEAdSBmV2ZW50cyI2CgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhMKC2NsaWVudF9uYW1lGAIgASgJIpsBCgdXZWxjb21lEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKc2Vzc2lvbl9pZBgCIAEoCRIXCg9nYXRld2F5X3ZlcnNpb24YAyABKAkSGQoRbWF4X21lc3NhZ2VfYnl0ZXMYBCABKA0SFQoNZGVmYXVsdF9zY29wZRgFIAEoCRIXCg9tYXhfZXZlbnRfYnl0ZXMYBiABKA0iGwoJR29pbmdBd2F5Eg4KBnJlYXNvbhgBIAEoCSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiHQoMQXV0aGVudGljYXRlEg0KBXRva2VuGAEgASgJIiYKDUF1dGhlbnRpY2F0ZWQSFQoNZXhwaXJlc19hdF9tcxgBIAEoBCImCgVFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkitA0KB1JlcXVlc3QSCgoCaWQYASABKA0SLgoMY3JlYXRlX3Njb3BlGAogASgLMhYuc2x1aWNlLnYxLkNyZWF0ZVNjb3BlSAASMAoNY3JlYXRlX3N0cmVhbRgLIAEoCzIXLnNsdWljZS52MS5DcmVhdGVTdHJlYW1IABIsCgtzdHJlYW1faW5mbxgMIAEoCzIVLnNsdWljZS52MS5TdHJlYW1OYW1lSAASLgoMbGlzdF9zdHJlYW1zGA0gASgLMhYuc2x1aWNlLnYxLkxpc3RTdHJlYW1zSAASLAoLc2VhbF9zdHJlYW0YDiABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEi4KDWRlbGV0ZV9zdHJlYW0YDyABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEiwKC2xpc3Rfc2NvcGVzGBAgASgLMhUuc2x1aWNlLnYxLkxpc3RTY29wZXNIABIuCgxkZWxldGVfc2NvcGUYESABKAsyFi5zbHVpY2UudjEuQ3JlYXRlU2NvcGVIABIuCgxzY2FsZV9zdHJlYW0YEiABKAsyFi5zbHVpY2UudjEuU2NhbGVTdHJlYW1IABIvCg90cnVuY2F0ZV9zdHJlYW0YEyABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0SAASJwoKY29tbWl0X3R4bhgUIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABImCglhYm9ydF90eG4YFSABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASJwoKdHhuX3N0YXR1cxgWIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABIiCgNsYWcYFyABKAsyEy5zbHVpY2UudjEuUG9zaXRpb25IABI5ChJsaXN0X3JlYWRlcl9ncm91cHMYGCABKAsyGy5zbHVpY2UudjEuTGlzdFJlYWRlckdyb3Vwc0gAEjUKFWRlc2NyaWJlX3JlYWRlcl9ncm91cBgZIAEoCzIULnNsdWljZS52MS5Hcm91cE5hbWVIABIzChNkZWxldGVfcmVhZGVyX2dyb3VwGBogASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEjcKF2NoZWNrcG9pbnRfcmVhZGVyX2dyb3VwGBsgASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEi4KDGdyb3VwX2NvbW1pdBgcIAEoCzIWLnNsdWljZS52MS5Hcm91cENvbW1pdEgAEjQKE2xpc3RfY29tcGxldGVkX3R4bnMYKCABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEjUKC2ZldGNoX2V2ZW50GCkgASgLMh4uc2x1aWNlLnYxLlN0cmVhbUFwaUZldGNoRXZlbnRIABI5Cg11cGRhdGVfc3RyZWFtGCogASgLMiAuc2x1aWNlLnYxLlN0cmVhbUFwaVVwZGF0ZVN0cmVhbUgAEj8KE2xpc3Rfc3RyZWFtc19ieV90YWcYKyABKAsyIC5zbHVpY2UudjEuU3RyZWFtQXBpU3RyZWFtc0J5VGFnSAASNAoTY2hlY2tfc3RyZWFtX2V4aXN0cxgsIAEoCzIVLnNsdWljZS52MS5TdHJlYW1OYW1lSAASMQoJbm90ZV90aW1lGC0gASgLMhwuc2x1aWNlLnYxLlN0cmVhbUFwaU5vdGVUaW1lSAASMwoKcmVhZF9tYXJrcxguIAEoCzIdLnNsdWljZS52MS5TdHJlYW1BcGlSZWFkTWFya3NIABIuCg1zdHJlYW1fY29uZmlnGC8gASgLMhUuc2x1aWNlLnYxLlN0cmVhbU5hbWVIABIwCg10YWJsZXNfY3JlYXRlGDwgASgLMhcuc2x1aWNlLnYxLlRhYmxlc0NyZWF0ZUgAEi0KC3RhYmxlc19saXN0GD0gASgLMhYuc2x1aWNlLnYxLkxpc3RTdHJlYW1zSAASMAoPdGFibGVzX2Rlc2NyaWJlGD4gASgLMhUuc2x1aWNlLnYxLlRhYmxlc05hbWVIABIuCg10YWJsZXNfZGVsZXRlGD8gASgLMhUuc2x1aWNlLnYxLlRhYmxlc05hbWVIABIqCgp0YWJsZXNfZ2V0GEAgASgLMhQuc2x1aWNlLnYxLlRhYmxlc0dldEgAEjAKDXRhYmxlc191cGRhdGUYQSABKAsyFy5zbHVpY2UudjEuVGFibGVzVXBkYXRlSAASMgoOdGFibGVzX2l0ZXJhdGUYQiABKAsyGC5zbHVpY2UudjEuVGFibGVzSXRlcmF0ZUgAQgYKBGNhbGwikgYKBVJlcGx5EgoKAmlkGAEgASgNEiEKBWVycm9yGAogASgLMhAuc2x1aWNlLnYxLkVycm9ySAASOwoOY29tcGxldGVkX3R4bnMYGiABKAsyIS5zbHVpY2UudjEuU3RyZWFtQXBpQ29tcGxldGVkVHhuc0gAEg8KBWV2ZW50GBsgASgMSAASKgoFbWFya3MYHCABKAsyGS5zbHVpY2UudjEuU3RyZWFtQXBpTWFya3NIABIzCg1zdHJlYW1fY29uZmlnGB0gASgLMhouc2x1aWNlLnYxLlN0cmVhbUFwaUNvbmZpZ0gAEg4KBGRvbmUYCyABKAhIABIsCgtzdHJlYW1faW5mbxgMIAEoCzIVLnNsdWljZS52MS5TdHJlYW1JbmZvSAASIQoFbmFtZXMYDSABKAsyEC5zbHVpY2UudjEuTmFtZXNIABITCgl0eG5fc3RhdGUYDiABKAlIABIPCgVieXRlcxgPIAEoBEgAEjAKCmdyb3VwX2luZm8YECABKAsyGi5zbHVpY2UudjEuUmVhZGVyR3JvdXBJbmZvSAASNgoQZ3JvdXBfY2hlY2twb2ludBgRIAEoCzIaLnNsdWljZS52MS5Hcm91cENoZWNrcG9pbnRIABI0Cg9ncm91cF9jb21taXR0ZWQYEiABKAsyGS5zbHVpY2UudjEuR3JvdXBDb21taXR0ZWRIABIsCgt0YWJsZXNfaW5mbxgoIAEoCzIVLnNsdWljZS52MS5UYWJsZXNJbmZvSAASMgoOdGFibGVzX2VudHJpZXMYKSABKAsyGC5zbHVpY2UudjEuVGFibGVzRW50cmllc0gAEjQKD3RhYmxlc192ZXJzaW9ucxgqIAEoCzIZLnNsdWljZS52MS5UYWJsZXNWZXJzaW9uc0gAEiwKC3RhYmxlc19wYWdlGCsgASgLMhUuc2x1aWNlLnYxLlRhYmxlc1BhZ2VIABI0Cg90YWJsZXNfY29uZmxpY3QYLCABKAsyGS5zbHVpY2UudjEuVGFibGVzQ29uZmxpY3RIAEIICgZyZXN1bHQiHAoLQ3JlYXRlU2NvcGUSDQoFc2NvcGUYASABKAkiHAoKU3RyZWFtTmFtZRIOCgZzdHJlYW0YASABKAkiHAoLTGlzdFN0cmVhbXMSDQoFc2NvcGUYASABKAkiDAoKTGlzdFNjb3BlcyIWCgVOYW1lcxINCgVuYW1lcxgBIAMoCSKNAQoMQ3JlYXRlU3RyZWFtEg4KBnN0cmVhbRgBIAEoCRIjCgdzY2FsaW5nGAIgASgLMhIuc2x1aWNlLnYxLlNjYWxpbmcSLAoJcmV0ZW50aW9uGAMgASgLMhQuc2x1aWNlLnYxLlJldGVudGlvbkgAiAEBEgwKBHRhZ3MYBCADKAlCDAoKX3JldGVudGlvbiKlAQoHU2NhbGluZxIlCgR0eXBlGAEgASgOMhcuc2x1aWNlLnYxLlNjYWxpbmcuVHlwZRIQCghzZWdtZW50cxgCIAEoDRITCgt0YXJnZXRfcmF0ZRgDIAEoDRIUCgxzY2FsZV9mYWN0b3IYBCABKA0iNgoEVHlwZRIJCgVGSVhFRBAAEhEKDUJZX0VWRU5UX1JBVEUQARIQCgxCWV9EQVRBX1JBVEUQAiJfCglSZXRlbnRpb24SJwoEdHlwZRgBIAEoDjIZLnNsdWljZS52MS5SZXRlbnRpb24uVHlwZRINCgV2YWx1ZRgCIAEoBCIaCgRUeXBlEggKBFRJTUUQABIICgRTSVpFEAEiVAoLU2NhbGVTdHJlYW0SDgoGc3RyZWFtGAEgASgJEgwKBHNlYWwYAiADKAMSJwoKbmV3X3JhbmdlcxgDIAMoCzITLnNsdWljZS52MS5LZXlSYW5nZSIlCghLZXlSYW5nZRILCgNsb3cYASABKAESDAoEaGlnaBgCIAEoASJECgtTZWdtZW50SW5mbxISCgpzZWdtZW50X2lkGAEgASgDEg8KB2xvd19rZXkYAiABKAESEAoIaGlnaF9rZXkYAyABKAEingEKClN0cmVhbUluZm8SDgoGc3RyZWFtGAEgASgJEiIKBGhlYWQYAiABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0EiIKBHRhaWwYAyABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0EigKCHNlZ21lbnRzGAQgAygLMhYuc2x1aWNlLnYxLlNlZ21lbnRJbmZvEg4KBnNlYWxlZBgFIAEoCCJICglTdHJlYW1DdXQSDgoGc3RyZWFtGAEgASgJEisKCXBvc2l0aW9ucxgCIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0IjMKDVNlZ21lbnRPZmZzZXQSEgoKc2VnbWVudF9pZBgBIAEoAxIOCgZvZmZzZXQYAiABKAMiQAoKT3BlbldyaXRlchIPCgdjaGFubmVsGAEgASgNEg4KBnN0cmVhbRgCIAEoCRIRCgl3cml0ZXJfaWQYAyABKAkiUgoMV3JpdGVyT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SFQoNbGFzdF9zZXF1ZW5jZRgCIAEoBBIaChJtYXhfaW5mbGlnaHRfYnl0ZXMYAyABKA0iVwoGQXBwZW5kEg8KB2NoYW5uZWwYASABKA0SFgoOZmlyc3Rfc2VxdWVuY2UYAiABKAQSJAoGZXZlbnRzGAMgAygLMhQuc2x1aWNlLnYxLkV2ZW50RGF0YSJhCglFdmVudERhdGESDwoHcGF5bG9hZBgBIAEoDBIYCgtyb3V0aW5nX2tleRgCIAEoCUgAiAEBEhkKEXJvdXRpbmdfa2V5X3V0ZjE2GAMgASgMQg4KDF9yb3V0aW5nX2tleSKnAQoKQXBwZW5kUGFydBIPCgdjaGFubmVsGAEgASgNEhAKCHNlcXVlbmNlGAIgASgEEhMKC3RvdGFsX2J5dGVzGAMgASgNEg4KBm9mZnNldBgEIAEoDRIMCgRkYXRhGAUgASgMEhgKC3JvdXRpbmdfa2V5GAYgASgJSACIAQESGQoRcm91dGluZ19rZXlfdXRmMTYYByABKAxCDgoMX3JvdXRpbmdfa2V5Il4KBUFja2VkEg8KB2NoYW5uZWwYASABKA0SGAoQdGhyb3VnaF9zZXF1ZW5jZRgCIAEoBBIUCgxiZXlvbmRfZmlyc3QYAyADKAQSFAoMYmV5b25kX2NvdW50GAQgAygNIkwKB09wZW5UeG4SDwoHY2hhbm5lbBgBIAEoDRIOCgZzdHJlYW0YAiABKAkSDgoGdHhuX2lkGAMgASgJEhAKCGxlYXNlX21zGAQgASgEIl8KCVR4bk9wZW5lZBIPCgdjaGFubmVsGAEgASgNEg4KBnR4bl9pZBgCIAEoCRIVCg1sYXN0X3NlcXVlbmNlGAMgASgEEhoKEm1heF9pbmZsaWdodF9ieXRlcxgEIAEoDSIoCgZUeG5SZWYSDgoGc3RyZWFtGAEgASgJEg4KBnR4bl9pZBgCIAEoCSLmAgoKT3BlblJlYWRlchIPCgdjaGFubmVsGAEgASgNEg8KB3N0cmVhbXMYAiADKAkSDgoEaGVhZBgDIAEoCEgAEg4KBHRhaWwYBCABKAhIABInCghwb3NpdGlvbhgFIAEoCzITLnNsdWljZS52MS5Qb3NpdGlvbkgAEiAKAnRvGAYgAygLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIdChVpbml0aWFsX2NyZWRpdF9ldmVudHMYByABKA0SHAoUaW5pdGlhbF9jcmVkaXRfYnl0ZXMYCCABKA0SDQoFYmF0Y2gYCSABKAgSDQoFZ3JvdXAYCiABKAkSEQoJcmVhZGVyX2lkGAsgASgJEhgKEGdyb3VwX3RpbWVvdXRfbXMYDCABKA0SKgoIZmluaXNoZWQYDSADKAsyGC5zbHVpY2UudjEuU3RyZWFtU2VnbWVudBIOCgZyZXN1bWUYDiABKAhCBwoFc3RhcnQiQwoNU3RyZWFtU2VnbWVudBIOCgZzdHJlYW0YASABKAkSEgoKc2VnbWVudF9pZBgCIAEoAxIOCgZvZmZzZXQYAyABKAMiZQoQU2VnbWVudHNBc3NpZ25lZBIPCgdjaGFubmVsGAEgASgNEhQKDHN0cmVhbV9pbmRleBgCIAEoDRIqCghhY3F1aXJlZBgDIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0Ij0KE0NoZWNrcG9pbnRSZXF1ZXN0ZWQSDwoHY2hhbm5lbBgBIAEoDRIVCg1jaGVja3BvaW50X2lkGAIgASgEIiEKEExpc3RSZWFkZXJHcm91cHMSDQoFc2NvcGUYASABKAkiGgoJR3JvdXBOYW1lEg0KBWdyb3VwGAEgASgJIrIBCgtHcm91cENvbW1pdBIPCgdjaGFubmVsGAEgASgNEiUKCHBvc2l0aW9uGAIgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uEioKCGZpbmlzaGVkGAMgAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQSEgoKc3RhdGVfanNvbhgEIAEoCRIjCgN0eG4YBSABKAsyES5zbHVpY2UudjEuVHhuUmVmSACIAQFCBgoEX3R4biI8Cg5Hcm91cENvbW1pdHRlZBIqCghyZWxlYXNlZBgBIAMoCzIYLnNsdWljZS52MS5TdHJlYW1TZWdtZW50IkEKD0dyb3VwQ2hlY2twb2ludBIKCgJpZBgBIAEoBBIiCgRjdXRzGAIgAygLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dCLqAQoPUmVhZGVyR3JvdXBJbmZvEg0KBWdyb3VwGAEgASgJEg8KB3N0cmVhbXMYAiADKAkSKwoHcmVhZGVycxgDIAMoCzIaLnNsdWljZS52MS5Hcm91cFJlYWRlckluZm8SLAoKdW5hc3NpZ25lZBgEIAMoCzIYLnNsdWljZS52MS5TdHJlYW1TZWdtZW50EhoKEmxhc3RfY2hlY2twb2ludF9pZBgFIAEoBBItCg9sYXN0X2NoZWNrcG9pbnQYBiADKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0EhEKCWxhZ19ieXRlcxgHIAEoBCJmCg9Hcm91cFJlYWRlckluZm8SEQoJcmVhZGVyX2lkGAEgASgJEioKCHNlZ21lbnRzGAIgAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQSFAoMbGFzdF9zZWVuX21zGAMgASgEIjYKCFBvc2l0aW9uEioKB3N0cmVhbXMYASADKAsyGS5zbHVpY2UudjEuU3RyZWFtUG9zaXRpb24idgoOU3RyZWFtUG9zaXRpb24SDgoGc3RyZWFtGAEgASgJEioKCHNlZ21lbnRzGAIgAygLMhguc2x1aWNlLnYxLlNlZ21lbnRPZmZzZXQSKAoGZnV0dXJlGAMgAygLMhguc2x1aWNlLnYxLkZ1dHVyZVNlZ21lbnQiOAoNRnV0dXJlU2VnbWVudBISCgpzZWdtZW50X2lkGAEgASgDEhMKC3dhaXRpbmdfZm9yGAIgAygDIl0KDFJlYWRlck9wZW5lZBIPCgdjaGFubmVsGAEgASgNEiUKCHBvc2l0aW9uGAIgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uEhUKDXJlc3RvcmVkX2pzb24YAyABKAkiOAoGQ3JlZGl0Eg8KB2NoYW5uZWwYASABKA0SDgoGZXZlbnRzGAIgASgNEg0KBWJ5dGVzGAMgASgNIj8KCUV2ZW50UnVucxIPCgdjaGFubmVsGAEgASgNEiEKBHJ1bnMYAiADKAsyEy5zbHVpY2UudjEuRXZlbnRSdW4iVAoIRXZlbnRSdW4SFAoMc3RyZWFtX2luZGV4GAEgASgNEhIKCnNlZ21lbnRfaWQYAiABKAMSDgoGb2Zmc2V0GAMgASgDEg4KBmV2ZW50cxgEIAEoDCK/AQoPU2VnbWVudHNDaGFuZ2VkEg8KB2NoYW5uZWwYASABKA0SFAoMc3RyZWFtX2luZGV4GAIgASgNEhAKCGZpbmlzaGVkGAMgASgDEikKB3N0YXJ0ZWQYBCADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldBIoCgZmdXR1cmUYBSADKAsyGC5zbHVpY2UudjEuRnV0dXJlU2VnbWVudBIMCgRoZWxkGAYgASgIEhAKCHJlbGVhc2VkGAcgAygDIngKCVRydW5jYXRlZBIPCgdjaGFubmVsGAEgASgNEhQKDHN0cmVhbV9pbmRleBgCIAEoDRISCgpzZWdtZW50X2lkGAMgASgDEhgKEHJlcXVlc3RlZF9vZmZzZXQYBCABKAMSFgoOcmVzdW1lZF9vZmZzZXQYBSABKAMiHgoLRW5kT2ZTdHJlYW0SDwoHY2hhbm5lbBgBIAEoDSIfCgxDbG9zZUNoYW5uZWwSDwoHY2hhbm5lbBgBIAEoDSJQCg1DaGFubmVsQ2xvc2VkEg8KB2NoYW5uZWwYASABKA0SJAoFZXJyb3IYAiABKAsyEC5zbHVpY2UudjEuRXJyb3JIAIgBAUIICgZfZXJyb3IiawoMVGFibGVzQ3JlYXRlEg0KBXRhYmxlGAEgASgJEhIKCnBhcnRpdGlvbnMYAiABKA0SGgoScHJpbWFyeV9rZXlfbGVuZ3RoGAMgASgNEhwKFHNlY29uZGFyeV9rZXlfbGVuZ3RoGAQgASgNIhsKClRhYmxlc05hbWUSDQoFdGFibGUYASABKAkiaQoKVGFibGVzSW5mbxINCgV0YWJsZRgBIAEoCRISCgpwYXJ0aXRpb25zGAIgASgNEhoKEnByaW1hcnlfa2V5X2xlbmd0aBgDIAEoDRIcChRzZWNvbmRhcnlfa2V5X2xlbmd0aBgEIAEoDSIoCglUYWJsZXNHZXQSDQoFdGFibGUYASABKAkSDAoEa2V5cxgCIAMoDCI6CgtUYWJsZXNFbnRyeRILCgNrZXkYASABKAwSDQoFdmFsdWUYAiABKAwSDwoHdmVyc2lvbhgDIAEoCSI4Cg1UYWJsZXNFbnRyaWVzEicKB2VudHJpZXMYASADKAsyFi5zbHVpY2UudjEuVGFibGVzRW50cnkiTQoMVGFibGVzQ2hhbmdlEgsKA2tleRgBIAEoDBISCgV2YWx1ZRgCIAEoDEgAiAEBEhIKCmlmX3ZlcnNpb24YAyABKAlCCAoGX3ZhbHVlIkcKDFRhYmxlc1VwZGF0ZRINCgV0YWJsZRgBIAEoCRIoCgdjaGFuZ2VzGAIgAygLMhcuc2x1aWNlLnYxLlRhYmxlc0NoYW5nZSIiCg5UYWJsZXNWZXJzaW9ucxIQCgh2ZXJzaW9ucxgBIAMoCSJKCg5UYWJsZXNDb25mbGljdBIPCgdtZXNzYWdlGAEgASgJEicKB2N1cnJlbnQYAiADKAsyFi5zbHVpY2UudjEuVGFibGVzRW50cnkieQoNVGFibGVzSXRlcmF0ZRINCgV0YWJsZRgBIAEoCRIQCghmcm9tX2tleRgCIAEoDBIOCgZ0b19rZXkYAyABKAwSEQoJYWZ0ZXJfa2V5GAQgASgMEhEKCW1heF9pdGVtcxgFIAEoDRIRCglrZXlzX29ubHkYBiABKAgiQwoKVGFibGVzUGFnZRInCgdlbnRyaWVzGAEgAygLMhYuc2x1aWNlLnYxLlRhYmxlc0VudHJ5EgwKBGRvbmUYAiABKAgiSAoWU3RyZWFtQXBpQ29tcGxldGVkVHhucxIuCgR0eG5zGAEgAygLMiAuc2x1aWNlLnYxLlN0cmVhbUFwaUNvbXBsZXRlZFR4biI3ChVTdHJlYW1BcGlDb21wbGV0ZWRUeG4SDgoGdHhuX2lkGAEgASgJEg4KBnN0YXR1cxgCIAEoCSJZChNTdHJlYW1BcGlGZXRjaEV2ZW50Eg4KBnN0cmVhbRgBIAEoCRISCgpzZWdtZW50X2lkGAIgASgDEg4KBm9mZnNldBgDIAEoAxIOCgZsZW5ndGgYBCABKA0ilgEKFVN0cmVhbUFwaVVwZGF0ZVN0cmVhbRIOCgZzdHJlYW0YASABKAkSIwoHc2NhbGluZxgCIAEoCzISLnNsdWljZS52MS5TY2FsaW5nEiwKCXJldGVudGlvbhgDIAEoCzIULnNsdWljZS52MS5SZXRlbnRpb25IAIgBARIMCgR0YWdzGAQgAygJQgwKCl9yZXRlbnRpb24iMwoVU3RyZWFtQXBpU3RyZWFtc0J5VGFnEg0KBXNjb3BlGAEgASgJEgsKA3RhZxgCIAEoCSKAAQoPU3RyZWFtQXBpQ29uZmlnEiMKB3NjYWxpbmcYASABKAsyEi5zbHVpY2UudjEuU2NhbGluZxIsCglyZXRlbnRpb24YAiABKAsyFC5zbHVpY2UudjEuUmV0ZW50aW9uSACIAQESDAoEdGFncxgDIAMoCUIMCgpfcmV0ZW50aW9uIjcKEVN0cmVhbUFwaU5vdGVUaW1lEg8KB2NoYW5uZWwYASABKA0SEQoJdGltZXN0YW1wGAIgASgDIjQKElN0cmVhbUFwaVJlYWRNYXJrcxIOCgZzdHJlYW0YASABKAkSDgoGb2Zmc2V0GAIgASgDIkYKDlN0cmVhbUFwaU1hcmtzEg4KBm9mZnNldBgBIAEoAxIPCgdlbnRyaWVzGAIgASgMEhMKC25leHRfb2Zmc2V0GAMgASgDYgZwcm90bzM");
 
 /**
  * @generated from message sluice.v1.ClientFrame
@@ -555,6 +555,56 @@ export type Request = Message<"sluice.v1.Request"> & {
     case: "groupCommit";
   } | {
     /**
+     * The stream API (issue 25), 40–59
+     *
+     * @generated from field: sluice.v1.StreamName list_completed_txns = 40;
+     */
+    value: StreamName;
+    case: "listCompletedTxns";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiFetchEvent fetch_event = 41;
+     */
+    value: StreamApiFetchEvent;
+    case: "fetchEvent";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiUpdateStream update_stream = 42;
+     */
+    value: StreamApiUpdateStream;
+    case: "updateStream";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiStreamsByTag list_streams_by_tag = 43;
+     */
+    value: StreamApiStreamsByTag;
+    case: "listStreamsByTag";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamName check_stream_exists = 44;
+     */
+    value: StreamName;
+    case: "checkStreamExists";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiNoteTime note_time = 45;
+     */
+    value: StreamApiNoteTime;
+    case: "noteTime";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiReadMarks read_marks = 46;
+     */
+    value: StreamApiReadMarks;
+    case: "readMarks";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamName stream_config = 47;
+     */
+    value: StreamName;
+    case: "streamConfig";
+  } | {
+    /**
      * Key-value tables (docs/tables.md), Pravega's KeyValueTable semantics.
      *
      * @generated from field: sluice.v1.TablesCreate tables_create = 60;
@@ -629,6 +679,34 @@ export type Reply = Message<"sluice.v1.Reply"> & {
      */
     value: Error;
     case: "error";
+  } | {
+    /**
+     * The stream API (issue 25), 26–39
+     *
+     * @generated from field: sluice.v1.StreamApiCompletedTxns completed_txns = 26;
+     */
+    value: StreamApiCompletedTxns;
+    case: "completedTxns";
+  } | {
+    /**
+     * fetch_event: the event's payload
+     *
+     * @generated from field: bytes event = 27;
+     */
+    value: Uint8Array;
+    case: "event";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiMarks marks = 28;
+     */
+    value: StreamApiMarks;
+    case: "marks";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiConfig stream_config = 29;
+     */
+    value: StreamApiConfig;
+    case: "streamConfig";
   } | {
     /**
      * createScope / createStream: true if created, false if it existed
@@ -830,6 +908,13 @@ export type CreateStream = Message<"sluice.v1.CreateStream"> & {
    * @generated from field: optional sluice.v1.Retention retention = 3;
    */
   retention?: Retention | undefined;
+
+  /**
+   * the stream's tags (Pravega's StreamConfiguration.tags)
+   *
+   * @generated from field: repeated string tags = 4;
+   */
+  tags: string[];
 };
 
 /**
@@ -2511,4 +2596,248 @@ export type TablesPage = Message<"sluice.v1.TablesPage"> & {
  */
 export const TablesPageSchema: GenMessage<TablesPage> = /*@__PURE__*/
   messageDesc(file_sluice_v1_gateway, 69);
+
+/**
+ * @generated from message sluice.v1.StreamApiCompletedTxns
+ */
+export type StreamApiCompletedTxns = Message<"sluice.v1.StreamApiCompletedTxns"> & {
+  /**
+   * @generated from field: repeated sluice.v1.StreamApiCompletedTxn txns = 1;
+   */
+  txns: StreamApiCompletedTxn[];
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiCompletedTxns.
+ * Use `create(StreamApiCompletedTxnsSchema)` to create a new message.
+ */
+export const StreamApiCompletedTxnsSchema: GenMessage<StreamApiCompletedTxns> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 70);
+
+/**
+ * @generated from message sluice.v1.StreamApiCompletedTxn
+ */
+export type StreamApiCompletedTxn = Message<"sluice.v1.StreamApiCompletedTxn"> & {
+  /**
+   * @generated from field: string txn_id = 1;
+   */
+  txnId: string;
+
+  /**
+   * committed | aborted
+   *
+   * @generated from field: string status = 2;
+   */
+  status: string;
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiCompletedTxn.
+ * Use `create(StreamApiCompletedTxnSchema)` to create a new message.
+ */
+export const StreamApiCompletedTxnSchema: GenMessage<StreamApiCompletedTxn> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 71);
+
+/**
+ * One event, by where it was read (an event pointer): `length` covers the event's 8-byte header
+ * and its payload, as Pravega's EventPointer does. Reading past the segment's end is not-found;
+ * below its truncation point, truncated.
+ *
+ * @generated from message sluice.v1.StreamApiFetchEvent
+ */
+export type StreamApiFetchEvent = Message<"sluice.v1.StreamApiFetchEvent"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: int64 segment_id = 2;
+   */
+  segmentId: bigint;
+
+  /**
+   * @generated from field: int64 offset = 3;
+   */
+  offset: bigint;
+
+  /**
+   * @generated from field: uint32 length = 4;
+   */
+  length: number;
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiFetchEvent.
+ * Use `create(StreamApiFetchEventSchema)` to create a new message.
+ */
+export const StreamApiFetchEventSchema: GenMessage<StreamApiFetchEvent> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 72);
+
+/**
+ * Replaces the stream's configuration (Pravega's updateStream): scaling and retention as in
+ * CreateStream (absent retention: none), and its tags.
+ *
+ * @generated from message sluice.v1.StreamApiUpdateStream
+ */
+export type StreamApiUpdateStream = Message<"sluice.v1.StreamApiUpdateStream"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: sluice.v1.Scaling scaling = 2;
+   */
+  scaling?: Scaling | undefined;
+
+  /**
+   * @generated from field: optional sluice.v1.Retention retention = 3;
+   */
+  retention?: Retention | undefined;
+
+  /**
+   * @generated from field: repeated string tags = 4;
+   */
+  tags: string[];
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiUpdateStream.
+ * Use `create(StreamApiUpdateStreamSchema)` to create a new message.
+ */
+export const StreamApiUpdateStreamSchema: GenMessage<StreamApiUpdateStream> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 73);
+
+/**
+ * @generated from message sluice.v1.StreamApiStreamsByTag
+ */
+export type StreamApiStreamsByTag = Message<"sluice.v1.StreamApiStreamsByTag"> & {
+  /**
+   * @generated from field: string scope = 1;
+   */
+  scope: string;
+
+  /**
+   * @generated from field: string tag = 2;
+   */
+  tag: string;
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiStreamsByTag.
+ * Use `create(StreamApiStreamsByTagSchema)` to create a new message.
+ */
+export const StreamApiStreamsByTagSchema: GenMessage<StreamApiStreamsByTag> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 74);
+
+/**
+ * @generated from message sluice.v1.StreamApiConfig
+ */
+export type StreamApiConfig = Message<"sluice.v1.StreamApiConfig"> & {
+  /**
+   * @generated from field: sluice.v1.Scaling scaling = 1;
+   */
+  scaling?: Scaling | undefined;
+
+  /**
+   * @generated from field: optional sluice.v1.Retention retention = 2;
+   */
+  retention?: Retention | undefined;
+
+  /**
+   * @generated from field: repeated string tags = 3;
+   */
+  tags: string[];
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiConfig.
+ * Use `create(StreamApiConfigSchema)` to create a new message.
+ */
+export const StreamApiConfigSchema: GenMessage<StreamApiConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 75);
+
+/**
+ * Event time: every event this writer channel wrote before now has a time <= timestamp
+ * (Pravega's EventStreamWriter.noteTime). The gateway tells the controller, with the writer's
+ * position (per segment, the write offset Pravega last acknowledged to it).
+ *
+ * @generated from message sluice.v1.StreamApiNoteTime
+ */
+export type StreamApiNoteTime = Message<"sluice.v1.StreamApiNoteTime"> & {
+  /**
+   * @generated from field: uint32 channel = 1;
+   */
+  channel: number;
+
+  /**
+   * ms since the epoch
+   *
+   * @generated from field: int64 timestamp = 2;
+   */
+  timestamp: bigint;
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiNoteTime.
+ * Use `create(StreamApiNoteTimeSchema)` to create a new message.
+ */
+export const StreamApiNoteTimeSchema: GenMessage<StreamApiNoteTime> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 76);
+
+/**
+ * The watermarks Pravega's controller wrote for a stream (its _MARK stream), from `offset` on:
+ * whole entries as Pravega stores them ([i32 0][i32 length][Watermark]), at most a bounded
+ * number of bytes; `next_offset` is where to ask next.
+ *
+ * @generated from message sluice.v1.StreamApiReadMarks
+ */
+export type StreamApiReadMarks = Message<"sluice.v1.StreamApiReadMarks"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: int64 offset = 2;
+   */
+  offset: bigint;
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiReadMarks.
+ * Use `create(StreamApiReadMarksSchema)` to create a new message.
+ */
+export const StreamApiReadMarksSchema: GenMessage<StreamApiReadMarks> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 77);
+
+/**
+ * @generated from message sluice.v1.StreamApiMarks
+ */
+export type StreamApiMarks = Message<"sluice.v1.StreamApiMarks"> & {
+  /**
+   * where `entries` starts (after a truncation, later than asked)
+   *
+   * @generated from field: int64 offset = 1;
+   */
+  offset: bigint;
+
+  /**
+   * @generated from field: bytes entries = 2;
+   */
+  entries: Uint8Array;
+
+  /**
+   * @generated from field: int64 next_offset = 3;
+   */
+  nextOffset: bigint;
+};
+
+/**
+ * Describes the message sluice.v1.StreamApiMarks.
+ * Use `create(StreamApiMarksSchema)` to create a new message.
+ */
+export const StreamApiMarksSchema: GenMessage<StreamApiMarks> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 78);
 

@@ -34,6 +34,8 @@ public final class Main {
                 case "utf8-cases" -> Utf8Cases.run(args);
                 case "route-keys" -> RouteKeys.run(args);
                 case "write-strings" -> WriteStrings.run(args);
+                case "txn-begin", "txn-resume", "completed-txns", "pointers", "fetch-event", "stream-config",
+                     "stream-update", "watermark-bytes", "note-time", "time-window" -> StreamApi.run(argv[0], args);
                 default -> throw new IllegalArgumentException("unknown subcommand " + argv[0]);
             }
             System.out.flush();

@@ -1,0 +1,187 @@
+/**
+ * The controller RPCs of the stream API (issue 25): a stream's configuration (read and update,
+ * tags included), streams by tag, completed transactions, a writer's noted time. They go
+ * through ControllerClient.call, with its deadline and retries of transient failures.
+ */
+import {
+  RetentionPolicy_RetentionPolicyType,
+  ScalingPolicy_ScalingPolicyType,
+  StreamsInScopeResponse_Status,
+  TimestampResponse_Status,
+  TxnResponse_Status,
+  UpdateStreamStatus_Status,
+} from '@sluice/proto/pravega/controller_pb.js';
+import { GatewayError } from '../errors.js';
+import type { ControllerClient, StreamRetention, StreamScaling } from './controller-client.js';
+import { bitsToUuid } from './names.js';
+
+const MAX_LONG = 2n ** 63n - 1n;
+
+/** A stream's configuration as Sluice names it. */
+export interface StreamConfiguration {
+  scaling: StreamScaling;
+  retention?: StreamRetention;
+  tags: string[];
+}
+
+function scalingPolicy(s: StreamScaling) {
+  if (s.type === 'fixed')
+    return { scaleType: ScalingPolicy_ScalingPolicyType.FIXED_NUM_SEGMENTS, minNumSegments: s.segments };
+  return {
+    scaleType:
+      s.type === 'byEventRate'
+        ? ScalingPolicy_ScalingPolicyType.BY_RATE_IN_EVENTS_PER_SEC
+        : ScalingPolicy_ScalingPolicyType.BY_RATE_IN_KBYTES_PER_SEC,
+    targetRate: s.targetRate,
+    scaleFactor: s.scaleFactor,
+    minNumSegments: s.minSegments,
+  };
+}
+
+function retentionPolicy(r: StreamRetention | undefined) {
+  // Pravega's "no retention" is a policy of type UNKNOWN (what Java sends for a null policy).
+  if (!r) return { retentionType: RetentionPolicy_RetentionPolicyType.UNKNOWN };
+  return r.type === 'time'
+    ? { retentionType: RetentionPolicy_RetentionPolicyType.TIME, retentionParam: BigInt(r.ms), retentionMax: MAX_LONG }
+    : {
+        retentionType: RetentionPolicy_RetentionPolicyType.SIZE,
+        retentionParam: BigInt(r.bytes),
+        retentionMax: MAX_LONG,
+      };
+}
+
+/** Replaces a stream's scaling, retention and tags (Pravega's StreamManager.updateStream). */
+export async function updateStream(
+  controller: ControllerClient,
+  scope: string,
+  stream: string,
+  config: StreamConfiguration,
+): Promise<void> {
+  const r = await controller.call('updateStream', (c, o) =>
+    c.updateStream(
+      {
+        streamInfo: { scope, stream },
+        scalingPolicy: scalingPolicy(config.scaling),
+        retentionPolicy: retentionPolicy(config.retention),
+        tags: { tag: config.tags },
+      },
+      o,
+    ),
+  );
+  switch (r.status) {
+    case UpdateStreamStatus_Status.SUCCESS:
+      return;
+    case UpdateStreamStatus_Status.STREAM_NOT_FOUND:
+      throw new GatewayError('not-found', `stream ${scope}/${stream} does not exist`);
+    case UpdateStreamStatus_Status.SCOPE_NOT_FOUND:
+      throw new GatewayError('not-found', `scope ${scope} does not exist`);
+    case UpdateStreamStatus_Status.STREAM_SEALED:
+      throw new GatewayError('sealed', `stream ${scope}/${stream} is sealed`);
+    default:
+      throw new GatewayError('internal', `controller failed to update ${scope}/${stream}`);
+  }
+}
+
+/** A stream's configuration (Pravega's getStreamConfiguration); not-found when it does not exist. */
+export async function streamConfiguration(
+  controller: ControllerClient,
+  scope: string,
+  stream: string,
+): Promise<StreamConfiguration> {
+  if (!(await controller.streamExists(scope, stream)))
+    throw new GatewayError('not-found', `stream ${scope}/${stream} does not exist`);
+  const r = await controller.call('getStreamConfiguration', (c, o) =>
+    c.getStreamConfiguration(controller.info(scope, stream), o),
+  );
+  const s = r.scalingPolicy;
+  let scaling: StreamScaling;
+  if (!s || s.scaleType === ScalingPolicy_ScalingPolicyType.FIXED_NUM_SEGMENTS) {
+    scaling = { type: 'fixed', segments: s?.minNumSegments ?? 1 };
+  } else {
+    scaling = {
+      type: s.scaleType === ScalingPolicy_ScalingPolicyType.BY_RATE_IN_EVENTS_PER_SEC ? 'byEventRate' : 'byDataRate',
+      targetRate: s.targetRate,
+      scaleFactor: s.scaleFactor,
+      minSegments: s.minNumSegments,
+    };
+  }
+  const p = r.retentionPolicy;
+  const config: StreamConfiguration = { scaling, tags: [...(r.tags?.tag ?? [])] };
+  if (p?.retentionType === RetentionPolicy_RetentionPolicyType.TIME)
+    config.retention = { type: 'time', ms: Number(p.retentionParam) };
+  else if (p?.retentionType === RetentionPolicy_RetentionPolicyType.SIZE)
+    config.retention = { type: 'size', bytes: Number(p.retentionParam) };
+  return config;
+}
+
+/** Streams of a scope carrying `tag` (Pravega's StreamManager.listStreams(scope, tag)). */
+export async function listStreamsByTag(controller: ControllerClient, scope: string, tag: string): Promise<string[]> {
+  const out: string[] = [];
+  let token = '';
+  for (;;) {
+    const r = await controller.call('listStreamsInScopeForTag', (c, o) =>
+      c.listStreamsInScopeForTag({ scope: { scope }, tag, continuationToken: { token } }, o),
+    );
+    if (r.status === StreamsInScopeResponse_Status.SCOPE_NOT_FOUND)
+      throw new GatewayError('not-found', `scope ${scope} does not exist`);
+    if (r.streams.length === 0) return out;
+    out.push(...r.streams.map((s) => s.stream));
+    const next = r.continuationToken?.token ?? '';
+    if (next === token) return out;
+    token = next;
+  }
+}
+
+/** Transactions of a stream that completed recently, as the controller keeps them. */
+export async function listCompletedTransactions(
+  controller: ControllerClient,
+  scope: string,
+  stream: string,
+): Promise<Array<{ txnId: string; status: 'committed' | 'aborted' }>> {
+  if (!(await controller.streamExists(scope, stream)))
+    throw new GatewayError('not-found', `stream ${scope}/${stream} does not exist`);
+  const r = await controller.call('listCompletedTransactions', (c, o) =>
+    c.listCompletedTransactions({ streamInfo: { scope, stream } }, o),
+  );
+  return r.response.map((t) => ({
+    txnId: bitsToUuid(t.txnId?.highBits ?? 0n, t.txnId?.lowBits ?? 0n),
+    status: t.status === TxnResponse_Status.ABORTED ? 'aborted' : 'committed',
+  }));
+}
+
+/**
+ * A writer's noted time (Pravega's noteTimestampFromWriter): every event it wrote before has a
+ * time <= timestamp; `position` is, per segment, the write offset Pravega last acknowledged to
+ * it (-1: none yet), as Java's writer reports it.
+ */
+export async function noteTimestampFromWriter(
+  controller: ControllerClient,
+  scope: string,
+  stream: string,
+  writer: string,
+  position: Map<bigint, bigint>,
+  timestamp: bigint,
+): Promise<void> {
+  const r = await controller.call('noteTimestampFromWriter', (c, o) =>
+    c.noteTimestampFromWriter(
+      { writer, position: { streamInfo: { scope, stream }, cut: Object.fromEntries(position) as never }, timestamp },
+      o,
+    ),
+  );
+  switch (r.result) {
+    case TimestampResponse_Status.SUCCESS:
+      return;
+    case TimestampResponse_Status.INVALID_TIME:
+      throw new GatewayError(
+        'invalid-argument',
+        `time ${timestamp} is before a time writer ${writer} noted already on ${scope}/${stream}`,
+      );
+    case TimestampResponse_Status.INVALID_POSITION:
+      throw new GatewayError(
+        'invalid-argument',
+        `the controller refused writer ${writer}'s position on ${scope}/${stream}`,
+      );
+    default:
+      throw new GatewayError('internal', `controller failed to note time for ${scope}/${stream}`);
+  }
+}

@@ -1,0 +1,45 @@
+/** A stream's scaling, retention and tags between the gateway protocol and the controller's terms. */
+import type { Scaling } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import type { StreamRetention, StreamScaling } from '../controller/controller-client.js';
+import type { StreamConfiguration } from '../controller/stream-api-rpc.js';
+import { GatewayError } from '../errors.js';
+
+export function scalingOf(s: Scaling | undefined): StreamScaling {
+  if (!s || s.type === Scaling_Type.FIXED) {
+    const segments = s?.segments || 1;
+    return { type: 'fixed', segments };
+  }
+  const type = s.type === Scaling_Type.BY_EVENT_RATE ? 'byEventRate' : 'byDataRate';
+  if (s.targetRate <= 0 || s.scaleFactor <= 0 || s.segments <= 0) {
+    throw new GatewayError('invalid-argument', 'scaling by rate needs targetRate, scaleFactor and minSegments above 0');
+  }
+  return { type, targetRate: s.targetRate, scaleFactor: s.scaleFactor, minSegments: s.segments };
+}
+
+export function retentionOf(r: { type: Retention_Type; value: bigint } | undefined): StreamRetention | undefined {
+  if (!r) return undefined;
+  return r.type === Retention_Type.TIME
+    ? { type: 'time', ms: Number(r.value) }
+    : { type: 'size', bytes: Number(r.value) };
+}
+
+/** The StreamApiConfig frame of a configuration. */
+export function configFrame(c: StreamConfiguration) {
+  const s = c.scaling;
+  const scaling =
+    s.type === 'fixed'
+      ? { type: Scaling_Type.FIXED, segments: s.segments }
+      : {
+          type: s.type === 'byEventRate' ? Scaling_Type.BY_EVENT_RATE : Scaling_Type.BY_DATA_RATE,
+          segments: s.minSegments,
+          targetRate: s.targetRate,
+          scaleFactor: s.scaleFactor,
+        };
+  const retention = c.retention
+    ? c.retention.type === 'time'
+      ? { type: Retention_Type.TIME, value: BigInt(c.retention.ms) }
+      : { type: Retention_Type.SIZE, value: BigInt(c.retention.bytes) }
+    : undefined;
+  return { scaling, tags: c.tags, ...(retention ? { retention } : {}) };
+}
