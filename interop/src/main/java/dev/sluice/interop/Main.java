@@ -32,6 +32,7 @@ public final class Main {
                 case "utf8-cases" -> Utf8Cases.run(args);
                 case "route-keys" -> RouteKeys.run(args);
                 case "write-strings" -> WriteStrings.run(args);
+                case "kvt-create", "kvt-put", "kvt-get", "kvt-dump", "kvt-race", "kvt-bench" -> Kvt.run(argv[0], args);
                 default -> throw new IllegalArgumentException("unknown subcommand " + argv[0]);
             }
             System.out.flush();
