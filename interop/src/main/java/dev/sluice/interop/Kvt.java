@@ -164,10 +164,11 @@ final class Kvt {
         }
     }
 
-    /** Whole keys for the bench: key i in big-endian over the key's bytes. */
-    static byte[] benchKey(long i, int length) {
-        byte[] k = new byte[length];
-        for (int b = length - 1; b >= 0 && i != 0; b--, i >>>= 8) k[b] = (byte) i;
+    /** The bench's keys: `primary` big-endian in the primary key, secondary key bytes 0 but the last, `secondary`. */
+    static byte[] benchKey(long primary, int secondary, int pk, int sk) {
+        byte[] k = new byte[pk + sk];
+        for (int b = pk - 1; b >= 0 && primary != 0; b--, primary >>>= 8) k[b] = (byte) primary;
+        if (sk > 0) k[pk + sk - 1] = (byte) secondary;
         return k;
     }
 
@@ -196,14 +197,12 @@ final class Kvt {
                 long primary = i % keys;
                 CompletableFuture<?> f;
                 if (batch == 1) {
-                    TableKey k = key(benchKey(primary, pk + sk), pk);
+                    TableKey k = key(benchKey(primary, 0, pk, sk), pk);
                     f = op.equals("get") ? kvt.get(k) : kvt.update(new Put(k, value.duplicate()));
                 } else {
                     List<TableKey> ks = new ArrayList<>();
                     for (int s = 0; s < batch; s++) {
-                        byte[] whole = benchKey(primary, pk + sk);
-                        whole[pk + sk - 1] = (byte) s;
-                        ks.add(key(whole, pk));
+                        ks.add(key(benchKey(primary, s, pk, sk), pk));
                     }
                     if (op.equals("get")) f = kvt.getAll(ks);
                     else {
