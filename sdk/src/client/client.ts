@@ -21,6 +21,7 @@ import {
   listKeyValueTables,
 } from '../tables/kvt-admin.js';
 import { type TablesConnection, tablesConnection } from '../tables/kvt-wire.js';
+import { LiveTable, type LiveTableOptions } from '../tables/live-table.js';
 import { cancelled, type Timers } from '../transport/timers.js';
 import type { WebSocketConstructor } from '../transport/websocket.js';
 import { SDK_VERSION } from '../version.js';
@@ -436,6 +437,16 @@ export class SluiceClient implements AsyncDisposable {
   /** A key-value table's entries, keys and values through the given serializers. */
   keyValueTable<K, V>(table: string, opts: KeyValueTableOptions<K, V>): KeyValueTable<K, V> {
     return new KeyValueTable(this.tables, this.qualify(table), opts);
+  }
+
+  /** A live table of a stream: the latest value per key, checkpointed with its reader's position. */
+  table<T>(stream: string, opts: LiveTableOptions<T>): LiveTable<T> {
+    const name = this.qualify(stream);
+    return new LiveTable<T>(
+      (from) => this.reader<T>(name, { serializer: opts.serializer, ...(from !== undefined ? { from } : {}) }),
+      name,
+      opts,
+    );
   }
 
   writer<T>(stream: string, opts: WriterOptions<T>): EventWriter<T> {
