@@ -16,6 +16,8 @@ export {
   type StreamScaling,
 } from './client/client.js';
 export type { ConnectionState } from './client/connection.js';
+export { ClientCore } from './client/core.js';
+export { WriterClient } from './client/writer-client.js';
 export { SluiceError, type SluiceErrorCode, type Truncation } from './errors.js';
 export { type Emit, Pipeline, type PipelineOptions } from './pipeline/pipeline.js';
 export { ReaderPosition, type ReaderPositionJSON } from './reader/position.js';
