@@ -19,7 +19,8 @@ export type SluiceErrorCode =
   | 'reassigned'
   | 'internal';
 
-const CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
+/** @internal Every code, in the order of the type (scripts/docs.mjs lists them in docs/reference/errors.md). */
+export const SLUICE_ERROR_CODES: readonly SluiceErrorCode[] = [
   'unauthenticated',
   'permission-denied',
   'not-found',
@@ -35,7 +36,9 @@ const CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
   'cancelled',
   'reassigned',
   'internal',
-]);
+];
+
+const CODES: ReadonlySet<string> = new Set<string>(SLUICE_ERROR_CODES);
 
 const RETRIABLE: ReadonlySet<SluiceErrorCode> = new Set<SluiceErrorCode>(['unavailable', 'resource-exhausted']);
 
