@@ -98,27 +98,28 @@ const ENTRIES = {
   '@sluice/sdk/writer': 'sdk/src/entries/writer.ts',
 };
 
-function apiReport() {
-  const options = {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    lib: ['lib.es2023.d.ts', 'lib.esnext.disposable.d.ts', 'lib.dom.d.ts'],
-    types: ['node'],
-    strict: true,
-    exactOptionalPropertyTypes: true,
-    skipLibCheck: true,
-    declaration: true,
-    emitDeclarationOnly: true,
-    stripInternal: true,
-    removeComments: true,
-    rootDir: root,
-    outDir: '/sluice-docs-api',
-  };
-  const program = ts.createProgram(
-    Object.values(ENTRIES).map((e) => join(root, e)),
-    options,
-  );
+/**
+ * One TypeScript program for the API report and the docs' code blocks (one type-check of the SDK,
+ * not two: this runs in CI on two busy cores).
+ */
+const OPTIONS = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  lib: ['lib.es2023.d.ts', 'lib.esnext.disposable.d.ts', 'lib.dom.d.ts'],
+  types: ['node'],
+  strict: true,
+  exactOptionalPropertyTypes: true,
+  skipLibCheck: true,
+  declaration: true,
+  emitDeclarationOnly: true,
+  stripInternal: true,
+  removeComments: true,
+  rootDir: root,
+  outDir: '/sluice-docs-api',
+};
+
+function apiReport(program) {
   // The entries and the modules they re-export from: the SDK's internal modules stay out, so
   // that changing one does not touch the report unless it changes what an entry exports.
   const publicModules = new Set();
@@ -128,10 +129,14 @@ function apiReport() {
       publicModules.add(relative(root, join(root, dirname(entry), `${m[1]}.d.ts`)));
   }
   const files = new Map();
-  program.emit(undefined, (name, text) => {
-    const rel = relative('/sluice-docs-api', name);
-    if (publicModules.has(rel)) files.set(rel, text);
-  });
+  for (const module of publicModules) {
+    const source = program.getSourceFile(join(root, module.replace(/\.d\.ts$/, '.ts')));
+    if (!source) throw new Error(`${module}: no such source in the program`);
+    program.emit(source, (name, text) => {
+      const rel = relative('/sluice-docs-api', name);
+      if (publicModules.has(rel)) files.set(rel, text);
+    });
+  }
   const entries = Object.entries(ENTRIES)
     .map(([name, file]) => `- \`${name}\`: \`${file.replace(/\.ts$/, '.d.ts')}\``)
     .join('\n');
@@ -175,12 +180,14 @@ function markdownFiles(dir, out = []) {
   return out;
 }
 
-function checkCodeBlocks() {
+const blocksDir = join(root, 'node_modules', '.cache', 'sluice-docs-blocks');
+
+/** Writes each TypeScript block of README.md and docs/ (not the reference) to a module of its own. */
+function extractCodeBlocks() {
   const docs = [join(root, 'README.md'), ...markdownFiles(join(root, 'docs')).filter((f) => !f.startsWith(refDir))];
-  const work = join(root, 'node_modules', '.cache', 'sluice-docs-blocks');
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
-  writeFileSync(join(work, 'prelude.d.mts'), PRELUDE);
+  rmSync(blocksDir, { recursive: true, force: true });
+  mkdirSync(blocksDir, { recursive: true });
+  writeFileSync(join(blocksDir, 'prelude.d.mts'), PRELUDE);
   const origin = new Map();
   let n = 0;
   for (const file of docs) {
@@ -193,31 +200,24 @@ function checkCodeBlocks() {
       while (end < lines.length && !lines[end].startsWith('```')) end++;
       i = end;
       if (m[2]?.includes('no-check')) continue;
-      const name = join(work, `block-${++n}.mts`);
-      // Imports first; a block without any is still a module (top-level await).
+      const name = join(blocksDir, `block-${++n}.mts`);
+      // A block without imports is still a module (top-level await).
       writeFileSync(name, `${lines.slice(start, end).join('\n')}\nexport {};\n`);
       origin.set(name, { file: relative(root, file), line: start + 1 });
     }
   }
-  const program = ts.createProgram([...origin.keys(), join(work, 'prelude.d.mts')], {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    lib: ['lib.es2023.d.ts', 'lib.esnext.disposable.d.ts', 'lib.dom.d.ts'],
-    types: ['node'],
-    strict: true,
-    skipLibCheck: true,
-    noEmit: true,
-    noUnusedLocals: false,
-  });
+  return origin;
+}
+
+function checkCodeBlocks(program, origin) {
   const problems = [];
-  for (const d of ts.getPreEmitDiagnostics(program)) {
-    const src = d.file && origin.get(d.file.fileName);
-    if (!src) continue; // the SDK's own errors are pnpm typecheck's
-    const { line } = d.file.getLineAndCharacterOfPosition(d.start ?? 0);
-    problems.push(`${src.file}:${src.line + line}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+  for (const [name, src] of origin) {
+    const file = program.getSourceFile(name);
+    for (const d of [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)]) {
+      const { line } = file.getLineAndCharacterOfPosition(d.start ?? 0);
+      problems.push(`${src.file}:${src.line + line}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    }
   }
-  rmSync(work, { recursive: true, force: true });
   return { blocks: origin.size, problems };
 }
 
@@ -250,11 +250,16 @@ function checkLinks() {
 }
 
 // ---- main -------------------------------------------------------------------------------------
+const origin = extractCodeBlocks();
+const program = ts.createProgram(
+  [...Object.values(ENTRIES).map((e) => join(root, e)), ...origin.keys(), join(blocksDir, 'prelude.d.mts')],
+  OPTIONS,
+);
 const generated = {
   'configuration.md': await configuration(),
   'metrics.md': await metrics(),
   'errors.md': await errors(),
-  'sdk.api.md': apiReport(),
+  'sdk.api.md': apiReport(program),
 };
 let failed = false;
 mkdirSync(refDir, { recursive: true });
@@ -274,7 +279,7 @@ for (const [name, text] of Object.entries(generated)) {
   }
 }
 if (check) {
-  const blocks = checkCodeBlocks();
+  const blocks = checkCodeBlocks(program, origin);
   for (const p of blocks.problems) console.error(`[docs] ${p}`);
   say(`${blocks.blocks} TypeScript blocks in README.md and docs/: ${blocks.problems.length} errors`);
   const links = checkLinks();
@@ -282,4 +287,5 @@ if (check) {
   say(`${links.links} relative links in Markdown files: ${links.problems.length} broken`);
   if (blocks.problems.length > 0 || links.problems.length > 0) failed = true;
 }
+rmSync(blocksDir, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);
