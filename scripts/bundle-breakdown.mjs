@@ -23,9 +23,15 @@ const apps = [
      import { ClientFrameSchema, ServerFrameSchema } from '@sluice/proto/sluice/v1/gateway_pb.js';
      console.log(toBinary(ClientFrameSchema, create(ClientFrameSchema)), fromBinary(ServerFrameSchema, new Uint8Array()));`,
   ],
+  [
+    'the table codec (gateway_codec.ts: encode ClientFrame, decode ServerFrame; wire included)',
+    `import { encodeClientFrame, decodeServerFrame } from '@sluice/proto/sluice/v1/gateway_codec.js';
+     console.log(encodeClientFrame({}), decodeServerFrame(new Uint8Array()));`,
+  ],
   ['the connection alone', connection],
   ['connection + writer (+ transactions) + serializers', writer],
   ['the same without protobuf-es', writer, protobuf],
+  ['the writer entry (@sluice/sdk/writer), everything of it', `export * from './src/entries/writer.ts';`],
   ['everything without protobuf-es', `export * from './src/index.ts';`, protobuf],
   [
     '@bufbuild/protobuf/wire (BinaryReader, BinaryWriter) alone',

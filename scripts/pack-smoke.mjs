@@ -258,6 +258,8 @@ try {
     await step('Node imports @sluice/sdk and @sluice/gateway (ESM)', async () => {
       const r = lastJson((await must('node', ['node-import.mjs'], { cwd: app })).stdout);
       check(r.sdk.connect === 'function', 'connect is not a function');
+      check(r.sdkWriter.connect === 'function', '@sluice/sdk/writer: connect is not a function');
+      check(r.sdkWriter.reader === 'undefined', '@sluice/sdk/writer: its client has a reader()');
       check(r.sdk.wsConstructor === 'function' && r.sdk.fileStore === 'function', 'Node got the isomorphic entry');
       check(r.sdk.version === r.sdk.packageVersion, `SDK_VERSION ${r.sdk.version} ≠ ${r.sdk.packageVersion}`);
       check(r.gateway.startGateway === 'function', 'startGateway is not a function');

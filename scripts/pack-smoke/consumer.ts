@@ -10,6 +10,7 @@ import {
   type SluiceErrorCode,
   StreamCut,
 } from '@sluice/sdk';
+import { connect as connectWriter, type WriterClient, Serializers as WriterSerializers } from '@sluice/sdk/writer';
 
 interface Reading {
   sensor: string;
@@ -51,4 +52,12 @@ export async function consume(url: string, signal: AbortSignal): Promise<string>
     if (err instanceof SluiceError) code = err.code;
   }
   return `${SDK_VERSION} ${total} ${code} ${(await cut).positions.size}`;
+}
+
+/** A writer-only app on `@sluice/sdk/writer` (the bundle-size budget's app). */
+export async function writeOnly(url: string): Promise<void> {
+  await using client: WriterClient = await connectWriter({ url, scope: 'demo' });
+  const writer = client.writer('demo/sensors', { serializer: WriterSerializers.utf8() });
+  await writer.write('hello', 'key');
+  await writer.close();
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import * as gateway from '@sluice/gateway';
 import * as sdk from '@sluice/sdk';
+import * as sdkWriter from '@sluice/sdk/writer';
 
 const versionOf = (pkg) => JSON.parse(readFileSync(`node_modules/${pkg}/package.json`, 'utf8')).version;
 console.log(
@@ -13,6 +14,7 @@ console.log(
       wsConstructor: typeof sdk.wsConstructor,
       fileStore: typeof sdk.checkpointStores.file,
     },
+    sdkWriter: { connect: typeof sdkWriter.connect, reader: typeof sdkWriter.WriterClient.prototype.reader },
     gateway: {
       version: gateway.GATEWAY_VERSION,
       packageVersion: versionOf('@sluice/gateway'),

@@ -20,7 +20,8 @@ export type SluiceErrorCode =
   | 'conflict'
   | 'internal';
 
-const CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
+/** @internal Every code, in the order of the type (scripts/docs.mjs lists them in docs/reference/errors.md). */
+export const SLUICE_ERROR_CODES: readonly SluiceErrorCode[] = [
   'unauthenticated',
   'permission-denied',
   'not-found',
@@ -37,7 +38,9 @@ const CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
   'reassigned',
   'conflict',
   'internal',
-]);
+];
+
+const CODES: ReadonlySet<string> = new Set<string>(SLUICE_ERROR_CODES);
 
 const RETRIABLE: ReadonlySet<SluiceErrorCode> = new Set<SluiceErrorCode>(['unavailable', 'resource-exhausted']);
 

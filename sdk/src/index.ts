@@ -18,6 +18,8 @@ export {
   type StreamScaling,
 } from './client/client.js';
 export type { ConnectionState } from './client/connection.js';
+export { ClientCore } from './client/core.js';
+export { WriterClient } from './client/writer-client.js';
 export { SluiceError, type SluiceErrorCode, type Truncation } from './errors.js';
 export { EventPointer } from './event-pointer.js';
 export type { TimeWindow } from './event-time/time-window.js';

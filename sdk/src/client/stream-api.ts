@@ -3,7 +3,7 @@
  * streams by tag, completed transactions, and events fetched by pointer. SluiceClient's
  * methods of the same names call these.
  */
-import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_codec.js';
 import { SluiceError } from '../errors.js';
 import type { EventPointer } from '../event-pointer.js';
 import type { Serializer } from '../serializers/serializer.js';
