@@ -63,6 +63,6 @@ describe('docs/tables.md examples', () => {
     const board = await sensorBoard(fx.client, checkpoints);
     expect(board.get('s1')).toEqual({ sensor: 's1', celsius: 22 });
     expect(board.size).toBe(3);
-    expect((await checkpoints.load('table:' + `${fx.scope}/sensors`))?.id).toBe(1);
+    expect((await checkpoints.load(`table:${fx.scope}/sensors`))?.id).toBe(1);
   });
 });
