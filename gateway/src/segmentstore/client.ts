@@ -73,11 +73,15 @@ export class SegmentStoreClient {
     return this.opts.logger;
   }
 
-  /** The live connection to the segment store that owns `segment`, opening one if needed. */
-  async connectionFor(segment: SegmentRef): Promise<SegmentStoreConnection> {
+  /**
+   * The live connection to the segment store that owns `segment`, opening one if needed.
+   * `lane`: a connection of its own next to the shared one (key-value tables use one per
+   * partition, as Pravega's Java client does, so partitions do not queue behind each other).
+   */
+  async connectionFor(segment: SegmentRef, lane = ''): Promise<SegmentStoreConnection> {
     if (this.closed) throw new GatewayError('cancelled', 'the gateway is shutting down');
     const endpoint = await this.endpointFor(segment);
-    const key = `${endpoint.host}:${endpoint.port}`;
+    const key = `${endpoint.host}:${endpoint.port}${lane ? `#${lane}` : ''}`;
     let conn = this.connections.get(key);
     if (!conn || conn.isClosed) {
       conn = new SegmentStoreConnection({

@@ -22,7 +22,7 @@ import {
   primaryKeyToRange,
   samePrimaryKey,
 } from './kvt-layout.js';
-import { sendOnce } from './send-once.js';
+import { sendTable } from './send-once.js';
 
 /** How long a table's layout is trusted before asking the controller again. */
 const LAYOUT_TTL_MS = 60_000;
@@ -94,9 +94,12 @@ export class KvtStore {
 
   /** A read that is safe to repeat (through reconnects). */
   private async read(t: OpenKvt, segmentId: bigint, build: (requestId: bigint, token: string) => WireCommand) {
-    const ref = this.ref(t, segmentId);
-    const token = await this.segments.tokens.get(ref.scope, ref.stream, 'read');
-    const reply = await this.segments.request(ref, (id) => build(id, token), { timeoutMs: REQUEST_TIMEOUT_MS });
+    const reply = await sendTable(this.segments, this.ref(t, segmentId), build, {
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      budgetMs: 15_000,
+      repeatable: true,
+      access: 'read',
+    });
     this.checkGone(t, reply);
     return reply;
   }
@@ -206,9 +209,13 @@ export class KvtStore {
             tableSegmentOffset: -1n,
           };
     const conditional = keyVersions.some((v) => v !== NO_VERSION);
-    const reply = conditional
-      ? await sendOnce(this.segments, ref, build, { timeoutMs: REQUEST_TIMEOUT_MS, budgetMs: 15_000 })
-      : await this.unconditional(ref, build);
+    // An unconditional change may be repeated through reconnects: its outcome is the same.
+    const reply = await sendTable(this.segments, ref, build, {
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      budgetMs: 15_000,
+      repeatable: !conditional,
+      access: 'read-write',
+    });
     this.checkGone(t, reply);
     switch (reply.type) {
       case 'TableEntriesUpdated':
@@ -223,12 +230,6 @@ export class KvtStore {
       default:
         throw unexpected(reply, removal ? 'RemoveTableKeys' : 'UpdateTableEntries');
     }
-  }
-
-  /** An unconditional change may be repeated through reconnects: its outcome is the same. */
-  private async unconditional(ref: SegmentRef, build: (requestId: bigint, token: string) => WireCommand) {
-    const token = await this.segments.tokens.get(ref.scope, ref.stream, 'read-write');
-    return this.segments.request(ref, (id) => build(id, token), { timeoutMs: REQUEST_TIMEOUT_MS });
   }
 
   /**

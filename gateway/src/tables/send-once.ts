@@ -1,20 +1,30 @@
 /**
- * One table-segment request that must not be repeated once sent: a conditional update applied
- * by a first attempt whose reply was lost would fail its repeat as a conflict. Failures before
- * the request left (no connection, WrongHost, a refused token) are retried within the budget;
- * a connection lost after sending, or no reply in time, is `outcome-unknown`.
+ * One table-segment request on the partition's own connection (as Pravega's Java client keeps one
+ * per table segment). Failures before the request left (no connection, WrongHost, a refused
+ * token) are retried within the budget. A connection lost after sending, or no reply in time, is
+ * retried for a `repeatable` request (reads, unconditional changes) and is `outcome-unknown` for
+ * the others: a conditional update applied by a first attempt whose reply was lost would fail
+ * its repeat as a conflict.
  */
 import { GatewayError } from '../errors.js';
 import { backoffDelay, sleep } from '../segmentstore/backoff.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
 import type { SegmentRef } from '../segmentstore/segment-ref.js';
+import type { Access } from '../segmentstore/tokens.js';
 import type { WireCommand } from '../wire/index.js';
 
-export async function sendOnce(
+export interface SendOptions {
+  timeoutMs: number;
+  budgetMs: number;
+  repeatable: boolean;
+  access: Access;
+}
+
+export async function sendTable(
   segments: SegmentStoreClient,
   segment: SegmentRef,
   build: (requestId: bigint, token: string) => WireCommand,
-  options: { timeoutMs: number; budgetMs: number },
+  options: SendOptions,
 ): Promise<WireCommand> {
   const deadline = Date.now() + options.budgetMs;
   let lastError: GatewayError | undefined;
@@ -23,39 +33,27 @@ export async function sendOnce(
     let conn: Awaited<ReturnType<SegmentStoreClient['connectionFor']>>;
     let token: string;
     try {
-      token = await segments.tokens.get(segment.scope, segment.stream, 'read-write');
-      conn = await segments.connectionFor(segment);
+      token = await segments.tokens.get(segment.scope, segment.stream, options.access);
+      conn = await segments.connectionFor(segment, segment.name);
     } catch (err) {
       lastError = GatewayError.from(err, 'unavailable');
       if (!lastError.retriable) throw lastError;
       continue;
     }
-    const reply = await new Promise<WireCommand>((resolve, reject) => {
-      const unknown = (why: string) =>
-        new GatewayError(
+    let reply: WireCommand;
+    try {
+      reply = await exchange(conn, segment, build, token, options.timeoutMs);
+    } catch (err) {
+      const e = GatewayError.from(err, 'unavailable');
+      if (e.code !== 'unavailable') throw e;
+      if (!options.repeatable)
+        throw new GatewayError(
           'outcome-unknown',
-          `${why} after the update of ${segment.name} was sent: it may or may not have applied`,
+          `${e.message} after the update of ${segment.name} was sent: it may or may not have applied`,
         );
-      const finish = (fn: () => void) => {
-        conn.closeFlow(flowId);
-        clearTimeout(timer);
-        fn();
-      };
-      const flowId = conn.openFlow({
-        onReply: (r) => {
-          if ('requestId' in r && r.requestId === requestId) finish(() => resolve(r));
-        },
-        onConnectionLost: () => finish(() => reject(unknown('the segment store connection was lost'))),
-      });
-      const requestId = (BigInt(flowId) << 32n) | 1n;
-      const timer = setTimeout(() => finish(() => reject(unknown('no reply in time'))), options.timeoutMs);
-      try {
-        conn.send(build(requestId, token));
-      } catch (err) {
-        // Nothing left: the connection refused the frame before it was written.
-        finish(() => reject(GatewayError.from(err, 'unavailable')));
-      }
-    });
+      lastError = e;
+      continue;
+    }
     if (reply.type === 'WrongHost') {
       segments.invalidateEndpoint(segment);
       lastError = new GatewayError('unavailable', `segment ${segment.name} moved to another segment store`);
@@ -70,4 +68,41 @@ export async function sendOnce(
     }
   }
   throw lastError ?? new GatewayError('unavailable', `segment store request for ${segment.name} timed out`);
+}
+
+/** Sends one request; rejects `unavailable` if the connection goes or no reply comes in time. */
+function exchange(
+  conn: Awaited<ReturnType<SegmentStoreClient['connectionFor']>>,
+  segment: SegmentRef,
+  build: (requestId: bigint, token: string) => WireCommand,
+  token: string,
+  timeoutMs: number,
+): Promise<WireCommand> {
+  return new Promise<WireCommand>((resolve, reject) => {
+    const finish = (fn: () => void) => {
+      conn.closeFlow(flowId);
+      clearTimeout(timer);
+      fn();
+    };
+    const flowId = conn.openFlow({
+      onReply: (r) => {
+        if ('requestId' in r && r.requestId === requestId) finish(() => resolve(r));
+      },
+      onConnectionLost: (err) =>
+        finish(() => reject(new GatewayError('unavailable', `the segment store connection was lost (${err.message})`))),
+    });
+    const requestId = (BigInt(flowId) << 32n) | 1n;
+    const timer = setTimeout(
+      () =>
+        finish(() =>
+          reject(new GatewayError('unavailable', `no reply from ${conn.endpoint} for ${segment.name} in time`)),
+        ),
+      timeoutMs,
+    );
+    try {
+      conn.send(build(requestId, token));
+    } catch (err) {
+      finish(() => reject(GatewayError.from(err, 'unavailable')));
+    }
+  });
 }

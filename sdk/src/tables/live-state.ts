@@ -45,7 +45,7 @@ export class LiveState<T> {
 
   restore(raw: unknown, serializer: Serializer<T>, where: string): void {
     const s = raw as Partial<LiveTableStateJSON> | undefined;
-    if (!s || s.format !== 'sluice-live-table/1' || !Array.isArray(s.entries))
+    if (s?.format !== 'sluice-live-table/1' || !Array.isArray(s.entries))
       throw new SluiceError('invalid-argument', `the checkpoint at ${where} holds no live table; refusing to guess`);
     this.entries.clear();
     for (const [k, v] of s.entries) this.entries.set(k, serializer.deserialize(fromBase64(v)));
