@@ -313,7 +313,7 @@ async function main(): Promise<void> {
       stream,
       rate: c1Rate,
       keys: c1Keys,
-      warmupMs: 15_000,
+      warmupMs: 25_000,
       maxRecoveryMs: C1_MAX_RECOVERY_MS,
       startLoad: load,
       log,
@@ -337,7 +337,7 @@ async function main(): Promise<void> {
       java: async () => {
         const stream = await javaStream(6);
         return recovery(stream, () =>
-          javaRecoveryLoad(controller, scope, stream, c1Rate, c1Keys, (15_000 + C1_MAX_RECOVERY_MS) / 1000 + 30),
+          javaRecoveryLoad(controller, scope, stream, c1Rate, c1Keys, (25_000 + C1_MAX_RECOVERY_MS) / 1000 + 30),
         );
       },
       sluice: async () => {
@@ -589,7 +589,7 @@ async function main(): Promise<void> {
   for (const w of workloads) {
     const anchor = w.anchor ?? 'Java';
     const metrics = w.metrics ?? [{ key: 'value', title: '', unit: w.unit, better: 'higher' as const }];
-    log(`${w.id}: ${w.title}; ${rounds} rounds, ${anchor} and Sluice interleaved`);
+    log(`${w.id}: ${w.title}; ${w.rounds ?? rounds} round(s), ${anchor} and Sluice interleaved`);
     const java: Sample[] = [];
     const sluice: Sample[] = [];
     const show = (s: Sample) =>

@@ -5,9 +5,9 @@
  * stream's segments (not all) is SIGKILLed. Measured from the kill:
  * - failoverMs: until the controller names a live store for every segment the dead one owned
  *   (the cluster's own failover: polled every 100 ms with getURI);
- * - writeMs: until the first acknowledgement of an event on a moved segment (later than 1 s after
- *   the kill: an ack already on the wire at the kill is not a recovery);
- * - readMs: until the first event read from a moved segment that was due after the kill;
+ * - writeMs: until the first acknowledgement of an event on a moved segment that was due after the
+ *   store was gone (an event the dying store still took in its last milliseconds is no recovery);
+ * - readMs: until the first event read from a moved segment that was due after the store was gone;
  * - the acknowledgement latency p99 (from the intended send time, so a blocked writer is charged
  *   for every event it delayed; an event never acknowledged counts until the phase's end) of
  *   events on segments that did not move: the 10 s before the kill, and from the kill until the
@@ -15,6 +15,7 @@
  * Then the store is started again and the containers spread again before the next phase.
  */
 
+import { writeFileSync } from 'node:fs';
 import { ControllerClient } from '../../gateway/src/controller/controller-client.js';
 import { SegmentMap } from '../../gateway/src/streams/routing.js';
 import type { ClusterHandle } from '../../scripts/cluster-lib.mjs';
@@ -100,16 +101,20 @@ export async function measureRecovery(o: RecoveryOptions): Promise<RecoverySampl
 
     const killMs = Date.now();
     await o.cluster.kill(victim);
-    o.log(`C1   SIGKILLed ${victim} (${moved.length} of ${segments.segments.length} segments); waiting for recovery`);
+    // Resolved once the process is gone: what is due from now on can only land on a new owner.
+    const goneMs = Date.now();
+    o.log(
+      `C1   SIGKILLed ${victim} (${moved.length} of ${segments.segments.length} segments; gone after ${goneMs - killMs} ms); waiting for recovery`,
+    );
     let failoverAt: number | undefined;
     const firstAck = () => {
       let first = Number.POSITIVE_INFINITY;
-      for (const [seq, at] of t.acks) if (at > killMs + 1_000 && movedSeq(seq) && at < first) first = at;
+      for (const [seq, at] of t.acks) if (due(seq) > goneMs && movedSeq(seq) && at < first) first = at;
       return first;
     };
     const firstRead = () => {
       let first = Number.POSITIVE_INFINITY;
-      for (const [seq, at] of t.reads) if (due(seq) >= killMs && movedSeq(seq) && at < first) first = at;
+      for (const [seq, at] of t.reads) if (due(seq) > goneMs && movedSeq(seq) && at < first) first = at;
       return first;
     };
     let lastShown = killMs;
@@ -133,6 +138,24 @@ export async function measureRecovery(o: RecoveryOptions): Promise<RecoverySampl
     const endMs = Date.now();
     await load.stop();
 
+    // SLUICE_BENCH_C1_DUMP=<dir>: every event's due, ack and read times, to look into a phase.
+    const dump = process.env.SLUICE_BENCH_C1_DUMP;
+    if (dump) {
+      const rows = [...t.acks.keys(), ...t.reads.keys()]
+        .filter((seq, i, all) => all.indexOf(seq) === i)
+        .sort((a, b) => a - b)
+        .map((seq) => [
+          seq,
+          Math.round(due(seq) - killMs),
+          movedSeq(seq) ? 1 : 0,
+          (t.acks.get(seq) ?? 0) - killMs,
+          (t.reads.get(seq) ?? 0) - killMs,
+        ]);
+      writeFileSync(
+        `${dump}/c1-${o.stream}.json`,
+        JSON.stringify({ victim, moved: moved.map(String), failoverAt: failoverAt && failoverAt - killMs, rows }),
+      );
+    }
     const failoverEnd = failoverAt ?? endMs;
     const unmovedLatency = (from: number, to: number) => {
       const out: number[] = [];
