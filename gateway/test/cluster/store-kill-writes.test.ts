@@ -79,6 +79,7 @@ describe('a segment store SIGKILLed during at-least-once writes', () => {
     const reconnectsBefore = await metric('sluice_segment_reconnects_total');
     const writes: Write[] = [];
     const ackOrder: Write[] = [];
+    const ackTimes: number[] = []; // for the figure printed below, not asserted
     const acks: Promise<void>[] = [];
     let killed = false;
     let firstMovedAfterKill: Write | undefined;
@@ -93,7 +94,12 @@ describe('a segment store SIGKILLed during at-least-once writes', () => {
         };
         writes.push(w);
         if (w.moved && w.afterKill) firstMovedAfterKill ??= w;
-        acks.push(writer.write(w.value, key).then(() => void ackOrder.push(w)));
+        acks.push(
+          writer.write(w.value, key).then(() => {
+            ackOrder.push(w);
+            ackTimes.push(performance.now());
+          }),
+        );
       }
       round++;
     };
@@ -126,8 +132,18 @@ describe('a segment store SIGKILLed during at-least-once writes', () => {
     const w0 = firstMovedAfterKill!;
     const w0At = ackOrder.indexOf(w0);
     const during = ackOrder.slice(0, w0At).filter((w) => !w.moved && w.issued > w0.issued);
+    // The longest pause between two acknowledgements of unmoved-segment writes, kill to resumption.
+    let pause = 0;
+    let previous = killedAt;
+    for (let i = 0; i < ackOrder.length; i++) {
+      const at = ackTimes[i]!;
+      if (ackOrder[i]!.moved || at < killedAt) continue;
+      if (at > killedAt + movedResumedMs) break;
+      pause = Math.max(pause, at - previous);
+      previous = at;
+    }
     console.log(
-      `[store-kill] ${victim} killed (${moved.size}/${segmentCount} segments moved); moved segments took writes again after ${Math.round(movedResumedMs)} ms; ${during.length} writes to unmoved segments were acknowledged meanwhile; ${writes.length} written`,
+      `[store-kill] ${victim} killed (${moved.size}/${segmentCount} segments moved); moved segments took writes again after ${Math.round(movedResumedMs)} ms; ${during.length} writes to unmoved segments were acknowledged meanwhile, the longest pause between two of their acknowledgements ${Math.round(pause)} ms; ${writes.length} written`,
     );
     expect(during.length).toBeGreaterThan(keys.length);
     // Every write was acknowledged exactly once (a write's promise settles once).
