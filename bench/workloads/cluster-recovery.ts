@@ -79,11 +79,19 @@ export async function measureRecovery(o: RecoveryOptions): Promise<RecoverySampl
       return stores.get(`${e.host}:${e.port}`) ?? `${e.host}:${e.port}`;
     };
     const owners = new Map<bigint, string>();
-    for (const s of segments.segments) owners.set(s.segmentId, await ownerOf(s.segmentId));
     const counts = new Map<string, number>();
-    for (const name of owners.values()) counts.set(name, (counts.get(name) ?? 0) + 1);
-    const [victim] = [...counts].filter(([, n]) => n < segments.segments.length).sort((a, b) => b[1] - a[1])[0] ?? [];
-    if (!victim) throw new Error(`one store owns every segment of ${o.stream}: ${JSON.stringify([...counts])}`);
+    let victim: string | undefined;
+    // Just after the previous phase's store came back, the controller may still name one store
+    // for everything until it has rebalanced: ask again for a while.
+    for (const asked = Date.now(); ; await sleep(2_000)) {
+      counts.clear();
+      for (const s of segments.segments) owners.set(s.segmentId, await ownerOf(s.segmentId));
+      for (const name of owners.values()) counts.set(name, (counts.get(name) ?? 0) + 1);
+      [victim] = [...counts].filter(([, n]) => n < segments.segments.length).sort((a, b) => b[1] - a[1])[0] ?? [];
+      if (victim) break;
+      if (Date.now() - asked > 90_000)
+        throw new Error(`one store owns every segment of ${o.stream}: ${JSON.stringify([...counts])}`);
+    }
     const moved = [...owners].filter(([, name]) => name === victim).map(([id]) => id);
     const keyMoved = Array.from({ length: o.keys }, (_, k) =>
       moved.includes(segments.segmentForKey(`key-${k}`).segmentId),
