@@ -307,12 +307,12 @@ async function main(): Promise<void> {
   // C1: 6 segments over the 3 stores; each phase kills the store owning most of them.
   const c1Rate = Number(values['c1-rate']);
   const c1Keys = 24;
-  const recovery = async (stream: string, load: () => RecoveryLoad) => {
+  const recovery = async (newStream: () => Promise<string>, load: (stream: string) => RecoveryLoad) => {
     if (!cluster) throw new Error('C1 runs on a cluster: pnpm bench --cluster');
     return measureRecovery({
       cluster,
       scope,
-      stream,
+      newStream,
       rate: c1Rate,
       keys: c1Keys,
       warmupMs: 25_000,
@@ -336,16 +336,17 @@ async function main(): Promise<void> {
         c1Metric('unmovedAckP99BeforeMs', 'ack p99, unmoved segments, 10 s before the kill'),
         c1Metric('unmovedAckP99DuringMs', 'ack p99, unmoved segments, during the failover'),
       ],
-      java: async () => {
-        const stream = await javaStream(6);
-        return recovery(stream, () =>
-          javaRecoveryLoad(controller, scope, stream, c1Rate, c1Keys, (25_000 + C1_MAX_RECOVERY_MS) / 1000 + 30),
-        );
-      },
-      sluice: async () => {
-        const stream = await sluiceStream(6);
-        return recovery(stream, () => sluiceRecoveryLoad(client, stream, c1Rate, c1Keys));
-      },
+      java: async () =>
+        recovery(
+          () => javaStream(6),
+          (stream) =>
+            javaRecoveryLoad(controller, scope, stream, c1Rate, c1Keys, (25_000 + C1_MAX_RECOVERY_MS) / 1000 + 30),
+        ),
+      sluice: async () =>
+        recovery(
+          () => sluiceStream(6),
+          (stream) => sluiceRecoveryLoad(client, stream, c1Rate, c1Keys),
+        ),
     },
     {
       id: 'P1',

@@ -17,7 +17,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { ControllerClient } from '../../gateway/src/controller/controller-client.js';
-import { SegmentMap } from '../../gateway/src/streams/routing.js';
+import { type KeyedSegment, SegmentMap } from '../../gateway/src/streams/routing.js';
 import type { ClusterHandle } from '../../scripts/cluster-lib.mjs';
 
 export interface Timeline {
@@ -41,13 +41,14 @@ export interface RecoveryLoad {
 export interface RecoveryOptions {
   cluster: ClusterHandle;
   scope: string;
-  stream: string;
+  /** Creates a new stream of the side's (6 segments); another is made if one store owns all. */
+  newStream: () => Promise<string>;
   rate: number;
   keys: number;
   warmupMs: number;
   /** Gives up waiting for the side to recover after this long from the kill. */
   maxRecoveryMs: number;
-  startLoad: () => RecoveryLoad;
+  startLoad: (stream: string) => RecoveryLoad;
   log: (line: string) => void;
 }
 
@@ -70,27 +71,31 @@ function p99(values: number[]): number {
 export async function measureRecovery(o: RecoveryOptions): Promise<RecoverySample> {
   const controller = new ControllerClient({ uri: o.cluster.controllerUri, retryBudgetMs: 30_000 });
   try {
-    const segments = new SegmentMap((await controller.getCurrentSegments(o.scope, o.stream)).segments);
+    let stream = '';
+    let segments = new SegmentMap<KeyedSegment>([]);
     const stores = new Map(
       o.cluster.processes.filter((p) => p.kind === 'segmentstore').map((p) => [`${p.host}:${p.port}`, p.name]),
     );
     const ownerOf = async (segmentId: bigint) => {
-      const e = await controller.getEndpoint(o.scope, o.stream, segmentId);
+      const e = await controller.getEndpoint(o.scope, stream, segmentId);
       return stores.get(`${e.host}:${e.port}`) ?? `${e.host}:${e.port}`;
     };
     const owners = new Map<bigint, string>();
     const counts = new Map<string, number>();
     let victim: string | undefined;
-    // Just after the previous phase's store came back, the controller may still name one store
-    // for everything until it has rebalanced: ask again for a while.
-    for (const asked = Date.now(); ; await sleep(2_000)) {
+    // A stream whose segments all landed on one store (its containers) has nothing that stays: another.
+    for (let attempt = 1; ; attempt++) {
+      stream = await o.newStream();
+      segments = new SegmentMap((await controller.getCurrentSegments(o.scope, stream)).segments);
+      owners.clear();
       counts.clear();
       for (const s of segments.segments) owners.set(s.segmentId, await ownerOf(s.segmentId));
       for (const name of owners.values()) counts.set(name, (counts.get(name) ?? 0) + 1);
       [victim] = [...counts].filter(([, n]) => n < segments.segments.length).sort((a, b) => b[1] - a[1])[0] ?? [];
       if (victim) break;
-      if (Date.now() - asked > 90_000)
-        throw new Error(`one store owns every segment of ${o.stream}: ${JSON.stringify([...counts])}`);
+      o.log(`C1   every segment of ${stream} is on ${[...counts.keys()]}: another stream`);
+      if (attempt === 5)
+        throw new Error(`one store owned every segment of 5 new streams: ${JSON.stringify([...counts])}`);
     }
     const moved = [...owners].filter(([, name]) => name === victim).map(([id]) => id);
     const keyMoved = Array.from({ length: o.keys }, (_, k) =>
@@ -100,7 +105,7 @@ export async function measureRecovery(o: RecoveryOptions): Promise<RecoverySampl
       throw new Error(`keys do not cover moved and unmoved segments: ${keyMoved}`);
     const movedSeq = (seq: number) => keyMoved[seq % o.keys]!;
 
-    const load = o.startLoad();
+    const load = o.startLoad(stream);
     await load.started;
     const t = load.timeline;
     const due = (seq: number) => t.startedMs + (seq * 1000) / o.rate;
@@ -160,7 +165,7 @@ export async function measureRecovery(o: RecoveryOptions): Promise<RecoverySampl
           (t.reads.get(seq) ?? 0) - killMs,
         ]);
       writeFileSync(
-        `${dump}/c1-${o.stream}.json`,
+        `${dump}/c1-${stream}.json`,
         JSON.stringify({ victim, moved: moved.map(String), failoverAt: failoverAt && failoverAt - killMs, rows }),
       );
     }
