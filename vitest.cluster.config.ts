@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // The cluster tests: against a real multi-process Pravega cluster (two controllers, three segment
 // stores), started or reused once for the run by the global setup. One file at a time: tests kill
@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['gateway/test/cluster/**/*.test.ts'],
+    // The fault scenarios take minutes each: `pnpm faults` runs them (vitest.cluster-faults.config.ts).
+    exclude: [...configDefaults.exclude, 'gateway/test/cluster/faults/**'],
     globalSetup: ['./gateway/test/cluster/helpers/global-setup.ts'],
     testTimeout: 180_000,
     hookTimeout: 300_000,

@@ -24,6 +24,14 @@
  *     primary key), --kvt-inflight outstanding, SDK KeyValueTable vs Java's KeyValueTable, on one
  *     table of 4 partitions written once before (bench/README.md, Tables).
  * Writes bench/results/bench-<date>.json and .svg, and latest.json / latest.svg.
+ *
+ * --cluster: on a multi-process Pravega cluster instead of the standalone (docs/clusters.md; the
+ * instance `bench`, ports from SLUICE_CLUSTER_BASE_PORT or 23000, reused when it runs, Pravega's
+ * default failover timings unless --failover fast), workloads C1, P1, P2, P7 by default:
+ * C1: recovery from a segment store's SIGKILL (bench/workloads/cluster-recovery.ts), --c1-rounds
+ *     kills per side (default 1) under an open-loop writer at --c1-rate events/s and a reader:
+ *     the cluster's own failover, the first acknowledged write and the first event read on a
+ *     moved segment, and the acknowledgement p99 of unmoved segments before and during the failover.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -34,13 +42,16 @@ import { GatewayProcess } from '../gateway/test/helpers/gateway-process.js';
 import { uniqueName } from '../gateway/test/helpers/names.js';
 import { connectSdk } from '../gateway/test/helpers/sdk.js';
 import { javaPeer } from '../interop/test/java-peer.js';
+import { type ClusterHandle, ensureCluster } from '../scripts/cluster-lib.mjs';
 import { ensurePravega, pravegaStatus } from '../scripts/pravega-lib.mjs';
 import { OWN_STANDALONE } from './own-standalone.js';
 import { type PlotRow, renderPlot } from './plot.js';
 import { processCpuMs } from './proc-cpu.js';
 import { settle } from './settle.js';
 import { median } from './stats.js';
+import { measureRecovery, type RecoveryLoad } from './workloads/cluster-recovery.js';
 import { fanout } from './workloads/p4-fanout.js';
+import { javaRecoveryLoad, sluiceRecoveryLoad } from './workloads/recovery-loads.js';
 import { idleSessions } from './workloads/sessions.js';
 import { sluiceCatchup } from './workloads/sluice-catchup.js';
 import { KVT_PK, KVT_SK, populateKvt, sluiceKvt } from './workloads/sluice-kvt.js';
@@ -67,8 +78,18 @@ const { values } = parseArgs({
     'kvt-ops': { type: 'string', default: '20000' },
     'kvt-batch': { type: 'string', default: '16' },
     'kvt-inflight': { type: 'string', default: '32' },
+    cluster: { type: 'boolean', default: false },
+    failover: { type: 'string', default: 'default' },
+    'c1-rounds': { type: 'string', default: '1' },
+    'c1-rate': { type: 'string', default: '500' },
   },
 });
+const onCluster = values.cluster;
+// On the cluster: C1 and the write and catch-up workloads, with a smaller history: reading 256 MB
+// back, a store ran out of direct memory (OutOfMemoryError in readSegment; its 160 MiB cache and
+// 288 MiB limit are in docs/clusters.md) and one of its containers failed.
+if (onCluster && values.only === 'all') values.only = 'C1,P1,P2,P7';
+if (onCluster && !process.argv.some((a) => a.startsWith('--p7-mb'))) values['p7-mb'] = '128';
 const only = new Set(values.only.split(','));
 const events = Number(values.events);
 const size = Number(values.size);
@@ -85,6 +106,8 @@ const kvtOps = Number(values['kvt-ops']);
 const kvtBatch = Number(values['kvt-batch']);
 const kvtInflight = Number(values['kvt-inflight']);
 const log = (line: string) => console.log(`[bench] ${line}`);
+/** C1: how long after the kill a side may take to resume (Java's reader took ~70 s). */
+const C1_MAX_RECOVERY_MS = 120_000;
 const fmt = (x: number) => (Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
 const loadBefore = loadavg()
   .map((x) => x.toFixed(1))
@@ -120,6 +143,8 @@ interface Workload {
   warmupRound?: boolean;
   /** Runs once before the first round (e.g. writes the history both sides read). */
   before?: () => Promise<void>;
+  /** Rounds of this workload; default --rounds. */
+  rounds?: number;
   /** Runs once after the last round (e.g. drops a stream both sides read). */
   after?: () => Promise<void>;
   /**
@@ -157,11 +182,30 @@ function javaThroughput(lines: unknown[]): { mbPerSec: number; cpuMsPerMB: numbe
 async function main(): Promise<void> {
   // --pravega own: a standalone of the bench's own (see own-standalone.ts); shared: the usual one.
   const own = values.pravega === 'own' ? OWN_STANDALONE : {};
-  const pravega = await ensurePravega({ log: (l: string) => console.log(`[pravega] ${l}`), ...own });
-  cleanup.unshift(() => pravega.release());
-  const storePid = (await pravegaStatus(own)).state?.pid;
-  if (values.pin) pinCores(storePid);
-  const controller = pravega.controllerUri;
+  let controller: string;
+  let storePid: number | undefined;
+  let cluster: ClusterHandle | undefined;
+  if (onCluster) {
+    const failover = values.failover === 'fast' ? 'fast' : 'default';
+    const started = await ensureCluster({
+      log: (l: string) => console.log(`[cluster] ${l}`),
+      name: 'bench',
+      basePort: Number(process.env.SLUICE_CLUSTER_BASE_PORT ?? 23000),
+      failover,
+    });
+    cleanup.unshift(() => started.release());
+    if (started.settings.failover !== failover)
+      throw new Error(`the bench cluster runs with ${started.settings.failover} failover: stop it first`);
+    cluster = started;
+    controller = started.controllerUri;
+    await started.waitForContainers();
+  } else {
+    const pravega = await ensurePravega({ log: (l: string) => console.log(`[pravega] ${l}`), ...own });
+    cleanup.unshift(() => pravega.release());
+    storePid = (await pravegaStatus(own)).state?.pid;
+    if (values.pin) pinCores(storePid);
+    controller = pravega.controllerUri;
+  }
   const scope = uniqueName('bench');
   const gateway = await GatewayProcess.start(['--controller', controller, '--scope', scope, '--log-level', 'warn']);
   // CPU of Sluice's side (this process runs the SDK client, plus the gateway): the P2 and P7
@@ -175,7 +219,7 @@ async function main(): Promise<void> {
   const client: SluiceClient = await connectSdk(gateway.url, scope, { maskFrames: false });
   await client.createScope(scope);
 
-  const javaStream = async () => {
+  const javaStream = async (segments = 4) => {
     const stream = uniqueName('java');
     await javaPeer([
       'create-stream',
@@ -186,13 +230,13 @@ async function main(): Promise<void> {
       '--stream',
       stream,
       '--segments',
-      '4',
+      String(segments),
     ]);
     return stream;
   };
-  const sluiceStream = async () => {
+  const sluiceStream = async (segments = 4) => {
     const stream = uniqueName('sluice');
-    await client.createStream(stream, { scaling: { type: 'fixed', segments: 4 } });
+    await client.createStream(stream, { scaling: { type: 'fixed', segments } });
     return stream;
   };
   const common = (stream: string) => ['--controller', controller, '--scope', scope, '--stream', stream];
@@ -346,8 +390,50 @@ async function main(): Promise<void> {
           }),
       };
     });
+  // C1: 6 segments over the 3 stores; each phase kills the store owning most of them.
+  const c1Rate = Number(values['c1-rate']);
+  const c1Keys = 24;
+  const recovery = async (newStream: () => Promise<string>, load: (stream: string) => RecoveryLoad) => {
+    if (!cluster) throw new Error('C1 runs on a cluster: pnpm bench --cluster');
+    return measureRecovery({
+      cluster,
+      scope,
+      newStream,
+      rate: c1Rate,
+      keys: c1Keys,
+      warmupMs: 25_000,
+      maxRecoveryMs: C1_MAX_RECOVERY_MS,
+      startLoad: load,
+      log,
+    });
+  };
+  const c1Metric = (key: string, title: string) => ({ key, title, unit: 'ms', better: 'lower' as const });
 
   const workloads: Workload[] = [
+    {
+      id: 'C1',
+      title: `recovery from a segment store's SIGKILL, ${c1Rate} events/s open loop + a reader`,
+      unit: 'ms',
+      rounds: Number(values['c1-rounds']),
+      metrics: [
+        c1Metric('failoverMs', "cluster's failover (controller names the new owner)"),
+        c1Metric('writeMs', 'kill → first ack on a moved segment'),
+        c1Metric('readMs', 'kill → first event read from a moved segment'),
+        c1Metric('unmovedAckP99BeforeMs', 'ack p99, unmoved segments, 10 s before the kill'),
+        c1Metric('unmovedAckP99DuringMs', 'ack p99, unmoved segments, during the failover'),
+      ],
+      java: async () =>
+        recovery(
+          () => javaStream(6),
+          (stream) =>
+            javaRecoveryLoad(controller, scope, stream, c1Rate, c1Keys, (25_000 + C1_MAX_RECOVERY_MS) / 1000 + 30),
+        ),
+      sluice: async () =>
+        recovery(
+          () => sluiceStream(6),
+          (stream) => sluiceRecoveryLoad(client, stream, c1Rate, c1Keys),
+        ),
+    },
     {
       id: 'P1',
       warmupRound: true,
@@ -593,7 +679,7 @@ async function main(): Promise<void> {
   for (const w of workloads) {
     const anchor = w.anchor ?? 'Java';
     const metrics = w.metrics ?? [{ key: 'value', title: '', unit: w.unit, better: 'higher' as const }];
-    log(`${w.id}: ${w.title}; ${rounds} rounds, ${anchor} and Sluice interleaved`);
+    log(`${w.id}: ${w.title}; ${w.rounds ?? rounds} round(s), ${anchor} and Sluice interleaved`);
     const java: Sample[] = [];
     const sluice: Sample[] = [];
     const show = (s: Sample) =>
@@ -608,7 +694,7 @@ async function main(): Promise<void> {
         const b = await onQuietStore(w.sluice, w.storeMB);
         log(`${w.id} warm-up round (not counted): ${anchor} ${show(a)}, Sluice ${show(b)}`);
       }
-      for (let r = 1; r <= rounds; r++) {
+      for (let r = 1; r <= (w.rounds ?? rounds); r++) {
         java.push(await onQuietStore(w.java, w.storeMB));
         log(`${w.id} round ${r}: ${anchor.padEnd(6)} ${show(java.at(-1)!)}`);
         sluice.push(await onQuietStore(w.sluice, w.storeMB));
@@ -657,7 +743,7 @@ async function main(): Promise<void> {
   const date = new Date().toISOString();
   const dir = new URL('./results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
-  const base = `bench-${date.replace(/[:.]/g, '-')}`;
+  const base = `bench-${onCluster ? 'cluster-' : ''}${date.replace(/[:.]/g, '-')}`;
   const command = `pnpm bench ${process.argv.slice(2).join(' ')}`.trim();
   const json = new URL(`${base}.json`, dir);
   const svg = new URL(`${base}.svg`, dir);
@@ -672,9 +758,11 @@ async function main(): Promise<void> {
       `${command} · ${date.slice(0, 16).replace('T', ' ')} UTC · ${cpus().length} cores, load ${loadBefore} → ${load}`,
     ),
   );
-  copyFileSync(json, new URL('latest.json', dir));
-  copyFileSync(svg, new URL('latest.svg', dir));
-  log(`wrote ${json.pathname} and ${svg.pathname} (and latest.json, latest.svg)`);
+  // The cluster's figures have their own "latest": they do not replace the standalone's.
+  const latest = onCluster ? 'cluster-latest' : 'latest';
+  copyFileSync(json, new URL(`${latest}.json`, dir));
+  copyFileSync(svg, new URL(`${latest}.svg`, dir));
+  log(`wrote ${json.pathname} and ${svg.pathname} (and ${latest}.json, ${latest}.svg)`);
 
   await client.close();
   await undo();

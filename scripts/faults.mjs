@@ -2,6 +2,10 @@
 // `pnpm faults [--full]`: the fault scenarios (R1–R5, R7, the lifecycle fuzzer L1) with the checker, at CI size or at the
 // full size of the fault-harness issue, then a table of cycles, events and checker counts.
 // Uses (or starts) the shared standalone like the tests do; R4/R5/R7 start their own.
+// Then the cluster scenarios (gateway/test/cluster/faults/: segment store SIGKILL, controller
+// SIGKILL, bookie restart, whole-cluster restart; 1 cycle each, 20 with --full) on a multi-process
+// cluster of their own (docs/clusters.md), on the ports from SLUICE_CLUSTER_BASE_PORT (23000 unless
+// set) so that it never meets another worktree's cluster on the default 21000.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +23,7 @@ const sizes = full
       SLUICE_R4_FAULTS: '200',
       SLUICE_R5_PAUSES: '20',
       SLUICE_LIFECYCLE_SEQUENCES: '1000',
+      SLUICE_CLUSTER_CYCLES: '20',
     }
   : {};
 const all = [
@@ -28,17 +33,34 @@ const all = [
   'interop/test/pipeline.test.ts',
   'gateway/test/faults/lifecycle-fuzz.test.ts',
 ];
+const onCluster = ['gateway/test/cluster/faults/cluster-faults.test.ts'];
 // `pnpm faults [--full] [file…]`: a subset of the scenario files, e.g. to repeat one.
 const picked = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const files = picked.length > 0 ? all.filter((f) => picked.some((p) => f.includes(p))) : all;
+const pick = (list) => (picked.length > 0 ? list.filter((f) => picked.some((p) => f.includes(p))) : list);
+const files = pick(all);
+const clusterFiles = pick(onCluster);
 console.log(
-  `[faults] ${full ? 'full' : 'CI'} size: ${JSON.stringify(sizes)}; this takes ${full ? '30–60' : 'about 5'} minutes`,
+  `[faults] ${full ? 'full' : 'CI'} size: ${JSON.stringify(sizes)}; this takes ${full ? '2–3 hours' : 'about 15'} minutes`,
 );
-const run = spawnSync('pnpm', ['exec', 'vitest', 'run', '--no-file-parallelism', ...files], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, ...sizes, SLUICE_FAULTS_REPORT: report },
-});
+const env = {
+  ...process.env,
+  SLUICE_CLUSTER_BASE_PORT: process.env.SLUICE_CLUSTER_BASE_PORT ?? '23000',
+  ...sizes,
+  SLUICE_FAULTS_REPORT: report,
+};
+const vitest = (args) =>
+  spawnSync('pnpm', ['exec', 'vitest', 'run', '--no-file-parallelism', ...args], {
+    cwd: root,
+    stdio: 'inherit',
+    env,
+  });
+const runs = [];
+if (files.length > 0) runs.push(vitest(files));
+if (clusterFiles.length > 0) {
+  console.log(`[faults] cluster scenarios (ports from ${env.SLUICE_CLUSTER_BASE_PORT})`);
+  runs.push(vitest(['--config', 'vitest.cluster-faults.config.ts', ...clusterFiles]));
+}
+const run = { status: runs.every((r) => r.status === 0) ? 0 : 1 };
 let rows = [];
 try {
   rows = readFileSync(report, 'utf8')

@@ -3,6 +3,7 @@
  * and is retried with full-jitter backoff on transient failures only, within a budget: with the
  * controller down a call fails with 'unavailable' in bounded time. Ids are bigint throughout.
  */
+import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { type Client, createClient, type Transport } from '@connectrpc/connect';
 import {
@@ -67,6 +68,13 @@ export interface ControllerClientOptions {
 }
 
 const MAX_LONG = 2n ** 63n - 1n;
+/**
+ * A tag each createStream carries, unique to the call: when a retried call (the first timed out,
+ * its outcome unknown) hears "exists", the stream's tags say whether that earlier attempt of ours
+ * created it. Pravega answers STREAM_EXISTS to every create of a stream that exists, its creator's
+ * retry included.
+ */
+export const CREATE_TAG_PREFIX = 'sluice.create.';
 const MIN_LONG = -(2n ** 63n);
 
 function toRange(r: PbSegmentRange): SegmentRange {
@@ -94,9 +102,12 @@ export class ControllerClient {
     what: string,
     fn: (client: Client<typeof ControllerService>, options: { timeoutMs: number; signal?: AbortSignal }) => Promise<T>,
     signal?: AbortSignal,
+    /** Told before each attempt after the first: an earlier one failed and may have taken effect. */
+    onRetry?: () => void,
   ): Promise<T> {
     const deadline = Date.now() + this.retryBudgetMs;
     for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) onRetry?.();
       const client = this.clients[this.next++ % this.clients.length]!;
       const timeoutMs = Math.max(1, Math.min(this.callTimeoutMs, deadline - Date.now()));
       try {
@@ -206,22 +217,33 @@ export class ControllerClient {
             retentionMax: MAX_LONG,
           }
       : undefined;
-    const r = await this.call('createStream', (c, o) =>
-      c.createStream(
-        {
-          streamInfo: { scope, stream },
-          scalingPolicy,
-          ...(retentionPolicy ? { retentionPolicy } : {}),
-          ...(config.tags?.length ? { tags: { tag: config.tags } } : {}),
-        },
-        o,
-      ),
+    const tag = `${CREATE_TAG_PREFIX}${randomUUID()}`;
+    let retried = false;
+    const r = await this.call(
+      'createStream',
+      (c, o) =>
+        c.createStream(
+          {
+            streamInfo: { scope, stream },
+            scalingPolicy,
+            ...(retentionPolicy ? { retentionPolicy } : {}),
+            // The user's tags, and ours that tells a retried create's own success from a stranger's.
+            tags: { tag: [...(config.tags ?? []), tag] },
+          },
+          o,
+        ),
+      undefined,
+      () => {
+        retried = true;
+      },
     );
     switch (r.status) {
       case CreateStreamStatus_Status.SUCCESS:
         return true;
       case CreateStreamStatus_Status.STREAM_EXISTS:
-        return false;
+        // After a retry "exists" may be our own first attempt's doing: the tag proves it.
+        if (!retried) return false;
+        return (await this.streamTags(scope, stream)).includes(tag);
       case CreateStreamStatus_Status.SCOPE_NOT_FOUND:
         throw new GatewayError('not-found', `scope ${scope} does not exist`);
       case CreateStreamStatus_Status.INVALID_STREAM_NAME:
@@ -229,6 +251,14 @@ export class ControllerClient {
       default:
         throw new GatewayError('internal', `controller failed to create stream ${scope}/${stream}`);
     }
+  }
+
+  /** The stream's tags (Pravega 0.10+). */
+  async streamTags(scope: string, stream: string): Promise<string[]> {
+    const config = await this.call('getStreamConfiguration', (c, o) =>
+      c.getStreamConfiguration(this.info(scope, stream), o),
+    );
+    return config.tags?.tag ?? [];
   }
 
   async streamExists(scope: string, stream: string): Promise<boolean> {

@@ -12,7 +12,7 @@ import {
   UpdateStreamStatus_Status,
 } from '@sluice/proto/pravega/controller_pb.js';
 import { GatewayError } from '../errors.js';
-import type { ControllerClient, StreamRetention, StreamScaling } from './controller-client.js';
+import { type ControllerClient, CREATE_TAG_PREFIX, type StreamRetention, type StreamScaling } from './controller-client.js';
 import { bitsToUuid } from './names.js';
 
 const MAX_LONG = 2n ** 63n - 1n;
@@ -106,7 +106,9 @@ export async function streamConfiguration(
     };
   }
   const p = r.retentionPolicy;
-  const config: StreamConfiguration = { scaling, tags: [...(r.tags?.tag ?? [])] };
+  // The tag createStream adds to tell its own retried create from a stranger's is not the user's.
+  const tags = (r.tags?.tag ?? []).filter((t) => !t.startsWith(CREATE_TAG_PREFIX));
+  const config: StreamConfiguration = { scaling, tags };
   if (p?.retentionType === RetentionPolicy_RetentionPolicyType.TIME)
     config.retention = { type: 'time', ms: Number(p.retentionParam) };
   else if (p?.retentionType === RetentionPolicy_RetentionPolicyType.SIZE)

@@ -27,6 +27,7 @@ public final class Main {
                 case "bench-txn" -> BenchTxn.run(args);
                 case "bench-latency" -> BenchLatency.run(args);
                 case "bench-read" -> BenchRead.run(args);
+                case "bench-failover" -> BenchFailover.run(args);
                 case "cut" -> Cut.run(args);
                 case "read-bounded" -> ReadBounded.run(args);
                 case "read-batch" -> ReadBatch.run(args);
