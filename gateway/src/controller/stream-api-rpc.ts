@@ -12,7 +12,12 @@ import {
   UpdateStreamStatus_Status,
 } from '@sluice/proto/pravega/controller_pb.js';
 import { GatewayError } from '../errors.js';
-import { type ControllerClient, CREATE_TAG_PREFIX, type StreamRetention, type StreamScaling } from './controller-client.js';
+import {
+  type ControllerClient,
+  CREATE_TAG_PREFIX,
+  type StreamRetention,
+  type StreamScaling,
+} from './controller-client.js';
 import { bitsToUuid } from './names.js';
 
 const MAX_LONG = 2n ** 63n - 1n;
