@@ -13,6 +13,7 @@ import {
   updateStream,
 } from '../controller/stream-api-rpc.js';
 import { GatewayError } from '../errors.js';
+import { readerOffline } from '../groups/group-offline.js';
 import { readSegmentRange } from '../segmentstore/read-range.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { checkScopeName, parseStreamName } from '../streams/stream-name.js';
@@ -34,6 +35,7 @@ export const STREAM_API_CALLS: ReadonlySet<string> = new Set([
   'noteTime',
   'readMarks',
   'streamConfig',
+  'readerOffline',
 ]);
 
 /** The most bytes of watermarks one readMarks reply carries (it says where to ask next). */
@@ -91,6 +93,15 @@ export async function handleStreamApi(session: Session, call: Call): Promise<Res
     case 'readMarks': {
       const { scope, stream } = need(call.value.stream, 'read');
       return { case: 'marks', value: (await readMarks(session, scope, stream, call.value.offset)) as never };
+    }
+    case 'readerOffline': {
+      if (!call.value.group) throw new GatewayError('invalid-argument', 'a reader group needs a name');
+      const g = parseStreamName(call.value.group, ctx.defaultScope);
+      const { readerId, position } = call.value;
+      return {
+        case: 'done',
+        value: await readerOffline(ctx, g.scope, g.stream, readerId, position, grants, ctx.defaultScope),
+      };
     }
     default:
       throw new GatewayError('invalid-argument', 'unknown or empty request');

@@ -396,6 +396,21 @@ export class SluiceClient implements AsyncDisposable {
     };
   }
 
+  /**
+   * A reader of the group is gone for good (Pravega's ReaderGroup.readerOffline): its segments
+   * go back to the group at once — at `position` (e.g. its last saved `ev.position`) where it
+   * names them, else at their committed offsets — instead of after its timeout. Resolves false
+   * if the group has no such reader; that reader's own later commits fail with `reassigned`.
+   */
+  async readerOffline(
+    group: string,
+    readerId: string,
+    position?: ReaderPosition,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    return streamApi.readerOffline(this.conn, this.qualify(group), readerId, position, signal);
+  }
+
   writer<T>(stream: string, opts: WriterOptions<T>): EventWriter<T> {
     return new EventWriter(this.conn, this.qualify(stream), opts);
   }
