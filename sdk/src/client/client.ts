@@ -411,6 +411,16 @@ export class SluiceClient implements AsyncDisposable {
     return streamApi.readerOffline(this.conn, this.qualify(group), readerId, position, signal);
   }
 
+  /**
+   * Starts a reader group over (Pravega's ReaderGroup.resetReaderGroup) from `from`: 'head',
+   * 'tail' or one cut per stream of the group. Its readers are removed: each fails with
+   * `reassigned` at its next commit and is to be opened again, reading from the new start.
+   */
+  async resetReaderGroup(group: string, from: 'head' | 'tail' | StreamCut[], signal?: AbortSignal): Promise<void> {
+    const cuts = Array.isArray(from) ? from.map((c) => new StreamCut(this.qualify(c.stream), c.positions)) : from;
+    await streamApi.resetReaderGroup(this.conn, this.qualify(group), cuts, signal);
+  }
+
   writer<T>(stream: string, opts: WriterOptions<T>): EventWriter<T> {
     return new EventWriter(this.conn, this.qualify(stream), opts);
   }

@@ -8,6 +8,7 @@ import { SluiceError } from '../errors.js';
 import type { EventPointer } from '../event-pointer.js';
 import type { ReaderPosition } from '../reader/position.js';
 import type { Serializer } from '../serializers/serializer.js';
+import type { StreamCut } from '../stream-cut.js';
 import type { Connection } from './connection.js';
 
 export type StreamScaling =
@@ -159,4 +160,23 @@ export async function readerOffline(
     signal,
   );
   return r.case === 'done' && r.value;
+}
+
+/** Starts a group over from `from` (cuts, one per stream of the group; 'head' or 'tail'). */
+export async function resetReaderGroup(
+  conn: Connection,
+  group: string,
+  from: 'head' | 'tail' | StreamCut[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const cuts = Array.isArray(from)
+    ? from.map((c) => ({
+        stream: c.stream,
+        positions: [...c.positions].map(([segmentId, offset]) => ({ segmentId, offset })),
+      }))
+    : [];
+  await conn.request(
+    { case: 'resetReaderGroup', value: { group, from: cuts, tail: from === 'tail' } as never },
+    signal,
+  );
 }
