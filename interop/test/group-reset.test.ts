@@ -17,9 +17,11 @@ async function readN(stream: string, group: string, readerId: string, n: number)
   const seen: string[] = [];
   for await (const ev of reader) {
     seen.push(ev.value);
-    if (seen.length === n) break;
+    if (seen.length === n) {
+      await reader.checkpoint(); // commits the group's offsets after these n events
+      break;
+    }
   }
-  await reader.checkpoint().catch(() => {});
   await reader.close();
   return seen;
 }
@@ -53,6 +55,31 @@ describe('resetReaderGroup', () => {
     expect((await readN(stream, group, 'after-cut', 30)).sort()).toEqual([...second].sort());
     await fx.client.resetReaderGroup(group, 'head');
     expect((await readN(stream, group, 'after-head', 60)).sort()).toEqual([...first, ...second].sort());
+  });
+
+  it("gives the group's stream cuts, which Java reads from: exactly what the group has not committed", async () => {
+    const stream = uniqueName('s');
+    const group = uniqueName('g');
+    await fx.client.createStream(stream, { scaling: { type: 'fixed', segments: 3 } });
+    const writer = fx.client.writer(stream, { serializer: utf8 });
+    const all = Array.from({ length: 60 }, (_, i) => `e|${i}`);
+    await Promise.all(all.map((v, i) => writer.write(v, `k${i % 6}`)));
+    await writer.close();
+    const committed = await readN(stream, group, 'r', 25); // commits after its 25 events
+    const cuts = await fx.client.readerGroupStreamCuts(group);
+    const cut = cuts.get(`${fx.scope}/${stream}`)!;
+    expect(cut.positions.size).toBe(3);
+    const tail = (await fx.client.streamInfo(stream)).tail;
+    const lines = await javaPeer([
+      'read-bounded',
+      ...streamArgs(fx.scope, stream),
+      '--from',
+      await cut.toText(),
+      '--to',
+      await tail.toText(),
+    ]);
+    const javaRead = lines.filter((l) => typeof l.payload === 'string').map((l) => l.payload as string);
+    expect([...committed, ...javaRead].sort()).toEqual([...all].sort());
   });
 
   it('refuses cuts of other streams and unknown groups with typed errors', async () => {

@@ -397,6 +397,20 @@ export class SluiceClient implements AsyncDisposable {
   }
 
   /**
+   * The group's stream cuts now (Pravega's ReaderGroup.getStreamCuts): per stream, every segment
+   * the group holds at its committed offset — where the group would resume. Valid stream cuts:
+   * Java's StreamCut.from reads their text, and reading from them reads what the group has not
+   * committed yet.
+   */
+  async readerGroupStreamCuts(group: string, signal?: AbortSignal): Promise<Map<string, StreamCut>> {
+    const info = await this.describeReaderGroup(group, signal);
+    const cuts = new Map(info.streams.map((s) => [s, new Map<bigint, bigint>()]));
+    for (const seg of [...info.readers.flatMap((r) => r.segments), ...info.unassigned])
+      cuts.get(seg.stream)?.set(seg.segment, seg.offset);
+    return new Map([...cuts].map(([stream, positions]) => [stream, new StreamCut(stream, positions)]));
+  }
+
+  /**
    * A reader of the group is gone for good (Pravega's ReaderGroup.readerOffline): its segments
    * go back to the group at once — at `position` (e.g. its last saved `ev.position`) where it
    * names them, else at their committed offsets — instead of after its timeout. Resolves false
