@@ -20,6 +20,9 @@
  *     TransactionalEventStreamWriter.
  * P7: catch-up read MB/s of history (written once by Java; --p7-mb or SLUICE_BENCH_P7_MB),
  *     from the head to a tail cut, SDK reader vs Java's EventStreamReader.
+ * T1–T4: key-value table operations/s (get, put; single keys and batches of --kvt-batch keys of one
+ *     primary key), --kvt-inflight outstanding, SDK KeyValueTable vs Java's KeyValueTable, on one
+ *     table of 4 partitions written once before (bench/README.md, Tables).
  * Writes bench/results/bench-<date>.json and .svg, and latest.json / latest.svg.
  */
 import { execFileSync } from 'node:child_process';
@@ -40,6 +43,7 @@ import { median } from './stats.js';
 import { fanout } from './workloads/p4-fanout.js';
 import { idleSessions } from './workloads/sessions.js';
 import { sluiceCatchup } from './workloads/sluice-catchup.js';
+import { KVT_PK, KVT_SK, populateKvt, sluiceKvt } from './workloads/sluice-kvt.js';
 import { sluiceLatency } from './workloads/sluice-latency.js';
 import { sluiceTxns } from './workloads/sluice-txn.js';
 import { sluiceWrite } from './workloads/sluice-write.js';
@@ -60,6 +64,9 @@ const { values } = parseArgs({
     'p4-rate': { type: 'string', default: '100' },
     'p4-seconds': { type: 'string', default: '10' },
     pin: { type: 'boolean', default: false },
+    'kvt-ops': { type: 'string', default: '20000' },
+    'kvt-batch': { type: 'string', default: '16' },
+    'kvt-inflight': { type: 'string', default: '32' },
   },
 });
 const only = new Set(values.only.split(','));
@@ -74,6 +81,9 @@ const p7Mb = Number(values['p7-mb']);
 const p4Subscribers = Number(values['p4-subscribers']);
 const p4Rate = Number(values['p4-rate']);
 const p4Seconds = Number(values['p4-seconds']);
+const kvtOps = Number(values['kvt-ops']);
+const kvtBatch = Number(values['kvt-batch']);
+const kvtInflight = Number(values['kvt-inflight']);
 const log = (line: string) => console.log(`[bench] ${line}`);
 const fmt = (x: number) => (Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
 const loadBefore = loadavg()
@@ -259,6 +269,83 @@ async function main(): Promise<void> {
       const warmup = Math.min(events, 50_000);
       return { stream, events, warmup, tail: info.tail, javaTail: cut.tail };
     })());
+
+  // T1–T4's table: written once (1,000 primary keys × the batch's secondary keys), read and
+  // overwritten by both sides.
+  const KVT_KEYS = 1000;
+  let kvtTablePromise: Promise<string> | undefined;
+  const kvtTable = () =>
+    (kvtTablePromise ??= (async () => {
+      const table = uniqueName('kvt');
+      await client.createKeyValueTable(table, { partitions: 4, primaryKeyLength: KVT_PK, secondaryKeyLength: KVT_SK });
+      log(`T: writing ${(KVT_KEYS * kvtBatch).toLocaleString()} keys to ${table}`);
+      await populateKvt(client, table, KVT_KEYS, kvtBatch, size);
+      return table;
+    })());
+  const kvtWorkloads = (): Workload[] =>
+    (
+      [
+        ['T1', 'get', 1],
+        ['T2', 'get', kvtBatch],
+        ['T3', 'put', 1],
+        ['T4', 'put', kvtBatch],
+      ] as const
+    ).map(([id, op, batch]) => {
+      const count = batch === 1 ? kvtOps : Math.ceil(kvtOps / 4);
+      const warmup = Math.ceil(count / 4);
+      return {
+        id,
+        warmupRound: true,
+        title: `key-value table ${op}${batch === 1 ? '' : `All of ${batch} keys`} ops/s, ${kvtInflight} in flight, ${size} B values`,
+        unit: 'ops/s',
+        before: async () => {
+          await kvtTable();
+        },
+        java: async () => {
+          const lines = await javaPeer(
+            [
+              'kvt-bench',
+              '--controller',
+              controller,
+              '--scope',
+              scope,
+              '--table',
+              await kvtTable(),
+              '--pk',
+              String(KVT_PK),
+              '--sk',
+              String(KVT_SK),
+              '--op',
+              op,
+              '--count',
+              String(count),
+              '--warmup',
+              String(warmup),
+              '--batch',
+              String(batch),
+              '--inflight',
+              String(kvtInflight),
+              '--keys',
+              String(KVT_KEYS),
+              '--value',
+              String(size),
+            ],
+            { timeoutMs: 600_000 },
+          );
+          return (lines.at(-1) as { opsPerSec: number }).opsPerSec;
+        },
+        sluice: async () =>
+          sluiceKvt(client, await kvtTable(), {
+            op,
+            count,
+            batch,
+            warmup,
+            inflight: kvtInflight,
+            keys: KVT_KEYS,
+            valueSize: size,
+          }),
+      };
+    });
 
   const workloads: Workload[] = [
     {
@@ -471,6 +558,7 @@ async function main(): Promise<void> {
         if (historyPromise) await dropStream((await historyPromise).stream);
       },
     },
+    ...kvtWorkloads(),
   ].filter((w) => values.only === 'all' || only.has(w.id));
 
   // Every phase starts on a store that finished the previous phase's work (see settle.ts).

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm faults [--full]`: the fault scenarios (R1–R5, R7) with the checker, at CI size or at the
+// `pnpm faults [--full]`: the fault scenarios (R1–R5, R7, the lifecycle fuzzer L1) with the checker, at CI size or at the
 // full size of the fault-harness issue, then a table of cycles, events and checker counts.
 // Uses (or starts) the shared standalone like the tests do; R4/R5/R7 start their own.
 import { spawnSync } from 'node:child_process';
@@ -18,6 +18,7 @@ const sizes = full
       SLUICE_READER_KILLS: '1000',
       SLUICE_R4_FAULTS: '200',
       SLUICE_R5_PAUSES: '20',
+      SLUICE_LIFECYCLE_SEQUENCES: '1000',
     }
   : {};
 const all = [
@@ -25,6 +26,7 @@ const all = [
   'interop/test/txn-crashes.test.ts',
   'gateway/test/integration/reader-resume.test.ts',
   'interop/test/pipeline.test.ts',
+  'gateway/test/faults/lifecycle-fuzz.test.ts',
 ];
 // `pnpm faults [--full] [file…]`: a subset of the scenario files, e.g. to repeat one.
 const picked = process.argv.slice(2).filter((a) => !a.startsWith('--'));

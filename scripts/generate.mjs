@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Regenerates proto/gen from proto/**/*.proto with buf + protoc-gen-es (both from npm, offline).
+// Regenerates proto/gen from proto/**/*.proto with buf + protoc-gen-es (both from npm, offline),
+// and the SDK's frame codec tables (scripts/generate-frame-codec.mjs).
 // `--check` regenerates into a scratch folder and fails if the committed code differs.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { generateFrameCodec } from './generate-frame-codec.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const protoDir = join(root, 'proto');
@@ -19,6 +21,7 @@ function generate(outDir) {
     stdio: 'inherit',
     env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
   });
+  writeFileSync(join(work, 'gen', 'sluice', 'v1', 'gateway_codec.ts'), generateFrameCodec(work, join(bin, 'buf')));
   rmSync(outDir, { recursive: true, force: true });
   cpSync(join(work, 'gen'), outDir, { recursive: true });
   rmSync(work, { recursive: true, force: true });

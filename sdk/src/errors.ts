@@ -17,6 +17,7 @@ export type SluiceErrorCode =
   | 'protocol'
   | 'cancelled'
   | 'reassigned'
+  | 'conflict'
   | 'internal';
 
 const CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
@@ -34,6 +35,7 @@ const CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
   'protocol',
   'cancelled',
   'reassigned',
+  'conflict',
   'internal',
 ]);
 
@@ -56,11 +58,27 @@ export class SluiceError extends Error {
   /** Set on `truncated` errors from a reader. */
   readonly truncation: Truncation | undefined;
 
-  constructor(code: SluiceErrorCode, message: string, options?: { cause?: unknown; truncation?: Truncation }) {
+  /**
+   * Set on `conflict` errors from a key-value table: per key of the failed change, in order, the
+   * version it has now (undefined: the key is absent). Nothing of the change was applied.
+   */
+  readonly currentVersions: ReadonlyArray<string | undefined> | undefined;
+
+  constructor(
+    code: SluiceErrorCode,
+    message: string,
+    options?: { cause?: unknown; truncation?: Truncation; currentVersions?: ReadonlyArray<string | undefined> },
+  ) {
     super(message, options);
     this.code = code;
     this.retriable = RETRIABLE.has(code);
     this.truncation = options?.truncation;
+    this.currentVersions = options?.currentVersions;
+  }
+
+  /** On `conflict`: the (first) key's version now; undefined if it is absent. */
+  get currentVersion(): string | undefined {
+    return this.currentVersions?.[0];
   }
 
   /** Wraps anything into a SluiceError (an unknown wire code becomes 'internal'). */

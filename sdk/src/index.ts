@@ -26,6 +26,17 @@ export { ReaderPosition, type ReaderPositionJSON } from './reader/position.js';
 export { EventReader, type GroupRestored, type ReadEvent, type ReaderOptions } from './reader/reader.js';
 export { type Serializer, Serializers } from './serializers/index.js';
 export { StreamCut } from './stream-cut.js';
+export {
+  KeyValueTable,
+  type KeyValueTableOptions,
+  type TableChange,
+  type TableEntry,
+  type TableIterateOptions,
+  type TableIteration,
+  type TableKeyItem,
+} from './tables/key-value-table.js';
+export type { KeyValueTableConfig, KeyValueTableInfo } from './tables/kvt-admin.js';
+export { LiveTable, type LiveTableChange, type LiveTableOptions } from './tables/live-table.js';
 export type { TimerHandle, Timers } from './transport/timers.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport/websocket.js';
 export { SDK_VERSION } from './version.js';

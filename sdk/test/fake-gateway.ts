@@ -73,6 +73,19 @@ export class FakeGateway {
     this.send(this.socket!, { case: 'acked', value: { channel: 1, throughSequence: seq } });
   }
 
+  /** Acknowledges up to `through` and, above it, the events `[first, first + count)` of each range. */
+  ackBeyond(through: bigint, ranges: Array<[first: bigint, count: number]>): void {
+    this.send(this.socket!, {
+      case: 'acked',
+      value: {
+        channel: 1,
+        throughSequence: through,
+        beyondFirst: ranges.map(([first]) => first),
+        beyondCount: ranges.map(([, count]) => count),
+      },
+    });
+  }
+
   /** Closes a channel of the current socket with an error, as the gateway does when a channel fails. */
   closeChannel(channel: number, error: { code: string; message: string }): void {
     this.send(this.socket!, { case: 'channelClosed', value: { channel, error } });

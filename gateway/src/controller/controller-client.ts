@@ -88,7 +88,7 @@ export class ControllerClient {
 
   /**
    * Runs one RPC with a deadline, round-robin over controllers, retrying transient failures.
-   * @internal also for the RPCs in stream-api-rpc.ts
+   * Public for the calls other modules own (tables/kvt-controller.ts, streams/stream-api-rpc.ts).
    */
   async call<T>(
     what: string,

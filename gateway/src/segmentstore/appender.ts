@@ -14,6 +14,7 @@ import { encodeAppendBlockEndParts, type WireCommand } from '../wire/index.js';
 import { backoffDelay } from './backoff.js';
 import type { SegmentStoreClient } from './client.js';
 import type { FlowHandler, SegmentStoreConnection } from './connection.js';
+import { causeOf, type ReconnectCause } from './outages.js';
 import type { SegmentRef } from './segment-ref.js';
 
 /**
@@ -54,8 +55,14 @@ const BLOCK_EVENTS = 5_000;
 const MAX_PARTIAL_BLOCKS_IN_FLIGHT = 2;
 /** Pravega's "no event yet" (Long.MIN_VALUE), exact as a double. */
 const MIN_EVENT_NUMBER = -(2 ** 63);
-/** After this long without a working connection, listeners hear 'unavailable' (the appender keeps trying). */
-const UNAVAILABLE_AFTER_MS = 20_000;
+/**
+ * After this long without a working connection, listeners hear 'unavailable' (the appender keeps
+ * trying): well past a cluster's own failover (~20 s with Pravega's defaults), so a store's death
+ * is ridden out, not reported.
+ */
+const UNAVAILABLE_AFTER_MS = 120_000;
+/** Reconnects back off to at most this: the segment works again as soon as its new owner is named. */
+const RECONNECT_CAP_MS = 250;
 
 interface Block {
   readonly events: PendingEvent[];
@@ -132,6 +139,7 @@ export class SegmentAppender implements FlowHandler {
 
   close(): void {
     this.state = 'closed';
+    this.client.outages.forget('append', this.segment.name);
     this.detach();
     this.queue = [];
     this.inflight.length = 0;
@@ -156,7 +164,10 @@ export class SegmentAppender implements FlowHandler {
       case 'WrongHost':
         if (reply.segment !== this.segment.name) return;
         this.client.invalidateEndpoint(this.segment);
-        this.reconnect(new GatewayError('unavailable', `${this.segment.name} moved to another segment store`));
+        this.reconnect(
+          new GatewayError('unavailable', `${this.segment.name} moved to another segment store`),
+          'wrong-host',
+        );
         return;
       case 'AuthTokenCheckFailed':
         this.client.tokens.invalidate(this.segment.scope, this.segment.stream);
@@ -207,8 +218,10 @@ export class SegmentAppender implements FlowHandler {
     }
   }
 
-  private reconnect(cause: GatewayError): void {
+  private reconnect(cause: GatewayError, kind: ReconnectCause = causeOf(cause.message)): void {
     if (this.state === 'closed' || this.state === 'sealed') return;
+    const host = this.conn?.endpoint ?? this.client.knownHost(this.segment);
+    this.client.outages.failed('append', this.segment.name, host, kind, cause.message);
     this.detach();
     this.state = 'connecting';
     this.failingSince ??= Date.now();
@@ -219,7 +232,7 @@ export class SegmentAppender implements FlowHandler {
         new GatewayError('unavailable', `Pravega unreachable for ${this.segment.name}: ${cause.message}`, { cause }),
       );
     }
-    const delay = backoffDelay(this.attempts++, 50, 2_000);
+    const delay = backoffDelay(this.attempts++, 50, RECONNECT_CAP_MS);
     setTimeout(() => void this.connect(), delay).unref();
   }
 
@@ -235,6 +248,7 @@ export class SegmentAppender implements FlowHandler {
     this.attempts = 0;
     this.failingSince = undefined;
     this.reportedUnavailable = false;
+    if (this.conn) this.client.outages.recovered('append', this.segment.name, this.conn.endpoint);
     // What the segment already holds from this writer counts as acknowledged: resends of it
     // are dropped here, never written twice.
     if (lastEventNumber !== MIN_EVENT_NUMBER) {
@@ -297,6 +311,7 @@ export class SegmentAppender implements FlowHandler {
 
   private fail(err: GatewayError): void {
     this.state = 'closed';
+    this.client.outages.forget('append', this.segment.name);
     this.markReady();
     this.detach();
     this.listener.onFailed(this, err);

@@ -2,6 +2,11 @@
  * The gateway's way into the segment stores: one connection per endpoint (replaced when it
  * dies), endpoints resolved through the controller and cached, and a request/reply helper
  * for the one-shot commands (segment info, table operations).
+ *
+ * In a cluster the cache is never trusted past a failure: a connection that ends (refused,
+ * reset, closed without a reply) forgets every endpoint that named its host, and WrongHost
+ * forgets the segment's, so the next try asks the controller again. Lookups of one segment
+ * in flight at once (its appender, readers, requests) share one controller call.
  */
 import type { Logger } from 'pino';
 import type { ControllerClient } from '../controller/controller-client.js';
@@ -10,6 +15,7 @@ import { LeasedBuffers } from '../leased-buffers.js';
 import type { WireCommand } from '../wire/index.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { type FlowHandler, SegmentStoreConnection } from './connection.js';
+import { type OutageObserver, SegmentOutages } from './outages.js';
 import type { SegmentRef } from './segment-ref.js';
 import { DelegationTokens } from './tokens.js';
 
@@ -21,6 +27,8 @@ export interface SegmentStoreClientOptions {
   tls?: { ca?: string | Buffer; validateHostname: boolean } | undefined;
   /** How long one-shot requests keep retrying through reconnects before giving up. */
   requestBudgetMs?: number;
+  /** Metrics for segments that lost their store (server/metrics.ts). */
+  outages?: OutageObserver;
 }
 
 /** Replies that answer a request with an error rather than a result. */
@@ -50,10 +58,15 @@ export class SegmentStoreClient {
   readonly replies = new LeasedBuffers(REPLY_BUFFER_BYTES, IDLE_REPLY_BUFFERS);
   private readonly connections = new Map<string, SegmentStoreConnection>();
   private readonly endpoints = new Map<string, { host: string; port: number; at: number }>();
+  /** Controller lookups in flight, by segment name: callers at the same time share one. */
+  private readonly lookups = new Map<string, Promise<{ host: string; port: number }>>();
   private closed = false;
+  /** Segments without an owner now, logged and counted once per outage. */
+  readonly outages: SegmentOutages;
 
   constructor(private readonly opts: SegmentStoreClientOptions) {
     this.tokens = new DelegationTokens(opts.controller);
+    this.outages = new SegmentOutages(opts.logger, opts.outages);
   }
 
   get logger(): Logger {
@@ -73,6 +86,8 @@ export class SegmentStoreClient {
         tls: this.opts.tls,
         logger: this.opts.logger,
         allocReply: this.replies.alloc,
+        // Whatever named this host may be stale now: the next use asks the controller.
+        onClosed: () => this.forgetHost(key),
       });
       this.connections.set(key, conn);
     }
@@ -88,15 +103,35 @@ export class SegmentStoreClient {
   async endpointFor(segment: SegmentRef): Promise<{ host: string; port: number }> {
     const cached = this.endpoints.get(segment.name);
     if (cached && Date.now() - cached.at < ENDPOINT_TTL_MS) return cached;
-    const endpoint = await this.opts.controller.getEndpoint(segment.scope, segment.stream, segment.segmentId);
-    const entry = { host: endpoint.host, port: endpoint.port, at: Date.now() };
-    this.endpoints.set(segment.name, entry);
-    return entry;
+    let lookup = this.lookups.get(segment.name);
+    if (!lookup) {
+      lookup = this.opts.controller
+        .getEndpoint(segment.scope, segment.stream, segment.segmentId)
+        .then((endpoint) => {
+          const entry = { host: endpoint.host, port: endpoint.port, at: Date.now() };
+          this.endpoints.set(segment.name, entry);
+          return entry;
+        })
+        .finally(() => this.lookups.delete(segment.name));
+      this.lookups.set(segment.name, lookup);
+    }
+    return lookup;
+  }
+
+  /** `host:port` this gateway last learnt for `segment`, if it knows one. */
+  knownHost(segment: SegmentRef): string | undefined {
+    const cached = this.endpoints.get(segment.name);
+    return cached ? `${cached.host}:${cached.port}` : undefined;
   }
 
   /** After WrongHost (or a failed connect): ask the controller again next time. */
   invalidateEndpoint(segment: SegmentRef): void {
     this.endpoints.delete(segment.name);
+  }
+
+  /** A connection to `hostPort` ended: every segment it served is looked up again. */
+  private forgetHost(hostPort: string): void {
+    for (const [name, e] of this.endpoints) if (`${e.host}:${e.port}` === hostPort) this.endpoints.delete(name);
   }
 
   /**
@@ -118,6 +153,7 @@ export class SegmentStoreClient {
         const reply = await this.requestOnce(segment, build, options);
         if (reply.type === 'WrongHost') {
           this.invalidateEndpoint(segment);
+          this.opts.outages?.wrongHost();
           lastError = new GatewayError('unavailable', `segment ${segment.name} moved to another segment store`);
         } else if (reply.type === 'AuthTokenCheckFailed') {
           this.tokens.invalidate(segment.scope, segment.stream);
@@ -132,7 +168,8 @@ export class SegmentStoreClient {
         lastError = GatewayError.from(err, 'unavailable');
         if (!lastError.retriable) throw lastError;
       }
-      await sleep(backoffDelay(attempt), options.signal);
+      // A low cap: a moved segment is usable again as soon as the controller names its new store.
+      await sleep(backoffDelay(attempt, 50, 250), options.signal);
     }
     throw lastError ?? new GatewayError('unavailable', `segment store request for ${segment.name} timed out`);
   }

@@ -32,6 +32,8 @@ export interface ConnectionOptions {
   keepAliveMs?: number;
   /** Where replies copied out of the socket's reads are kept (default: a fresh buffer each). */
   allocReply?: (size: number) => Buffer;
+  /** Told once when the connection ends (refused, reset, closed by either side). */
+  onClosed?: (err: GatewayError) => void;
 }
 
 /** Each plain-TCP connection's read buffer: a 1 MiB read reply arrives in eight reads or fewer. */
@@ -269,6 +271,7 @@ export class SegmentStoreConnection {
   private fail(err: GatewayError): void {
     if (this.closedWith) return;
     this.closedWith = err;
+    this.opts.onClosed?.(err);
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
     this.socket?.destroy();
     for (const wake of this.drainWaiters.splice(0)) wake();

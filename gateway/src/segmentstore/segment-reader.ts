@@ -9,6 +9,7 @@ import { cutBefore, EventFrameParser, type EventRun, type RunLease, type WireCom
 import { backoffDelay } from './backoff.js';
 import type { SegmentStoreClient } from './client.js';
 import type { FlowHandler, SegmentStoreConnection } from './connection.js';
+import { causeOf, type ReconnectCause } from './outages.js';
 import type { SegmentRef } from './segment-ref.js';
 
 /**
@@ -42,6 +43,8 @@ export interface SegmentReaderListener {
   readBytes?(reader: SegmentSource): number;
 }
 
+/** Reconnects back off to at most this: the segment is readable as soon as its new owner is named. */
+const RECONNECT_CAP_MS = 250;
 const READ_BYTES = 1024 * 1024;
 const MIN_READ_BYTES = 64 * 1024;
 
@@ -56,6 +59,8 @@ export class SegmentReader implements FlowHandler, SegmentSource {
   private attempts = 0;
   private connecting = false;
   private paused: number | undefined;
+  /** The store it last read from (for the outage log once the connection is gone). */
+  private lastHost: string | undefined;
 
   constructor(
     private readonly client: SegmentStoreClient,
@@ -91,6 +96,7 @@ export class SegmentReader implements FlowHandler, SegmentSource {
 
   close(): void {
     this.closed = true;
+    this.client.outages.forget('read', this.segment.name);
     this.detach();
   }
 
@@ -139,7 +145,7 @@ export class SegmentReader implements FlowHandler, SegmentSource {
         return;
       case 'WrongHost':
         this.client.invalidateEndpoint(this.segment);
-        this.retry(new GatewayError('unavailable', `${this.segment.name} moved`));
+        this.retry(new GatewayError('unavailable', `${this.segment.name} moved`), 'wrong-host');
         return;
       default:
         this.client.logger.debug({ reply: reply.type, segment: this.segment.name }, 'unexpected reply to a read');
@@ -158,6 +164,7 @@ export class SegmentReader implements FlowHandler, SegmentSource {
     const expected = this.parser.nextOffset + BigInt(this.parser.bufferedBytes);
     if (this.outstanding === undefined || reply.offset !== expected) return; // a stale reply
     this.outstanding = undefined;
+    if (this.attempts > 0 && this.conn) this.client.outages.recovered('read', this.segment.name, this.conn.endpoint);
     this.attempts = 0;
     let runs: EventRun[];
     try {
@@ -239,6 +246,7 @@ export class SegmentReader implements FlowHandler, SegmentSource {
       this.connecting = false;
       if (this.closed) return;
       this.conn = conn;
+      this.lastHost = conn.endpoint;
       this.flowId = conn.openFlow(this);
       this.pump();
     } catch (err) {
@@ -247,8 +255,12 @@ export class SegmentReader implements FlowHandler, SegmentSource {
     }
   }
 
-  private retry(err: GatewayError): void {
+  private retry(err: GatewayError, kind: ReconnectCause = causeOf(err.message)): void {
     if (this.closed || this.ended) return;
+    if (err.retriable || err.code === 'unauthenticated') {
+      const host = this.conn?.endpoint ?? this.lastHost ?? this.client.knownHost(this.segment);
+      this.client.outages.failed('read', this.segment.name, host, kind, err.message);
+    }
     this.detach();
     this.outstanding = undefined;
     // Bytes of a half-received event are read again from its start.
@@ -257,7 +269,7 @@ export class SegmentReader implements FlowHandler, SegmentSource {
       this.fail(err);
       return;
     }
-    const delay = backoffDelay(this.attempts++, 50, 2_000);
+    const delay = backoffDelay(this.attempts++, 50, RECONNECT_CAP_MS);
     this.connecting = true;
     setTimeout(() => {
       this.connecting = false;
@@ -279,6 +291,7 @@ export class SegmentReader implements FlowHandler, SegmentSource {
 
   private fail(err: GatewayError): void {
     this.closed = true;
+    this.client.outages.forget('read', this.segment.name);
     this.detach();
     this.listener.onFailed(this, err);
   }

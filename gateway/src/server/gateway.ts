@@ -29,7 +29,7 @@ import { WriterRegistry } from '../streams/writer-registry.js';
 import { GATEWAY_VERSION } from '../version.js';
 import type { GatewayConfig } from './config.js';
 import { checkReadiness, httpHandler } from './http.js';
-import { createMetrics, pushBackObserver, watchInflight } from './metrics.js';
+import { createMetrics, outageObserver, pushBackObserver, watchInflight } from './metrics.js';
 
 export { GATEWAY_VERSION };
 
@@ -111,8 +111,13 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
       validateHostname: config.validateHostname,
     },
   });
-  const segments = new SegmentStoreClient({ controller, logger: log, tls: segmentStoreTls });
   const metrics = createMetrics();
+  const segments = new SegmentStoreClient({
+    controller,
+    logger: log,
+    tls: segmentStoreTls,
+    outages: outageObserver(metrics),
+  });
   const inflight = new InflightBudget(
     config.maxInflightBytesTotal,
     config.maxInflightBytesPerSession,
@@ -183,7 +188,7 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
   });
 
   const server: Server = createServer(
-    httpHandler({ readiness: () => checkReadiness(controller, probeSegmentStore), metrics }),
+    httpHandler({ readiness: () => checkReadiness(controller, probeSegmentStore, segments), metrics }),
   );
   const wss = new WebSocketServer({
     noServer: true,

@@ -4,8 +4,12 @@ import type { ControllerClient } from '../controller/controller-client.js';
 import type { GatewayMetrics } from './metrics.js';
 
 export interface Readiness {
+  /** Ready: a controller answers (any of them): the gateway can serve. */
   controller: boolean;
+  /** Informational: a segment store answered Hello (one the gateway uses, or the system segment's owner). */
   segmentStore: boolean;
+  /** Informational: segments (per role) this gateway is finding a new owner for (a failover). */
+  segmentsWithoutOwner?: number;
   error?: string;
 }
 
@@ -18,7 +22,9 @@ export function httpHandler(deps: { readiness: () => Promise<Readiness>; metrics
     }
     if (path === '/readyz') {
       const ready = await deps.readiness();
-      const ok = ready.controller && ready.segmentStore;
+      // One store down (or the one owning a system segment) is a failover the gateway rides out,
+      // not a reason for a load balancer to pull it: only an unreachable controller is.
+      const ok = ready.controller;
       res
         .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
         .end(JSON.stringify({ ready: ok, ...ready }));
@@ -34,20 +40,27 @@ export function httpHandler(deps: { readiness: () => Promise<Readiness>; metrics
   };
 }
 
-/** Controller answers and a segment store accepts a connection with Hello. */
+/**
+ * A controller answers (the calls go round the URI's controllers, so one dead controller does
+ * not count); then, for information, whether a segment store answers: one this gateway holds a
+ * working connection to, or else the system segment's owner.
+ */
 export async function checkReadiness(
   controller: ControllerClient,
   probeSegmentStore: () => Promise<void>,
+  stores: { openConnections: number; outages: { count: number } },
 ): Promise<Readiness> {
+  const segmentsWithoutOwner = stores.outages.count;
   try {
     await controller.ping(AbortSignal.timeout(3_000));
   } catch (err) {
-    return { controller: false, segmentStore: false, error: (err as Error).message };
+    return { controller: false, segmentStore: false, segmentsWithoutOwner, error: (err as Error).message };
   }
+  if (stores.openConnections > 0) return { controller: true, segmentStore: true, segmentsWithoutOwner };
   try {
     await probeSegmentStore();
-    return { controller: true, segmentStore: true };
+    return { controller: true, segmentStore: true, segmentsWithoutOwner };
   } catch (err) {
-    return { controller: true, segmentStore: false, error: (err as Error).message };
+    return { controller: true, segmentStore: false, segmentsWithoutOwner, error: (err as Error).message };
   }
 }

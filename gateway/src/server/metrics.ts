@@ -1,5 +1,6 @@
 /** Prometheus metrics (prom-client), one registry per gateway instance. */
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { OutageObserver, ReconnectCause } from '../segmentstore/outages.js';
 import type { PushBackObserver } from '../sessions/inflight-budget.js';
 import type { InflightAccount } from '../streams/inflight-account.js';
 
@@ -22,6 +23,10 @@ export interface GatewayMetrics {
   readonly pushBacks: Counter;
   readonly pushedBackSeconds: Counter;
   readonly inflightHeldBytes: Gauge;
+  readonly segmentReconnects: Counter<'cause'>;
+  readonly wrongHostReplies: Counter;
+  readonly segmentsWithoutOwner: Gauge;
+  readonly segmentOwnerlessSeconds: Histogram;
 }
 
 export function createMetrics(): GatewayMetrics {
@@ -116,6 +121,46 @@ export function createMetrics(): GatewayMetrics {
       help: 'bytes of appends received from pushed-back sessions and not yet admitted (outside the in-flight budget)',
       registers: [registry],
     }),
+    segmentReconnects: new Counter({
+      name: 'sluice_segment_reconnects_total',
+      help: 'times an appender or segment reader set up its connection again, by cause: wrong-host, refused, closed (reset or closed without a reply), other',
+      labelNames: ['cause'],
+      registers: [registry],
+    }),
+    wrongHostReplies: new Counter({
+      name: 'sluice_wrong_host_replies_total',
+      help: 'WrongHost replies from segment stores (a segment asked of a store that no longer owns it)',
+      registers: [registry],
+    }),
+    segmentsWithoutOwner: new Gauge({
+      name: 'sluice_segments_without_owner',
+      help: 'segments (per role: append, read) this gateway is finding a segment store for now',
+      registers: [registry],
+    }),
+    segmentOwnerlessSeconds: new Histogram({
+      name: 'sluice_segment_ownerless_seconds',
+      help: 'how long a segment had no working segment store, per outage (from the first failure to the first append set up or read answered)',
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+      registers: [registry],
+    }),
+  };
+}
+
+/** The metrics side of segments losing their segment store (segmentstore/outages.ts). */
+export function outageObserver(metrics: GatewayMetrics): OutageObserver {
+  return {
+    reconnected(cause: ReconnectCause) {
+      metrics.segmentReconnects.inc({ cause });
+    },
+    wrongHost() {
+      metrics.wrongHostReplies.inc();
+    },
+    ownerless(delta) {
+      metrics.segmentsWithoutOwner.inc(delta);
+    },
+    outageEnded(seconds) {
+      metrics.segmentOwnerlessSeconds.observe(seconds);
+    },
   };
 }
 

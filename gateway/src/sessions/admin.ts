@@ -7,6 +7,7 @@ import { GatewayError } from '../errors.js';
 import { checkpointGroup, deleteGroup, describeGroup, listGroups } from '../groups/group-admin.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { checkScopeName, parseStreamName } from '../streams/stream-name.js';
+import { isTablesCall, runTablesCall } from '../tables/kvt-requests.js';
 import type { GatewayContext } from './context.js';
 import { encodeServerFrame } from './frames.js';
 import { ReaderChannel } from './reader-channel.js';
@@ -44,6 +45,7 @@ async function groupCommit(session: Session, commit: GroupCommit): Promise<Resul
 async function run(ctx: GatewayContext, request: Request, grants: readonly Grant[] | undefined): Promise<Result> {
   const { controller } = ctx;
   const call = request.call;
+  if (isTablesCall(call)) return (await runTablesCall(ctx, call, grants)) as Result;
   authorize(call, grants, ctx.defaultScope);
   const name = (s: string) => parseStreamName(s, ctx.defaultScope);
   switch (call.case) {

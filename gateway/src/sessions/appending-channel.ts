@@ -136,6 +136,22 @@ export abstract class AppendingChannel implements Channel, WriterListener {
     );
   }
 
+  onAckedBeyond(throughSeq: number, firsts: readonly number[], counts: readonly number[]): void {
+    if (this.closed) return;
+    this.session.send(
+      encodeServerFrame({
+        case: 'acked',
+        value: {
+          channel: this.channel,
+          // No level yet (Pravega's "none"): 0 covers nothing, every sequence number is above it.
+          throughSequence: BigInt(Math.max(0, throughSeq)),
+          beyondFirst: firsts.map(BigInt),
+          beyondCount: [...counts],
+        },
+      }),
+    );
+  }
+
   onError(err: GatewayError): void {
     this.fail(err);
   }

@@ -5,7 +5,7 @@ import { GatewayError } from '../errors.js';
 import { DEFAULT_GROUP_TIMEOUT_MS, GroupMember, type GroupMemberListener } from '../groups/group-member.js';
 import { parseSegmentKey, segmentKey } from '../groups/group-state.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
-import type { StreamPositionState } from '../streams/position.js';
+import type { SegmentCompletion, StreamPositionState } from '../streams/position.js';
 import { parseStreamName, type ScopedStream } from '../streams/stream-name.js';
 import { type DeliveredRun, type ReaderSink, type StartPosition, StreamReader } from '../streams/stream-reader.js';
 import { runPayloadBytes } from '../wire/index.js';
@@ -266,7 +266,12 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
     queueMicrotask(() => this.lend());
   }
 
-  onSegmentsChanged(streamIndex: number, finished: bigint, started: bigint[], future: Map<bigint, Set<bigint>>): void {
+  onSegmentsChanged(
+    streamIndex: number,
+    finished: bigint,
+    change: SegmentCompletion,
+    future: Map<bigint, Set<bigint>>,
+  ): void {
     this.session.send(
       encodeServerFrame({
         case: 'segmentsChanged',
@@ -274,8 +279,10 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
           channel: this.request.channel,
           streamIndex,
           finished,
-          started: started.map((segmentId) => ({ segmentId, offset: 0n })),
+          started: change.started.map((segmentId) => ({ segmentId, offset: 0n })),
           future: [...future].map(([segmentId, waiting]) => ({ segmentId, waitingFor: [...waiting] })),
+          held: change.held,
+          released: change.released,
         },
       }),
     );

@@ -1,4 +1,7 @@
-/** A writer channel: events in, cumulative acknowledgements out — only after Pravega's. */
+/**
+ * A writer channel: events in, acknowledgements out — only after Pravega's: a cumulative level,
+ * and the events above it that are durable too (Acked.beyond_*).
+ */
 import type { OpenWriter } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { requireRight } from '../auth/grants.js';
 import { GatewayError } from '../errors.js';

@@ -11,7 +11,8 @@ import type { SegmentStoreClient } from '../segmentstore/client.js';
 import { SegmentReader, type SegmentReaderListener, type SegmentSource } from '../segmentstore/segment-reader.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { type EventRun, runEnd, runPayloadBytes, splitRun } from '../wire/index.js';
-import { completeSegment, type StreamPositionState } from './position.js';
+import { completeEndCut } from './end-cut.js';
+import { completeSegment, type SegmentCompletion, type StreamPositionState } from './position.js';
 import type { SharedTails } from './shared-tails.js';
 import type { ScopedStream } from './stream-name.js';
 
@@ -24,7 +25,12 @@ export interface DeliveredRun {
 
 export interface ReaderSink {
   onRuns(runs: DeliveredRun[]): void;
-  onSegmentsChanged(streamIndex: number, finished: bigint, started: bigint[], future: Map<bigint, Set<bigint>>): void;
+  onSegmentsChanged(
+    streamIndex: number,
+    finished: bigint,
+    change: SegmentCompletion,
+    future: Map<bigint, Set<bigint>>,
+  ): void;
   onTruncated(streamIndex: number, segmentId: bigint, requested: bigint, resumed: bigint): void;
   onEnd(): void;
   onError(err: GatewayError): void;
@@ -88,7 +94,10 @@ export class StreamReader implements SegmentReaderListener {
         state = { active: await this.tailCut(scope, stream), future: new Map() };
       }
       this.positions.push(state);
-      const end = to[i];
+      // A cut that leaves open segments out bounds them at their write offset now (end-cut.ts).
+      const bound = to[i];
+      const end =
+        bound && bound.size > 0 ? await completeEndCut(this.controller, this.segments, scope, stream, bound) : bound;
       this.ends.push(end);
       if (end && end.size > 0) {
         const between = await this.controller.getSegmentsBetween(scope, stream, state.active, end);
@@ -293,18 +302,29 @@ export class StreamReader implements SegmentReaderListener {
       if (this.group) {
         // The group learns of the end at the reader's next commit and hands successors out then.
         position.active.delete(segmentId);
-        this.sink.onSegmentsChanged(slot.streamIndex, segmentId, [], new Map());
+        this.sink.onSegmentsChanged(slot.streamIndex, segmentId, { started: [], held: false, released: [] }, new Map());
         return;
       }
-      if (cutEnd === undefined && !this.batch) {
-        const reply = await this.controller.getSuccessors(scope, stream, segmentId);
-        successors = reply.successors.map((s) => ({ segmentId: s.segment.segmentId, predecessors: s.predecessors }));
+      if (cutEnd !== undefined) {
+        // Reached its bound, not its end: the segment stays in the position at the bound offset
+        // (it is there already, moved by the events handed on), so a position or checkpoint taken
+        // now still covers it and a reader resumed with a later `to` reads on from there. Its
+        // successors lie beyond the bound. Nothing to tell the client: its position is right.
+        this.logger.debug({ segment: slot.reader.segment.name, bound: String(cutEnd) }, 'segment at its bound');
+      } else {
+        if (!this.batch) {
+          const reply = await this.controller.getSuccessors(scope, stream, segmentId);
+          successors = reply.successors.map((s) => ({ segmentId: s.segment.segmentId, predecessors: s.predecessors }));
+        }
+        if (this.closed) return;
+        const change = completeSegment(position, segmentId, successors, this.allowed[slot.streamIndex]);
+        this.logger.debug(
+          { segment: slot.reader.segment.name, started: change.started.map(String), held: change.held },
+          'segment finished',
+        );
+        this.sink.onSegmentsChanged(slot.streamIndex, segmentId, change, position.future);
+        for (const id of change.started) this.startSegment(slot.streamIndex, id, 0n);
       }
-      if (this.closed) return;
-      const started = completeSegment(position, segmentId, successors, this.allowed[slot.streamIndex]);
-      this.logger.debug({ segment: slot.reader.segment.name, started: started.map(String) }, 'segment finished');
-      this.sink.onSegmentsChanged(slot.streamIndex, segmentId, started, position.future);
-      for (const id of started) this.startSegment(slot.streamIndex, id, 0n);
     } catch (err) {
       this.onFailed(slot.reader, GatewayError.from(err, 'unavailable'));
       return;

@@ -22,6 +22,13 @@ import { pravegaWriterId } from './writer-id.js';
 /** Who hears about this writer's progress: the session channel currently attached. */
 export interface WriterListener {
   onAcked(throughSeq: number): void;
+  /**
+   * Events above the cumulative level `throughSeq` that are durable too (sorted, disjoint
+   * ranges `firsts[i]` … `firsts[i] + counts[i] - 1`): news since the last call, or everything
+   * such when the listener was just attached. An older one still waits on a segment without
+   * an owner; these segments did not.
+   */
+  onAckedBeyond(throughSeq: number, firsts: readonly number[], counts: readonly number[]): void;
   onError(err: GatewayError): void;
 }
 
@@ -52,6 +59,9 @@ export class StreamWriter implements AppenderListener {
   private rerouting = false;
   /** Routing key → where it goes now; cleared whenever the segments change. */
   private readonly routingCache = new Map<string, Target>();
+  /** Sequence numbers acknowledged above `ackedThrough` and not yet told (sent on the next turn). */
+  private beyond: number[] = [];
+  private beyondScheduled = false;
   /** Bytes accepted and not yet acknowledged. */
   unackedBytes = 0;
 
@@ -98,6 +108,11 @@ export class StreamWriter implements AppenderListener {
       );
     }
     if (this.ackedThrough > MIN_SEQ) listener.onAcked(this.ackedThrough);
+    // What was acknowledged beyond the level while nobody listened (or for another session).
+    const acked: number[] = [];
+    for (let i = 0, e = this.order.at(0); e; e = this.order.at(++i)) if (e.acked) acked.push(e.seq);
+    this.beyond.length = 0;
+    if (acked.length > 0) tellBeyond(listener, this.ackedThrough, acked);
   }
 
   detach(listener: WriterListener): void {
@@ -176,8 +191,17 @@ export class StreamWriter implements AppenderListener {
   onAcked(appender: SegmentAppender, through: number): void {
     const fifo = this.byAppender.get(appender)?.fifo;
     if (!fifo) return;
-    while (!fifo.isEmpty && fifo.peek()!.seq <= through) fifo.shift()!.acked = true;
+    // Durable: let go at once, whether or not older events elsewhere still wait (a large
+    // one's payload is a view pinning the client's frame); nothing sends it again.
+    while (!fifo.isEmpty && fifo.peek()!.seq <= through) {
+      const event = fifo.shift()!;
+      event.acked = true;
+      event.lease?.release();
+      this.unackedBytes -= event.bytes;
+      this.beyond.push(event.seq);
+    }
     this.advance();
+    if (this.beyond.length > 0) this.scheduleBeyond();
   }
 
   onSealed(appender: SegmentAppender, unacked: PendingEvent[]): void {
@@ -293,17 +317,35 @@ export class StreamWriter implements AppenderListener {
 
   private advance(): void {
     let through = this.ackedThrough;
-    // Taken events are let go at once: a large one's payload is a view pinning the client's frame.
-    while (this.order.peek()?.acked) {
-      const event = this.order.shift()!;
-      event.lease?.release();
-      through = event.seq;
-      this.unackedBytes -= event.bytes;
-    }
+    // Their bytes and leases went when their segment acknowledged them (onAcked).
+    while (this.order.peek()?.acked) through = this.order.shift()!.seq;
     if (through > this.ackedThrough) {
       this.ackedThrough = through;
       this.listener?.onAcked(through);
     }
+  }
+
+  /**
+   * Tells the listener, once the replies read meanwhile are all in (setImmediate runs after
+   * I/O), which acknowledged events the cumulative level still does not cover: in steady state
+   * the level catches up within the turn and nothing is sent; when one segment stalls (its
+   * store died), the others' acknowledgements go on through here.
+   */
+  private scheduleBeyond(): void {
+    if (this.beyondScheduled) return;
+    this.beyondScheduled = true;
+    setImmediate(() => {
+      this.beyondScheduled = false;
+      const through = this.ackedThrough;
+      const news = this.beyond.filter((seq) => seq > through);
+      this.beyond.length = 0;
+      if (news.length > 0 && this.listener)
+        tellBeyond(
+          this.listener,
+          through,
+          news.sort((a, b) => a - b),
+        );
+    });
   }
 
   /** Moves what sealed segments did not store onto their successors; holds new events meanwhile. */
@@ -388,6 +430,29 @@ export class StreamWriter implements AppenderListener {
     this.held = undefined;
     this.listener?.onError(err);
   }
+}
+
+/** Ranges per call: an Acked frame stays small (~15 bytes a range at most). */
+const MAX_RANGES_PER_CALL = 4096;
+
+/** Sorted sequence numbers (above `through`) to the listener as ranges of consecutive ones. */
+function tellBeyond(listener: WriterListener, through: number, seqs: readonly number[]): void {
+  let firsts: number[] = [];
+  let counts: number[] = [];
+  for (let i = 0; i < seqs.length; ) {
+    const first = seqs[i]!;
+    let n = 1;
+    while (i + n < seqs.length && seqs[i + n] === first + n) n++;
+    firsts.push(first);
+    counts.push(n);
+    i += n;
+    if (firsts.length === MAX_RANGES_PER_CALL) {
+      listener.onAckedBeyond(through, firsts, counts);
+      firsts = [];
+      counts = [];
+    }
+  }
+  if (firsts.length > 0) listener.onAckedBeyond(through, firsts, counts);
 }
 
 /** Java's StreamSegments.withReplacementRange: successors take over only the replaced key ranges. */

@@ -102,8 +102,8 @@ describe('writing and reading', () => {
     const writer = client.writer(stream, { serializer: Serializers.utf8() });
     await writer.write('before', 'k');
     const reader = client.reader(stream, { serializer: Serializers.utf8(), from: 'tail' });
+    await reader.ready(); // the reader holds its tail position before anything is written
     const first = readN(reader, 1);
-    await new Promise((r) => setTimeout(r, 200)); // let the reader open at the tail before writing
     await writer.write('after', 'k');
     expect((await first).map((e) => e.value)).toEqual(['after']);
     await reader.close();

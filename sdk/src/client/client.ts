@@ -2,7 +2,7 @@
  * The client: one session with a gateway, admin calls, and factories for writers and readers.
  * Stream names are "scope/stream", or "stream" in the client's default scope.
  */
-import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_pb.js';
+import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_codec.js';
 import { SluiceError } from '../errors.js';
 import type { EventPointer } from '../event-pointer.js';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.js';
@@ -11,6 +11,17 @@ import { EventReader, type ReadEvent, type ReaderOptions } from '../reader/reade
 import { Serializers } from '../serializers/index.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { StreamCut } from '../stream-cut.js';
+import { KeyValueTable, type KeyValueTableOptions } from '../tables/key-value-table.js';
+import {
+  createKeyValueTable,
+  deleteKeyValueTable,
+  describeKeyValueTable,
+  type KeyValueTableConfig,
+  type KeyValueTableInfo,
+  listKeyValueTables,
+} from '../tables/kvt-admin.js';
+import { type TablesConnection, tablesConnection } from '../tables/kvt-wire.js';
+import { LiveTable, type LiveTableOptions } from '../tables/live-table.js';
 import { cancelled, type Timers } from '../transport/timers.js';
 import type { WebSocketConstructor } from '../transport/websocket.js';
 import { SDK_VERSION } from '../version.js';
@@ -433,6 +444,48 @@ export class SluiceClient implements AsyncDisposable {
   async resetReaderGroup(group: string, from: 'head' | 'tail' | StreamCut[], signal?: AbortSignal): Promise<void> {
     const cuts = Array.isArray(from) ? from.map((c) => new StreamCut(this.qualify(c.stream), c.positions)) : from;
     await streamApi.resetReaderGroup(this.conn, this.qualify(group), cuts, signal);
+  }
+
+  // ---- key-value tables (docs/tables.md) --------------------------------------------------
+
+  private tablesConn: TablesConnection | undefined;
+  private get tables(): TablesConnection {
+    this.tablesConn ??= tablesConnection(this.conn);
+    return this.tablesConn;
+  }
+
+  /** True if created, false if it existed. */
+  createKeyValueTable(table: string, config: KeyValueTableConfig, signal?: AbortSignal): Promise<boolean> {
+    return createKeyValueTable(this.tables, this.qualify(table), config, signal);
+  }
+
+  /** Key-value tables of a scope (default: the client's). */
+  listKeyValueTables(scope?: string, signal?: AbortSignal): Promise<string[]> {
+    return listKeyValueTables(this.tables, scope ?? this.scope ?? '', signal);
+  }
+
+  describeKeyValueTable(table: string, signal?: AbortSignal): Promise<KeyValueTableInfo> {
+    return describeKeyValueTable(this.tables, this.qualify(table), signal);
+  }
+
+  /** True if deleted, false if there was no such table. */
+  deleteKeyValueTable(table: string, signal?: AbortSignal): Promise<boolean> {
+    return deleteKeyValueTable(this.tables, this.qualify(table), signal);
+  }
+
+  /** A key-value table's entries, keys and values through the given serializers. */
+  keyValueTable<K, V>(table: string, opts: KeyValueTableOptions<K, V>): KeyValueTable<K, V> {
+    return new KeyValueTable(this.tables, this.qualify(table), opts);
+  }
+
+  /** A live table of a stream: the latest value per key, checkpointed with its reader's position. */
+  table<T>(stream: string, opts: LiveTableOptions<T>): LiveTable<T> {
+    const name = this.qualify(stream);
+    return new LiveTable<T>(
+      (from) => this.reader<T>(name, { serializer: opts.serializer, ...(from !== undefined ? { from } : {}) }),
+      name,
+      opts,
+    );
   }
 
   writer<T>(stream: string, opts: WriterOptions<T>): EventWriter<T> {

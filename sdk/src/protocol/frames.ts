@@ -1,6 +1,11 @@
-/** Gateway protocol frames (generated from proto/sluice/v1/gateway.proto). */
-import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
-import { ClientFrameSchema, type ServerFrame, ServerFrameSchema } from '@sluice/proto/sluice/v1/gateway_pb.js';
+/**
+ * Gateway protocol frames (generated from proto/sluice/v1/gateway.proto). Encoded and decoded by
+ * the generated table codec (@sluice/proto's table-codec.ts), not protobuf-es's reflection
+ * runtime, which would add ~18 KB min+gzip to every browser app (docs/packaging.md).
+ */
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { decodeServerFrame as decode, encodeClientFrame as encode } from '@sluice/proto/sluice/v1/gateway_codec.js';
+import type { ClientFrameSchema, ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { SluiceError } from '../errors.js';
 import { checkRun } from './event-runs.js';
 
@@ -11,7 +16,7 @@ export type ServerFrameKind = ServerFrame['kind'];
 export const PROTOCOL_VERSION = 2;
 
 export function encodeClientFrame(kind: ClientFrameKind): Uint8Array {
-  return toBinary(ClientFrameSchema, create(ClientFrameSchema, { kind }));
+  return encode({ kind });
 }
 
 /**
@@ -21,7 +26,7 @@ export function encodeClientFrame(kind: ClientFrameKind): Uint8Array {
 export function decodeServerFrame(bytes: Uint8Array): ServerFrame {
   let frame: ServerFrame;
   try {
-    frame = fromBinary(ServerFrameSchema, bytes);
+    frame = decode(bytes);
   } catch (err) {
     throw new SluiceError('protocol', `undecodable frame: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,

@@ -75,6 +75,9 @@ type Item =
       kind: 'changed';
       streamIndex: number;
       finished: bigint;
+      /** The finished segment stays at its end offset (a successor waits for other predecessors). */
+      held: boolean;
+      released: bigint[];
       started: Array<[bigint, bigint]>;
       future: Array<[bigint, bigint[]]>;
     }
@@ -594,7 +597,8 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         const s = position.get(name)!;
         if (this.opts.group && s.segments.has(item.finished))
           this.finished.push({ stream: name, segmentId: item.finished });
-        s.segments.delete(item.finished);
+        if (!item.held) s.segments.delete(item.finished);
+        for (const id of item.released) s.segments.delete(id);
         for (const [id, off] of item.started) s.segments.set(id, off);
         s.future.clear();
         for (const [id, waiting] of item.future) s.future.set(id, waiting);
@@ -789,6 +793,8 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
           kind: 'changed',
           streamIndex: frame.value.streamIndex,
           finished: frame.value.finished,
+          held: frame.value.held,
+          released: [...frame.value.released],
           started: frame.value.started.map((o) => [o.segmentId, o.offset]),
           future: frame.value.future.map((f) => [f.segmentId, [...f.waitingFor]]),
         });

@@ -53,6 +53,12 @@ interface Pending {
   settled: boolean;
   /** Withdrawn while waiting for room: skipped when its turn comes. */
   withdrawn: boolean;
+  /**
+   * Acknowledged above the cumulative level (an older write still waits, on a segment whose
+   * store is failing over): resolved, its bytes freed, never sent again; it stays in `pending`
+   * until the level passes it.
+   */
+  done: boolean;
   /** Removes the abort listener. */
   cleanup: (() => void) | undefined;
 }
@@ -71,6 +77,8 @@ export class AppendChannel {
   /** pending[0 .. sent) have been sent on the current channel incarnation. */
   private sent = 0;
   private inflightBytes = 0;
+  /** Entries of `pending` that are `done`. */
+  private doneCount = 0;
   /**
    * Writes that did not fit in the in-flight window, in call order. They are admitted in that
    * order as acknowledgements make room (only as many as fit: waking every waiter on every
@@ -109,7 +117,7 @@ export class AppendChannel {
   }
 
   get unacknowledged(): number {
-    return this.pending.length;
+    return this.pending.length - this.doneCount;
   }
 
   /** Bytes held: in flight and waiting for room. */
@@ -183,6 +191,7 @@ export class AppendChannel {
         reject,
         settled: false,
         withdrawn: false,
+        done: false,
         cleanup: undefined,
       };
       if (signal) this.watchAbort(p, signal);
@@ -313,9 +322,12 @@ export class AppendChannel {
       return;
     }
     switch (frame.case) {
-      case 'acked':
-        this.acknowledge(Number(frame.value.throughSequence));
+      case 'acked': {
+        const { throughSequence, beyondFirst, beyondCount } = frame.value;
+        this.acknowledge(Number(throughSequence));
+        if (beyondFirst.length > 0) this.acknowledgeBeyond(beyondFirst, beyondCount);
         return;
+      }
       case 'channelClosed': {
         this.opened = false;
         const error = frame.value.error
@@ -343,20 +355,91 @@ export class AppendChannel {
   private acknowledge(through: number): void {
     let n = 0;
     while (n < this.pending.length && this.pending[n]!.seq !== 0 && this.pending[n]!.seq <= through) {
-      const p = this.pending[n]!;
-      this.inflightBytes -= p.payload.length;
-      if (!p.settled) {
-        p.settled = true;
-        p.cleanup?.();
-        p.resolve();
-      }
+      this.markDone(this.pending[n]!);
       n++;
     }
     if (n === 0) return;
+    this.dropFront(n);
+  }
+
+  /**
+   * Writes acknowledged above the cumulative level, as ranges of sequence numbers: each is
+   * resolved and freed now (an older write may wait for its segment to find a new store); it
+   * leaves the queue when the level passes it, and is not resent meanwhile.
+   */
+  private acknowledgeBeyond(firsts: readonly bigint[], counts: readonly number[]): void {
+    // The numbered writes are a prefix of `pending`, in increasing order.
+    const numbered = this.numberedCount();
+    let freed = false;
+    for (let r = 0; r < firsts.length; r++) {
+      const first = Number(firsts[r]);
+      const last = first + (counts[r] ?? 0) - 1;
+      for (let i = this.indexOfSeq(first, numbered); i < numbered && this.pending[i]!.seq <= last; i++) {
+        const p = this.pending[i]!;
+        if (p.done) continue;
+        this.markDone(p);
+        freed = true;
+      }
+    }
+    if (!freed) return;
+    let n = 0;
+    while (n < this.pending.length && this.pending[n]!.done) n++;
+    if (n > 0) this.dropFront(n);
+    else this.admitBlocked();
+  }
+
+  /** Resolves `p` (unless settled already, e.g. aborted) and frees its bytes, once. */
+  private markDone(p: Pending): void {
+    if (p.done) return;
+    p.done = true;
+    this.doneCount++;
+    this.inflightBytes -= p.payload.length;
+    if (!p.settled) {
+      p.settled = true;
+      p.cleanup?.();
+      p.resolve();
+    }
+  }
+
+  /** The first `n` entries of `pending` are acknowledged: they leave the queue. */
+  private dropFront(n: number): void {
+    for (let i = 0; i < n; i++) if (this.pending[i]!.done) this.doneCount--;
     this.pending.splice(0, n);
     this.sent = Math.max(0, this.sent - n);
+    // Done entries left at the front (acknowledged beyond an older level) go too.
+    let more = 0;
+    while (more < this.pending.length && this.pending[more]!.done && this.pending[more]!.seq !== 0) more++;
+    if (more > 0) {
+      this.doneCount -= more;
+      this.pending.splice(0, more);
+      this.sent = Math.max(0, this.sent - more);
+    }
     this.admitBlocked();
     if (this.pending.length === 0) this.wakeIdle();
+  }
+
+  /** How many writes at the front of `pending` have a sequence number (were sent once). */
+  private numberedCount(): number {
+    let lo = 0;
+    let hi = this.pending.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.pending[mid]!.seq !== 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The index of the first numbered write with a sequence number ≥ `seq` (`numbered` if none). */
+  private indexOfSeq(seq: number, numbered: number): number {
+    let lo = 0;
+    let hi = numbered;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.pending[mid]!.seq < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private wakeIdle(): void {
@@ -370,6 +453,7 @@ export class AppendChannel {
     this.stopTimers();
     for (const p of this.pending.splice(0)) this.settle(p, error);
     for (const p of this.blocked.takeAll()) this.settle(p, error);
+    this.doneCount = 0;
     this.inflightBytes = 0;
     this.blockedBytes = 0;
     this.wakeAll();
@@ -395,6 +479,7 @@ export class AppendChannel {
     );
     for (const p of this.pending.splice(0)) this.settle(p, p.seq !== 0 ? unknown : error);
     for (const p of this.blocked.takeAll()) this.settle(p, error);
+    this.doneCount = 0;
     this.inflightBytes = 0;
     this.blockedBytes = 0;
     this.wakeAll();
@@ -482,6 +567,11 @@ export class AppendChannel {
     while (this.sent < this.pending.length) {
       const start = this.sent;
       const first = this.pending[start]!;
+      if (first.done) {
+        // Acknowledged already (above an older level): not sent again.
+        this.sent = start + 1;
+        continue;
+      }
       const sentBefore = first.seq !== 0;
       if (first.seq === 0) first.seq = this.nextSeq++;
       if (first.payload.length + keyBytesAtMost(first.key) + PART_OVERHEAD_BYTES > limit) {
@@ -509,6 +599,7 @@ export class AppendChannel {
       let end = start;
       while (end < this.pending.length && end - start < MAX_EVENTS_PER_FRAME) {
         const p = this.pending[end]!;
+        if (p.done) break; // a gap in the numbers: the next frame starts after it
         const size = p.payload.length + keyBytesAtMost(p.key) + EVENT_OVERHEAD_BYTES;
         if (end > start && bytes + size > limit) break;
         if (p.seq === 0) p.seq = this.nextSeq++;

@@ -27,7 +27,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/gateway.proto.
  */
 export const file_sluice_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIt8DCgtDbGllbnRGcmFtZRIhCgVoZWxsbxgBIAEoCzIQLnNsdWljZS52MS5IZWxsb0gAEiUKB3JlcXVlc3QYAiABKAsyEi5zbHVpY2UudjEuUmVxdWVzdEgAEiwKC29wZW5fd3JpdGVyGAMgASgLMhUuc2x1aWNlLnYxLk9wZW5Xcml0ZXJIABIjCgZhcHBlbmQYBCABKAsyES5zbHVpY2UudjEuQXBwZW5kSAASLAoLb3Blbl9yZWFkZXIYBSABKAsyFS5zbHVpY2UudjEuT3BlblJlYWRlckgAEiMKBmNyZWRpdBgGIAEoCzIRLnNsdWljZS52MS5DcmVkaXRIABIwCg1jbG9zZV9jaGFubmVsGAcgASgLMhcuc2x1aWNlLnYxLkNsb3NlQ2hhbm5lbEgAEh8KBHBpbmcYCCABKAsyDy5zbHVpY2UudjEuUGluZ0gAEiYKCG9wZW5fdHhuGAkgASgLMhIuc2x1aWNlLnYxLk9wZW5UeG5IABIvCgxhdXRoZW50aWNhdGUYCiABKAsyFy5zbHVpY2UudjEuQXV0aGVudGljYXRlSAASLAoLYXBwZW5kX3BhcnQYCyABKAsyFS5zbHVpY2UudjEuQXBwZW5kUGFydEgAQgYKBGtpbmQijgYKC1NlcnZlckZyYW1lEiUKB3dlbGNvbWUYASABKAsyEi5zbHVpY2UudjEuV2VsY29tZUgAEiEKBXJlcGx5GAIgASgLMhAuc2x1aWNlLnYxLlJlcGx5SAASMAoNd3JpdGVyX29wZW5lZBgDIAEoCzIXLnNsdWljZS52MS5Xcml0ZXJPcGVuZWRIABIhCgVhY2tlZBgEIAEoCzIQLnNsdWljZS52MS5BY2tlZEgAEjAKDXJlYWRlcl9vcGVuZWQYBSABKAsyFy5zbHVpY2UudjEuUmVhZGVyT3BlbmVkSAASNgoQc2VnbWVudHNfY2hhbmdlZBgHIAEoCzIaLnNsdWljZS52MS5TZWdtZW50c0NoYW5nZWRIABIvCg1lbmRfb2Zfc3RyZWFtGAggASgLMhYuc2x1aWNlLnYxLkVuZE9mU3RyZWFtSAASMgoOY2hhbm5lbF9jbG9zZWQYCSABKAsyGC5zbHVpY2UudjEuQ2hhbm5lbENsb3NlZEgAEh8KBHBvbmcYCiABKAsyDy5zbHVpY2UudjEuUG9uZ0gAEikKCXRydW5jYXRlZBgLIAEoCzIULnNsdWljZS52MS5UcnVuY2F0ZWRIABIqCgp0eG5fb3BlbmVkGAwgASgLMhQuc2x1aWNlLnYxLlR4bk9wZW5lZEgAEjEKDWF1dGhlbnRpY2F0ZWQYDSABKAsyGC5zbHVpY2UudjEuQXV0aGVudGljYXRlZEgAEjgKEXNlZ21lbnRzX2Fzc2lnbmVkGA4gASgLMhsuc2x1aWNlLnYxLlNlZ21lbnRzQXNzaWduZWRIABI+ChRjaGVja3BvaW50X3JlcXVlc3RlZBgPIAEoCzIeLnNsdWljZS52MS5DaGVja3BvaW50UmVxdWVzdGVkSAASKgoKZXZlbnRfcnVucxgQIAEoCzIULnNsdWljZS52MS5FdmVudFJ1bnNIABIqCgpnb2luZ19hd2F5GBEgASgLMhQuc2x1aWNlLnYxLkdvaW5nQXdheUgAQgYKBGtpbmRKBAgGEAdSBmV2ZW50cyI2CgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhMKC2NsaWVudF9uYW1lGAIgASgJIpsBCgdXZWxjb21lEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKc2Vzc2lvbl9pZBgCIAEoCRIXCg9nYXRld2F5X3ZlcnNpb24YAyABKAkSGQoRbWF4X21lc3NhZ2VfYnl0ZXMYBCABKA0SFQoNZGVmYXVsdF9zY29wZRgFIAEoCRIXCg9tYXhfZXZlbnRfYnl0ZXMYBiABKA0iGwoJR29pbmdBd2F5Eg4KBnJlYXNvbhgBIAEoCSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiHQoMQXV0aGVudGljYXRlEg0KBXRva2VuGAEgASgJIiYKDUF1dGhlbnRpY2F0ZWQSFQoNZXhwaXJlc19hdF9tcxgBIAEoBCImCgVFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAki2gsKB1JlcXVlc3QSCgoCaWQYASABKA0SLgoMY3JlYXRlX3Njb3BlGAogASgLMhYuc2x1aWNlLnYxLkNyZWF0ZVNjb3BlSAASMAoNY3JlYXRlX3N0cmVhbRgLIAEoCzIXLnNsdWljZS52MS5DcmVhdGVTdHJlYW1IABIsCgtzdHJlYW1faW5mbxgMIAEoCzIVLnNsdWljZS52MS5TdHJlYW1OYW1lSAASLgoMbGlzdF9zdHJlYW1zGA0gASgLMhYuc2x1aWNlLnYxLkxpc3RTdHJlYW1zSAASLAoLc2VhbF9zdHJlYW0YDiABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEi4KDWRlbGV0ZV9zdHJlYW0YDyABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEiwKC2xpc3Rfc2NvcGVzGBAgASgLMhUuc2x1aWNlLnYxLkxpc3RTY29wZXNIABIuCgxkZWxldGVfc2NvcGUYESABKAsyFi5zbHVpY2UudjEuQ3JlYXRlU2NvcGVIABIuCgxzY2FsZV9zdHJlYW0YEiABKAsyFi5zbHVpY2UudjEuU2NhbGVTdHJlYW1IABIvCg90cnVuY2F0ZV9zdHJlYW0YEyABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0SAASJwoKY29tbWl0X3R4bhgUIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABImCglhYm9ydF90eG4YFSABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASJwoKdHhuX3N0YXR1cxgWIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABIiCgNsYWcYFyABKAsyEy5zbHVpY2UudjEuUG9zaXRpb25IABI5ChJsaXN0X3JlYWRlcl9ncm91cHMYGCABKAsyGy5zbHVpY2UudjEuTGlzdFJlYWRlckdyb3Vwc0gAEjUKFWRlc2NyaWJlX3JlYWRlcl9ncm91cBgZIAEoCzIULnNsdWljZS52MS5Hcm91cE5hbWVIABIzChNkZWxldGVfcmVhZGVyX2dyb3VwGBogASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEjcKF2NoZWNrcG9pbnRfcmVhZGVyX2dyb3VwGBsgASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEi4KDGdyb3VwX2NvbW1pdBgcIAEoCzIWLnNsdWljZS52MS5Hcm91cENvbW1pdEgAEjQKE2xpc3RfY29tcGxldGVkX3R4bnMYKCABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEjUKC2ZldGNoX2V2ZW50GCkgASgLMh4uc2x1aWNlLnYxLlN0cmVhbUFwaUZldGNoRXZlbnRIABI5Cg11cGRhdGVfc3RyZWFtGCogASgLMiAuc2x1aWNlLnYxLlN0cmVhbUFwaVVwZGF0ZVN0cmVhbUgAEj8KE2xpc3Rfc3RyZWFtc19ieV90YWcYKyABKAsyIC5zbHVpY2UudjEuU3RyZWFtQXBpU3RyZWFtc0J5VGFnSAASNAoTY2hlY2tfc3RyZWFtX2V4aXN0cxgsIAEoCzIVLnNsdWljZS52MS5TdHJlYW1OYW1lSAASMQoJbm90ZV90aW1lGC0gASgLMhwuc2x1aWNlLnYxLlN0cmVhbUFwaU5vdGVUaW1lSAASMwoKcmVhZF9tYXJrcxguIAEoCzIdLnNsdWljZS52MS5TdHJlYW1BcGlSZWFkTWFya3NIABIuCg1zdHJlYW1fY29uZmlnGC8gASgLMhUuc2x1aWNlLnYxLlN0cmVhbU5hbWVIABI7Cg5yZWFkZXJfb2ZmbGluZRgwIAEoCzIhLnNsdWljZS52MS5TdHJlYW1BcGlSZWFkZXJPZmZsaW5lSAASPAoScmVzZXRfcmVhZGVyX2dyb3VwGDEgASgLMh4uc2x1aWNlLnYxLlN0cmVhbUFwaVJlc2V0R3JvdXBIAEIGCgRjYWxsIpYECgVSZXBseRIKCgJpZBgBIAEoDRIhCgVlcnJvchgKIAEoCzIQLnNsdWljZS52MS5FcnJvckgAEg4KBGRvbmUYCyABKAhIABIsCgtzdHJlYW1faW5mbxgMIAEoCzIVLnNsdWljZS52MS5TdHJlYW1JbmZvSAASIQoFbmFtZXMYDSABKAsyEC5zbHVpY2UudjEuTmFtZXNIABITCgl0eG5fc3RhdGUYDiABKAlIABIPCgVieXRlcxgPIAEoBEgAEjAKCmdyb3VwX2luZm8YECABKAsyGi5zbHVpY2UudjEuUmVhZGVyR3JvdXBJbmZvSAASNgoQZ3JvdXBfY2hlY2twb2ludBgRIAEoCzIaLnNsdWljZS52MS5Hcm91cENoZWNrcG9pbnRIABI0Cg9ncm91cF9jb21taXR0ZWQYEiABKAsyGS5zbHVpY2UudjEuR3JvdXBDb21taXR0ZWRIABI7Cg5jb21wbGV0ZWRfdHhucxgaIAEoCzIhLnNsdWljZS52MS5TdHJlYW1BcGlDb21wbGV0ZWRUeG5zSAASDwoFZXZlbnQYGyABKAxIABIqCgVtYXJrcxgcIAEoCzIZLnNsdWljZS52MS5TdHJlYW1BcGlNYXJrc0gAEjMKDXN0cmVhbV9jb25maWcYHSABKAsyGi5zbHVpY2UudjEuU3RyZWFtQXBpQ29uZmlnSABCCAoGcmVzdWx0IhwKC0NyZWF0ZVNjb3BlEg0KBXNjb3BlGAEgASgJIhwKClN0cmVhbU5hbWUSDgoGc3RyZWFtGAEgASgJIhwKC0xpc3RTdHJlYW1zEg0KBXNjb3BlGAEgASgJIgwKCkxpc3RTY29wZXMiFgoFTmFtZXMSDQoFbmFtZXMYASADKAkijQEKDENyZWF0ZVN0cmVhbRIOCgZzdHJlYW0YASABKAkSIwoHc2NhbGluZxgCIAEoCzISLnNsdWljZS52MS5TY2FsaW5nEiwKCXJldGVudGlvbhgDIAEoCzIULnNsdWljZS52MS5SZXRlbnRpb25IAIgBARIMCgR0YWdzGAQgAygJQgwKCl9yZXRlbnRpb24ipQEKB1NjYWxpbmcSJQoEdHlwZRgBIAEoDjIXLnNsdWljZS52MS5TY2FsaW5nLlR5cGUSEAoIc2VnbWVudHMYAiABKA0SEwoLdGFyZ2V0X3JhdGUYAyABKA0SFAoMc2NhbGVfZmFjdG9yGAQgASgNIjYKBFR5cGUSCQoFRklYRUQQABIRCg1CWV9FVkVOVF9SQVRFEAESEAoMQllfREFUQV9SQVRFEAIiXwoJUmV0ZW50aW9uEicKBHR5cGUYASABKA4yGS5zbHVpY2UudjEuUmV0ZW50aW9uLlR5cGUSDQoFdmFsdWUYAiABKAQiGgoEVHlwZRIICgRUSU1FEAASCAoEU0laRRABIlQKC1NjYWxlU3RyZWFtEg4KBnN0cmVhbRgBIAEoCRIMCgRzZWFsGAIgAygDEicKCm5ld19yYW5nZXMYAyADKAsyEy5zbHVpY2UudjEuS2V5UmFuZ2UiJQoIS2V5UmFuZ2USCwoDbG93GAEgASgBEgwKBGhpZ2gYAiABKAEiRAoLU2VnbWVudEluZm8SEgoKc2VnbWVudF9pZBgBIAEoAxIPCgdsb3dfa2V5GAIgASgBEhAKCGhpZ2hfa2V5GAMgASgBIp4BCgpTdHJlYW1JbmZvEg4KBnN0cmVhbRgBIAEoCRIiCgRoZWFkGAIgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIiCgR0YWlsGAMgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIoCghzZWdtZW50cxgEIAMoCzIWLnNsdWljZS52MS5TZWdtZW50SW5mbxIOCgZzZWFsZWQYBSABKAgiSAoJU3RyZWFtQ3V0Eg4KBnN0cmVhbRgBIAEoCRIrCglwb3NpdGlvbnMYAiADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldCIzCg1TZWdtZW50T2Zmc2V0EhIKCnNlZ21lbnRfaWQYASABKAMSDgoGb2Zmc2V0GAIgASgDIkAKCk9wZW5Xcml0ZXISDwoHY2hhbm5lbBgBIAEoDRIOCgZzdHJlYW0YAiABKAkSEQoJd3JpdGVyX2lkGAMgASgJIlIKDFdyaXRlck9wZW5lZBIPCgdjaGFubmVsGAEgASgNEhUKDWxhc3Rfc2VxdWVuY2UYAiABKAQSGgoSbWF4X2luZmxpZ2h0X2J5dGVzGAMgASgNIlcKBkFwcGVuZBIPCgdjaGFubmVsGAEgASgNEhYKDmZpcnN0X3NlcXVlbmNlGAIgASgEEiQKBmV2ZW50cxgDIAMoCzIULnNsdWljZS52MS5FdmVudERhdGEiYQoJRXZlbnREYXRhEg8KB3BheWxvYWQYASABKAwSGAoLcm91dGluZ19rZXkYAiABKAlIAIgBARIZChFyb3V0aW5nX2tleV91dGYxNhgDIAEoDEIOCgxfcm91dGluZ19rZXkipwEKCkFwcGVuZFBhcnQSDwoHY2hhbm5lbBgBIAEoDRIQCghzZXF1ZW5jZRgCIAEoBBITCgt0b3RhbF9ieXRlcxgDIAEoDRIOCgZvZmZzZXQYBCABKA0SDAoEZGF0YRgFIAEoDBIYCgtyb3V0aW5nX2tleRgGIAEoCUgAiAEBEhkKEXJvdXRpbmdfa2V5X3V0ZjE2GAcgASgMQg4KDF9yb3V0aW5nX2tleSIyCgVBY2tlZBIPCgdjaGFubmVsGAEgASgNEhgKEHRocm91Z2hfc2VxdWVuY2UYAiABKAQiTAoHT3BlblR4bhIPCgdjaGFubmVsGAEgASgNEg4KBnN0cmVhbRgCIAEoCRIOCgZ0eG5faWQYAyABKAkSEAoIbGVhc2VfbXMYBCABKAQiXwoJVHhuT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SDgoGdHhuX2lkGAIgASgJEhUKDWxhc3Rfc2VxdWVuY2UYAyABKAQSGgoSbWF4X2luZmxpZ2h0X2J5dGVzGAQgASgNIigKBlR4blJlZhIOCgZzdHJlYW0YASABKAkSDgoGdHhuX2lkGAIgASgJIuYCCgpPcGVuUmVhZGVyEg8KB2NoYW5uZWwYASABKA0SDwoHc3RyZWFtcxgCIAMoCRIOCgRoZWFkGAMgASgISAASDgoEdGFpbBgEIAEoCEgAEicKCHBvc2l0aW9uGAUgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uSAASIAoCdG8YBiADKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0Eh0KFWluaXRpYWxfY3JlZGl0X2V2ZW50cxgHIAEoDRIcChRpbml0aWFsX2NyZWRpdF9ieXRlcxgIIAEoDRINCgViYXRjaBgJIAEoCBINCgVncm91cBgKIAEoCRIRCglyZWFkZXJfaWQYCyABKAkSGAoQZ3JvdXBfdGltZW91dF9tcxgMIAEoDRIqCghmaW5pc2hlZBgNIAMoCzIYLnNsdWljZS52MS5TdHJlYW1TZWdtZW50Eg4KBnJlc3VtZRgOIAEoCEIHCgVzdGFydCJDCg1TdHJlYW1TZWdtZW50Eg4KBnN0cmVhbRgBIAEoCRISCgpzZWdtZW50X2lkGAIgASgDEg4KBm9mZnNldBgDIAEoAyJlChBTZWdtZW50c0Fzc2lnbmVkEg8KB2NoYW5uZWwYASABKA0SFAoMc3RyZWFtX2luZGV4GAIgASgNEioKCGFjcXVpcmVkGAMgAygLMhguc2x1aWNlLnYxLlNlZ21lbnRPZmZzZXQiPQoTQ2hlY2twb2ludFJlcXVlc3RlZBIPCgdjaGFubmVsGAEgASgNEhUKDWNoZWNrcG9pbnRfaWQYAiABKAQiIQoQTGlzdFJlYWRlckdyb3VwcxINCgVzY29wZRgBIAEoCSIaCglHcm91cE5hbWUSDQoFZ3JvdXAYASABKAkisgEKC0dyb3VwQ29tbWl0Eg8KB2NoYW5uZWwYASABKA0SJQoIcG9zaXRpb24YAiABKAsyEy5zbHVpY2UudjEuUG9zaXRpb24SKgoIZmluaXNoZWQYAyADKAsyGC5zbHVpY2UudjEuU3RyZWFtU2VnbWVudBISCgpzdGF0ZV9qc29uGAQgASgJEiMKA3R4bhgFIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIAIgBAUIGCgRfdHhuIjwKDkdyb3VwQ29tbWl0dGVkEioKCHJlbGVhc2VkGAEgAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQiQQoPR3JvdXBDaGVja3BvaW50EgoKAmlkGAEgASgEEiIKBGN1dHMYAiADKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0IuoBCg9SZWFkZXJHcm91cEluZm8SDQoFZ3JvdXAYASABKAkSDwoHc3RyZWFtcxgCIAMoCRIrCgdyZWFkZXJzGAMgAygLMhouc2x1aWNlLnYxLkdyb3VwUmVhZGVySW5mbxIsCgp1bmFzc2lnbmVkGAQgAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQSGgoSbGFzdF9jaGVja3BvaW50X2lkGAUgASgEEi0KD2xhc3RfY2hlY2twb2ludBgGIAMoCzIULnNsdWljZS52MS5TdHJlYW1DdXQSEQoJbGFnX2J5dGVzGAcgASgEImYKD0dyb3VwUmVhZGVySW5mbxIRCglyZWFkZXJfaWQYASABKAkSKgoIc2VnbWVudHMYAiADKAsyGC5zbHVpY2UudjEuU3RyZWFtU2VnbWVudBIUCgxsYXN0X3NlZW5fbXMYAyABKAQiNgoIUG9zaXRpb24SKgoHc3RyZWFtcxgBIAMoCzIZLnNsdWljZS52MS5TdHJlYW1Qb3NpdGlvbiJ2Cg5TdHJlYW1Qb3NpdGlvbhIOCgZzdHJlYW0YASABKAkSKgoIc2VnbWVudHMYAiADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldBIoCgZmdXR1cmUYAyADKAsyGC5zbHVpY2UudjEuRnV0dXJlU2VnbWVudCI4Cg1GdXR1cmVTZWdtZW50EhIKCnNlZ21lbnRfaWQYASABKAMSEwoLd2FpdGluZ19mb3IYAiADKAMiXQoMUmVhZGVyT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SJQoIcG9zaXRpb24YAiABKAsyEy5zbHVpY2UudjEuUG9zaXRpb24SFQoNcmVzdG9yZWRfanNvbhgDIAEoCSI4CgZDcmVkaXQSDwoHY2hhbm5lbBgBIAEoDRIOCgZldmVudHMYAiABKA0SDQoFYnl0ZXMYAyABKA0iPwoJRXZlbnRSdW5zEg8KB2NoYW5uZWwYASABKA0SIQoEcnVucxgCIAMoCzITLnNsdWljZS52MS5FdmVudFJ1biJUCghFdmVudFJ1bhIUCgxzdHJlYW1faW5kZXgYASABKA0SEgoKc2VnbWVudF9pZBgCIAEoAxIOCgZvZmZzZXQYAyABKAMSDgoGZXZlbnRzGAQgASgMIp8BCg9TZWdtZW50c0NoYW5nZWQSDwoHY2hhbm5lbBgBIAEoDRIUCgxzdHJlYW1faW5kZXgYAiABKA0SEAoIZmluaXNoZWQYAyABKAMSKQoHc3RhcnRlZBgEIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0EigKBmZ1dHVyZRgFIAMoCzIYLnNsdWljZS52MS5GdXR1cmVTZWdtZW50IngKCVRydW5jYXRlZBIPCgdjaGFubmVsGAEgASgNEhQKDHN0cmVhbV9pbmRleBgCIAEoDRISCgpzZWdtZW50X2lkGAMgASgDEhgKEHJlcXVlc3RlZF9vZmZzZXQYBCABKAMSFgoOcmVzdW1lZF9vZmZzZXQYBSABKAMiHgoLRW5kT2ZTdHJlYW0SDwoHY2hhbm5lbBgBIAEoDSIfCgxDbG9zZUNoYW5uZWwSDwoHY2hhbm5lbBgBIAEoDSJQCg1DaGFubmVsQ2xvc2VkEg8KB2NoYW5uZWwYASABKA0SJAoFZXJyb3IYAiABKAsyEC5zbHVpY2UudjEuRXJyb3JIAIgBAUIICgZfZXJyb3IiSAoWU3RyZWFtQXBpQ29tcGxldGVkVHhucxIuCgR0eG5zGAEgAygLMiAuc2x1aWNlLnYxLlN0cmVhbUFwaUNvbXBsZXRlZFR4biI3ChVTdHJlYW1BcGlDb21wbGV0ZWRUeG4SDgoGdHhuX2lkGAEgASgJEg4KBnN0YXR1cxgCIAEoCSJZChNTdHJlYW1BcGlGZXRjaEV2ZW50Eg4KBnN0cmVhbRgBIAEoCRISCgpzZWdtZW50X2lkGAIgASgDEg4KBm9mZnNldBgDIAEoAxIOCgZsZW5ndGgYBCABKA0ilgEKFVN0cmVhbUFwaVVwZGF0ZVN0cmVhbRIOCgZzdHJlYW0YASABKAkSIwoHc2NhbGluZxgCIAEoCzISLnNsdWljZS52MS5TY2FsaW5nEiwKCXJldGVudGlvbhgDIAEoCzIULnNsdWljZS52MS5SZXRlbnRpb25IAIgBARIMCgR0YWdzGAQgAygJQgwKCl9yZXRlbnRpb24iMwoVU3RyZWFtQXBpU3RyZWFtc0J5VGFnEg0KBXNjb3BlGAEgASgJEgsKA3RhZxgCIAEoCSKAAQoPU3RyZWFtQXBpQ29uZmlnEiMKB3NjYWxpbmcYASABKAsyEi5zbHVpY2UudjEuU2NhbGluZxIsCglyZXRlbnRpb24YAiABKAsyFC5zbHVpY2UudjEuUmV0ZW50aW9uSACIAQESDAoEdGFncxgDIAMoCUIMCgpfcmV0ZW50aW9uIjcKEVN0cmVhbUFwaU5vdGVUaW1lEg8KB2NoYW5uZWwYASABKA0SEQoJdGltZXN0YW1wGAIgASgDIjQKElN0cmVhbUFwaVJlYWRNYXJrcxIOCgZzdHJlYW0YASABKAkSDgoGb2Zmc2V0GAIgASgDIkYKDlN0cmVhbUFwaU1hcmtzEg4KBm9mZnNldBgBIAEoAxIPCgdlbnRyaWVzGAIgASgMEhMKC25leHRfb2Zmc2V0GAMgASgDInMKFlN0cmVhbUFwaVJlYWRlck9mZmxpbmUSDQoFZ3JvdXAYASABKAkSEQoJcmVhZGVyX2lkGAIgASgJEioKCHBvc2l0aW9uGAMgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uSACIAQFCCwoJX3Bvc2l0aW9uIlYKE1N0cmVhbUFwaVJlc2V0R3JvdXASDQoFZ3JvdXAYASABKAkSIgoEZnJvbRgCIAMoCzIULnNsdWljZS52MS5TdHJlYW1DdXQSDAoEdGFpbBgDIAEoCGIGcHJvdG8z");
+  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIt8DCgtDbGllbnRGcmFtZRIhCgVoZWxsbxgBIAEoCzIQLnNsdWljZS52MS5IZWxsb0gAEiUKB3JlcXVlc3QYAiABKAsyEi5zbHVpY2UudjEuUmVxdWVzdEgAEiwKC29wZW5fd3JpdGVyGAMgASgLMhUuc2x1aWNlLnYxLk9wZW5Xcml0ZXJIABIjCgZhcHBlbmQYBCABKAsyES5zbHVpY2UudjEuQXBwZW5kSAASLAoLb3Blbl9yZWFkZXIYBSABKAsyFS5zbHVpY2UudjEuT3BlblJlYWRlckgAEiMKBmNyZWRpdBgGIAEoCzIRLnNsdWljZS52MS5DcmVkaXRIABIwCg1jbG9zZV9jaGFubmVsGAcgASgLMhcuc2x1aWNlLnYxLkNsb3NlQ2hhbm5lbEgAEh8KBHBpbmcYCCABKAsyDy5zbHVpY2UudjEuUGluZ0gAEiYKCG9wZW5fdHhuGAkgASgLMhIuc2x1aWNlLnYxLk9wZW5UeG5IABIvCgxhdXRoZW50aWNhdGUYCiABKAsyFy5zbHVpY2UudjEuQXV0aGVudGljYXRlSAASLAoLYXBwZW5kX3BhcnQYCyABKAsyFS5zbHVpY2UudjEuQXBwZW5kUGFydEgAQgYKBGtpbmQijgYKC1NlcnZlckZyYW1lEiUKB3dlbGNvbWUYASABKAsyEi5zbHVpY2UudjEuV2VsY29tZUgAEiEKBXJlcGx5GAIgASgLMhAuc2x1aWNlLnYxLlJlcGx5SAASMAoNd3JpdGVyX29wZW5lZBgDIAEoCzIXLnNsdWljZS52MS5Xcml0ZXJPcGVuZWRIABIhCgVhY2tlZBgEIAEoCzIQLnNsdWljZS52MS5BY2tlZEgAEjAKDXJlYWRlcl9vcGVuZWQYBSABKAsyFy5zbHVpY2UudjEuUmVhZGVyT3BlbmVkSAASNgoQc2VnbWVudHNfY2hhbmdlZBgHIAEoCzIaLnNsdWljZS52MS5TZWdtZW50c0NoYW5nZWRIABIvCg1lbmRfb2Zfc3RyZWFtGAggASgLMhYuc2x1aWNlLnYxLkVuZE9mU3RyZWFtSAASMgoOY2hhbm5lbF9jbG9zZWQYCSABKAsyGC5zbHVpY2UudjEuQ2hhbm5lbENsb3NlZEgAEh8KBHBvbmcYCiABKAsyDy5zbHVpY2UudjEuUG9uZ0gAEikKCXRydW5jYXRlZBgLIAEoCzIULnNsdWljZS52MS5UcnVuY2F0ZWRIABIqCgp0eG5fb3BlbmVkGAwgASgLMhQuc2x1aWNlLnYxLlR4bk9wZW5lZEgAEjEKDWF1dGhlbnRpY2F0ZWQYDSABKAsyGC5zbHVpY2UudjEuQXV0aGVudGljYXRlZEgAEjgKEXNlZ21lbnRzX2Fzc2lnbmVkGA4gASgLMhsuc2x1aWNlLnYxLlNlZ21lbnRzQXNzaWduZWRIABI+ChRjaGVja3BvaW50X3JlcXVlc3RlZBgPIAEoCzIeLnNsdWljZS52MS5DaGVja3BvaW50UmVxdWVzdGVkSAASKgoKZXZlbnRfcnVucxgQIAEoCzIULnNsdWljZS52MS5FdmVudFJ1bnNIABIqCgpnb2luZ19hd2F5GBEgASgLMhQuc2x1aWNlLnYxLkdvaW5nQXdheUgAQgYKBGtpbmRKBAgGEAdSBmV2ZW50cyI2CgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhMKC2NsaWVudF9uYW1lGAIgASgJIpsBCgdXZWxjb21lEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKc2Vzc2lvbl9pZBgCIAEoCRIXCg9nYXRld2F5X3ZlcnNpb24YAyABKAkSGQoRbWF4X21lc3NhZ2VfYnl0ZXMYBCABKA0SFQoNZGVmYXVsdF9zY29wZRgFIAEoCRIXCg9tYXhfZXZlbnRfYnl0ZXMYBiABKA0iGwoJR29pbmdBd2F5Eg4KBnJlYXNvbhgBIAEoCSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiHQoMQXV0aGVudGljYXRlEg0KBXRva2VuGAEgASgJIiYKDUF1dGhlbnRpY2F0ZWQSFQoNZXhwaXJlc19hdF9tcxgBIAEoBCImCgVFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkirw4KB1JlcXVlc3QSCgoCaWQYASABKA0SLgoMY3JlYXRlX3Njb3BlGAogASgLMhYuc2x1aWNlLnYxLkNyZWF0ZVNjb3BlSAASMAoNY3JlYXRlX3N0cmVhbRgLIAEoCzIXLnNsdWljZS52MS5DcmVhdGVTdHJlYW1IABIsCgtzdHJlYW1faW5mbxgMIAEoCzIVLnNsdWljZS52MS5TdHJlYW1OYW1lSAASLgoMbGlzdF9zdHJlYW1zGA0gASgLMhYuc2x1aWNlLnYxLkxpc3RTdHJlYW1zSAASLAoLc2VhbF9zdHJlYW0YDiABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEi4KDWRlbGV0ZV9zdHJlYW0YDyABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEiwKC2xpc3Rfc2NvcGVzGBAgASgLMhUuc2x1aWNlLnYxLkxpc3RTY29wZXNIABIuCgxkZWxldGVfc2NvcGUYESABKAsyFi5zbHVpY2UudjEuQ3JlYXRlU2NvcGVIABIuCgxzY2FsZV9zdHJlYW0YEiABKAsyFi5zbHVpY2UudjEuU2NhbGVTdHJlYW1IABIvCg90cnVuY2F0ZV9zdHJlYW0YEyABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0SAASJwoKY29tbWl0X3R4bhgUIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABImCglhYm9ydF90eG4YFSABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASJwoKdHhuX3N0YXR1cxgWIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABIiCgNsYWcYFyABKAsyEy5zbHVpY2UudjEuUG9zaXRpb25IABI5ChJsaXN0X3JlYWRlcl9ncm91cHMYGCABKAsyGy5zbHVpY2UudjEuTGlzdFJlYWRlckdyb3Vwc0gAEjUKFWRlc2NyaWJlX3JlYWRlcl9ncm91cBgZIAEoCzIULnNsdWljZS52MS5Hcm91cE5hbWVIABIzChNkZWxldGVfcmVhZGVyX2dyb3VwGBogASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEjcKF2NoZWNrcG9pbnRfcmVhZGVyX2dyb3VwGBsgASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEi4KDGdyb3VwX2NvbW1pdBgcIAEoCzIWLnNsdWljZS52MS5Hcm91cENvbW1pdEgAEjQKE2xpc3RfY29tcGxldGVkX3R4bnMYKCABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEjUKC2ZldGNoX2V2ZW50GCkgASgLMh4uc2x1aWNlLnYxLlN0cmVhbUFwaUZldGNoRXZlbnRIABI5Cg11cGRhdGVfc3RyZWFtGCogASgLMiAuc2x1aWNlLnYxLlN0cmVhbUFwaVVwZGF0ZVN0cmVhbUgAEj8KE2xpc3Rfc3RyZWFtc19ieV90YWcYKyABKAsyIC5zbHVpY2UudjEuU3RyZWFtQXBpU3RyZWFtc0J5VGFnSAASNAoTY2hlY2tfc3RyZWFtX2V4aXN0cxgsIAEoCzIVLnNsdWljZS52MS5TdHJlYW1OYW1lSAASMQoJbm90ZV90aW1lGC0gASgLMhwuc2x1aWNlLnYxLlN0cmVhbUFwaU5vdGVUaW1lSAASMwoKcmVhZF9tYXJrcxguIAEoCzIdLnNsdWljZS52MS5TdHJlYW1BcGlSZWFkTWFya3NIABIuCg1zdHJlYW1fY29uZmlnGC8gASgLMhUuc2x1aWNlLnYxLlN0cmVhbU5hbWVIABI7Cg5yZWFkZXJfb2ZmbGluZRgwIAEoCzIhLnNsdWljZS52MS5TdHJlYW1BcGlSZWFkZXJPZmZsaW5lSAASPAoScmVzZXRfcmVhZGVyX2dyb3VwGDEgASgLMh4uc2x1aWNlLnYxLlN0cmVhbUFwaVJlc2V0R3JvdXBIABIwCg10YWJsZXNfY3JlYXRlGDwgASgLMhcuc2x1aWNlLnYxLlRhYmxlc0NyZWF0ZUgAEi0KC3RhYmxlc19saXN0GD0gASgLMhYuc2x1aWNlLnYxLkxpc3RTdHJlYW1zSAASMAoPdGFibGVzX2Rlc2NyaWJlGD4gASgLMhUuc2x1aWNlLnYxLlRhYmxlc05hbWVIABIuCg10YWJsZXNfZGVsZXRlGD8gASgLMhUuc2x1aWNlLnYxLlRhYmxlc05hbWVIABIqCgp0YWJsZXNfZ2V0GEAgASgLMhQuc2x1aWNlLnYxLlRhYmxlc0dldEgAEjAKDXRhYmxlc191cGRhdGUYQSABKAsyFy5zbHVpY2UudjEuVGFibGVzVXBkYXRlSAASMgoOdGFibGVzX2l0ZXJhdGUYQiABKAsyGC5zbHVpY2UudjEuVGFibGVzSXRlcmF0ZUgAQgYKBGNhbGwikgYKBVJlcGx5EgoKAmlkGAEgASgNEiEKBWVycm9yGAogASgLMhAuc2x1aWNlLnYxLkVycm9ySAASOwoOY29tcGxldGVkX3R4bnMYGiABKAsyIS5zbHVpY2UudjEuU3RyZWFtQXBpQ29tcGxldGVkVHhuc0gAEg8KBWV2ZW50GBsgASgMSAASKgoFbWFya3MYHCABKAsyGS5zbHVpY2UudjEuU3RyZWFtQXBpTWFya3NIABIzCg1zdHJlYW1fY29uZmlnGB0gASgLMhouc2x1aWNlLnYxLlN0cmVhbUFwaUNvbmZpZ0gAEg4KBGRvbmUYCyABKAhIABIsCgtzdHJlYW1faW5mbxgMIAEoCzIVLnNsdWljZS52MS5TdHJlYW1JbmZvSAASIQoFbmFtZXMYDSABKAsyEC5zbHVpY2UudjEuTmFtZXNIABITCgl0eG5fc3RhdGUYDiABKAlIABIPCgVieXRlcxgPIAEoBEgAEjAKCmdyb3VwX2luZm8YECABKAsyGi5zbHVpY2UudjEuUmVhZGVyR3JvdXBJbmZvSAASNgoQZ3JvdXBfY2hlY2twb2ludBgRIAEoCzIaLnNsdWljZS52MS5Hcm91cENoZWNrcG9pbnRIABI0Cg9ncm91cF9jb21taXR0ZWQYEiABKAsyGS5zbHVpY2UudjEuR3JvdXBDb21taXR0ZWRIABIsCgt0YWJsZXNfaW5mbxgoIAEoCzIVLnNsdWljZS52MS5UYWJsZXNJbmZvSAASMgoOdGFibGVzX2VudHJpZXMYKSABKAsyGC5zbHVpY2UudjEuVGFibGVzRW50cmllc0gAEjQKD3RhYmxlc192ZXJzaW9ucxgqIAEoCzIZLnNsdWljZS52MS5UYWJsZXNWZXJzaW9uc0gAEiwKC3RhYmxlc19wYWdlGCsgASgLMhUuc2x1aWNlLnYxLlRhYmxlc1BhZ2VIABI0Cg90YWJsZXNfY29uZmxpY3QYLCABKAsyGS5zbHVpY2UudjEuVGFibGVzQ29uZmxpY3RIAEIICgZyZXN1bHQiHAoLQ3JlYXRlU2NvcGUSDQoFc2NvcGUYASABKAkiHAoKU3RyZWFtTmFtZRIOCgZzdHJlYW0YASABKAkiHAoLTGlzdFN0cmVhbXMSDQoFc2NvcGUYASABKAkiDAoKTGlzdFNjb3BlcyIWCgVOYW1lcxINCgVuYW1lcxgBIAMoCSKNAQoMQ3JlYXRlU3RyZWFtEg4KBnN0cmVhbRgBIAEoCRIjCgdzY2FsaW5nGAIgASgLMhIuc2x1aWNlLnYxLlNjYWxpbmcSLAoJcmV0ZW50aW9uGAMgASgLMhQuc2x1aWNlLnYxLlJldGVudGlvbkgAiAEBEgwKBHRhZ3MYBCADKAlCDAoKX3JldGVudGlvbiKlAQoHU2NhbGluZxIlCgR0eXBlGAEgASgOMhcuc2x1aWNlLnYxLlNjYWxpbmcuVHlwZRIQCghzZWdtZW50cxgCIAEoDRITCgt0YXJnZXRfcmF0ZRgDIAEoDRIUCgxzY2FsZV9mYWN0b3IYBCABKA0iNgoEVHlwZRIJCgVGSVhFRBAAEhEKDUJZX0VWRU5UX1JBVEUQARIQCgxCWV9EQVRBX1JBVEUQAiJfCglSZXRlbnRpb24SJwoEdHlwZRgBIAEoDjIZLnNsdWljZS52MS5SZXRlbnRpb24uVHlwZRINCgV2YWx1ZRgCIAEoBCIaCgRUeXBlEggKBFRJTUUQABIICgRTSVpFEAEiVAoLU2NhbGVTdHJlYW0SDgoGc3RyZWFtGAEgASgJEgwKBHNlYWwYAiADKAMSJwoKbmV3X3JhbmdlcxgDIAMoCzITLnNsdWljZS52MS5LZXlSYW5nZSIlCghLZXlSYW5nZRILCgNsb3cYASABKAESDAoEaGlnaBgCIAEoASJECgtTZWdtZW50SW5mbxISCgpzZWdtZW50X2lkGAEgASgDEg8KB2xvd19rZXkYAiABKAESEAoIaGlnaF9rZXkYAyABKAEingEKClN0cmVhbUluZm8SDgoGc3RyZWFtGAEgASgJEiIKBGhlYWQYAiABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0EiIKBHRhaWwYAyABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0EigKCHNlZ21lbnRzGAQgAygLMhYuc2x1aWNlLnYxLlNlZ21lbnRJbmZvEg4KBnNlYWxlZBgFIAEoCCJICglTdHJlYW1DdXQSDgoGc3RyZWFtGAEgASgJEisKCXBvc2l0aW9ucxgCIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0IjMKDVNlZ21lbnRPZmZzZXQSEgoKc2VnbWVudF9pZBgBIAEoAxIOCgZvZmZzZXQYAiABKAMiQAoKT3BlbldyaXRlchIPCgdjaGFubmVsGAEgASgNEg4KBnN0cmVhbRgCIAEoCRIRCgl3cml0ZXJfaWQYAyABKAkiUgoMV3JpdGVyT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SFQoNbGFzdF9zZXF1ZW5jZRgCIAEoBBIaChJtYXhfaW5mbGlnaHRfYnl0ZXMYAyABKA0iVwoGQXBwZW5kEg8KB2NoYW5uZWwYASABKA0SFgoOZmlyc3Rfc2VxdWVuY2UYAiABKAQSJAoGZXZlbnRzGAMgAygLMhQuc2x1aWNlLnYxLkV2ZW50RGF0YSJhCglFdmVudERhdGESDwoHcGF5bG9hZBgBIAEoDBIYCgtyb3V0aW5nX2tleRgCIAEoCUgAiAEBEhkKEXJvdXRpbmdfa2V5X3V0ZjE2GAMgASgMQg4KDF9yb3V0aW5nX2tleSKnAQoKQXBwZW5kUGFydBIPCgdjaGFubmVsGAEgASgNEhAKCHNlcXVlbmNlGAIgASgEEhMKC3RvdGFsX2J5dGVzGAMgASgNEg4KBm9mZnNldBgEIAEoDRIMCgRkYXRhGAUgASgMEhgKC3JvdXRpbmdfa2V5GAYgASgJSACIAQESGQoRcm91dGluZ19rZXlfdXRmMTYYByABKAxCDgoMX3JvdXRpbmdfa2V5Il4KBUFja2VkEg8KB2NoYW5uZWwYASABKA0SGAoQdGhyb3VnaF9zZXF1ZW5jZRgCIAEoBBIUCgxiZXlvbmRfZmlyc3QYAyADKAQSFAoMYmV5b25kX2NvdW50GAQgAygNIkwKB09wZW5UeG4SDwoHY2hhbm5lbBgBIAEoDRIOCgZzdHJlYW0YAiABKAkSDgoGdHhuX2lkGAMgASgJEhAKCGxlYXNlX21zGAQgASgEIl8KCVR4bk9wZW5lZBIPCgdjaGFubmVsGAEgASgNEg4KBnR4bl9pZBgCIAEoCRIVCg1sYXN0X3NlcXVlbmNlGAMgASgEEhoKEm1heF9pbmZsaWdodF9ieXRlcxgEIAEoDSIoCgZUeG5SZWYSDgoGc3RyZWFtGAEgASgJEg4KBnR4bl9pZBgCIAEoCSLmAgoKT3BlblJlYWRlchIPCgdjaGFubmVsGAEgASgNEg8KB3N0cmVhbXMYAiADKAkSDgoEaGVhZBgDIAEoCEgAEg4KBHRhaWwYBCABKAhIABInCghwb3NpdGlvbhgFIAEoCzITLnNsdWljZS52MS5Qb3NpdGlvbkgAEiAKAnRvGAYgAygLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIdChVpbml0aWFsX2NyZWRpdF9ldmVudHMYByABKA0SHAoUaW5pdGlhbF9jcmVkaXRfYnl0ZXMYCCABKA0SDQoFYmF0Y2gYCSABKAgSDQoFZ3JvdXAYCiABKAkSEQoJcmVhZGVyX2lkGAsgASgJEhgKEGdyb3VwX3RpbWVvdXRfbXMYDCABKA0SKgoIZmluaXNoZWQYDSADKAsyGC5zbHVpY2UudjEuU3RyZWFtU2VnbWVudBIOCgZyZXN1bWUYDiABKAhCBwoFc3RhcnQiQwoNU3RyZWFtU2VnbWVudBIOCgZzdHJlYW0YASABKAkSEgoKc2VnbWVudF9pZBgCIAEoAxIOCgZvZmZzZXQYAyABKAMiZQoQU2VnbWVudHNBc3NpZ25lZBIPCgdjaGFubmVsGAEgASgNEhQKDHN0cmVhbV9pbmRleBgCIAEoDRIqCghhY3F1aXJlZBgDIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0Ij0KE0NoZWNrcG9pbnRSZXF1ZXN0ZWQSDwoHY2hhbm5lbBgBIAEoDRIVCg1jaGVja3BvaW50X2lkGAIgASgEIiEKEExpc3RSZWFkZXJHcm91cHMSDQoFc2NvcGUYASABKAkiGgoJR3JvdXBOYW1lEg0KBWdyb3VwGAEgASgJIrIBCgtHcm91cENvbW1pdBIPCgdjaGFubmVsGAEgASgNEiUKCHBvc2l0aW9uGAIgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uEioKCGZpbmlzaGVkGAMgAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQSEgoKc3RhdGVfanNvbhgEIAEoCRIjCgN0eG4YBSABKAsyES5zbHVpY2UudjEuVHhuUmVmSACIAQFCBgoEX3R4biI8Cg5Hcm91cENvbW1pdHRlZBIqCghyZWxlYXNlZBgBIAMoCzIYLnNsdWljZS52MS5TdHJlYW1TZWdtZW50IkEKD0dyb3VwQ2hlY2twb2ludBIKCgJpZBgBIAEoBBIiCgRjdXRzGAIgAygLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dCLqAQoPUmVhZGVyR3JvdXBJbmZvEg0KBWdyb3VwGAEgASgJEg8KB3N0cmVhbXMYAiADKAkSKwoHcmVhZGVycxgDIAMoCzIaLnNsdWljZS52MS5Hcm91cFJlYWRlckluZm8SLAoKdW5hc3NpZ25lZBgEIAMoCzIYLnNsdWljZS52MS5TdHJlYW1TZWdtZW50EhoKEmxhc3RfY2hlY2twb2ludF9pZBgFIAEoBBItCg9sYXN0X2NoZWNrcG9pbnQYBiADKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0EhEKCWxhZ19ieXRlcxgHIAEoBCJmCg9Hcm91cFJlYWRlckluZm8SEQoJcmVhZGVyX2lkGAEgASgJEioKCHNlZ21lbnRzGAIgAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQSFAoMbGFzdF9zZWVuX21zGAMgASgEIjYKCFBvc2l0aW9uEioKB3N0cmVhbXMYASADKAsyGS5zbHVpY2UudjEuU3RyZWFtUG9zaXRpb24idgoOU3RyZWFtUG9zaXRpb24SDgoGc3RyZWFtGAEgASgJEioKCHNlZ21lbnRzGAIgAygLMhguc2x1aWNlLnYxLlNlZ21lbnRPZmZzZXQSKAoGZnV0dXJlGAMgAygLMhguc2x1aWNlLnYxLkZ1dHVyZVNlZ21lbnQiOAoNRnV0dXJlU2VnbWVudBISCgpzZWdtZW50X2lkGAEgASgDEhMKC3dhaXRpbmdfZm9yGAIgAygDIl0KDFJlYWRlck9wZW5lZBIPCgdjaGFubmVsGAEgASgNEiUKCHBvc2l0aW9uGAIgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uEhUKDXJlc3RvcmVkX2pzb24YAyABKAkiOAoGQ3JlZGl0Eg8KB2NoYW5uZWwYASABKA0SDgoGZXZlbnRzGAIgASgNEg0KBWJ5dGVzGAMgASgNIj8KCUV2ZW50UnVucxIPCgdjaGFubmVsGAEgASgNEiEKBHJ1bnMYAiADKAsyEy5zbHVpY2UudjEuRXZlbnRSdW4iVAoIRXZlbnRSdW4SFAoMc3RyZWFtX2luZGV4GAEgASgNEhIKCnNlZ21lbnRfaWQYAiABKAMSDgoGb2Zmc2V0GAMgASgDEg4KBmV2ZW50cxgEIAEoDCK/AQoPU2VnbWVudHNDaGFuZ2VkEg8KB2NoYW5uZWwYASABKA0SFAoMc3RyZWFtX2luZGV4GAIgASgNEhAKCGZpbmlzaGVkGAMgASgDEikKB3N0YXJ0ZWQYBCADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldBIoCgZmdXR1cmUYBSADKAsyGC5zbHVpY2UudjEuRnV0dXJlU2VnbWVudBIMCgRoZWxkGAYgASgIEhAKCHJlbGVhc2VkGAcgAygDIngKCVRydW5jYXRlZBIPCgdjaGFubmVsGAEgASgNEhQKDHN0cmVhbV9pbmRleBgCIAEoDRISCgpzZWdtZW50X2lkGAMgASgDEhgKEHJlcXVlc3RlZF9vZmZzZXQYBCABKAMSFgoOcmVzdW1lZF9vZmZzZXQYBSABKAMiHgoLRW5kT2ZTdHJlYW0SDwoHY2hhbm5lbBgBIAEoDSIfCgxDbG9zZUNoYW5uZWwSDwoHY2hhbm5lbBgBIAEoDSJQCg1DaGFubmVsQ2xvc2VkEg8KB2NoYW5uZWwYASABKA0SJAoFZXJyb3IYAiABKAsyEC5zbHVpY2UudjEuRXJyb3JIAIgBAUIICgZfZXJyb3IiawoMVGFibGVzQ3JlYXRlEg0KBXRhYmxlGAEgASgJEhIKCnBhcnRpdGlvbnMYAiABKA0SGgoScHJpbWFyeV9rZXlfbGVuZ3RoGAMgASgNEhwKFHNlY29uZGFyeV9rZXlfbGVuZ3RoGAQgASgNIhsKClRhYmxlc05hbWUSDQoFdGFibGUYASABKAkiaQoKVGFibGVzSW5mbxINCgV0YWJsZRgBIAEoCRISCgpwYXJ0aXRpb25zGAIgASgNEhoKEnByaW1hcnlfa2V5X2xlbmd0aBgDIAEoDRIcChRzZWNvbmRhcnlfa2V5X2xlbmd0aBgEIAEoDSIoCglUYWJsZXNHZXQSDQoFdGFibGUYASABKAkSDAoEa2V5cxgCIAMoDCI6CgtUYWJsZXNFbnRyeRILCgNrZXkYASABKAwSDQoFdmFsdWUYAiABKAwSDwoHdmVyc2lvbhgDIAEoCSI4Cg1UYWJsZXNFbnRyaWVzEicKB2VudHJpZXMYASADKAsyFi5zbHVpY2UudjEuVGFibGVzRW50cnkiTQoMVGFibGVzQ2hhbmdlEgsKA2tleRgBIAEoDBISCgV2YWx1ZRgCIAEoDEgAiAEBEhIKCmlmX3ZlcnNpb24YAyABKAlCCAoGX3ZhbHVlIkcKDFRhYmxlc1VwZGF0ZRINCgV0YWJsZRgBIAEoCRIoCgdjaGFuZ2VzGAIgAygLMhcuc2x1aWNlLnYxLlRhYmxlc0NoYW5nZSIiCg5UYWJsZXNWZXJzaW9ucxIQCgh2ZXJzaW9ucxgBIAMoCSJKCg5UYWJsZXNDb25mbGljdBIPCgdtZXNzYWdlGAEgASgJEicKB2N1cnJlbnQYAiADKAsyFi5zbHVpY2UudjEuVGFibGVzRW50cnkieQoNVGFibGVzSXRlcmF0ZRINCgV0YWJsZRgBIAEoCRIQCghmcm9tX2tleRgCIAEoDBIOCgZ0b19rZXkYAyABKAwSEQoJYWZ0ZXJfa2V5GAQgASgMEhEKCW1heF9pdGVtcxgFIAEoDRIRCglrZXlzX29ubHkYBiABKAgiQwoKVGFibGVzUGFnZRInCgdlbnRyaWVzGAEgAygLMhYuc2x1aWNlLnYxLlRhYmxlc0VudHJ5EgwKBGRvbmUYAiABKAgiSAoWU3RyZWFtQXBpQ29tcGxldGVkVHhucxIuCgR0eG5zGAEgAygLMiAuc2x1aWNlLnYxLlN0cmVhbUFwaUNvbXBsZXRlZFR4biI3ChVTdHJlYW1BcGlDb21wbGV0ZWRUeG4SDgoGdHhuX2lkGAEgASgJEg4KBnN0YXR1cxgCIAEoCSJZChNTdHJlYW1BcGlGZXRjaEV2ZW50Eg4KBnN0cmVhbRgBIAEoCRISCgpzZWdtZW50X2lkGAIgASgDEg4KBm9mZnNldBgDIAEoAxIOCgZsZW5ndGgYBCABKA0ilgEKFVN0cmVhbUFwaVVwZGF0ZVN0cmVhbRIOCgZzdHJlYW0YASABKAkSIwoHc2NhbGluZxgCIAEoCzISLnNsdWljZS52MS5TY2FsaW5nEiwKCXJldGVudGlvbhgDIAEoCzIULnNsdWljZS52MS5SZXRlbnRpb25IAIgBARIMCgR0YWdzGAQgAygJQgwKCl9yZXRlbnRpb24iMwoVU3RyZWFtQXBpU3RyZWFtc0J5VGFnEg0KBXNjb3BlGAEgASgJEgsKA3RhZxgCIAEoCSKAAQoPU3RyZWFtQXBpQ29uZmlnEiMKB3NjYWxpbmcYASABKAsyEi5zbHVpY2UudjEuU2NhbGluZxIsCglyZXRlbnRpb24YAiABKAsyFC5zbHVpY2UudjEuUmV0ZW50aW9uSACIAQESDAoEdGFncxgDIAMoCUIMCgpfcmV0ZW50aW9uIjcKEVN0cmVhbUFwaU5vdGVUaW1lEg8KB2NoYW5uZWwYASABKA0SEQoJdGltZXN0YW1wGAIgASgDIjQKElN0cmVhbUFwaVJlYWRNYXJrcxIOCgZzdHJlYW0YASABKAkSDgoGb2Zmc2V0GAIgASgDIkYKDlN0cmVhbUFwaU1hcmtzEg4KBm9mZnNldBgBIAEoAxIPCgdlbnRyaWVzGAIgASgMEhMKC25leHRfb2Zmc2V0GAMgASgDInMKFlN0cmVhbUFwaVJlYWRlck9mZmxpbmUSDQoFZ3JvdXAYASABKAkSEQoJcmVhZGVyX2lkGAIgASgJEioKCHBvc2l0aW9uGAMgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uSACIAQFCCwoJX3Bvc2l0aW9uIlYKE1N0cmVhbUFwaVJlc2V0R3JvdXASDQoFZ3JvdXAYASABKAkSIgoEZnJvbRgCIAMoCzIULnNsdWljZS52MS5TdHJlYW1DdXQSDAoEdGFpbBgDIAEoCGIGcHJvdG8z");
 
 /**
  * @generated from message sluice.v1.ClientFrame
@@ -615,6 +615,54 @@ export type Request = Message<"sluice.v1.Request"> & {
      */
     value: StreamApiResetGroup;
     case: "resetReaderGroup";
+  } | {
+    /**
+     * Key-value tables (docs/tables.md), Pravega's KeyValueTable semantics.
+     *
+     * @generated from field: sluice.v1.TablesCreate tables_create = 60;
+     */
+    value: TablesCreate;
+    case: "tablesCreate";
+  } | {
+    /**
+     * the scope's key-value tables → names
+     *
+     * @generated from field: sluice.v1.ListStreams tables_list = 61;
+     */
+    value: ListStreams;
+    case: "tablesList";
+  } | {
+    /**
+     * @generated from field: sluice.v1.TablesName tables_describe = 62;
+     */
+    value: TablesName;
+    case: "tablesDescribe";
+  } | {
+    /**
+     * → done: false if there was no such table
+     *
+     * @generated from field: sluice.v1.TablesName tables_delete = 63;
+     */
+    value: TablesName;
+    case: "tablesDelete";
+  } | {
+    /**
+     * @generated from field: sluice.v1.TablesGet tables_get = 64;
+     */
+    value: TablesGet;
+    case: "tablesGet";
+  } | {
+    /**
+     * @generated from field: sluice.v1.TablesUpdate tables_update = 65;
+     */
+    value: TablesUpdate;
+    case: "tablesUpdate";
+  } | {
+    /**
+     * @generated from field: sluice.v1.TablesIterate tables_iterate = 66;
+     */
+    value: TablesIterate;
+    case: "tablesIterate";
   } | { case: undefined; value?: undefined };
 };
 
@@ -643,6 +691,34 @@ export type Reply = Message<"sluice.v1.Reply"> & {
      */
     value: Error;
     case: "error";
+  } | {
+    /**
+     * The stream API (issue 25), 26–39
+     *
+     * @generated from field: sluice.v1.StreamApiCompletedTxns completed_txns = 26;
+     */
+    value: StreamApiCompletedTxns;
+    case: "completedTxns";
+  } | {
+    /**
+     * fetch_event: the event's payload
+     *
+     * @generated from field: bytes event = 27;
+     */
+    value: Uint8Array;
+    case: "event";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiMarks marks = 28;
+     */
+    value: StreamApiMarks;
+    case: "marks";
+  } | {
+    /**
+     * @generated from field: sluice.v1.StreamApiConfig stream_config = 29;
+     */
+    value: StreamApiConfig;
+    case: "streamConfig";
   } | {
     /**
      * createScope / createStream: true if created, false if it existed
@@ -697,32 +773,42 @@ export type Reply = Message<"sluice.v1.Reply"> & {
     case: "groupCommitted";
   } | {
     /**
-     * The stream API (issue 25), 26–39
+     * @generated from field: sluice.v1.TablesInfo tables_info = 40;
+     */
+    value: TablesInfo;
+    case: "tablesInfo";
+  } | {
+    /**
+     * tables_get: one per key asked, in order
      *
-     * @generated from field: sluice.v1.StreamApiCompletedTxns completed_txns = 26;
+     * @generated from field: sluice.v1.TablesEntries tables_entries = 41;
      */
-    value: StreamApiCompletedTxns;
-    case: "completedTxns";
+    value: TablesEntries;
+    case: "tablesEntries";
   } | {
     /**
-     * fetch_event: the event's payload
+     * tables_update
      *
-     * @generated from field: bytes event = 27;
+     * @generated from field: sluice.v1.TablesVersions tables_versions = 42;
      */
-    value: Uint8Array;
-    case: "event";
+    value: TablesVersions;
+    case: "tablesVersions";
   } | {
     /**
-     * @generated from field: sluice.v1.StreamApiMarks marks = 28;
+     * tables_iterate
+     *
+     * @generated from field: sluice.v1.TablesPage tables_page = 43;
      */
-    value: StreamApiMarks;
-    case: "marks";
+    value: TablesPage;
+    case: "tablesPage";
   } | {
     /**
-     * @generated from field: sluice.v1.StreamApiConfig stream_config = 29;
+     * tables_update whose condition failed: nothing applied
+     *
+     * @generated from field: sluice.v1.TablesConflict tables_conflict = 44;
      */
-    value: StreamApiConfig;
-    case: "streamConfig";
+    value: TablesConflict;
+    case: "tablesConflict";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1320,6 +1406,14 @@ export const AppendPartSchema: GenMessage<AppendPart> = /*@__PURE__*/
 /**
  * Every event of this writer with a sequence number ≤ through_sequence is durable in Pravega.
  *
+ * Events above through_sequence may be durable too, while an older one still waits (its segment
+ * lost its segment store and has no owner yet, during a cluster's failover): the ranges
+ * [beyond_first[i], beyond_first[i] + beyond_count[i] - 1] name them, so writes to the segments
+ * that did not move keep being acknowledged. They are news since the previous Acked of this
+ * channel (after a re-open: everything above through_sequence), each above through_sequence;
+ * a later through_sequence covers them again. A client that reads only through_sequence (before
+ * these fields) stays correct, only slower to learn. Both lists have the same length.
+ *
  * @generated from message sluice.v1.Acked
  */
 export type Acked = Message<"sluice.v1.Acked"> & {
@@ -1332,6 +1426,16 @@ export type Acked = Message<"sluice.v1.Acked"> & {
    * @generated from field: uint64 through_sequence = 2;
    */
   throughSequence: bigint;
+
+  /**
+   * @generated from field: repeated uint64 beyond_first = 3;
+   */
+  beyondFirst: bigint[];
+
+  /**
+   * @generated from field: repeated uint32 beyond_count = 4;
+   */
+  beyondCount: number[];
 };
 
 /**
@@ -2051,6 +2155,21 @@ export type SegmentsChanged = Message<"sluice.v1.SegmentsChanged"> & {
    * @generated from field: repeated sluice.v1.FutureSegment future = 5;
    */
   future: FutureSegment[];
+
+  /**
+   * `finished` stays in the position at its end offset: a successor waits for other predecessors
+   * (a cut made from the position then still covers its key range).
+   *
+   * @generated from field: bool held = 6;
+   */
+  held: boolean;
+
+  /**
+   * Segments held earlier whose successors have all started: they leave the position now.
+   *
+   * @generated from field: repeated int64 released = 7;
+   */
+  released: bigint[];
 };
 
 /**
@@ -2160,6 +2279,337 @@ export const ChannelClosedSchema: GenMessage<ChannelClosed> = /*@__PURE__*/
   messageDesc(file_sluice_v1_gateway, 57);
 
 /**
+ * @generated from message sluice.v1.TablesCreate
+ */
+export type TablesCreate = Message<"sluice.v1.TablesCreate"> & {
+  /**
+   * "scope/table" or "table"
+   *
+   * @generated from field: string table = 1;
+   */
+  table: string;
+
+  /**
+   * @generated from field: uint32 partitions = 2;
+   */
+  partitions: number;
+
+  /**
+   * @generated from field: uint32 primary_key_length = 3;
+   */
+  primaryKeyLength: number;
+
+  /**
+   * @generated from field: uint32 secondary_key_length = 4;
+   */
+  secondaryKeyLength: number;
+};
+
+/**
+ * Describes the message sluice.v1.TablesCreate.
+ * Use `create(TablesCreateSchema)` to create a new message.
+ */
+export const TablesCreateSchema: GenMessage<TablesCreate> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 58);
+
+/**
+ * @generated from message sluice.v1.TablesName
+ */
+export type TablesName = Message<"sluice.v1.TablesName"> & {
+  /**
+   * @generated from field: string table = 1;
+   */
+  table: string;
+};
+
+/**
+ * Describes the message sluice.v1.TablesName.
+ * Use `create(TablesNameSchema)` to create a new message.
+ */
+export const TablesNameSchema: GenMessage<TablesName> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 59);
+
+/**
+ * @generated from message sluice.v1.TablesInfo
+ */
+export type TablesInfo = Message<"sluice.v1.TablesInfo"> & {
+  /**
+   * "scope/table"
+   *
+   * @generated from field: string table = 1;
+   */
+  table: string;
+
+  /**
+   * @generated from field: uint32 partitions = 2;
+   */
+  partitions: number;
+
+  /**
+   * @generated from field: uint32 primary_key_length = 3;
+   */
+  primaryKeyLength: number;
+
+  /**
+   * @generated from field: uint32 secondary_key_length = 4;
+   */
+  secondaryKeyLength: number;
+};
+
+/**
+ * Describes the message sluice.v1.TablesInfo.
+ * Use `create(TablesInfoSchema)` to create a new message.
+ */
+export const TablesInfoSchema: GenMessage<TablesInfo> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 60);
+
+/**
+ * @generated from message sluice.v1.TablesGet
+ */
+export type TablesGet = Message<"sluice.v1.TablesGet"> & {
+  /**
+   * @generated from field: string table = 1;
+   */
+  table: string;
+
+  /**
+   * whole keys (primary + secondary)
+   *
+   * @generated from field: repeated bytes keys = 2;
+   */
+  keys: Uint8Array[];
+};
+
+/**
+ * Describes the message sluice.v1.TablesGet.
+ * Use `create(TablesGetSchema)` to create a new message.
+ */
+export const TablesGetSchema: GenMessage<TablesGet> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 61);
+
+/**
+ * @generated from message sluice.v1.TablesEntry
+ */
+export type TablesEntry = Message<"sluice.v1.TablesEntry"> & {
+  /**
+   * @generated from field: bytes key = 1;
+   */
+  key: Uint8Array;
+
+  /**
+   * @generated from field: bytes value = 2;
+   */
+  value: Uint8Array;
+
+  /**
+   * empty: the key is absent (the value is then empty too)
+   *
+   * @generated from field: string version = 3;
+   */
+  version: string;
+};
+
+/**
+ * Describes the message sluice.v1.TablesEntry.
+ * Use `create(TablesEntrySchema)` to create a new message.
+ */
+export const TablesEntrySchema: GenMessage<TablesEntry> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 62);
+
+/**
+ * @generated from message sluice.v1.TablesEntries
+ */
+export type TablesEntries = Message<"sluice.v1.TablesEntries"> & {
+  /**
+   * @generated from field: repeated sluice.v1.TablesEntry entries = 1;
+   */
+  entries: TablesEntry[];
+};
+
+/**
+ * Describes the message sluice.v1.TablesEntries.
+ * Use `create(TablesEntriesSchema)` to create a new message.
+ */
+export const TablesEntriesSchema: GenMessage<TablesEntries> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 63);
+
+/**
+ * One key's change; every change of an update has the same primary key and all are puts or all
+ * are removes (as in Pravega), and they apply together or not at all.
+ *
+ * @generated from message sluice.v1.TablesChange
+ */
+export type TablesChange = Message<"sluice.v1.TablesChange"> & {
+  /**
+   * @generated from field: bytes key = 1;
+   */
+  key: Uint8Array;
+
+  /**
+   * absent: remove the key
+   *
+   * @generated from field: optional bytes value = 2;
+   */
+  value?: Uint8Array | undefined;
+
+  /**
+   * empty: unconditional; "absent": only if the key does not exist; else the version it must have
+   *
+   * @generated from field: string if_version = 3;
+   */
+  ifVersion: string;
+};
+
+/**
+ * Describes the message sluice.v1.TablesChange.
+ * Use `create(TablesChangeSchema)` to create a new message.
+ */
+export const TablesChangeSchema: GenMessage<TablesChange> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 64);
+
+/**
+ * @generated from message sluice.v1.TablesUpdate
+ */
+export type TablesUpdate = Message<"sluice.v1.TablesUpdate"> & {
+  /**
+   * @generated from field: string table = 1;
+   */
+  table: string;
+
+  /**
+   * @generated from field: repeated sluice.v1.TablesChange changes = 2;
+   */
+  changes: TablesChange[];
+};
+
+/**
+ * Describes the message sluice.v1.TablesUpdate.
+ * Use `create(TablesUpdateSchema)` to create a new message.
+ */
+export const TablesUpdateSchema: GenMessage<TablesUpdate> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 65);
+
+/**
+ * @generated from message sluice.v1.TablesVersions
+ */
+export type TablesVersions = Message<"sluice.v1.TablesVersions"> & {
+  /**
+   * the puts' new versions, in order (none for removes)
+   *
+   * @generated from field: repeated string versions = 1;
+   */
+  versions: string[];
+};
+
+/**
+ * Describes the message sluice.v1.TablesVersions.
+ * Use `create(TablesVersionsSchema)` to create a new message.
+ */
+export const TablesVersionsSchema: GenMessage<TablesVersions> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 66);
+
+/**
+ * @generated from message sluice.v1.TablesConflict
+ */
+export type TablesConflict = Message<"sluice.v1.TablesConflict"> & {
+  /**
+   * @generated from field: string message = 1;
+   */
+  message: string;
+
+  /**
+   * per change, the key's version now (empty: absent)
+   *
+   * @generated from field: repeated sluice.v1.TablesEntry current = 2;
+   */
+  current: TablesEntry[];
+};
+
+/**
+ * Describes the message sluice.v1.TablesConflict.
+ * Use `create(TablesConflictSchema)` to create a new message.
+ */
+export const TablesConflictSchema: GenMessage<TablesConflict> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 67);
+
+/**
+ * One page of keys or entries in ascending (unsigned byte) key order, between from_key and
+ * to_key inclusive, after `after_key` when resuming. A bound shorter than a key is padded as
+ * Java's iterator builder pads it: from_key with 0x00, to_key with 0xff (so from = to = a prefix
+ * iterates that prefix; empty bounds: the whole table).
+ *
+ * @generated from message sluice.v1.TablesIterate
+ */
+export type TablesIterate = Message<"sluice.v1.TablesIterate"> & {
+  /**
+   * @generated from field: string table = 1;
+   */
+  table: string;
+
+  /**
+   * @generated from field: bytes from_key = 2;
+   */
+  fromKey: Uint8Array;
+
+  /**
+   * @generated from field: bytes to_key = 3;
+   */
+  toKey: Uint8Array;
+
+  /**
+   * empty: from from_key; else the last key of the previous page
+   *
+   * @generated from field: bytes after_key = 4;
+   */
+  afterKey: Uint8Array;
+
+  /**
+   * 0: the gateway's default
+   *
+   * @generated from field: uint32 max_items = 5;
+   */
+  maxItems: number;
+
+  /**
+   * @generated from field: bool keys_only = 6;
+   */
+  keysOnly: boolean;
+};
+
+/**
+ * Describes the message sluice.v1.TablesIterate.
+ * Use `create(TablesIterateSchema)` to create a new message.
+ */
+export const TablesIterateSchema: GenMessage<TablesIterate> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 68);
+
+/**
+ * @generated from message sluice.v1.TablesPage
+ */
+export type TablesPage = Message<"sluice.v1.TablesPage"> & {
+  /**
+   * keys_only: values empty
+   *
+   * @generated from field: repeated sluice.v1.TablesEntry entries = 1;
+   */
+  entries: TablesEntry[];
+
+  /**
+   * nothing after this page
+   *
+   * @generated from field: bool done = 2;
+   */
+  done: boolean;
+};
+
+/**
+ * Describes the message sluice.v1.TablesPage.
+ * Use `create(TablesPageSchema)` to create a new message.
+ */
+export const TablesPageSchema: GenMessage<TablesPage> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 69);
+
+/**
  * @generated from message sluice.v1.StreamApiCompletedTxns
  */
 export type StreamApiCompletedTxns = Message<"sluice.v1.StreamApiCompletedTxns"> & {
@@ -2174,7 +2624,7 @@ export type StreamApiCompletedTxns = Message<"sluice.v1.StreamApiCompletedTxns">
  * Use `create(StreamApiCompletedTxnsSchema)` to create a new message.
  */
 export const StreamApiCompletedTxnsSchema: GenMessage<StreamApiCompletedTxns> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 58);
+  messageDesc(file_sluice_v1_gateway, 70);
 
 /**
  * @generated from message sluice.v1.StreamApiCompletedTxn
@@ -2198,7 +2648,7 @@ export type StreamApiCompletedTxn = Message<"sluice.v1.StreamApiCompletedTxn"> &
  * Use `create(StreamApiCompletedTxnSchema)` to create a new message.
  */
 export const StreamApiCompletedTxnSchema: GenMessage<StreamApiCompletedTxn> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 59);
+  messageDesc(file_sluice_v1_gateway, 71);
 
 /**
  * One event, by where it was read (an event pointer): `length` covers the event's 8-byte header
@@ -2234,7 +2684,7 @@ export type StreamApiFetchEvent = Message<"sluice.v1.StreamApiFetchEvent"> & {
  * Use `create(StreamApiFetchEventSchema)` to create a new message.
  */
 export const StreamApiFetchEventSchema: GenMessage<StreamApiFetchEvent> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 60);
+  messageDesc(file_sluice_v1_gateway, 72);
 
 /**
  * Replaces the stream's configuration (Pravega's updateStream): scaling and retention as in
@@ -2269,7 +2719,7 @@ export type StreamApiUpdateStream = Message<"sluice.v1.StreamApiUpdateStream"> &
  * Use `create(StreamApiUpdateStreamSchema)` to create a new message.
  */
 export const StreamApiUpdateStreamSchema: GenMessage<StreamApiUpdateStream> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 61);
+  messageDesc(file_sluice_v1_gateway, 73);
 
 /**
  * @generated from message sluice.v1.StreamApiStreamsByTag
@@ -2291,7 +2741,7 @@ export type StreamApiStreamsByTag = Message<"sluice.v1.StreamApiStreamsByTag"> &
  * Use `create(StreamApiStreamsByTagSchema)` to create a new message.
  */
 export const StreamApiStreamsByTagSchema: GenMessage<StreamApiStreamsByTag> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 62);
+  messageDesc(file_sluice_v1_gateway, 74);
 
 /**
  * @generated from message sluice.v1.StreamApiConfig
@@ -2318,7 +2768,7 @@ export type StreamApiConfig = Message<"sluice.v1.StreamApiConfig"> & {
  * Use `create(StreamApiConfigSchema)` to create a new message.
  */
 export const StreamApiConfigSchema: GenMessage<StreamApiConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 63);
+  messageDesc(file_sluice_v1_gateway, 75);
 
 /**
  * Event time: every event this writer channel wrote before now has a time <= timestamp
@@ -2346,7 +2796,7 @@ export type StreamApiNoteTime = Message<"sluice.v1.StreamApiNoteTime"> & {
  * Use `create(StreamApiNoteTimeSchema)` to create a new message.
  */
 export const StreamApiNoteTimeSchema: GenMessage<StreamApiNoteTime> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 64);
+  messageDesc(file_sluice_v1_gateway, 76);
 
 /**
  * The watermarks Pravega's controller wrote for a stream (its _MARK stream), from `offset` on:
@@ -2372,7 +2822,7 @@ export type StreamApiReadMarks = Message<"sluice.v1.StreamApiReadMarks"> & {
  * Use `create(StreamApiReadMarksSchema)` to create a new message.
  */
 export const StreamApiReadMarksSchema: GenMessage<StreamApiReadMarks> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 65);
+  messageDesc(file_sluice_v1_gateway, 77);
 
 /**
  * @generated from message sluice.v1.StreamApiMarks
@@ -2401,7 +2851,7 @@ export type StreamApiMarks = Message<"sluice.v1.StreamApiMarks"> & {
  * Use `create(StreamApiMarksSchema)` to create a new message.
  */
 export const StreamApiMarksSchema: GenMessage<StreamApiMarks> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 66);
+  messageDesc(file_sluice_v1_gateway, 78);
 
 /**
  * A reader of a group is gone for good (Pravega's ReaderGroup.readerOffline): its segments go
@@ -2433,7 +2883,7 @@ export type StreamApiReaderOffline = Message<"sluice.v1.StreamApiReaderOffline">
  * Use `create(StreamApiReaderOfflineSchema)` to create a new message.
  */
 export const StreamApiReaderOfflineSchema: GenMessage<StreamApiReaderOffline> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 67);
+  messageDesc(file_sluice_v1_gateway, 79);
 
 /**
  * Starts a reader group over (Pravega's ReaderGroup.resetReaderGroup): its readers are removed
@@ -2464,5 +2914,5 @@ export type StreamApiResetGroup = Message<"sluice.v1.StreamApiResetGroup"> & {
  * Use `create(StreamApiResetGroupSchema)` to create a new message.
  */
 export const StreamApiResetGroupSchema: GenMessage<StreamApiResetGroup> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 68);
+  messageDesc(file_sluice_v1_gateway, 80);
 

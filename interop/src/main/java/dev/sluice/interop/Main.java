@@ -12,7 +12,7 @@ import java.util.concurrent.ExecutionException;
 public final class Main {
     public static void main(String[] argv) {
         if (argv.length == 0) {
-            System.err.println("usage: <create-stream|write|read|route|bench-write|bench-txn|bench-latency|bench-read|cut|read-bounded>"
+            System.err.println("usage: <create-stream|write|read|route|bench-write|bench-txn|bench-latency|bench-read|cut|read-bounded|read-batch|parse-cut>"
                     + " --controller tcp://h:p --scope S --stream T ...");
             System.exit(2);
         }
@@ -29,11 +29,14 @@ public final class Main {
                 case "bench-read" -> BenchRead.run(args);
                 case "cut" -> Cut.run(args);
                 case "read-bounded" -> ReadBounded.run(args);
+                case "read-batch" -> ReadBatch.run(args);
+                case "parse-cut" -> ParseCut.run(args);
                 case "utf8-cases" -> Utf8Cases.run(args);
                 case "route-keys" -> RouteKeys.run(args);
                 case "write-strings" -> WriteStrings.run(args);
                 case "txn-begin", "txn-resume", "completed-txns", "pointers", "fetch-event", "stream-config",
                      "stream-update", "watermark-bytes", "note-time", "time-window" -> StreamApi.run(argv[0], args);
+                case "kvt-create", "kvt-put", "kvt-get", "kvt-dump", "kvt-race", "kvt-bench" -> Kvt.run(argv[0], args);
                 default -> throw new IllegalArgumentException("unknown subcommand " + argv[0]);
             }
             System.out.flush();
