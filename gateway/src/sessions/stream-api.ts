@@ -13,6 +13,8 @@ import {
   updateStream,
 } from '../controller/stream-api-rpc.js';
 import { GatewayError } from '../errors.js';
+import { readerOffline } from '../groups/group-offline.js';
+import { resetGroup } from '../groups/group-reset.js';
 import { readSegmentRange } from '../segmentstore/read-range.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { checkScopeName, parseStreamName } from '../streams/stream-name.js';
@@ -34,6 +36,8 @@ export const STREAM_API_CALLS: ReadonlySet<string> = new Set([
   'noteTime',
   'readMarks',
   'streamConfig',
+  'readerOffline',
+  'resetReaderGroup',
 ]);
 
 /** The most bytes of watermarks one readMarks reply carries (it says where to ask next). */
@@ -91,6 +95,22 @@ export async function handleStreamApi(session: Session, call: Call): Promise<Res
     case 'readMarks': {
       const { scope, stream } = need(call.value.stream, 'read');
       return { case: 'marks', value: (await readMarks(session, scope, stream, call.value.offset)) as never };
+    }
+    case 'readerOffline': {
+      if (!call.value.group) throw new GatewayError('invalid-argument', 'a reader group needs a name');
+      const g = parseStreamName(call.value.group, ctx.defaultScope);
+      const { readerId, position } = call.value;
+      return {
+        case: 'done',
+        value: await readerOffline(ctx, g.scope, g.stream, readerId, position, grants, ctx.defaultScope),
+      };
+    }
+    case 'resetReaderGroup': {
+      if (!call.value.group) throw new GatewayError('invalid-argument', 'a reader group needs a name');
+      const g = parseStreamName(call.value.group, ctx.defaultScope);
+      const from = { cuts: call.value.from, tail: call.value.tail };
+      await resetGroup(ctx, g.scope, g.stream, from, grants, ctx.defaultScope);
+      return { case: 'done', value: true };
     }
     default:
       throw new GatewayError('invalid-argument', 'unknown or empty request');

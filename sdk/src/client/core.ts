@@ -7,6 +7,7 @@
  */
 import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_codec.js';
 import { SluiceError } from '../errors.js';
+import type { ReaderPosition } from '../reader/position.js';
 import { StreamCut } from '../stream-cut.js';
 import type { Timers } from '../transport/timers.js';
 import type { WebSocketConstructor } from '../transport/websocket.js';
@@ -333,6 +334,45 @@ export class ClientCore implements AsyncDisposable {
    * acknowledged with `outcome-unknown`, admin calls with `cancelled`; readers' iterations end.
    * Resolves once the socket has closed.
    */
+  /**
+   * The group's stream cuts now (Pravega's ReaderGroup.getStreamCuts): per stream, every segment
+   * the group holds at its committed offset — where the group would resume. Valid stream cuts:
+   * Java's StreamCut.from reads their text, and reading from them reads what the group has not
+   * committed yet.
+   */
+  async readerGroupStreamCuts(group: string, signal?: AbortSignal): Promise<Map<string, StreamCut>> {
+    const info = await this.describeReaderGroup(group, signal);
+    const cuts = new Map(info.streams.map((s) => [s, new Map<bigint, bigint>()]));
+    for (const seg of [...info.readers.flatMap((r) => r.segments), ...info.unassigned])
+      cuts.get(seg.stream)?.set(seg.segment, seg.offset);
+    return new Map([...cuts].map(([stream, positions]) => [stream, new StreamCut(stream, positions)]));
+  }
+
+  /**
+   * A reader of the group is gone for good (Pravega's ReaderGroup.readerOffline): its segments
+   * go back to the group at once — at `position` (e.g. its last saved `ev.position`) where it
+   * names them, else at their committed offsets — instead of after its timeout. Resolves false
+   * if the group has no such reader; that reader's own later commits fail with `reassigned`.
+   */
+  async readerOffline(
+    group: string,
+    readerId: string,
+    position?: ReaderPosition,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    return streamApi.readerOffline(this.conn, this.qualify(group), readerId, position, signal);
+  }
+
+  /**
+   * Starts a reader group over (Pravega's ReaderGroup.resetReaderGroup) from `from`: 'head',
+   * 'tail' or one cut per stream of the group. Its readers are removed: each fails with
+   * `reassigned` at its next commit and is to be opened again, reading from the new start.
+   */
+  async resetReaderGroup(group: string, from: 'head' | 'tail' | StreamCut[], signal?: AbortSignal): Promise<void> {
+    const cuts = Array.isArray(from) ? from.map((c) => new StreamCut(this.qualify(c.stream), c.positions)) : from;
+    await streamApi.resetReaderGroup(this.conn, this.qualify(group), cuts, signal);
+  }
+
   async close(): Promise<void> {
     await this.conn.close();
   }

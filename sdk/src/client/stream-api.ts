@@ -6,7 +6,9 @@
 import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_codec.js';
 import { SluiceError } from '../errors.js';
 import type { EventPointer } from '../event-pointer.js';
+import type { ReaderPosition } from '../reader/position.js';
 import type { Serializer } from '../serializers/serializer.js';
+import type { StreamCut } from '../stream-cut.js';
 import type { Connection } from './connection.js';
 
 export type StreamScaling =
@@ -134,4 +136,47 @@ export async function fetchEvent<T>(
   );
   if (r.case !== 'event') throw new SluiceError('internal', 'unexpected reply to fetchEvent');
   return serializer.deserialize(r.value);
+}
+
+/** Declares a group's reader gone, its segments returned at `position` where it names them. */
+export async function readerOffline(
+  conn: Connection,
+  group: string,
+  readerId: string,
+  position: ReaderPosition | undefined,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const frame = position
+    ? {
+        streams: [...position.streams].map(([stream, s]) => ({
+          stream,
+          segments: [...s.segments].map(([segmentId, offset]) => ({ segmentId, offset })),
+          future: [...s.future].map(([segmentId, waitingFor]) => ({ segmentId, waitingFor })),
+        })),
+      }
+    : undefined;
+  const r = await conn.request(
+    { case: 'readerOffline', value: { group, readerId, ...(frame ? { position: frame } : {}) } as never },
+    signal,
+  );
+  return r.case === 'done' && r.value;
+}
+
+/** Starts a group over from `from` (cuts, one per stream of the group; 'head' or 'tail'). */
+export async function resetReaderGroup(
+  conn: Connection,
+  group: string,
+  from: 'head' | 'tail' | StreamCut[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const cuts = Array.isArray(from)
+    ? from.map((c) => ({
+        stream: c.stream,
+        positions: [...c.positions].map(([segmentId, offset]) => ({ segmentId, offset })),
+      }))
+    : [];
+  await conn.request(
+    { case: 'resetReaderGroup', value: { group, from: cuts, tail: from === 'tail' } as never },
+    signal,
+  );
 }
