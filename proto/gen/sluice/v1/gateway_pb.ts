@@ -27,7 +27,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/gateway.proto.
  */
 export const file_sluice_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIt8DCgtDbGllbnRGcmFtZRIhCgVoZWxsbxgBIAEoCzIQLnNsdWljZS52MS5IZWxsb0gAEiUKB3JlcXVlc3QYAiABKAsyEi5zbHVpY2UudjEuUmVxdWVzdEgAEiwKC29wZW5fd3JpdGVyGAMgASgLMhUuc2x1aWNlLnYxLk9wZW5Xcml0ZXJIABIjCgZhcHBlbmQYBCABKAsyES5zbHVpY2UudjEuQXBwZW5kSAASLAoLb3Blbl9yZWFkZXIYBSABKAsyFS5zbHVpY2UudjEuT3BlblJlYWRlckgAEiMKBmNyZWRpdBgGIAEoCzIRLnNsdWljZS52MS5DcmVkaXRIABIwCg1jbG9zZV9jaGFubmVsGAcgASgLMhcuc2x1aWNlLnYxLkNsb3NlQ2hhbm5lbEgAEh8KBHBpbmcYCCABKAsyDy5zbHVpY2UudjEuUGluZ0gAEiYKCG9wZW5fdHhuGAkgASgLMhIuc2x1aWNlLnYxLk9wZW5UeG5IABIvCgxhdXRoZW50aWNhdGUYCiABKAsyFy5zbHVpY2UudjEuQXV0aGVudGljYXRlSAASLAoLYXBwZW5kX3BhcnQYCyABKAsyFS5zbHVpY2UudjEuQXBwZW5kUGFydEgAQgYKBGtpbmQijgYKC1NlcnZlckZyYW1lEiUKB3dlbGNvbWUYASABKAsyEi5zbHVpY2UudjEuV2VsY29tZUgAEiEKBXJlcGx5GAIgASgLMhAuc2x1aWNlLnYxLlJlcGx5SAASMAoNd3JpdGVyX29wZW5lZBgDIAEoCzIXLnNsdWljZS52MS5Xcml0ZXJPcGVuZWRIABIhCgVhY2tlZBgEIAEoCzIQLnNsdWljZS52MS5BY2tlZEgAEjAKDXJlYWRlcl9vcGVuZWQYBSABKAsyFy5zbHVpY2UudjEuUmVhZGVyT3BlbmVkSAASNgoQc2VnbWVudHNfY2hhbmdlZBgHIAEoCzIaLnNsdWljZS52MS5TZWdtZW50c0NoYW5nZWRIABIvCg1lbmRfb2Zfc3RyZWFtGAggASgLMhYuc2x1aWNlLnYxLkVuZE9mU3RyZWFtSAASMgoOY2hhbm5lbF9jbG9zZWQYCSABKAsyGC5zbHVpY2UudjEuQ2hhbm5lbENsb3NlZEgAEh8KBHBvbmcYCiABKAsyDy5zbHVpY2UudjEuUG9uZ0gAEikKCXRydW5jYXRlZBgLIAEoCzIULnNsdWljZS52MS5UcnVuY2F0ZWRIABIqCgp0eG5fb3BlbmVkGAwgASgLMhQuc2x1aWNlLnYxLlR4bk9wZW5lZEgAEjEKDWF1dGhlbnRpY2F0ZWQYDSABKAsyGC5zbHVpY2UudjEuQXV0aGVudGljYXRlZEgAEjgKEXNlZ21lbnRzX2Fzc2lnbmVkGA4gASgLMhsuc2x1aWNlLnYxLlNlZ21lbnRzQXNzaWduZWRIABI+ChRjaGVja3BvaW50X3JlcXVlc3RlZBgPIAEoCzIeLnNsdWljZS52MS5DaGVja3BvaW50UmVxdWVzdGVkSAASKgoKZXZlbnRfcnVucxgQIAEoCzIULnNsdWljZS52MS5FdmVudFJ1bnNIABIqCgpnb2luZ19hd2F5GBEgASgLMhQuc2x1aWNlLnYxLkdvaW5nQXdheUgAQgYKBGtpbmRKBAgGEAdSBmV2ZW50cyI2CgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhMKC2NsaWVudF9uYW1lGAIgASgJIpsBCgdXZWxjb21lEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKc2Vzc2lvbl9pZBgCIAEoCRIXCg9nYXRld2F5X3ZlcnNpb24YAyABKAkSGQoRbWF4X21lc3NhZ2VfYnl0ZXMYBCABKA0SFQoNZGVmYXVsdF9zY29wZRgFIAEoCRIXCg9tYXhfZXZlbnRfYnl0ZXMYBiABKA0iGwoJR29pbmdBd2F5Eg4KBnJlYXNvbhgBIAEoCSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiHQoMQXV0aGVudGljYXRlEg0KBXRva2VuGAEgASgJIiYKDUF1dGhlbnRpY2F0ZWQSFQoNZXhwaXJlc19hdF9tcxgBIAEoBCImCgVFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkiqAcKB1JlcXVlc3QSCgoCaWQYASABKA0SLgoMY3JlYXRlX3Njb3BlGAogASgLMhYuc2x1aWNlLnYxLkNyZWF0ZVNjb3BlSAASMAoNY3JlYXRlX3N0cmVhbRgLIAEoCzIXLnNsdWljZS52MS5DcmVhdGVTdHJlYW1IABIsCgtzdHJlYW1faW5mbxgMIAEoCzIVLnNsdWljZS52MS5TdHJlYW1OYW1lSAASLgoMbGlzdF9zdHJlYW1zGA0gASgLMhYuc2x1aWNlLnYxLkxpc3RTdHJlYW1zSAASLAoLc2VhbF9zdHJlYW0YDiABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEi4KDWRlbGV0ZV9zdHJlYW0YDyABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEiwKC2xpc3Rfc2NvcGVzGBAgASgLMhUuc2x1aWNlLnYxLkxpc3RTY29wZXNIABIuCgxkZWxldGVfc2NvcGUYESABKAsyFi5zbHVpY2UudjEuQ3JlYXRlU2NvcGVIABIuCgxzY2FsZV9zdHJlYW0YEiABKAsyFi5zbHVpY2UudjEuU2NhbGVTdHJlYW1IABIvCg90cnVuY2F0ZV9zdHJlYW0YEyABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0SAASJwoKY29tbWl0X3R4bhgUIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABImCglhYm9ydF90eG4YFSABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASJwoKdHhuX3N0YXR1cxgWIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABIiCgNsYWcYFyABKAsyEy5zbHVpY2UudjEuUG9zaXRpb25IABI5ChJsaXN0X3JlYWRlcl9ncm91cHMYGCABKAsyGy5zbHVpY2UudjEuTGlzdFJlYWRlckdyb3Vwc0gAEjUKFWRlc2NyaWJlX3JlYWRlcl9ncm91cBgZIAEoCzIULnNsdWljZS52MS5Hcm91cE5hbWVIABIzChNkZWxldGVfcmVhZGVyX2dyb3VwGBogASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEjcKF2NoZWNrcG9pbnRfcmVhZGVyX2dyb3VwGBsgASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEi4KDGdyb3VwX2NvbW1pdBgcIAEoCzIWLnNsdWljZS52MS5Hcm91cENvbW1pdEgAQgYKBGNhbGwi5wIKBVJlcGx5EgoKAmlkGAEgASgNEiEKBWVycm9yGAogASgLMhAuc2x1aWNlLnYxLkVycm9ySAASDgoEZG9uZRgLIAEoCEgAEiwKC3N0cmVhbV9pbmZvGAwgASgLMhUuc2x1aWNlLnYxLlN0cmVhbUluZm9IABIhCgVuYW1lcxgNIAEoCzIQLnNsdWljZS52MS5OYW1lc0gAEhMKCXR4bl9zdGF0ZRgOIAEoCUgAEg8KBWJ5dGVzGA8gASgESAASMAoKZ3JvdXBfaW5mbxgQIAEoCzIaLnNsdWljZS52MS5SZWFkZXJHcm91cEluZm9IABI2ChBncm91cF9jaGVja3BvaW50GBEgASgLMhouc2x1aWNlLnYxLkdyb3VwQ2hlY2twb2ludEgAEjQKD2dyb3VwX2NvbW1pdHRlZBgSIAEoCzIZLnNsdWljZS52MS5Hcm91cENvbW1pdHRlZEgAQggKBnJlc3VsdCIcCgtDcmVhdGVTY29wZRINCgVzY29wZRgBIAEoCSIcCgpTdHJlYW1OYW1lEg4KBnN0cmVhbRgBIAEoCSIcCgtMaXN0U3RyZWFtcxINCgVzY29wZRgBIAEoCSIMCgpMaXN0U2NvcGVzIhYKBU5hbWVzEg0KBW5hbWVzGAEgAygJIn8KDENyZWF0ZVN0cmVhbRIOCgZzdHJlYW0YASABKAkSIwoHc2NhbGluZxgCIAEoCzISLnNsdWljZS52MS5TY2FsaW5nEiwKCXJldGVudGlvbhgDIAEoCzIULnNsdWljZS52MS5SZXRlbnRpb25IAIgBAUIMCgpfcmV0ZW50aW9uIqUBCgdTY2FsaW5nEiUKBHR5cGUYASABKA4yFy5zbHVpY2UudjEuU2NhbGluZy5UeXBlEhAKCHNlZ21lbnRzGAIgASgNEhMKC3RhcmdldF9yYXRlGAMgASgNEhQKDHNjYWxlX2ZhY3RvchgEIAEoDSI2CgRUeXBlEgkKBUZJWEVEEAASEQoNQllfRVZFTlRfUkFURRABEhAKDEJZX0RBVEFfUkFURRACIl8KCVJldGVudGlvbhInCgR0eXBlGAEgASgOMhkuc2x1aWNlLnYxLlJldGVudGlvbi5UeXBlEg0KBXZhbHVlGAIgASgEIhoKBFR5cGUSCAoEVElNRRAAEggKBFNJWkUQASJUCgtTY2FsZVN0cmVhbRIOCgZzdHJlYW0YASABKAkSDAoEc2VhbBgCIAMoAxInCgpuZXdfcmFuZ2VzGAMgAygLMhMuc2x1aWNlLnYxLktleVJhbmdlIiUKCEtleVJhbmdlEgsKA2xvdxgBIAEoARIMCgRoaWdoGAIgASgBIkQKC1NlZ21lbnRJbmZvEhIKCnNlZ21lbnRfaWQYASABKAMSDwoHbG93X2tleRgCIAEoARIQCghoaWdoX2tleRgDIAEoASKeAQoKU3RyZWFtSW5mbxIOCgZzdHJlYW0YASABKAkSIgoEaGVhZBgCIAEoCzIULnNsdWljZS52MS5TdHJlYW1DdXQSIgoEdGFpbBgDIAEoCzIULnNsdWljZS52MS5TdHJlYW1DdXQSKAoIc2VnbWVudHMYBCADKAsyFi5zbHVpY2UudjEuU2VnbWVudEluZm8SDgoGc2VhbGVkGAUgASgIIkgKCVN0cmVhbUN1dBIOCgZzdHJlYW0YASABKAkSKwoJcG9zaXRpb25zGAIgAygLMhguc2x1aWNlLnYxLlNlZ21lbnRPZmZzZXQiMwoNU2VnbWVudE9mZnNldBISCgpzZWdtZW50X2lkGAEgASgDEg4KBm9mZnNldBgCIAEoAyJACgpPcGVuV3JpdGVyEg8KB2NoYW5uZWwYASABKA0SDgoGc3RyZWFtGAIgASgJEhEKCXdyaXRlcl9pZBgDIAEoCSJSCgxXcml0ZXJPcGVuZWQSDwoHY2hhbm5lbBgBIAEoDRIVCg1sYXN0X3NlcXVlbmNlGAIgASgEEhoKEm1heF9pbmZsaWdodF9ieXRlcxgDIAEoDSJXCgZBcHBlbmQSDwoHY2hhbm5lbBgBIAEoDRIWCg5maXJzdF9zZXF1ZW5jZRgCIAEoBBIkCgZldmVudHMYAyADKAsyFC5zbHVpY2UudjEuRXZlbnREYXRhImEKCUV2ZW50RGF0YRIPCgdwYXlsb2FkGAEgASgMEhgKC3JvdXRpbmdfa2V5GAIgASgJSACIAQESGQoRcm91dGluZ19rZXlfdXRmMTYYAyABKAxCDgoMX3JvdXRpbmdfa2V5IqcBCgpBcHBlbmRQYXJ0Eg8KB2NoYW5uZWwYASABKA0SEAoIc2VxdWVuY2UYAiABKAQSEwoLdG90YWxfYnl0ZXMYAyABKA0SDgoGb2Zmc2V0GAQgASgNEgwKBGRhdGEYBSABKAwSGAoLcm91dGluZ19rZXkYBiABKAlIAIgBARIZChFyb3V0aW5nX2tleV91dGYxNhgHIAEoDEIOCgxfcm91dGluZ19rZXkiMgoFQWNrZWQSDwoHY2hhbm5lbBgBIAEoDRIYChB0aHJvdWdoX3NlcXVlbmNlGAIgASgEIkwKB09wZW5UeG4SDwoHY2hhbm5lbBgBIAEoDRIOCgZzdHJlYW0YAiABKAkSDgoGdHhuX2lkGAMgASgJEhAKCGxlYXNlX21zGAQgASgEIl8KCVR4bk9wZW5lZBIPCgdjaGFubmVsGAEgASgNEg4KBnR4bl9pZBgCIAEoCRIVCg1sYXN0X3NlcXVlbmNlGAMgASgEEhoKEm1heF9pbmZsaWdodF9ieXRlcxgEIAEoDSIoCgZUeG5SZWYSDgoGc3RyZWFtGAEgASgJEg4KBnR4bl9pZBgCIAEoCSLmAgoKT3BlblJlYWRlchIPCgdjaGFubmVsGAEgASgNEg8KB3N0cmVhbXMYAiADKAkSDgoEaGVhZBgDIAEoCEgAEg4KBHRhaWwYBCABKAhIABInCghwb3NpdGlvbhgFIAEoCzITLnNsdWljZS52MS5Qb3NpdGlvbkgAEiAKAnRvGAYgAygLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIdChVpbml0aWFsX2NyZWRpdF9ldmVudHMYByABKA0SHAoUaW5pdGlhbF9jcmVkaXRfYnl0ZXMYCCABKA0SDQoFYmF0Y2gYCSABKAgSDQoFZ3JvdXAYCiABKAkSEQoJcmVhZGVyX2lkGAsgASgJEhgKEGdyb3VwX3RpbWVvdXRfbXMYDCABKA0SKgoIZmluaXNoZWQYDSADKAsyGC5zbHVpY2UudjEuU3RyZWFtU2VnbWVudBIOCgZyZXN1bWUYDiABKAhCBwoFc3RhcnQiQwoNU3RyZWFtU2VnbWVudBIOCgZzdHJlYW0YASABKAkSEgoKc2VnbWVudF9pZBgCIAEoAxIOCgZvZmZzZXQYAyABKAMiZQoQU2VnbWVudHNBc3NpZ25lZBIPCgdjaGFubmVsGAEgASgNEhQKDHN0cmVhbV9pbmRleBgCIAEoDRIqCghhY3F1aXJlZBgDIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0Ij0KE0NoZWNrcG9pbnRSZXF1ZXN0ZWQSDwoHY2hhbm5lbBgBIAEoDRIVCg1jaGVja3BvaW50X2lkGAIgASgEIiEKEExpc3RSZWFkZXJHcm91cHMSDQoFc2NvcGUYASABKAkiGgoJR3JvdXBOYW1lEg0KBWdyb3VwGAEgASgJIrIBCgtHcm91cENvbW1pdBIPCgdjaGFubmVsGAEgASgNEiUKCHBvc2l0aW9uGAIgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uEioKCGZpbmlzaGVkGAMgAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQSEgoKc3RhdGVfanNvbhgEIAEoCRIjCgN0eG4YBSABKAsyES5zbHVpY2UudjEuVHhuUmVmSACIAQFCBgoEX3R4biI8Cg5Hcm91cENvbW1pdHRlZBIqCghyZWxlYXNlZBgBIAMoCzIYLnNsdWljZS52MS5TdHJlYW1TZWdtZW50IkEKD0dyb3VwQ2hlY2twb2ludBIKCgJpZBgBIAEoBBIiCgRjdXRzGAIgAygLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dCLqAQoPUmVhZGVyR3JvdXBJbmZvEg0KBWdyb3VwGAEgASgJEg8KB3N0cmVhbXMYAiADKAkSKwoHcmVhZGVycxgDIAMoCzIaLnNsdWljZS52MS5Hcm91cFJlYWRlckluZm8SLAoKdW5hc3NpZ25lZBgEIAMoCzIYLnNsdWljZS52MS5TdHJlYW1TZWdtZW50EhoKEmxhc3RfY2hlY2twb2ludF9pZBgFIAEoBBItCg9sYXN0X2NoZWNrcG9pbnQYBiADKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0EhEKCWxhZ19ieXRlcxgHIAEoBCJmCg9Hcm91cFJlYWRlckluZm8SEQoJcmVhZGVyX2lkGAEgASgJEioKCHNlZ21lbnRzGAIgAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQSFAoMbGFzdF9zZWVuX21zGAMgASgEIjYKCFBvc2l0aW9uEioKB3N0cmVhbXMYASADKAsyGS5zbHVpY2UudjEuU3RyZWFtUG9zaXRpb24idgoOU3RyZWFtUG9zaXRpb24SDgoGc3RyZWFtGAEgASgJEioKCHNlZ21lbnRzGAIgAygLMhguc2x1aWNlLnYxLlNlZ21lbnRPZmZzZXQSKAoGZnV0dXJlGAMgAygLMhguc2x1aWNlLnYxLkZ1dHVyZVNlZ21lbnQiOAoNRnV0dXJlU2VnbWVudBISCgpzZWdtZW50X2lkGAEgASgDEhMKC3dhaXRpbmdfZm9yGAIgAygDIl0KDFJlYWRlck9wZW5lZBIPCgdjaGFubmVsGAEgASgNEiUKCHBvc2l0aW9uGAIgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uEhUKDXJlc3RvcmVkX2pzb24YAyABKAkiOAoGQ3JlZGl0Eg8KB2NoYW5uZWwYASABKA0SDgoGZXZlbnRzGAIgASgNEg0KBWJ5dGVzGAMgASgNIj8KCUV2ZW50UnVucxIPCgdjaGFubmVsGAEgASgNEiEKBHJ1bnMYAiADKAsyEy5zbHVpY2UudjEuRXZlbnRSdW4iVAoIRXZlbnRSdW4SFAoMc3RyZWFtX2luZGV4GAEgASgNEhIKCnNlZ21lbnRfaWQYAiABKAMSDgoGb2Zmc2V0GAMgASgDEg4KBmV2ZW50cxgEIAEoDCK/AQoPU2VnbWVudHNDaGFuZ2VkEg8KB2NoYW5uZWwYASABKA0SFAoMc3RyZWFtX2luZGV4GAIgASgNEhAKCGZpbmlzaGVkGAMgASgDEikKB3N0YXJ0ZWQYBCADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldBIoCgZmdXR1cmUYBSADKAsyGC5zbHVpY2UudjEuRnV0dXJlU2VnbWVudBIMCgRoZWxkGAYgASgIEhAKCHJlbGVhc2VkGAcgAygDIngKCVRydW5jYXRlZBIPCgdjaGFubmVsGAEgASgNEhQKDHN0cmVhbV9pbmRleBgCIAEoDRISCgpzZWdtZW50X2lkGAMgASgDEhgKEHJlcXVlc3RlZF9vZmZzZXQYBCABKAMSFgoOcmVzdW1lZF9vZmZzZXQYBSABKAMiHgoLRW5kT2ZTdHJlYW0SDwoHY2hhbm5lbBgBIAEoDSIfCgxDbG9zZUNoYW5uZWwSDwoHY2hhbm5lbBgBIAEoDSJQCg1DaGFubmVsQ2xvc2VkEg8KB2NoYW5uZWwYASABKA0SJAoFZXJyb3IYAiABKAsyEC5zbHVpY2UudjEuRXJyb3JIAIgBAUIICgZfZXJyb3JiBnByb3RvMw");
+  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIt8DCgtDbGllbnRGcmFtZRIhCgVoZWxsbxgBIAEoCzIQLnNsdWljZS52MS5IZWxsb0gAEiUKB3JlcXVlc3QYAiABKAsyEi5zbHVpY2UudjEuUmVxdWVzdEgAEiwKC29wZW5fd3JpdGVyGAMgASgLMhUuc2x1aWNlLnYxLk9wZW5Xcml0ZXJIABIjCgZhcHBlbmQYBCABKAsyES5zbHVpY2UudjEuQXBwZW5kSAASLAoLb3Blbl9yZWFkZXIYBSABKAsyFS5zbHVpY2UudjEuT3BlblJlYWRlckgAEiMKBmNyZWRpdBgGIAEoCzIRLnNsdWljZS52MS5DcmVkaXRIABIwCg1jbG9zZV9jaGFubmVsGAcgASgLMhcuc2x1aWNlLnYxLkNsb3NlQ2hhbm5lbEgAEh8KBHBpbmcYCCABKAsyDy5zbHVpY2UudjEuUGluZ0gAEiYKCG9wZW5fdHhuGAkgASgLMhIuc2x1aWNlLnYxLk9wZW5UeG5IABIvCgxhdXRoZW50aWNhdGUYCiABKAsyFy5zbHVpY2UudjEuQXV0aGVudGljYXRlSAASLAoLYXBwZW5kX3BhcnQYCyABKAsyFS5zbHVpY2UudjEuQXBwZW5kUGFydEgAQgYKBGtpbmQijgYKC1NlcnZlckZyYW1lEiUKB3dlbGNvbWUYASABKAsyEi5zbHVpY2UudjEuV2VsY29tZUgAEiEKBXJlcGx5GAIgASgLMhAuc2x1aWNlLnYxLlJlcGx5SAASMAoNd3JpdGVyX29wZW5lZBgDIAEoCzIXLnNsdWljZS52MS5Xcml0ZXJPcGVuZWRIABIhCgVhY2tlZBgEIAEoCzIQLnNsdWljZS52MS5BY2tlZEgAEjAKDXJlYWRlcl9vcGVuZWQYBSABKAsyFy5zbHVpY2UudjEuUmVhZGVyT3BlbmVkSAASNgoQc2VnbWVudHNfY2hhbmdlZBgHIAEoCzIaLnNsdWljZS52MS5TZWdtZW50c0NoYW5nZWRIABIvCg1lbmRfb2Zfc3RyZWFtGAggASgLMhYuc2x1aWNlLnYxLkVuZE9mU3RyZWFtSAASMgoOY2hhbm5lbF9jbG9zZWQYCSABKAsyGC5zbHVpY2UudjEuQ2hhbm5lbENsb3NlZEgAEh8KBHBvbmcYCiABKAsyDy5zbHVpY2UudjEuUG9uZ0gAEikKCXRydW5jYXRlZBgLIAEoCzIULnNsdWljZS52MS5UcnVuY2F0ZWRIABIqCgp0eG5fb3BlbmVkGAwgASgLMhQuc2x1aWNlLnYxLlR4bk9wZW5lZEgAEjEKDWF1dGhlbnRpY2F0ZWQYDSABKAsyGC5zbHVpY2UudjEuQXV0aGVudGljYXRlZEgAEjgKEXNlZ21lbnRzX2Fzc2lnbmVkGA4gASgLMhsuc2x1aWNlLnYxLlNlZ21lbnRzQXNzaWduZWRIABI+ChRjaGVja3BvaW50X3JlcXVlc3RlZBgPIAEoCzIeLnNsdWljZS52MS5DaGVja3BvaW50UmVxdWVzdGVkSAASKgoKZXZlbnRfcnVucxgQIAEoCzIULnNsdWljZS52MS5FdmVudFJ1bnNIABIqCgpnb2luZ19hd2F5GBEgASgLMhQuc2x1aWNlLnYxLkdvaW5nQXdheUgAQgYKBGtpbmRKBAgGEAdSBmV2ZW50cyI2CgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhMKC2NsaWVudF9uYW1lGAIgASgJIpsBCgdXZWxjb21lEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKc2Vzc2lvbl9pZBgCIAEoCRIXCg9nYXRld2F5X3ZlcnNpb24YAyABKAkSGQoRbWF4X21lc3NhZ2VfYnl0ZXMYBCABKA0SFQoNZGVmYXVsdF9zY29wZRgFIAEoCRIXCg9tYXhfZXZlbnRfYnl0ZXMYBiABKA0iGwoJR29pbmdBd2F5Eg4KBnJlYXNvbhgBIAEoCSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiHQoMQXV0aGVudGljYXRlEg0KBXRva2VuGAEgASgJIiYKDUF1dGhlbnRpY2F0ZWQSFQoNZXhwaXJlc19hdF9tcxgBIAEoBCImCgVFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAki4QcKB1JlcXVlc3QSCgoCaWQYASABKA0SLgoMY3JlYXRlX3Njb3BlGAogASgLMhYuc2x1aWNlLnYxLkNyZWF0ZVNjb3BlSAASMAoNY3JlYXRlX3N0cmVhbRgLIAEoCzIXLnNsdWljZS52MS5DcmVhdGVTdHJlYW1IABIsCgtzdHJlYW1faW5mbxgMIAEoCzIVLnNsdWljZS52MS5TdHJlYW1OYW1lSAASLgoMbGlzdF9zdHJlYW1zGA0gASgLMhYuc2x1aWNlLnYxLkxpc3RTdHJlYW1zSAASLAoLc2VhbF9zdHJlYW0YDiABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEi4KDWRlbGV0ZV9zdHJlYW0YDyABKAsyFS5zbHVpY2UudjEuU3RyZWFtTmFtZUgAEiwKC2xpc3Rfc2NvcGVzGBAgASgLMhUuc2x1aWNlLnYxLkxpc3RTY29wZXNIABIuCgxkZWxldGVfc2NvcGUYESABKAsyFi5zbHVpY2UudjEuQ3JlYXRlU2NvcGVIABIuCgxzY2FsZV9zdHJlYW0YEiABKAsyFi5zbHVpY2UudjEuU2NhbGVTdHJlYW1IABIvCg90cnVuY2F0ZV9zdHJlYW0YEyABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0SAASJwoKY29tbWl0X3R4bhgUIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABImCglhYm9ydF90eG4YFSABKAsyES5zbHVpY2UudjEuVHhuUmVmSAASJwoKdHhuX3N0YXR1cxgWIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIABIiCgNsYWcYFyABKAsyEy5zbHVpY2UudjEuUG9zaXRpb25IABI5ChJsaXN0X3JlYWRlcl9ncm91cHMYGCABKAsyGy5zbHVpY2UudjEuTGlzdFJlYWRlckdyb3Vwc0gAEjUKFWRlc2NyaWJlX3JlYWRlcl9ncm91cBgZIAEoCzIULnNsdWljZS52MS5Hcm91cE5hbWVIABIzChNkZWxldGVfcmVhZGVyX2dyb3VwGBogASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEjcKF2NoZWNrcG9pbnRfcmVhZGVyX2dyb3VwGBsgASgLMhQuc2x1aWNlLnYxLkdyb3VwTmFtZUgAEi4KDGdyb3VwX2NvbW1pdBgcIAEoCzIWLnNsdWljZS52MS5Hcm91cENvbW1pdEgAEjcKDGJhdGNoX3JhbmdlcxgeIAEoCzIfLnNsdWljZS52MS5Cb3VuZGVkUmFuZ2VzUmVxdWVzdEgAQgYKBGNhbGwikwMKBVJlcGx5EgoKAmlkGAEgASgNEiEKBWVycm9yGAogASgLMhAuc2x1aWNlLnYxLkVycm9ySAASDgoEZG9uZRgLIAEoCEgAEiwKC3N0cmVhbV9pbmZvGAwgASgLMhUuc2x1aWNlLnYxLlN0cmVhbUluZm9IABIhCgVuYW1lcxgNIAEoCzIQLnNsdWljZS52MS5OYW1lc0gAEhMKCXR4bl9zdGF0ZRgOIAEoCUgAEg8KBWJ5dGVzGA8gASgESAASMAoKZ3JvdXBfaW5mbxgQIAEoCzIaLnNsdWljZS52MS5SZWFkZXJHcm91cEluZm9IABI2ChBncm91cF9jaGVja3BvaW50GBEgASgLMhouc2x1aWNlLnYxLkdyb3VwQ2hlY2twb2ludEgAEjQKD2dyb3VwX2NvbW1pdHRlZBgSIAEoCzIZLnNsdWljZS52MS5Hcm91cENvbW1pdHRlZEgAEioKBnJhbmdlcxgUIAEoCzIYLnNsdWljZS52MS5Cb3VuZGVkUmFuZ2VzSABCCAoGcmVzdWx0IhwKC0NyZWF0ZVNjb3BlEg0KBXNjb3BlGAEgASgJIhwKClN0cmVhbU5hbWUSDgoGc3RyZWFtGAEgASgJIhwKC0xpc3RTdHJlYW1zEg0KBXNjb3BlGAEgASgJIgwKCkxpc3RTY29wZXMiFgoFTmFtZXMSDQoFbmFtZXMYASADKAkifwoMQ3JlYXRlU3RyZWFtEg4KBnN0cmVhbRgBIAEoCRIjCgdzY2FsaW5nGAIgASgLMhIuc2x1aWNlLnYxLlNjYWxpbmcSLAoJcmV0ZW50aW9uGAMgASgLMhQuc2x1aWNlLnYxLlJldGVudGlvbkgAiAEBQgwKCl9yZXRlbnRpb24ipQEKB1NjYWxpbmcSJQoEdHlwZRgBIAEoDjIXLnNsdWljZS52MS5TY2FsaW5nLlR5cGUSEAoIc2VnbWVudHMYAiABKA0SEwoLdGFyZ2V0X3JhdGUYAyABKA0SFAoMc2NhbGVfZmFjdG9yGAQgASgNIjYKBFR5cGUSCQoFRklYRUQQABIRCg1CWV9FVkVOVF9SQVRFEAESEAoMQllfREFUQV9SQVRFEAIiXwoJUmV0ZW50aW9uEicKBHR5cGUYASABKA4yGS5zbHVpY2UudjEuUmV0ZW50aW9uLlR5cGUSDQoFdmFsdWUYAiABKAQiGgoEVHlwZRIICgRUSU1FEAASCAoEU0laRRABIlQKC1NjYWxlU3RyZWFtEg4KBnN0cmVhbRgBIAEoCRIMCgRzZWFsGAIgAygDEicKCm5ld19yYW5nZXMYAyADKAsyEy5zbHVpY2UudjEuS2V5UmFuZ2UiJQoIS2V5UmFuZ2USCwoDbG93GAEgASgBEgwKBGhpZ2gYAiABKAEiRAoLU2VnbWVudEluZm8SEgoKc2VnbWVudF9pZBgBIAEoAxIPCgdsb3dfa2V5GAIgASgBEhAKCGhpZ2hfa2V5GAMgASgBIp4BCgpTdHJlYW1JbmZvEg4KBnN0cmVhbRgBIAEoCRIiCgRoZWFkGAIgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIiCgR0YWlsGAMgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dBIoCghzZWdtZW50cxgEIAMoCzIWLnNsdWljZS52MS5TZWdtZW50SW5mbxIOCgZzZWFsZWQYBSABKAgiSAoJU3RyZWFtQ3V0Eg4KBnN0cmVhbRgBIAEoCRIrCglwb3NpdGlvbnMYAiADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldCIzCg1TZWdtZW50T2Zmc2V0EhIKCnNlZ21lbnRfaWQYASABKAMSDgoGb2Zmc2V0GAIgASgDIkAKCk9wZW5Xcml0ZXISDwoHY2hhbm5lbBgBIAEoDRIOCgZzdHJlYW0YAiABKAkSEQoJd3JpdGVyX2lkGAMgASgJIlIKDFdyaXRlck9wZW5lZBIPCgdjaGFubmVsGAEgASgNEhUKDWxhc3Rfc2VxdWVuY2UYAiABKAQSGgoSbWF4X2luZmxpZ2h0X2J5dGVzGAMgASgNIlcKBkFwcGVuZBIPCgdjaGFubmVsGAEgASgNEhYKDmZpcnN0X3NlcXVlbmNlGAIgASgEEiQKBmV2ZW50cxgDIAMoCzIULnNsdWljZS52MS5FdmVudERhdGEiYQoJRXZlbnREYXRhEg8KB3BheWxvYWQYASABKAwSGAoLcm91dGluZ19rZXkYAiABKAlIAIgBARIZChFyb3V0aW5nX2tleV91dGYxNhgDIAEoDEIOCgxfcm91dGluZ19rZXkipwEKCkFwcGVuZFBhcnQSDwoHY2hhbm5lbBgBIAEoDRIQCghzZXF1ZW5jZRgCIAEoBBITCgt0b3RhbF9ieXRlcxgDIAEoDRIOCgZvZmZzZXQYBCABKA0SDAoEZGF0YRgFIAEoDBIYCgtyb3V0aW5nX2tleRgGIAEoCUgAiAEBEhkKEXJvdXRpbmdfa2V5X3V0ZjE2GAcgASgMQg4KDF9yb3V0aW5nX2tleSIyCgVBY2tlZBIPCgdjaGFubmVsGAEgASgNEhgKEHRocm91Z2hfc2VxdWVuY2UYAiABKAQiTAoHT3BlblR4bhIPCgdjaGFubmVsGAEgASgNEg4KBnN0cmVhbRgCIAEoCRIOCgZ0eG5faWQYAyABKAkSEAoIbGVhc2VfbXMYBCABKAQiXwoJVHhuT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SDgoGdHhuX2lkGAIgASgJEhUKDWxhc3Rfc2VxdWVuY2UYAyABKAQSGgoSbWF4X2luZmxpZ2h0X2J5dGVzGAQgASgNIigKBlR4blJlZhIOCgZzdHJlYW0YASABKAkSDgoGdHhuX2lkGAIgASgJIvYCCgpPcGVuUmVhZGVyEg8KB2NoYW5uZWwYASABKA0SDwoHc3RyZWFtcxgCIAMoCRIOCgRoZWFkGAMgASgISAASDgoEdGFpbBgEIAEoCEgAEicKCHBvc2l0aW9uGAUgASgLMhMuc2x1aWNlLnYxLlBvc2l0aW9uSAASIAoCdG8YBiADKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0Eh0KFWluaXRpYWxfY3JlZGl0X2V2ZW50cxgHIAEoDRIcChRpbml0aWFsX2NyZWRpdF9ieXRlcxgIIAEoDRINCgViYXRjaBgJIAEoCBINCgVncm91cBgKIAEoCRIRCglyZWFkZXJfaWQYCyABKAkSGAoQZ3JvdXBfdGltZW91dF9tcxgMIAEoDRIqCghmaW5pc2hlZBgNIAMoCzIYLnNsdWljZS52MS5TdHJlYW1TZWdtZW50Eg4KBnJlc3VtZRgOIAEoCBIOCgZyYW5nZXMYDyABKAhCBwoFc3RhcnQibAoUQm91bmRlZFJhbmdlc1JlcXVlc3QSDgoGc3RyZWFtGAEgASgJEiIKBGZyb20YAiABKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0EiAKAnRvGAMgASgLMhQuc2x1aWNlLnYxLlN0cmVhbUN1dCJOCgxCb3VuZGVkUmFuZ2USDgoGc3RyZWFtGAEgASgJEhIKCnNlZ21lbnRfaWQYAiABKAMSDQoFc3RhcnQYAyABKAMSCwoDZW5kGAQgASgDIjgKDUJvdW5kZWRSYW5nZXMSJwoGcmFuZ2VzGAEgAygLMhcuc2x1aWNlLnYxLkJvdW5kZWRSYW5nZSJDCg1TdHJlYW1TZWdtZW50Eg4KBnN0cmVhbRgBIAEoCRISCgpzZWdtZW50X2lkGAIgASgDEg4KBm9mZnNldBgDIAEoAyJlChBTZWdtZW50c0Fzc2lnbmVkEg8KB2NoYW5uZWwYASABKA0SFAoMc3RyZWFtX2luZGV4GAIgASgNEioKCGFjcXVpcmVkGAMgAygLMhguc2x1aWNlLnYxLlNlZ21lbnRPZmZzZXQiPQoTQ2hlY2twb2ludFJlcXVlc3RlZBIPCgdjaGFubmVsGAEgASgNEhUKDWNoZWNrcG9pbnRfaWQYAiABKAQiIQoQTGlzdFJlYWRlckdyb3VwcxINCgVzY29wZRgBIAEoCSIaCglHcm91cE5hbWUSDQoFZ3JvdXAYASABKAkisgEKC0dyb3VwQ29tbWl0Eg8KB2NoYW5uZWwYASABKA0SJQoIcG9zaXRpb24YAiABKAsyEy5zbHVpY2UudjEuUG9zaXRpb24SKgoIZmluaXNoZWQYAyADKAsyGC5zbHVpY2UudjEuU3RyZWFtU2VnbWVudBISCgpzdGF0ZV9qc29uGAQgASgJEiMKA3R4bhgFIAEoCzIRLnNsdWljZS52MS5UeG5SZWZIAIgBAUIGCgRfdHhuIjwKDkdyb3VwQ29tbWl0dGVkEioKCHJlbGVhc2VkGAEgAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQiQQoPR3JvdXBDaGVja3BvaW50EgoKAmlkGAEgASgEEiIKBGN1dHMYAiADKAsyFC5zbHVpY2UudjEuU3RyZWFtQ3V0IuoBCg9SZWFkZXJHcm91cEluZm8SDQoFZ3JvdXAYASABKAkSDwoHc3RyZWFtcxgCIAMoCRIrCgdyZWFkZXJzGAMgAygLMhouc2x1aWNlLnYxLkdyb3VwUmVhZGVySW5mbxIsCgp1bmFzc2lnbmVkGAQgAygLMhguc2x1aWNlLnYxLlN0cmVhbVNlZ21lbnQSGgoSbGFzdF9jaGVja3BvaW50X2lkGAUgASgEEi0KD2xhc3RfY2hlY2twb2ludBgGIAMoCzIULnNsdWljZS52MS5TdHJlYW1DdXQSEQoJbGFnX2J5dGVzGAcgASgEImYKD0dyb3VwUmVhZGVySW5mbxIRCglyZWFkZXJfaWQYASABKAkSKgoIc2VnbWVudHMYAiADKAsyGC5zbHVpY2UudjEuU3RyZWFtU2VnbWVudBIUCgxsYXN0X3NlZW5fbXMYAyABKAQiNgoIUG9zaXRpb24SKgoHc3RyZWFtcxgBIAMoCzIZLnNsdWljZS52MS5TdHJlYW1Qb3NpdGlvbiJ2Cg5TdHJlYW1Qb3NpdGlvbhIOCgZzdHJlYW0YASABKAkSKgoIc2VnbWVudHMYAiADKAsyGC5zbHVpY2UudjEuU2VnbWVudE9mZnNldBIoCgZmdXR1cmUYAyADKAsyGC5zbHVpY2UudjEuRnV0dXJlU2VnbWVudCI4Cg1GdXR1cmVTZWdtZW50EhIKCnNlZ21lbnRfaWQYASABKAMSEwoLd2FpdGluZ19mb3IYAiADKAMiXQoMUmVhZGVyT3BlbmVkEg8KB2NoYW5uZWwYASABKA0SJQoIcG9zaXRpb24YAiABKAsyEy5zbHVpY2UudjEuUG9zaXRpb24SFQoNcmVzdG9yZWRfanNvbhgDIAEoCSI4CgZDcmVkaXQSDwoHY2hhbm5lbBgBIAEoDRIOCgZldmVudHMYAiABKA0SDQoFYnl0ZXMYAyABKA0iPwoJRXZlbnRSdW5zEg8KB2NoYW5uZWwYASABKA0SIQoEcnVucxgCIAMoCzITLnNsdWljZS52MS5FdmVudFJ1biJUCghFdmVudFJ1bhIUCgxzdHJlYW1faW5kZXgYASABKA0SEgoKc2VnbWVudF9pZBgCIAEoAxIOCgZvZmZzZXQYAyABKAMSDgoGZXZlbnRzGAQgASgMIr8BCg9TZWdtZW50c0NoYW5nZWQSDwoHY2hhbm5lbBgBIAEoDRIUCgxzdHJlYW1faW5kZXgYAiABKA0SEAoIZmluaXNoZWQYAyABKAMSKQoHc3RhcnRlZBgEIAMoCzIYLnNsdWljZS52MS5TZWdtZW50T2Zmc2V0EigKBmZ1dHVyZRgFIAMoCzIYLnNsdWljZS52MS5GdXR1cmVTZWdtZW50EgwKBGhlbGQYBiABKAgSEAoIcmVsZWFzZWQYByADKAMieAoJVHJ1bmNhdGVkEg8KB2NoYW5uZWwYASABKA0SFAoMc3RyZWFtX2luZGV4GAIgASgNEhIKCnNlZ21lbnRfaWQYAyABKAMSGAoQcmVxdWVzdGVkX29mZnNldBgEIAEoAxIWCg5yZXN1bWVkX29mZnNldBgFIAEoAyIeCgtFbmRPZlN0cmVhbRIPCgdjaGFubmVsGAEgASgNIh8KDENsb3NlQ2hhbm5lbBIPCgdjaGFubmVsGAEgASgNIlAKDUNoYW5uZWxDbG9zZWQSDwoHY2hhbm5lbBgBIAEoDRIkCgVlcnJvchgCIAEoCzIQLnNsdWljZS52MS5FcnJvckgAiAEBQggKBl9lcnJvcmIGcHJvdG8z");
 
 /**
  * @generated from message sluice.v1.ClientFrame
@@ -553,6 +553,14 @@ export type Request = Message<"sluice.v1.Request"> & {
      */
     value: GroupCommit;
     case: "groupCommit";
+  } | {
+    /**
+     * a batch read split into segment ranges
+     *
+     * @generated from field: sluice.v1.BoundedRangesRequest batch_ranges = 30;
+     */
+    value: BoundedRangesRequest;
+    case: "batchRanges";
   } | { case: undefined; value?: undefined };
 };
 
@@ -633,6 +641,12 @@ export type Reply = Message<"sluice.v1.Reply"> & {
      */
     value: GroupCommitted;
     case: "groupCommitted";
+  } | {
+    /**
+     * @generated from field: sluice.v1.BoundedRanges ranges = 20;
+     */
+    value: BoundedRanges;
+    case: "ranges";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1441,6 +1455,14 @@ export type OpenReader = Message<"sluice.v1.OpenReader"> & {
    * @generated from field: bool resume = 14;
    */
   resume: boolean;
+
+  /**
+   * A range read (with `batch`): exactly the segments of the start position, each from its offset
+   * to its offset in `to`; no other segment, no successors, no completion of `to`.
+   *
+   * @generated from field: bool ranges = 15;
+   */
+  ranges: boolean;
 };
 
 /**
@@ -1449,6 +1471,88 @@ export type OpenReader = Message<"sluice.v1.OpenReader"> & {
  */
 export const OpenReaderSchema: GenMessage<OpenReader> = /*@__PURE__*/
   messageDesc(file_sluice_v1_gateway, 35);
+
+/**
+ * The segment ranges of a batch read between two cuts, as Pravega's batch client lists them.
+ *
+ * @generated from message sluice.v1.BoundedRangesRequest
+ */
+export type BoundedRangesRequest = Message<"sluice.v1.BoundedRangesRequest"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * empty: the head
+   *
+   * @generated from field: sluice.v1.StreamCut from = 2;
+   */
+  from?: StreamCut | undefined;
+
+  /**
+   * empty: the tail now
+   *
+   * @generated from field: sluice.v1.StreamCut to = 3;
+   */
+  to?: StreamCut | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.BoundedRangesRequest.
+ * Use `create(BoundedRangesRequestSchema)` to create a new message.
+ */
+export const BoundedRangesRequestSchema: GenMessage<BoundedRangesRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 36);
+
+/**
+ * @generated from message sluice.v1.BoundedRange
+ */
+export type BoundedRange = Message<"sluice.v1.BoundedRange"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: int64 segment_id = 2;
+   */
+  segmentId: bigint;
+
+  /**
+   * @generated from field: int64 start = 3;
+   */
+  start: bigint;
+
+  /**
+   * @generated from field: int64 end = 4;
+   */
+  end: bigint;
+};
+
+/**
+ * Describes the message sluice.v1.BoundedRange.
+ * Use `create(BoundedRangeSchema)` to create a new message.
+ */
+export const BoundedRangeSchema: GenMessage<BoundedRange> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 37);
+
+/**
+ * @generated from message sluice.v1.BoundedRanges
+ */
+export type BoundedRanges = Message<"sluice.v1.BoundedRanges"> & {
+  /**
+   * @generated from field: repeated sluice.v1.BoundedRange ranges = 1;
+   */
+  ranges: BoundedRange[];
+};
+
+/**
+ * Describes the message sluice.v1.BoundedRanges.
+ * Use `create(BoundedRangesSchema)` to create a new message.
+ */
+export const BoundedRangesSchema: GenMessage<BoundedRanges> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 38);
 
 /**
  * A segment of a named stream, with an offset where one applies.
@@ -1477,7 +1581,7 @@ export type StreamSegment = Message<"sluice.v1.StreamSegment"> & {
  * Use `create(StreamSegmentSchema)` to create a new message.
  */
 export const StreamSegmentSchema: GenMessage<StreamSegment> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 36);
+  messageDesc(file_sluice_v1_gateway, 39);
 
 /**
  * The group gave this reader more segments; they start at the given (committed) offsets.
@@ -1506,7 +1610,7 @@ export type SegmentsAssigned = Message<"sluice.v1.SegmentsAssigned"> & {
  * Use `create(SegmentsAssignedSchema)` to create a new message.
  */
 export const SegmentsAssignedSchema: GenMessage<SegmentsAssigned> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 37);
+  messageDesc(file_sluice_v1_gateway, 40);
 
 /**
  * A group-wide checkpoint waits for this reader's next commit.
@@ -1530,7 +1634,7 @@ export type CheckpointRequested = Message<"sluice.v1.CheckpointRequested"> & {
  * Use `create(CheckpointRequestedSchema)` to create a new message.
  */
 export const CheckpointRequestedSchema: GenMessage<CheckpointRequested> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 38);
+  messageDesc(file_sluice_v1_gateway, 41);
 
 /**
  * @generated from message sluice.v1.ListReaderGroups
@@ -1547,7 +1651,7 @@ export type ListReaderGroups = Message<"sluice.v1.ListReaderGroups"> & {
  * Use `create(ListReaderGroupsSchema)` to create a new message.
  */
 export const ListReaderGroupsSchema: GenMessage<ListReaderGroups> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 39);
+  messageDesc(file_sluice_v1_gateway, 42);
 
 /**
  * @generated from message sluice.v1.GroupName
@@ -1566,7 +1670,7 @@ export type GroupName = Message<"sluice.v1.GroupName"> & {
  * Use `create(GroupNameSchema)` to create a new message.
  */
 export const GroupNameSchema: GenMessage<GroupName> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 40);
+  messageDesc(file_sluice_v1_gateway, 43);
 
 /**
  * Commit of a group reader's position (its checkpoint): atomically its offsets, its state and
@@ -1608,7 +1712,7 @@ export type GroupCommit = Message<"sluice.v1.GroupCommit"> & {
  * Use `create(GroupCommitSchema)` to create a new message.
  */
 export const GroupCommitSchema: GenMessage<GroupCommit> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 41);
+  messageDesc(file_sluice_v1_gateway, 44);
 
 /**
  * @generated from message sluice.v1.GroupCommitted
@@ -1627,7 +1731,7 @@ export type GroupCommitted = Message<"sluice.v1.GroupCommitted"> & {
  * Use `create(GroupCommittedSchema)` to create a new message.
  */
 export const GroupCommittedSchema: GenMessage<GroupCommitted> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 42);
+  messageDesc(file_sluice_v1_gateway, 45);
 
 /**
  * @generated from message sluice.v1.GroupCheckpoint
@@ -1649,7 +1753,7 @@ export type GroupCheckpoint = Message<"sluice.v1.GroupCheckpoint"> & {
  * Use `create(GroupCheckpointSchema)` to create a new message.
  */
 export const GroupCheckpointSchema: GenMessage<GroupCheckpoint> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 43);
+  messageDesc(file_sluice_v1_gateway, 46);
 
 /**
  * @generated from message sluice.v1.ReaderGroupInfo
@@ -1698,7 +1802,7 @@ export type ReaderGroupInfo = Message<"sluice.v1.ReaderGroupInfo"> & {
  * Use `create(ReaderGroupInfoSchema)` to create a new message.
  */
 export const ReaderGroupInfoSchema: GenMessage<ReaderGroupInfo> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 44);
+  messageDesc(file_sluice_v1_gateway, 47);
 
 /**
  * @generated from message sluice.v1.GroupReaderInfo
@@ -1727,7 +1831,7 @@ export type GroupReaderInfo = Message<"sluice.v1.GroupReaderInfo"> & {
  * Use `create(GroupReaderInfoSchema)` to create a new message.
  */
 export const GroupReaderInfoSchema: GenMessage<GroupReaderInfo> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 45);
+  messageDesc(file_sluice_v1_gateway, 48);
 
 /**
  * Where a reader stands: per stream, the segments being read (next offset) and the successor
@@ -1747,7 +1851,7 @@ export type Position = Message<"sluice.v1.Position"> & {
  * Use `create(PositionSchema)` to create a new message.
  */
 export const PositionSchema: GenMessage<Position> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 46);
+  messageDesc(file_sluice_v1_gateway, 49);
 
 /**
  * @generated from message sluice.v1.StreamPosition
@@ -1774,7 +1878,7 @@ export type StreamPosition = Message<"sluice.v1.StreamPosition"> & {
  * Use `create(StreamPositionSchema)` to create a new message.
  */
 export const StreamPositionSchema: GenMessage<StreamPosition> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 47);
+  messageDesc(file_sluice_v1_gateway, 50);
 
 /**
  * @generated from message sluice.v1.FutureSegment
@@ -1796,7 +1900,7 @@ export type FutureSegment = Message<"sluice.v1.FutureSegment"> & {
  * Use `create(FutureSegmentSchema)` to create a new message.
  */
 export const FutureSegmentSchema: GenMessage<FutureSegment> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 48);
+  messageDesc(file_sluice_v1_gateway, 51);
 
 /**
  * @generated from message sluice.v1.ReaderOpened
@@ -1827,7 +1931,7 @@ export type ReaderOpened = Message<"sluice.v1.ReaderOpened"> & {
  * Use `create(ReaderOpenedSchema)` to create a new message.
  */
 export const ReaderOpenedSchema: GenMessage<ReaderOpened> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 49);
+  messageDesc(file_sluice_v1_gateway, 52);
 
 /**
  * More credit: the gateway sends events while both remain positive (the byte credit may be
@@ -1857,7 +1961,7 @@ export type Credit = Message<"sluice.v1.Credit"> & {
  * Use `create(CreditSchema)` to create a new message.
  */
 export const CreditSchema: GenMessage<Credit> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 50);
+  messageDesc(file_sluice_v1_gateway, 53);
 
 /**
  * Events as Pravega stores them, a run of consecutive ones per segment: the gateway passes on
@@ -1882,7 +1986,7 @@ export type EventRuns = Message<"sluice.v1.EventRuns"> & {
  * Use `create(EventRunsSchema)` to create a new message.
  */
 export const EventRunsSchema: GenMessage<EventRuns> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 51);
+  messageDesc(file_sluice_v1_gateway, 54);
 
 /**
  * @generated from message sluice.v1.EventRun
@@ -1921,7 +2025,7 @@ export type EventRun = Message<"sluice.v1.EventRun"> & {
  * Use `create(EventRunSchema)` to create a new message.
  */
 export const EventRunSchema: GenMessage<EventRun> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 52);
+  messageDesc(file_sluice_v1_gateway, 55);
 
 /**
  * A segment was read to its end. The client's position drops `finished`, adds `started`
@@ -1976,7 +2080,7 @@ export type SegmentsChanged = Message<"sluice.v1.SegmentsChanged"> & {
  * Use `create(SegmentsChangedSchema)` to create a new message.
  */
 export const SegmentsChangedSchema: GenMessage<SegmentsChanged> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 53);
+  messageDesc(file_sluice_v1_gateway, 56);
 
 /**
  * Data below `resumed_offset` of a segment was truncated away; reading resumed there.
@@ -2015,7 +2119,7 @@ export type Truncated = Message<"sluice.v1.Truncated"> & {
  * Use `create(TruncatedSchema)` to create a new message.
  */
 export const TruncatedSchema: GenMessage<Truncated> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 54);
+  messageDesc(file_sluice_v1_gateway, 57);
 
 /**
  * Every segment reached its end (sealed stream) or its `to` cut. Nothing follows.
@@ -2034,7 +2138,7 @@ export type EndOfStream = Message<"sluice.v1.EndOfStream"> & {
  * Use `create(EndOfStreamSchema)` to create a new message.
  */
 export const EndOfStreamSchema: GenMessage<EndOfStream> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 55);
+  messageDesc(file_sluice_v1_gateway, 58);
 
 /**
  * @generated from message sluice.v1.CloseChannel
@@ -2051,7 +2155,7 @@ export type CloseChannel = Message<"sluice.v1.CloseChannel"> & {
  * Use `create(CloseChannelSchema)` to create a new message.
  */
 export const CloseChannelSchema: GenMessage<CloseChannel> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 56);
+  messageDesc(file_sluice_v1_gateway, 59);
 
 /**
  * @generated from message sluice.v1.ChannelClosed
@@ -2075,5 +2179,5 @@ export type ChannelClosed = Message<"sluice.v1.ChannelClosed"> & {
  * Use `create(ChannelClosedSchema)` to create a new message.
  */
 export const ChannelClosedSchema: GenMessage<ChannelClosed> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 57);
+  messageDesc(file_sluice_v1_gateway, 60);
 
