@@ -116,12 +116,12 @@ export interface JavaPeerProcess extends AsyncIterable<JsonLine> {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts one subcommand of the Java peer, for long runs read line by line. */
-export function spawnJavaPeer(args: string[]): JavaPeerProcess {
+/** Starts one subcommand of the Java peer, for long runs read line by line (`stdin`: a pipe to write to). */
+export function spawnJavaPeer(args: string[], options: { stdin?: boolean } = {}): JavaPeerProcess {
   const cp = javaPeerClasspath();
   const argv = args.includes('--controller') ? args : [...args, '--controller', controllerUri()];
   const child = spawn('java', ['-Xmx1g', '-cp', cp, 'dev.sluice.interop.Main', ...argv], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {

@@ -3,6 +3,7 @@
 // along, so a consumer on lib ES2022 (DOM or not) type-checks without adding it.
 /// <reference lib="esnext.disposable" preserve="true" />
 
+export { BatchRange, type BatchRangeJSON } from './batch-range.js';
 export { type Checkpoint, type CheckpointStore, memoryStore } from './checkpoints/store.js';
 export {
   type CompletedTransaction,

@@ -6,6 +6,7 @@ import type { StreamRetention, StreamScaling } from '../controller/controller-cl
 import { GatewayError } from '../errors.js';
 import { checkpointGroup, deleteGroup, describeGroup, listGroups } from '../groups/group-admin.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
+import { batchRanges } from '../streams/end-cut.js';
 import { checkScopeName, parseStreamName } from '../streams/stream-name.js';
 import { isTablesCall, runTablesCall } from '../tables/kvt-requests.js';
 import type { GatewayContext } from './context.js';
@@ -130,6 +131,29 @@ async function run(ctx: GatewayContext, request: Request, grants: readonly Grant
     }
     case 'lag':
       return { case: 'bytes', value: await lagOf(ctx, call.value.streams) };
+    case 'batchRanges': {
+      const { scope, stream } = name(call.value.stream);
+      const qualified = `${scope}/${stream}`;
+      const cut = (c: typeof call.value.from) => {
+        if (c && c.positions.length > 0 && c.stream && `${name(c.stream).scope}/${name(c.stream).stream}` !== qualified)
+          throw new GatewayError('invalid-argument', `the cut is for ${c.stream}, not ${qualified}`);
+        return new Map((c?.positions ?? []).map((p) => [p.segmentId, p.offset]));
+      };
+      const ranges = await batchRanges(
+        ctx.controller,
+        ctx.segments,
+        scope,
+        stream,
+        cut(call.value.from),
+        cut(call.value.to),
+      );
+      return {
+        case: 'ranges',
+        value: {
+          ranges: ranges.map((r) => ({ stream: qualified, segmentId: r.segmentId, start: r.start, end: r.end })),
+        } as never,
+      };
+    }
     case 'listReaderGroups': {
       const scope = call.value.scope || ctx.defaultScope;
       if (!scope) throw new GatewayError('invalid-argument', 'listReaderGroups needs a scope');
@@ -250,6 +274,7 @@ function authorize(
       on(call.value.stream, 'admin');
       return;
     case 'streamInfo':
+    case 'batchRanges':
       on(call.value.stream, 'read');
       return;
     case 'lag':

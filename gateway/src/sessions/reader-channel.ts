@@ -353,7 +353,7 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
         }
       }
       const reader = new StreamReader(ctx.controller, ctx.segments, this.session.logger, streams, this, ctx.tails);
-      const positions = await reader.open(start, to, { batch: this.request.batch });
+      const positions = await reader.open(start, to, { batch: this.request.batch, ranges: this.request.ranges });
       if (this.closed) {
         reader.close();
         return;

@@ -32,3 +32,46 @@ export async function completeEndCut(
   for (const [i, id] of missing.entries()) complete.set(id, infos[i]!.writeOffset);
   return complete;
 }
+
+export interface SegmentRangeBounds {
+  readonly segmentId: bigint;
+  readonly start: bigint;
+  readonly end: bigint;
+}
+
+/**
+ * A batch read between two cuts split into one range per segment, as Pravega's batch client
+ * lists them (BatchClientFactoryImpl.listSegments): every segment between the cuts, from its
+ * offset in `from` (else its first readable offset) to its offset in the completed `to` (else
+ * its write offset now). Empty cuts mean the head and the tail now. Each range can then be read
+ * on its own, anywhere; together they hold every event between the cuts once.
+ */
+export async function batchRanges(
+  controller: ControllerClient,
+  segments: SegmentStoreClient,
+  scope: string,
+  stream: string,
+  from: ReadonlyMap<bigint, bigint>,
+  to: ReadonlyMap<bigint, bigint>,
+): Promise<SegmentRangeBounds[]> {
+  const start = from.size > 0 ? new Map(from) : await controller.getHeadCut(scope, stream);
+  let end: Map<bigint, bigint>;
+  if (to.size > 0) end = await completeEndCut(controller, segments, scope, stream, to);
+  else {
+    const current = (await controller.getCurrentSegments(scope, stream)).segments.map((s) => s.segmentId);
+    const infos = await Promise.all(current.map((id) => segments.segmentInfo(segmentRef(scope, stream, id))));
+    end = new Map(current.map((id, i) => [id, infos[i]!.writeOffset]));
+  }
+  const between = (await controller.getSegmentsBetween(scope, stream, start, end)).sort((a, b) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
+  return Promise.all(
+    between.map(async (segmentId) => {
+      const s = start.get(segmentId);
+      const e = end.get(segmentId);
+      if (s !== undefined && e !== undefined) return { segmentId, start: s, end: e };
+      const info = await segments.segmentInfo(segmentRef(scope, stream, segmentId));
+      return { segmentId, start: s ?? info.startOffset, end: e ?? info.writeOffset };
+    }),
+  );
+}

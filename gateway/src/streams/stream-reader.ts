@@ -77,9 +77,10 @@ export class StreamReader implements SegmentReaderListener {
   async open(
     start: StartPosition,
     to: Array<Map<bigint, bigint> | undefined>,
-    options: { batch?: boolean; group?: boolean } = {},
+    options: { batch?: boolean; group?: boolean; ranges?: boolean } = {},
   ): Promise<StreamPositionState[]> {
     this.batch = options.batch ?? false;
+    if (options.ranges) return this.openRanges(start, to);
     this.group = options.group ?? false;
     for (let i = 0; i < this.streams.length; i++) {
       const { scope, stream } = this.streams[i]!;
@@ -114,6 +115,31 @@ export class StreamReader implements SegmentReaderListener {
       for (const [segmentId, offset] of this.positions[i]!.active) this.startSegment(i, segmentId, offset);
     }
     if (!this.group) queueMicrotask(() => this.checkEnd());
+    return this.positions;
+  }
+
+  /**
+   * A range read (see client.batchRanges): exactly the segments of `start`, each from its offset
+   * to its offset in `to`; no successors, no completion of `to`.
+   */
+  private openRanges(start: StartPosition, to: Array<Map<bigint, bigint> | undefined>): StreamPositionState[] {
+    if (start.type !== 'position')
+      throw new GatewayError('invalid-argument', 'a range read starts at the offsets of its segments');
+    this.batch = true;
+    for (let i = 0; i < this.streams.length; i++) {
+      const given = start.streams[i];
+      const end = to[i];
+      if (!given) throw new GatewayError('invalid-argument', 'a range read needs a start for every stream');
+      for (const id of given.active.keys())
+        if (!end?.has(id)) throw new GatewayError('invalid-argument', `a range read needs an end for segment ${id}`);
+      this.positions.push({ active: new Map(given.active), future: new Map() });
+      this.ends.push(end);
+      this.allowed.push(new Set(given.active.keys()));
+    }
+    for (let i = 0; i < this.positions.length; i++) {
+      for (const [segmentId, offset] of this.positions[i]!.active) this.startSegment(i, segmentId, offset);
+    }
+    queueMicrotask(() => this.checkEnd());
     return this.positions;
   }
 

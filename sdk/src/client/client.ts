@@ -3,6 +3,7 @@
  * pipelines. `@sluice/sdk/writer` has a client without the reading half (writer-client.ts).
  * Stream names are "scope/stream", or "stream" in the client's default scope.
  */
+import { BatchRange } from '../batch-range.js';
 import { SluiceError } from '../errors.js';
 import type { EventPointer } from '../event-pointer.js';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.js';
@@ -124,20 +125,54 @@ export class SluiceClient extends WriterClient {
       to,
       batch: true,
     });
-    // An abort closes the reader, which ends the iteration even while it waits for an event.
-    const onAbort = () => void reader.close();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      for await (const ev of reader) {
-        if (opts.signal?.aborted) break;
-        yield ev;
-      }
-      // An aborted read did not reach `to`: it says so rather than end as if it had.
-      if (opts.signal?.aborted) throw cancelled(opts.signal, 'readBatch');
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
-      await reader.close();
-    }
+    yield* untilEnd(reader, opts.signal, 'readBatch');
+  }
+
+  /**
+   * A batch read between two cuts split into one range per segment, as Pravega's batch client
+   * lists them: hand them to workers or tabs and read each with `readRange`; together they hold
+   * every event between the cuts once. `from` defaults to the head, `to` to the tail now; a `to`
+   * that leaves segments out bounds them as readBatch does (docs/stream-cuts.md).
+   */
+  async batchRanges(
+    stream: string,
+    opts: { from?: StreamCut | 'head'; to?: StreamCut | 'tail'; signal?: AbortSignal } = {},
+  ): Promise<BatchRange[]> {
+    const name = this.qualify(stream);
+    const cut = (c: StreamCut | string | undefined) =>
+      c instanceof StreamCut && !c.isUnbounded
+        ? {
+            stream: this.qualify(c.stream),
+            positions: [...c.positions].map(([segmentId, offset]) => ({ segmentId, offset })),
+          }
+        : undefined;
+    const from = cut(opts.from);
+    const to = cut(opts.to);
+    const r = await this.conn.request(
+      { case: 'batchRanges', value: { stream: name, ...(from ? { from } : {}), ...(to ? { to } : {}) } },
+      opts.signal,
+    );
+    if (r.case !== 'ranges') throw new SluiceError('internal', 'unexpected reply to batchRanges');
+    return r.value.ranges.map((x) => new BatchRange(x.stream, x.segmentId, x.start, x.end));
+  }
+
+  /**
+   * Reads one range of `batchRanges` (here or in another worker, tab or process): its segment's
+   * events from `start` up to `end`, in order. `signal` and leaving the loop early behave as in readBatch.
+   */
+  async *readRange<T = Uint8Array>(
+    range: BatchRange,
+    opts: { serializer?: ReaderOptions<T>['serializer']; signal?: AbortSignal } = {},
+  ): AsyncGenerator<ReadEvent<T>> {
+    const r = range instanceof BatchRange ? range : BatchRange.fromJSON(range);
+    const reader = this.reader<T>(r.stream, {
+      ...(opts.serializer ? { serializer: opts.serializer } : {}),
+      from: new StreamCut(r.stream, new Map([[r.segment, r.start]])),
+      to: new StreamCut(r.stream, new Map([[r.segment, r.end]])),
+      batch: true,
+      range: true,
+    });
+    yield* untilEnd(reader, opts.signal, 'readRange');
   }
 
   /** An exactly-once pipeline (read → process → transactional write) tied to checkpoints. */
@@ -187,4 +222,22 @@ export class SluiceClient extends WriterClient {
 /** Connects to a gateway; resolves once the session is live. */
 export async function connect(options: ConnectOptions = {}): Promise<SluiceClient> {
   return new SluiceClient(await openConnection(options), options.scope);
+}
+
+/** A bounded reader's events until its end; `signal` ends it at once with `cancelled`. */
+async function* untilEnd<T>(reader: EventReader<T>, signal: AbortSignal | undefined, what: string) {
+  // An abort closes the reader, which ends the iteration even while it waits for an event.
+  const onAbort = () => void reader.close();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const ev of reader) {
+      if (signal?.aborted) break;
+      yield ev;
+    }
+    // An aborted read did not reach its end: it says so rather than end as if it had.
+    if (signal?.aborted) throw cancelled(signal, what);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await reader.close();
+  }
 }

@@ -46,6 +46,8 @@ export interface ReaderOptions<T> {
   checkpoints?: CheckpointStore;
   /** @internal a batch read (see client.readBatch). */
   batch?: boolean;
+  /** @internal a range read (see client.readRange): only the segments of `from`, each up to `to`. */
+  range?: boolean;
   /**
    * A reader group ("name" or "scope/name"): readers sharing it split the segments between
    * them, and the group's state (who reads what, committed offsets, checkpoints) lives in
@@ -676,6 +678,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         initialCreditEvents: this.creditEvents,
         initialCreditBytes: this.creditBytes,
         batch: this.opts.batch ?? false,
+        ranges: this.opts.range ?? false,
         ...(this.opts.group
           ? {
               group: this.opts.group,

@@ -12,7 +12,7 @@ import java.util.concurrent.ExecutionException;
 public final class Main {
     public static void main(String[] argv) {
         if (argv.length == 0) {
-            System.err.println("usage: <create-stream|write|read|route|bench-write|bench-txn|bench-latency|bench-read|cut|read-bounded|read-batch|parse-cut>"
+            System.err.println("usage: <create-stream|write|read|route|bench-write|bench-txn|bench-latency|bench-read|cut|read-bounded|read-batch|parse-cut|serve-cuts>"
                     + " --controller tcp://h:p --scope S --stream T ...");
             System.exit(2);
         }
@@ -32,6 +32,7 @@ public final class Main {
                 case "read-bounded" -> ReadBounded.run(args);
                 case "read-batch" -> ReadBatch.run(args);
                 case "parse-cut" -> ParseCut.run(args);
+                case "serve-cuts" -> ServeCuts.run(args);
                 case "utf8-cases" -> Utf8Cases.run(args);
                 case "route-keys" -> RouteKeys.run(args);
                 case "write-strings" -> WriteStrings.run(args);
