@@ -10,6 +10,7 @@ import { LeasedBuffers } from '../leased-buffers.js';
 import type { WireCommand } from '../wire/index.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { type FlowHandler, SegmentStoreConnection } from './connection.js';
+import { ERROR_REPLIES } from './error-replies.js';
 import type { SegmentRef } from './segment-ref.js';
 import { DelegationTokens } from './tokens.js';
 
@@ -21,23 +22,9 @@ export interface SegmentStoreClientOptions {
   tls?: { ca?: string | Buffer; validateHostname: boolean } | undefined;
   /** How long one-shot requests keep retrying through reconnects before giving up. */
   requestBudgetMs?: number;
+  /** Hears every error reply a segment store sends, by type (metrics). */
+  onErrorReply?: (type: string) => void;
 }
-
-/** Replies that answer a request with an error rather than a result. */
-const ERROR_REPLIES = new Set([
-  'WrongHost',
-  'SegmentIsSealed',
-  'SegmentAlreadyExists',
-  'NoSuchSegment',
-  'SegmentIsTruncated',
-  'OperationUnsupported',
-  'AuthTokenCheckFailed',
-  'ErrorMessage',
-  'TableSegmentNotEmpty',
-  'TableKeyDoesNotExist',
-  'TableKeyBadVersion',
-  'InvalidEventNumber',
-]);
 
 /** A 1 MiB read reply (segment-reader.ts) with its header and segment name fits. */
 const REPLY_BUFFER_BYTES = 1024 * 1024 + 8 * 1024;
@@ -73,6 +60,7 @@ export class SegmentStoreClient {
         tls: this.opts.tls,
         logger: this.opts.logger,
         allocReply: this.replies.alloc,
+        ...(this.opts.onErrorReply ? { onErrorReply: this.opts.onErrorReply } : {}),
       });
       this.connections.set(key, conn);
     }

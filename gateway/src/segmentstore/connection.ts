@@ -14,6 +14,7 @@ import {
   WIRE_VERSION,
   type WireCommand,
 } from '../wire/index.js';
+import { ERROR_REPLIES } from './error-replies.js';
 
 /** Receives the replies of one flow (an appender, a segment reader, a request). */
 export interface FlowHandler {
@@ -32,6 +33,8 @@ export interface ConnectionOptions {
   keepAliveMs?: number;
   /** Where replies copied out of the socket's reads are kept (default: a fresh buffer each). */
   allocReply?: (size: number) => Buffer;
+  /** Hears every error reply, by type (metrics). */
+  onErrorReply?: (type: string) => void;
 }
 
 /** Each plain-TCP connection's read buffer: a 1 MiB read reply arrives in eight reads or fewer. */
@@ -225,6 +228,7 @@ export class SegmentStoreConnection {
 
   private dispatch(cmd: WireCommand): void {
     if (cmd.type === 'KeepAlive') return;
+    if (ERROR_REPLIES.has(cmd.type)) this.opts.onErrorReply?.(cmd.type);
     if (APPEND_PATH_REPLIES.has(cmd.type) && 'writerId' in cmd) {
       const writer = this.writers.get(cmd.writerId as string);
       if (writer) writer.onReply(cmd);
