@@ -392,8 +392,6 @@ export class Session {
 
   /** Validates a new channel id; answers with ChannelClosed when the channel cannot open. */
   private openChannel(channel: number): boolean {
-    // Draining: the client opens it again after GoingAway, on another gateway.
-    if (this.drainWaiter) return false;
     if (this.channels.has(channel)) throw new GatewayError('protocol', `channel ${channel} is already open`);
     if (this.channels.size >= this.ctx.limits.maxChannelsPerSession) {
       this.send(
@@ -423,8 +421,10 @@ export class Session {
   }
 
   /**
-   * Drains the session for a gateway going away: from now on appends, new events in parts and new
-   * channels are not taken (the client resends or reopens them after it reconnects); appends and
+   * Drains the session for a gateway going away: from now on appends and new events in parts are
+   * not taken (the client resends them after it reconnects); channels still open — a reader that
+   * reopens meanwhile must find its channel, or its group commit on it would fail — but their
+   * appends wait for the next gateway like the others. Appends and
    * admin calls already taken finish — acknowledged or answered by Pravega — and then the client
    * is told GoingAway and the socket closed with 1001. Resolves when GoingAway was sent (or the
    * session ended). Only then, with nothing of this session left in flight, can the client's
