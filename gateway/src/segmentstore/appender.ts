@@ -33,6 +33,8 @@ export interface PendingEvent {
   readonly routingKey: string | undefined;
   /** Set by the stream writer once the event is durable. */
   acked: boolean;
+  /** When the gateway took it (performance.now()), for the acknowledgement latency. */
+  readonly acceptedAt?: number;
 }
 
 export interface AppenderListener {

@@ -16,6 +16,7 @@ import type { WireCommand } from '../wire/index.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { type FlowHandler, SegmentStoreConnection } from './connection.js';
 import { type OutageObserver, SegmentOutages } from './outages.js';
+import { ERROR_REPLIES } from './error-replies.js';
 import type { SegmentRef } from './segment-ref.js';
 import { DelegationTokens } from './tokens.js';
 
@@ -29,23 +30,9 @@ export interface SegmentStoreClientOptions {
   requestBudgetMs?: number;
   /** Metrics for segments that lost their store (server/metrics.ts). */
   outages?: OutageObserver;
+  /** Hears every error reply a segment store sends, by type (metrics). */
+  onErrorReply?: (type: string) => void;
 }
-
-/** Replies that answer a request with an error rather than a result. */
-const ERROR_REPLIES = new Set([
-  'WrongHost',
-  'SegmentIsSealed',
-  'SegmentAlreadyExists',
-  'NoSuchSegment',
-  'SegmentIsTruncated',
-  'OperationUnsupported',
-  'AuthTokenCheckFailed',
-  'ErrorMessage',
-  'TableSegmentNotEmpty',
-  'TableKeyDoesNotExist',
-  'TableKeyBadVersion',
-  'InvalidEventNumber',
-]);
 
 /** A 1 MiB read reply (segment-reader.ts) with its header and segment name fits. */
 const REPLY_BUFFER_BYTES = 1024 * 1024 + 8 * 1024;
@@ -92,6 +79,7 @@ export class SegmentStoreClient {
         allocReply: this.replies.alloc,
         // Whatever named this host may be stale now: the next use asks the controller.
         onClosed: () => this.forgetHost(key),
+        ...(this.opts.onErrorReply ? { onErrorReply: this.opts.onErrorReply } : {}),
       });
       this.connections.set(key, conn);
     }

@@ -14,6 +14,7 @@ import {
   WIRE_VERSION,
   type WireCommand,
 } from '../wire/index.js';
+import { ERROR_REPLIES } from './error-replies.js';
 
 /** Receives the replies of one flow (an appender, a segment reader, a request). */
 export interface FlowHandler {
@@ -34,6 +35,8 @@ export interface ConnectionOptions {
   allocReply?: (size: number) => Buffer;
   /** Told once when the connection ends (refused, reset, closed by either side). */
   onClosed?: (err: GatewayError) => void;
+  /** Hears every error reply, by type (metrics). */
+  onErrorReply?: (type: string) => void;
 }
 
 /** Each plain-TCP connection's read buffer: a 1 MiB read reply arrives in eight reads or fewer. */
@@ -227,6 +230,7 @@ export class SegmentStoreConnection {
 
   private dispatch(cmd: WireCommand): void {
     if (cmd.type === 'KeepAlive') return;
+    if (ERROR_REPLIES.has(cmd.type)) this.opts.onErrorReply?.(cmd.type);
     if (APPEND_PATH_REPLIES.has(cmd.type) && 'writerId' in cmd) {
       const writer = this.writers.get(cmd.writerId as string);
       if (writer) writer.onReply(cmd);

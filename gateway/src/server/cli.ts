@@ -26,12 +26,27 @@ async function main(): Promise<void> {
   }
   const gateway = await startGateway(config);
   let stopping = false;
+  // SIGTERM (an orchestrator's stop, a rolling restart) and SIGINT drain first: clients move to
+  // another gateway with nothing lost, then the process exits 0. A second signal exits at once.
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      gateway.context.logger.warn({ signal }, 'second signal: exiting without finishing the drain');
+      process.exit(1);
+    }
     stopping = true;
     gateway.context.logger.info({ signal }, 'shutting down');
-    void gateway.close().then(() => process.exit(0));
-    setTimeout(() => process.exit(1), 10_000).unref();
+    // A close that hangs past the drain (a peer that never answers) must not keep the process.
+    setTimeout(() => process.exit(1), config.drainTimeoutMs + 10_000).unref();
+    void gateway
+      .drain()
+      .then(() => gateway.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          gateway.context.logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { parseControllerUri } from '../controller/uri.js';
 import { GatewayError } from '../errors.js';
+import { parseTrustedProxies } from './client-address.js';
 
 export interface GatewayConfig {
   controller: string;
@@ -46,6 +47,16 @@ export interface GatewayConfig {
   idleTimeoutMs: number;
   /** Close a session whose socket stays over the send high-water mark this long. */
   slowConsumerMs: number;
+  /** On SIGTERM: how long in-flight appends and admin calls may take to finish before exiting. */
+  drainTimeoutMs: number;
+  /** Addresses / CIDR ranges whose X-Forwarded-For is believed (rate limits and logs). */
+  trustedProxies: string[];
+  /** A separate port for /metrics, /healthz and /readyz (0: served on --port). */
+  adminPort: number;
+  /** Address the admin port listens on (default: --host). */
+  adminHost: string | undefined;
+  /** How often /readyz's Pravega probe runs (requests read its last result). */
+  readinessIntervalMs: number;
   pravegaUsername: string | undefined;
   pravegaPassword: string | undefined;
   /** PEM CA certificate(s) to trust for a TLS controller URI (default: Node's CA list). */
@@ -275,6 +286,41 @@ export const SETTINGS: Record<keyof GatewayConfig, Setting> = {
     help: 'close a session whose socket stays above --send-high-water-bytes this long without draining that much',
     kind: integer(100, MAX_TIMER_MS),
   },
+  drainTimeoutMs: {
+    flag: 'drain-timeout-ms',
+    env: 'SLUICE_DRAIN_TIMEOUT_MS',
+    default: '30000',
+    help: 'on SIGTERM: /readyz turns 503, clients are told to go elsewhere once their in-flight appends and calls finish, bounded by this',
+    kind: integer(1, MAX_TIMER_MS, 'tell every client at once'),
+  },
+  trustedProxies: {
+    flag: 'trusted-proxies',
+    env: 'SLUICE_TRUSTED_PROXIES',
+    default: undefined,
+    help: 'addresses or CIDR ranges of load balancers whose X-Forwarded-For names the client (rate limits, logs; repeatable or comma-separated)',
+    kind: { type: 'list' },
+  },
+  adminPort: {
+    flag: 'admin-port',
+    env: 'SLUICE_ADMIN_PORT',
+    default: '0',
+    help: 'serve /metrics, /healthz and /readyz on this port only, not on --port (0 = on --port)',
+    kind: integer(1, 65_535, 'on --port'),
+  },
+  adminHost: {
+    flag: 'admin-host',
+    env: 'SLUICE_ADMIN_HOST',
+    default: undefined,
+    help: 'address the admin port listens on (default: --host)',
+    kind: text,
+  },
+  readinessIntervalMs: {
+    flag: 'readiness-interval-ms',
+    env: 'SLUICE_READINESS_INTERVAL_MS',
+    default: '5000',
+    help: "how often /readyz's Pravega probe runs; requests read its last result",
+    kind: integer(100, MAX_TIMER_MS),
+  },
   pravegaUsername: {
     flag: 'pravega-username',
     env: 'PRAVEGA_USERNAME',
@@ -375,12 +421,11 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     const { kind } = setting;
     if (kind.type === 'list') {
       const flags = values[setting.flag] as string[] | undefined;
-      config[key] =
-        flags ??
-        (env[setting.env] ?? '')
-          .split(',')
-          .map((o) => o.trim())
-          .filter(Boolean);
+      // Each flag may itself be comma-separated, as the variable is.
+      config[key] = (flags ?? [env[setting.env] ?? ''])
+        .flatMap((v) => v.split(','))
+        .map((o) => o.trim())
+        .filter(Boolean);
       continue;
     }
     const flag = values[setting.flag] as string | undefined;
@@ -435,6 +480,13 @@ function checkCombinations(c: GatewayConfig): void {
   if (c.tailCacheBytes > c.tailCacheTotalBytes)
     throw invalid(
       `--tail-cache-bytes (${c.tailCacheBytes}) must be at most --tail-cache-total-bytes (${c.tailCacheTotalBytes})`,
+    );
+  parseTrustedProxies(c.trustedProxies);
+  if (c.adminHost !== undefined && c.adminPort === 0)
+    throw invalid('--admin-host is set without --admin-port: the admin endpoints are served on --port');
+  if (c.adminPort !== 0 && c.adminPort === c.port)
+    throw invalid(
+      `--admin-port ${c.adminPort} is --port too: give the admin endpoints a port of their own (or leave --admin-port unset)`,
     );
   // A CA file with a plain-text controller URI would be ignored: the operator meant TLS.
   let tls: boolean;

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { originAllowed } from '../auth/origins.js';
@@ -27,9 +28,11 @@ import { refuseUnauthenticated, Session, sayGoingAway } from '../sessions/sessio
 import { SharedTails } from '../streams/shared-tails.js';
 import { WriterRegistry } from '../streams/writer-registry.js';
 import { GATEWAY_VERSION } from '../version.js';
+import { clientAddress, parseTrustedProxies } from './client-address.js';
 import type { GatewayConfig } from './config.js';
 import { checkReadiness, httpHandler } from './http.js';
 import { createMetrics, outageObserver, pushBackObserver, watchInflight } from './metrics.js';
+import { ReadinessProbe } from './readiness.js';
 
 export { GATEWAY_VERSION };
 
@@ -40,9 +43,29 @@ const SUBPROTOCOL = 'sluice.v1';
 
 export interface RunningGateway {
   readonly port: number;
+  /** The admin port (/metrics, /healthz, /readyz) when --admin-port is set. */
+  readonly adminPort: number | undefined;
   readonly url: string;
   readonly context: GatewayContext;
+  /**
+   * Graceful drain (what SIGTERM does): /readyz turns 503 and new connections are refused at
+   * once; every session finishes what it has in flight and is then told GoingAway (the SDK
+   * reconnects elsewhere); at `timeoutMs` the rest are told regardless. Resolves when every
+   * client was told and the writers hold nothing unacknowledged (or the time is up). Call
+   * `close()` after it.
+   */
+  drain(timeoutMs?: number): Promise<DrainReport>;
   close(): Promise<void>;
+}
+
+export interface DrainReport {
+  /** Sessions open when the drain began. */
+  readonly sessions: number;
+  /** Of those, told to go with work still in flight when the timeout passed. */
+  readonly forced: number;
+  /** Bytes the writers still held unacknowledged at the end (0 unless the timeout passed). */
+  readonly unackedBytes: number;
+  readonly ms: number;
 }
 
 /** Fields that never reach the logs, on the gateway's own logger and on one a caller passes in. */
@@ -111,12 +134,13 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
       validateHostname: config.validateHostname,
     },
   });
-  const metrics = createMetrics();
+  const metrics = createMetrics(GATEWAY_VERSION);
   const segments = new SegmentStoreClient({
     controller,
     logger: log,
     tls: segmentStoreTls,
     outages: outageObserver(metrics),
+    onErrorReply: (reply) => metrics.service.pravegaErrors.inc({ reply }),
   });
   const inflight = new InflightBudget(
     config.maxInflightBytesTotal,
@@ -127,7 +151,12 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
   const context: GatewayContext = {
     controller,
     segments,
-    writers: new WriterRegistry(controller, segments, log, inflight.total),
+    writers: new WriterRegistry(controller, segments, log, inflight.total, {
+      acknowledged(events, newestWaitedMs) {
+        metrics.eventsWritten.inc(events);
+        metrics.service.appendAckSeconds.observe(newestWaitedMs / 1000);
+      },
+    }),
     inflight,
     groups: new GroupTable(segments),
     tails: new SharedTails(
@@ -187,9 +216,14 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     logger: log,
   });
 
-  const server: Server = createServer(
-    httpHandler({ readiness: () => checkReadiness(controller, probeSegmentStore, segments), metrics }),
-  );
+  // /readyz answers from the last probe: a load balancer's checks never reach Pravega themselves.
+  const readiness = new ReadinessProbe(() => checkReadiness(controller, probeSegmentStore, segments), config.readinessIntervalMs);
+  await readiness.start();
+  const trustedProxies = parseTrustedProxies(config.trustedProxies);
+  const endpoints = { readiness: () => readiness.report, metrics };
+  const server: Server = createServer(httpHandler({ ...endpoints, endpoints: config.adminPort === 0 }));
+  const adminServer = config.adminPort !== 0 ? createServer(httpHandler({ ...endpoints, endpoints: true })) : undefined;
+  const sessions = new Set<Session>();
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.maxMessageBytes,
@@ -205,14 +239,19 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
   // is read): a browser cannot see an HTTP status, and would take a 401 for a gateway that is down.
   server.on('upgrade', (req, socket, head) => {
     void (async () => {
-      const ip = req.socket.remoteAddress ?? 'unknown';
+      // Draining: this gateway takes no new session; the client (or the balancer) tries another.
+      if (readiness.draining) {
+        refuse(socket, 503, 'Service Unavailable');
+        return;
+      }
+      const ip = clientAddress(req, trustedProxies);
       if (!perIp.take(ip)) {
         refuse(socket, 429, 'Too Many Requests');
         return;
       }
       const origin = req.headers.origin;
       if (!originAllowed(origin, allowedOrigins, config.allowMissingOrigin)) {
-        log.info({ origin: origin ?? '(none)' }, 'refused a connection from a disallowed origin');
+        log.info({ origin: origin ?? '(none)', client: ip }, 'refused a connection from a disallowed origin');
         refuse(socket, 403, 'Forbidden');
         return;
       }
@@ -228,7 +267,7 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
           principal = await verifyToken(token);
         } catch (err) {
           const reason = GatewayError.from(err).message;
-          log.info({ reason }, 'refused an unauthenticated connection');
+          log.info({ reason, client: ip }, 'refused an unauthenticated connection');
           wss.handleUpgrade(req, socket, head, (ws) => refuseUnauthenticated(ws, reason));
           return;
         }
@@ -240,7 +279,14 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
         wss.emit('connection', ws, req);
-        new Session(ws, context, principal);
+        // The drain began while the token was checked: too late to refuse, in time to redirect.
+        if (readiness.draining) {
+          sayGoingAway(ws, 'gateway draining');
+          return;
+        }
+        const session = new Session(ws, context, principal, ip);
+        sessions.add(session);
+        ws.once('close', () => sessions.delete(session));
       });
     })();
   });
@@ -273,18 +319,68 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     server.listen(config.port, config.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  if (adminServer) {
+    await new Promise<void>((resolve, reject) => {
+      adminServer.once('error', reject);
+      adminServer.listen(config.adminPort, config.adminHost ?? config.host, () => resolve());
+    });
+  }
+  const adminPort = adminServer ? (adminServer.address() as AddressInfo).port : undefined;
   const url = `ws://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-  log.info({ url, controller: config.controller, scope: config.scope }, 'sluice gateway listening');
+  log.info({ url, adminPort, controller: config.controller, scope: config.scope }, 'sluice gateway listening');
+
+  let draining: Promise<DrainReport> | undefined;
+  const drain = async (timeoutMs: number): Promise<DrainReport> => {
+    const started = performance.now();
+    readiness.setDraining();
+    const open = [...sessions];
+    log.info(
+      { sessions: open.length, timeoutMs },
+      'draining: no new sessions; clients go elsewhere once their work is done',
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.all(open.map((s) => s.drain())), timeout]);
+    let forced = 0;
+    for (const session of sessions) {
+      if (session.isClosed) continue;
+      forced++;
+      session.goAwayNow('gateway shutting down (drain timeout)');
+    }
+    // Writers whose clients left before the drain may still wait for Pravega's acknowledgements.
+    const deadline = started + timeoutMs;
+    while (context.writers.unackedBytes > 0 && performance.now() < deadline) await sleep(10);
+    clearTimeout(timer);
+    const report = {
+      sessions: open.length,
+      forced,
+      unackedBytes: context.writers.unackedBytes,
+      ms: Math.round(performance.now() - started),
+    };
+    metrics.service.drainSeconds.observe(report.ms / 1000);
+    metrics.service.drainForcedSessions.inc(forced);
+    log.info(report, 'drained');
+    return report;
+  };
 
   return {
     port,
+    adminPort,
     url,
     context,
+    drain(timeoutMs = config.drainTimeoutMs) {
+      draining ??= drain(timeoutMs);
+      return draining;
+    },
     async close() {
       clearInterval(heartbeat);
+      readiness.stop();
       for (const ws of wss.clients) sayGoingAway(ws, 'gateway shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (adminServer) await new Promise<void>((resolve) => adminServer.close(() => resolve()));
       context.writers.close();
       segments.close();
       await controller.close();

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ControllerClient } from '../controller/controller-client.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { ReadinessReport } from './readiness.js';
 
 export interface Readiness {
   /** Ready: a controller answers (any of them): the gateway can serve. */
@@ -13,21 +14,26 @@ export interface Readiness {
   error?: string;
 }
 
-export function httpHandler(deps: { readiness: () => Promise<Readiness>; metrics: GatewayMetrics }) {
+/**
+ * `endpoints` false: this port serves the WebSocket only (the endpoints are on --admin-port), and
+ * says so rather than answer a probe that would then be misread.
+ */
+export function httpHandler(deps: { readiness: () => ReadinessReport; metrics: GatewayMetrics; endpoints: boolean }) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
+    if (!deps.endpoints) {
+      res
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end('not found: /healthz, /readyz and /metrics are on the admin port\n');
+      return;
+    }
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       return;
     }
     if (path === '/readyz') {
-      const ready = await deps.readiness();
-      // One store down (or the one owning a system segment) is a failover the gateway rides out,
-      // not a reason for a load balancer to pull it: only an unreachable controller is.
-      const ok = ready.controller;
-      res
-        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ ready: ok, ...ready }));
+      const report = deps.readiness();
+      res.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(report));
       return;
     }
     if (path === '/metrics') {

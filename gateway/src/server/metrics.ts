@@ -3,6 +3,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { OutageObserver, ReconnectCause } from '../segmentstore/outages.js';
 import type { PushBackObserver } from '../sessions/inflight-budget.js';
 import type { InflightAccount } from '../streams/inflight-account.js';
+import { createServiceMetrics, type ServiceMetrics } from './service-metrics.js';
 
 export interface GatewayMetrics {
   readonly registry: Registry;
@@ -27,17 +28,20 @@ export interface GatewayMetrics {
   readonly wrongHostReplies: Counter;
   readonly segmentsWithoutOwner: Gauge;
   readonly segmentOwnerlessSeconds: Histogram;
+  /** Build info, latency histograms, Pravega errors, drains (service-metrics.ts). */
+  readonly service: ServiceMetrics;
 }
 
-export function createMetrics(): GatewayMetrics {
+export function createMetrics(version: string): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
   return {
     registry,
+    service: createServiceMetrics(registry, version),
     sessions: new Gauge({ name: 'sluice_sessions', help: 'open WebSocket sessions', registers: [registry] }),
     eventsWritten: new Counter({
       name: 'sluice_events_written_total',
-      help: 'events received from writers',
+      help: 'events Pravega acknowledged through this gateway (not merely received; a resend through another gateway after a reconnect counts there too)',
       registers: [registry],
     }),
     eventsRead: new Counter({

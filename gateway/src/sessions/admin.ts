@@ -20,6 +20,7 @@ type Result = Extract<Parameters<typeof encodeServerFrame>[0], { case: 'reply' }
 
 export async function handleRequest(session: Session, request: Request): Promise<void> {
   let result: Result;
+  const started = performance.now();
   try {
     result =
       request.call.case === 'groupCommit'
@@ -31,6 +32,8 @@ export async function handleRequest(session: Session, request: Request): Promise
     const error = GatewayError.from(err);
     result = { case: 'error', value: { code: error.code, message: error.message } };
   }
+  if (request.call.case === 'commitTxn' && result?.case !== 'error')
+    session.ctx.metrics.service.commitSeconds.observe((performance.now() - started) / 1000);
   session.send(encodeServerFrame({ case: 'reply', value: { id: request.id, result } as never }));
 }
 

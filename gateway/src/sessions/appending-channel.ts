@@ -74,7 +74,11 @@ export abstract class AppendingChannel implements Channel, WriterListener {
       return;
     }
     this.writer.append(frame.firstSequence, frame.payloads, frame.keys, frame.lease);
-    this.session.ctx.metrics.eventsWritten.inc(count);
+  }
+
+  /** An event in parts has begun and is not whole yet. */
+  get assembling(): boolean {
+    return this.assembly?.inProgress ?? false;
   }
 
   /**

@@ -250,7 +250,7 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
 
   // ---- ReaderSink ------------------------------------------------------------------------
 
-  onRuns(runs: DeliveredRun[]): void {
+  onRuns(runs: DeliveredRun[], waitedMs: number): void {
     const pool = this.session.ctx.framePool;
     const frame = encodeEventRunsFrame(this.request.channel, runs, (size) => pool.take(size));
     this.session.send(frame, pool.pools(frame.length));
@@ -261,6 +261,7 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
     }
     this.lent.events -= events;
     this.session.ctx.metrics.eventsRead.inc(events);
+    this.session.ctx.metrics.service.deliverySeconds.observe(waitedMs / 1000);
     // Not from inside the reader's drain: credit granted there would be seen by its loop but
     // not by its last pass, leaving events queued with credit to send them and no one to.
     queueMicrotask(() => this.lend());

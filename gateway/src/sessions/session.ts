@@ -18,13 +18,14 @@ import { PRAVEGA_MAX_EVENT_BYTES } from './event-assembly.js';
 import { FramesInFlight } from './frame-pool.js';
 import { decodeClientFrame, encodeServerFrame } from './frames.js';
 import { poolMessages } from './pooled-messages.js';
+import { clientRange, GATEWAY_PROTOCOL_RANGE, negotiateVersion } from './protocol-version.js';
 import { ReaderChannel } from './reader-channel.js';
 import { SessionInflight } from './session-inflight.js';
 import { TxnChannel } from './txn-channel.js';
 import { WriterChannel } from './writer-channel.js';
 
-/** 2: events travel as EventRuns (field 16); version 1 sent one Event message per event (field 6). */
-export const PROTOCOL_VERSION = 2;
+export { PROTOCOL_VERSION } from './protocol-version.js';
+
 const CLOSE_PROTOCOL_ERROR = 1002;
 /** The gateway is shutting down (after a GoingAway frame). */
 export const CLOSE_GOING_AWAY = 1001;
@@ -72,13 +73,23 @@ export class Session {
   private expiryTimer: NodeJS.Timeout | undefined;
   /** This session's in-flight bytes, and the push-back when they do not fit. */
   readonly inflight: SessionInflight;
+  /** Admin calls received and not answered yet (a drain waits for them). */
+  private pendingRequests = 0;
+  /** Set once the gateway drains: no new work is taken, and GoingAway follows when none is left. */
+  private drainWaiter: { resolve: () => void; timer: NodeJS.Timeout; done: Promise<void> } | undefined;
 
   constructor(
     private readonly ws: WebSocket,
     readonly ctx: GatewayContext,
     principal?: Principal,
+    /** The client's address (behind trusted proxies, from X-Forwarded-For), for the logs. */
+    client?: string,
   ) {
-    this.logger = ctx.logger.child({ session: this.id, ...(principal ? { subject: principal.subject } : {}) });
+    this.logger = ctx.logger.child({
+      session: this.id,
+      ...(client ? { client } : {}),
+      ...(principal ? { subject: principal.subject } : {}),
+    });
     this.setPrincipal(principal);
     this.inFlight = new FramesInFlight(ctx.framePool);
     ws.binaryType = 'nodebuffer';
@@ -273,6 +284,8 @@ export class Session {
   }
 
   private append(batch: AppendBatch): void {
+    // Draining: not forwarded, not acknowledged; the client resends it where GoingAway sends it.
+    if (this.drainWaiter) return;
     const ch = this.channels.get(batch.channel);
     // Frames for a channel the gateway just closed cross its ChannelClosed on the wire: drop them.
     if (!ch) return;
@@ -287,19 +300,16 @@ export class Session {
     const kind = frame.kind;
     if (!this.greeted) {
       if (kind.case !== 'hello') throw new GatewayError('protocol', 'the first frame must be Hello');
-      if (kind.value.protocolVersion !== PROTOCOL_VERSION) {
-        throw new GatewayError(
-          'protocol',
-          `protocol version ${kind.value.protocolVersion} is not supported (${PROTOCOL_VERSION} is)`,
-        );
-      }
+      const version = negotiateVersion(clientRange(kind.value));
       this.greeted = true;
       this.logger.info({ client: kind.value.clientName }, 'session open');
       this.send(
         encodeServerFrame({
           case: 'welcome',
           value: {
-            protocolVersion: PROTOCOL_VERSION,
+            protocolVersion: version,
+            minProtocolVersion: GATEWAY_PROTOCOL_RANGE.min,
+            maxProtocolVersion: GATEWAY_PROTOCOL_RANGE.max,
             sessionId: this.id,
             gatewayVersion: this.ctx.version,
             maxMessageBytes: this.ctx.limits.maxMessageBytes,
@@ -321,7 +331,8 @@ export class Session {
         this.send(encodeServerFrame({ case: 'pong', value: { nonce: kind.value.nonce } }));
         return;
       case 'request':
-        void handleRequest(this, kind.value);
+        this.pendingRequests++;
+        void handleRequest(this, kind.value).finally(() => this.pendingRequests--);
         return;
       case 'openWriter': {
         const ch = this.openChannel(kind.value.channel);
@@ -349,6 +360,9 @@ export class Session {
             'protocol',
             `append part on channel ${kind.value.channel}, which is not an open writer`,
           );
+        // Draining: an event already started is completed (its reservation is in flight); a new one
+        // is left for the client to resend elsewhere, as appends are.
+        if (this.drainWaiter && !ch.assembling) return;
         // Admitted like an append: over the in-flight budget it waits, the socket paused.
         const part = kind.value;
         const asBatch: AppendBatch = {
@@ -406,9 +420,62 @@ export class Session {
     this.channels.delete(channel);
   }
 
+  /**
+   * Drains the session for a gateway going away: from now on appends and new events in parts are
+   * not taken (the client resends them after it reconnects); channels still open — a reader that
+   * reopens meanwhile must find its channel, or its group commit on it would fail — but their
+   * appends wait for the next gateway like the others. Appends and
+   * admin calls already taken finish — acknowledged or answered by Pravega — and then the client
+   * is told GoingAway and the socket closed with 1001. Resolves when GoingAway was sent (or the
+   * session ended). Only then, with nothing of this session left in flight, can the client's
+   * resend through another gateway never race its original through this one.
+   *
+   * `goAwayNow` (the drain timeout passed) sends GoingAway whatever is still in flight: the
+   * client resends what was not acknowledged, and Pravega's de-duplication sorts it out.
+   */
+  drain(): Promise<void> {
+    if (this.drainWaiter) return this.drainWaiter.done;
+    if (this.closed) return Promise.resolve();
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => {
+      resolve = r;
+    });
+    // Polled, not evented: acknowledgements, answers and held messages each end work, and a
+    // drain happens once per process, so a short poll is simpler than a hook in each of them.
+    const timer = setInterval(() => {
+      if (this.isIdle()) this.goAwayNow('gateway draining');
+    }, 10);
+    timer.unref();
+    this.drainWaiter = { resolve, timer, done };
+    if (this.isIdle()) this.goAwayNow('gateway draining');
+    return done;
+  }
+
+  /** Nothing of this session is in flight: appends acknowledged, admin calls answered. */
+  private isIdle(): boolean {
+    return this.inflight.account.used === 0 && !this.inflight.holding && this.pendingRequests === 0;
+  }
+
+  /** GoingAway, then close 1001 (and terminate a peer that does not answer the close). */
+  goAwayNow(reason: string): void {
+    this.settleDrain();
+    if (this.closed) return;
+    this.ctx.metrics.sessionsClosed.inc({ reason: 'going away' });
+    sayGoingAway(this.ws, reason);
+    setTimeout(() => this.ws.terminate(), 2_000).unref();
+  }
+
+  private settleDrain(): void {
+    const waiter = this.drainWaiter;
+    if (!waiter) return;
+    clearInterval(waiter.timer);
+    waiter.resolve();
+  }
+
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.settleDrain();
     this.ctx.metrics.sessions.dec();
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     if (this.watchdog) clearInterval(this.watchdog);

@@ -24,7 +24,8 @@ export interface DeliveredRun {
 }
 
 export interface ReaderSink {
-  onRuns(runs: DeliveredRun[]): void;
+  /** `waitedMs`: how long the oldest of these runs waited at the gateway (since it came from Pravega). */
+  onRuns(runs: DeliveredRun[], waitedMs: number): void;
   onSegmentsChanged(
     streamIndex: number,
     finished: bigint,
@@ -45,6 +46,8 @@ interface SegmentSlot {
   ended: boolean;
   /** The last run handed on whose position is not yet recorded (see syncPositions). */
   delivered: EventRun | undefined;
+  /** performance.now() when the queue last went from empty to not (delivery latency). */
+  waitingSince: number;
 }
 
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -190,6 +193,7 @@ export class StreamReader implements SegmentReaderListener {
   onRuns(reader: SegmentSource, runs: EventRun[]): void {
     const slot = this.slots.get(reader);
     if (!slot) return;
+    if (slot.queue.isEmpty) slot.waitingSince = performance.now();
     for (const run of runs) {
       run.lease?.hold();
       slot.queue.push(run);
@@ -236,7 +240,14 @@ export class StreamReader implements SegmentReaderListener {
     const reader = this.tails
       ? this.tails.open(ref, offset, end, this)
       : new SegmentReader(this.segments, ref, offset, end, this);
-    this.slots.set(reader, { streamIndex, reader, queue: new Fifo(), ended: false, delivered: undefined });
+    this.slots.set(reader, {
+      streamIndex,
+      reader,
+      queue: new Fifo(),
+      ended: false,
+      delivered: undefined,
+      waitingSince: 0,
+    });
   }
 
   /**
@@ -252,6 +263,8 @@ export class StreamReader implements SegmentReaderListener {
       // Queued runs taken whole: their reply buffers are released once their batch is encoded.
       let taken: EventRun[] = [];
       let progress = true;
+      // The oldest arrival among the batch's runs (an upper bound: a queue's later runs count from its first).
+      let oldest = Number.POSITIVE_INFINITY;
       while (progress && this.creditEvents > 0 && this.creditBytes > 0) {
         progress = false;
         for (const slot of this.slots.values()) {
@@ -261,6 +274,7 @@ export class StreamReader implements SegmentReaderListener {
             this.creditEvents,
             Math.min(this.creditBytes, MAX_BATCH_BYTES - batchBytes),
           );
+          if (slot.waitingSince < oldest) oldest = slot.waitingSince;
           if (rest) slot.queue.replaceFront(rest);
           else taken.push(slot.queue.shift()!);
           batch.push({ streamIndex: slot.streamIndex, segmentId: slot.reader.segment.segmentId, run });
@@ -272,16 +286,17 @@ export class StreamReader implements SegmentReaderListener {
           progress = true;
           if (batchBytes >= MAX_BATCH_BYTES) {
             this.syncPositions();
-            this.sink.onRuns(batch);
+            this.sink.onRuns(batch, performance.now() - oldest);
             this.release(taken);
             batch = [];
             batchBytes = 0;
             taken = [];
+            oldest = Number.POSITIVE_INFINITY;
           }
         }
       }
       this.syncPositions();
-      if (batch.length > 0) this.sink.onRuns(batch);
+      if (batch.length > 0) this.sink.onRuns(batch, performance.now() - oldest);
       this.release(taken);
       for (const slot of [...this.slots.values()]) {
         if (!slot.queue.isEmpty) continue;

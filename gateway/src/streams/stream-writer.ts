@@ -32,6 +32,11 @@ export interface WriterListener {
   onError(err: GatewayError): void;
 }
 
+/** Who hears how many events became durable, and how long the newest of them took. */
+export interface WriterObserver {
+  acknowledged(events: number, newestWaitedMs: number): void;
+}
+
 /** One segment's appender and, in seq order, the events it holds that are not yet durable. */
 interface Target {
   readonly appender: SegmentAppender;
@@ -64,6 +69,8 @@ export class StreamWriter implements AppenderListener {
   private beyondScheduled = false;
   /** Bytes accepted and not yet acknowledged. */
   unackedBytes = 0;
+  /** Metrics: events acknowledged and their latency (set by the registry). */
+  observer: WriterObserver | undefined;
 
   constructor(
     private readonly controller: ControllerClient,
@@ -135,6 +142,7 @@ export class StreamWriter implements AppenderListener {
     lease?: BufferLease,
   ): void {
     const count = payloads.length;
+    const now = performance.now();
     // Numbers only grow, so resends (already in flight or durable here) are a prefix.
     const skip = firstSeq <= this.highestSeq ? Math.min(count, this.highestSeq - firstSeq + 1) : 0;
     if (skip === count) return;
@@ -143,7 +151,8 @@ export class StreamWriter implements AppenderListener {
     if (this.held) {
       const indices = Array.from({ length: count - skip }, (_, i) => skip + i);
       const frames = encodeEventFrames(payloads, indices);
-      for (let i = 0; i < indices.length; i++) fresh[i] = this.accept(firstSeq + skip + i, frames[i]!, keys[skip + i]);
+      for (let i = 0; i < indices.length; i++)
+        fresh[i] = this.accept(now, firstSeq + skip + i, frames[i]!, keys[skip + i]);
       // Loops, not push(...fresh): a frame may hold millions of empty events, too many arguments.
       for (const event of fresh) {
         this.order.push(event);
@@ -160,7 +169,14 @@ export class StreamWriter implements AppenderListener {
       for (let j = 0; j < frames.length; j++) {
         const i = target.batch[j]!;
         const payload = payloads[i]!;
-        const event = this.accept(firstSeq + i, frames[j]!, keys[i], headerOnly(payload) ? payload : undefined, lease);
+        const event = this.accept(
+          now,
+          firstSeq + i,
+          frames[j]!,
+          keys[i],
+          headerOnly(payload) ? payload : undefined,
+          lease,
+        );
         fresh[i - skip] = event;
         list[j] = event;
         target.fifo.push(event);
@@ -232,6 +248,7 @@ export class StreamWriter implements AppenderListener {
    * message's `lease` until then; once acknowledged nothing sends the event again (advance()).
    */
   private accept(
+    now: number,
     seq: number,
     frame: Buffer,
     routingKey: string | undefined,
@@ -243,7 +260,7 @@ export class StreamWriter implements AppenderListener {
     // A copied payload (no view) keeps nothing of the message.
     const held = payload ? lease : undefined;
     held?.hold();
-    return { seq, frame, payload, lease: held, bytes, routingKey, acked: false };
+    return { seq, frame, payload, lease: held, bytes, routingKey, acked: false, acceptedAt: now };
   }
 
   private targetFor(segmentId: bigint): Target {
@@ -317,8 +334,16 @@ export class StreamWriter implements AppenderListener {
 
   private advance(): void {
     let through = this.ackedThrough;
+    let events = 0;
+    let newestAt = 0;
     // Their bytes and leases went when their segment acknowledged them (onAcked).
-    while (this.order.peek()?.acked) through = this.order.shift()!.seq;
+    while (this.order.peek()?.acked) {
+      const event = this.order.shift()!;
+      through = event.seq;
+      newestAt = event.acceptedAt ?? newestAt;
+      events++;
+    }
+    if (events > 0) this.observer?.acknowledged(events, performance.now() - newestAt);
     if (through > this.ackedThrough) {
       this.ackedThrough = through;
       this.listener?.onAcked(through);

@@ -9,6 +9,7 @@ import type { ControllerClient, SegmentRange } from '../controller/controller-cl
 import type { SegmentStoreClient } from '../segmentstore/client.js';
 import { AccountedWriter } from './accounted-writer.js';
 import type { InflightAccount } from './inflight-account.js';
+import type { WriterObserver } from './stream-writer.js';
 
 const SWEEP_MS = 30_000;
 
@@ -22,6 +23,8 @@ export class WriterRegistry {
     private readonly logger: Logger,
     /** The gateway's in-flight account, which every writer's unacknowledged bytes are charged to. */
     readonly inflight: InflightAccount,
+    /** Hears every writer's acknowledgements (metrics). */
+    private readonly observer?: WriterObserver,
   ) {
     this.timer = setInterval(() => this.sweep(), SWEEP_MS);
     this.timer.unref();
@@ -43,6 +46,7 @@ export class WriterRegistry {
     let writer = this.writers.get(key);
     if (!writer) {
       writer = new AccountedWriter(this.inflight, this.controller, this.segments, this.logger, scope, stream, writerId);
+      writer.observer = this.observer;
       this.writers.set(key, writer);
     }
     return writer;
@@ -58,7 +62,7 @@ export class WriterRegistry {
     stream: string,
     txn: { txnId: string; segments: SegmentRange[] },
   ): AccountedWriter {
-    return new AccountedWriter(
+    const writer = new AccountedWriter(
       this.inflight,
       this.controller,
       this.segments,
@@ -68,6 +72,8 @@ export class WriterRegistry {
       `txn:${txn.txnId}`,
       txn,
     );
+    writer.observer = this.observer;
+    return writer;
   }
 
   sweep(): void {

@@ -92,14 +92,31 @@ export class GatewayProcess {
     await exited;
   }
 
-  async stop(): Promise<void> {
+  /** SIGTERM (a graceful drain), SIGKILL after `killAfterMs`; `exitCode` then says how it ended. */
+  async stop(killAfterMs = 10_000): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return; // exited already
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** The exit code once the process exited (null while it runs, or when a signal ended it). */
+  get exitCode(): number | null {
+    return this.child?.exitCode ?? null;
+  }
+
+  /** Sends SIGTERM and returns at once; `stop()` then waits for the exit. */
+  terminate(): void {
+    this.child?.kill('SIGTERM');
+  }
+
+  /** Where /healthz, /readyz and /metrics are: --admin-port when given, else --port. */
+  get adminPort(): number {
+    const i = this.args.indexOf('--admin-port');
+    return i >= 0 ? Number(this.args[i + 1]) : this.port;
   }
 
   private keep(chunk: Buffer): void {
@@ -117,7 +134,7 @@ export class GatewayProcess {
         throw new Error(`gateway exited ${how} while starting:\n${this.output}`);
       }
       try {
-        const res = await fetch(`http://127.0.0.1:${this.port}/healthz`);
+        const res = await fetch(`http://127.0.0.1:${this.adminPort}/healthz`);
         if (res.ok) return;
       } catch {
         // not listening yet

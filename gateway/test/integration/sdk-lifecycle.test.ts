@@ -65,7 +65,7 @@ class SwitchingProxy {
   }
 }
 
-/** The tracked WebSocket, with the Hello's protocol version replaced: a client from the future. */
+/** The tracked WebSocket, with the Hello's protocol versions replaced: a client from the future that speaks only `version`. */
 function withProtocolVersion(version: number): WebSocketConstructor {
   const Base = sdk.options.WebSocket;
   return function FutureClient(url: string, protocols?: string | string[]) {
@@ -74,7 +74,13 @@ function withProtocolVersion(version: number): WebSocketConstructor {
     socket.send = (data: Uint8Array) => {
       const frame = decodeClientFrame(data);
       if (frame.kind.case !== 'hello') return send(data);
-      send(clientFrame({ kind: { case: 'hello', value: { ...frame.kind.value, protocolVersion: version } } }));
+      const value = {
+        ...frame.kind.value,
+        protocolVersion: version,
+        minProtocolVersion: version,
+        maxProtocolVersion: version,
+      };
+      send(clientFrame({ kind: { case: 'hello', value } }));
     };
     return socket;
   } as unknown as WebSocketConstructor;

@@ -146,8 +146,30 @@ describe('gateway configuration', () => {
     });
   });
 
-  it('documents every setting in the README', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  it('takes trusted proxies (repeatable or comma-separated) and an admin port, and refuses what does not fit', () => {
+    const c = loadConfig(
+      ['--trusted-proxies', '10.0.0.0/8,::1', '--trusted-proxies', '192.168.1.7', '--admin-port', '9100'],
+      {},
+    );
+    expect(c.trustedProxies).toEqual(['10.0.0.0/8', '::1', '192.168.1.7']);
+    expect(c.adminPort).toBe(9100);
+    expect(loadConfig([], { SLUICE_TRUSTED_PROXIES: '127.0.0.1, 10.1.0.0/16' }).trustedProxies).toEqual([
+      '127.0.0.1',
+      '10.1.0.0/16',
+    ]);
+    expect(loadConfig([], {})).toMatchObject({ adminPort: 0, drainTimeoutMs: 30_000, trustedProxies: [] });
+    expect(() => loadConfig(['--trusted-proxies', '10.0.0.0/33'], {})).toThrow(
+      /"10.0.0.0\/33" is not an IP address or CIDR/,
+    );
+    expect(() => loadConfig(['--trusted-proxies', 'lb.example'], {})).toThrow(/--trusted-proxies/);
+    expect(() => loadConfig(['--admin-port', '8080'], {})).toThrow(/--admin-port 8080 is --port too/);
+    expect(() => loadConfig(['--admin-host', '0.0.0.0'], {})).toThrow(/--admin-host is set without --admin-port/);
+  });
+
+  it('documents every setting in the README or the operating guide (docs/deploy.md)', () => {
+    const readme = ['../../../README.md', '../../../docs/deploy.md']
+      .map((f) => readFileSync(new URL(f, import.meta.url), 'utf8'))
+      .join('\n');
     for (const s of Object.values(SETTINGS)) {
       expect(readme, `--${s.flag}`).toContain(`\`--${s.flag}\``);
       expect(readme, s.env).toContain(s.env);

@@ -6,7 +6,13 @@
  */
 import type { Reply, ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { SluiceError } from '../errors.js';
-import { type ClientFrameKind, decodeServerFrame, encodeClientFrame, PROTOCOL_VERSION } from '../protocol/frames.js';
+import {
+  type ClientFrameKind,
+  decodeServerFrame,
+  encodeClientFrame,
+  MIN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+} from '../protocol/frames.js';
 import type { BackoffOptions } from '../transport/backoff.js';
 import { FrameBuffers } from '../transport/frame-buffers.js';
 import { abortable, cancelled, systemTimers, type TimerHandle, type Timers, unref } from '../transport/timers.js';
@@ -92,6 +98,8 @@ export class Connection {
   maxMessageBytes = 1024 * 1024;
   /** The largest event the gateway takes (split into AppendPart frames); 0: one Append at most. */
   maxEventBytes = 0;
+  /** The protocol version the gateway chose for the current session (from Welcome). */
+  protocolVersion = 0;
   readonly timers: Timers;
   private machine: MachineState = initialState;
   private readonly machineOptions: MachineOptions;
@@ -298,7 +306,12 @@ export class Connection {
         this.ws?.send(
           encodeClientFrame({
             case: 'hello',
-            value: { protocolVersion: PROTOCOL_VERSION, clientName: this.opts.name },
+            value: {
+              protocolVersion: MIN_PROTOCOL_VERSION,
+              minProtocolVersion: MIN_PROTOCOL_VERSION,
+              maxProtocolVersion: PROTOCOL_VERSION,
+              clientName: this.opts.name,
+            },
           }),
         );
         return;
@@ -422,12 +435,26 @@ export class Connection {
     }
     const kind = frame.kind;
     switch (kind.case) {
-      case 'welcome':
+      case 'welcome': {
+        const version = kind.value.protocolVersion;
+        if (version < MIN_PROTOCOL_VERSION || version > PROTOCOL_VERSION) {
+          // Only a gateway that ignored the offered range answers outside it: no retry will help.
+          this.dispatch({
+            type: 'close',
+            error: new SluiceError(
+              'protocol',
+              `the gateway chose protocol version ${version}; this SDK speaks ${MIN_PROTOCOL_VERSION}..${PROTOCOL_VERSION}`,
+            ),
+          });
+          return;
+        }
+        this.protocolVersion = version;
         this.defaultScope = kind.value.defaultScope;
         this.maxMessageBytes = kind.value.maxMessageBytes || this.maxMessageBytes;
         this.maxEventBytes = kind.value.maxEventBytes;
         this.dispatch({ type: 'welcome' });
         return;
+      }
       case 'goingAway':
         this.dispatch({ type: 'going-away', reason: kind.value.reason });
         return;

@@ -14,6 +14,11 @@ export type ServerFrameKind = ServerFrame['kind'];
 
 /** 2: events travel as EventRuns (field 16); version 1 sent one Event message per event (field 6). */
 export const PROTOCOL_VERSION = 2;
+/**
+ * The oldest version this SDK speaks. Hello offers the range MIN..PROTOCOL_VERSION (and MIN alone
+ * in its protocol_version, all a gateway from before ranges reads); the gateway picks.
+ */
+export const MIN_PROTOCOL_VERSION = 2;
 
 export function encodeClientFrame(kind: ClientFrameKind): Uint8Array {
   return encode({ kind });

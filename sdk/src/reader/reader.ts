@@ -126,6 +126,12 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   /** Segments read to their end since the last commit (per stream name). */
   private finished: Array<{ stream: string; segmentId: bigint }> = [];
   private joined = false;
+  /**
+   * The channel is open on the current session. After a reconnect the connection is live a moment
+   * before the reader's channel is reopened; a group commit sent in between would name a channel
+   * the (new) gateway does not know.
+   */
+  private channelOpen = false;
   private commitDue = false;
   private committing: Promise<void> | undefined;
   private autoTimer: TimerHandle | undefined;
@@ -289,6 +295,8 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   }): Promise<void> {
     await this.untilOpened(options.signal);
     if (this.error) throw this.error;
+    if (!this.channelOpen)
+      throw new SluiceError('unavailable', 'the reader is reopening after a reconnect: commit again once it is open');
     while (this.committing) await this.committing.catch(() => {});
     const finished = [...this.finished];
     const position = this.position();
@@ -655,6 +663,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   // ---- channel ---------------------------------------------------------------------------
 
   private open(): void {
+    this.channelOpen = false;
     if (this.closed) return;
     // Whatever was buffered but not handed out is read again from the consumed position.
     this.queue = new Fifo();
@@ -716,7 +725,9 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     return { case: 'head' as const, value: true };
   }
 
-  private onDisconnected(): void {}
+  private onDisconnected(): void {
+    this.channelOpen = false;
+  }
 
   /** A group reader (re)joined: its position is what the group gave it. */
   private openedInGroup(
@@ -754,6 +765,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     switch (frame.case) {
       case 'readerOpened': {
         this.reopenAttempt = 0;
+        this.channelOpen = true;
         if (this.opts.group) {
           this.openedInGroup(frame.value.position?.streams ?? [], frame.value.restoredJson);
           return;
@@ -830,6 +842,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         this.wake();
         return;
       case 'channelClosed': {
+        this.channelOpen = false;
         if (!frame.value.error) return; // closed on our request, or after EndOfStream
         const error = SluiceError.fromWire(frame.value.error);
         if (error.code === 'reassigned' && this.autoCheckpointMs > 0 && !this.closed) {

@@ -9,8 +9,8 @@ import type { ClientFrame, ClientFrameSchema, ServerFrame, ServerFrameSchema } f
 export const GATEWAY_TABLE: CodecTable = [
   /* 0 */ ["sluice.v1.ClientFrame", [[1, "hello", 0, 0, 2, "kind"], [2, "request", 0, 0, 10, "kind"], [3, "openWriter", 0, 0, 26, "kind"], [4, "append", 0, 0, 28, "kind"], [5, "openReader", 0, 0, 35, "kind"], [6, "credit", 0, 0, 53, "kind"], [7, "closeChannel", 0, 0, 59, "kind"], [8, "ping", 0, 0, 5, "kind"], [9, "openTxn", 0, 0, 32, "kind"], [10, "authenticate", 0, 0, 7, "kind"], [11, "appendPart", 0, 0, 30, "kind"]]],
   /* 1 */ ["sluice.v1.ServerFrame", [[1, "welcome", 0, 0, 3, "kind"], [2, "reply", 0, 0, 11, "kind"], [3, "writerOpened", 0, 0, 27, "kind"], [4, "acked", 0, 0, 31, "kind"], [5, "readerOpened", 0, 0, 52, "kind"], [7, "segmentsChanged", 0, 0, 56, "kind"], [8, "endOfStream", 0, 0, 58, "kind"], [9, "channelClosed", 0, 0, 60, "kind"], [10, "pong", 0, 0, 6, "kind"], [11, "truncated", 0, 0, 57, "kind"], [12, "txnOpened", 0, 0, 33, "kind"], [13, "authenticated", 0, 0, 8, "kind"], [14, "segmentsAssigned", 0, 0, 40, "kind"], [15, "checkpointRequested", 0, 0, 41, "kind"], [16, "eventRuns", 0, 0, 54, "kind"], [17, "goingAway", 0, 0, 4, "kind"]]],
-  /* 2 */ ["sluice.v1.Hello", [[1, "protocolVersion", 13, 0], [2, "clientName", 9, 0]]],
-  /* 3 */ ["sluice.v1.Welcome", [[1, "protocolVersion", 13, 0], [2, "sessionId", 9, 0], [3, "gatewayVersion", 9, 0], [4, "maxMessageBytes", 13, 0], [5, "defaultScope", 9, 0], [6, "maxEventBytes", 13, 0]]],
+  /* 2 */ ["sluice.v1.Hello", [[1, "protocolVersion", 13, 0], [2, "clientName", 9, 0], [3, "minProtocolVersion", 13, 0], [4, "maxProtocolVersion", 13, 0]]],
+  /* 3 */ ["sluice.v1.Welcome", [[1, "protocolVersion", 13, 0], [2, "sessionId", 9, 0], [3, "gatewayVersion", 9, 0], [4, "maxMessageBytes", 13, 0], [5, "defaultScope", 9, 0], [6, "maxEventBytes", 13, 0], [7, "minProtocolVersion", 13, 0], [8, "maxProtocolVersion", 13, 0]]],
   /* 4 */ ["sluice.v1.GoingAway", [[1, "reason", 9, 0]]],
   /* 5 */ ["sluice.v1.Ping", [[1, "nonce", 4, 0]]],
   /* 6 */ ["sluice.v1.Pong", [[1, "nonce", 4, 0]]],
