@@ -15,8 +15,8 @@ import { LeasedBuffers } from '../leased-buffers.js';
 import type { WireCommand } from '../wire/index.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { type FlowHandler, SegmentStoreConnection } from './connection.js';
-import { type OutageObserver, SegmentOutages } from './outages.js';
 import { ERROR_REPLIES } from './error-replies.js';
+import { type OutageObserver, SegmentOutages } from './outages.js';
 import type { SegmentRef } from './segment-ref.js';
 import { DelegationTokens } from './tokens.js';
 

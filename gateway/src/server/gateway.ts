@@ -217,7 +217,10 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
   });
 
   // /readyz answers from the last probe: a load balancer's checks never reach Pravega themselves.
-  const readiness = new ReadinessProbe(() => checkReadiness(controller, probeSegmentStore, segments), config.readinessIntervalMs);
+  const readiness = new ReadinessProbe(
+    () => checkReadiness(controller, probeSegmentStore, segments),
+    config.readinessIntervalMs,
+  );
   await readiness.start();
   const trustedProxies = parseTrustedProxies(config.trustedProxies);
   const endpoints = { readiness: () => readiness.report, metrics };
