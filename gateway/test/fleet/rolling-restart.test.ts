@@ -158,10 +158,6 @@ describe('three gateways behind HAProxy', () => {
     await waitFor('writes before the restart', () => acked.length >= 1_000 && committed.length >= 40);
     const started = performance.now();
     const steps: string[] = [];
-    const probeTimer = setInterval(() => {
-      const m = process.memoryUsage();
-      say(`DEBUG heap ${Math.round(m.heapUsed / 1e6)} MB acked ${acked.length} committed ${committed.length} plain ${seenPlain.length} group ${seenGroup.length} errors ${errors.length} ${errors.slice(0, 2).map(String)}`);
-    }, 500);
     for (const { backend, process } of fleet) {
       const t0 = performance.now();
       say(`SIGTERM ${backend.name}`);
@@ -178,7 +174,6 @@ describe('three gateways behind HAProxy', () => {
       await waitFor('writes after a restart', () => acked.length >= before + 300);
     }
     const restartMs = performance.now() - started;
-    clearInterval(probeTimer);
     stop = true;
     await Promise.all(writing);
     await transacting;
