@@ -81,6 +81,26 @@ if (runPackaging) {
   );
   step('bundle size (esbuild, min+gzip) within budget', 'node', ['scripts/bundle-size.mjs', '--json', bundleOut]);
 }
+// Three gateway processes behind Debian's HAProxy, each drained (SIGTERM) and restarted in turn
+// under writers, transactions, a reader and a reader group (gateway/test/fleet).
+const fleetOut = join(results, 'fleet.json');
+const runFleet = extra.length === 0 && existsSync(join(root, 'vitest.fleet.config.ts'));
+if (runFleet)
+  step(
+    'gateway fleet behind HAProxy (rolling restart)',
+    'pnpm',
+    [
+      'exec',
+      'vitest',
+      'run',
+      '--config',
+      'vitest.fleet.config.ts',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${fleetOut}`,
+    ],
+    env,
+  );
 await pravega.release();
 // The multi-process cluster (two controllers, three segment stores), after the standalone is let
 // go: its global setup starts one (or reuses this worktree's) and stops what it started.
@@ -115,6 +135,7 @@ function countVitest(file) {
 }
 countVitest(out);
 if (runEdge) countVitest(edgeOut);
+if (runFleet) countVitest(fleetOut);
 if (runCluster) countVitest(clusterOut);
 if (runE2e) {
   // Playwright's JSON: expected = passed, unexpected = failed, flaky = passed only on a retry.

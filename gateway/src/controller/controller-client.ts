@@ -237,13 +237,29 @@ export class ControllerClient {
         retried = true;
       },
     );
+    // Ours proven, the tag has done its job: the stream keeps only the user's tags (Java's
+    // clients see them). A failure here leaves a tag that streamInfo's configuration hides.
+    const untag = async () => {
+      await this.call('updateStream', (c, o) =>
+        c.updateStream(
+          {
+            streamInfo: { scope, stream },
+            scalingPolicy,
+            ...(retentionPolicy ? { retentionPolicy } : {}),
+            tags: { tag: [...(config.tags ?? [])] },
+          },
+          o,
+        ),
+      ).catch(() => {});
+      return true;
+    };
     switch (r.status) {
       case CreateStreamStatus_Status.SUCCESS:
-        return true;
+        return untag();
       case CreateStreamStatus_Status.STREAM_EXISTS:
         // After a retry "exists" may be our own first attempt's doing: the tag proves it.
         if (!retried) return false;
-        return (await this.streamTags(scope, stream)).includes(tag);
+        return (await this.streamTags(scope, stream)).includes(tag) ? untag() : false;
       case CreateStreamStatus_Status.SCOPE_NOT_FOUND:
         throw new GatewayError('not-found', `scope ${scope} does not exist`);
       case CreateStreamStatus_Status.INVALID_STREAM_NAME:

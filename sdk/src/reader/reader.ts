@@ -533,7 +533,9 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         return { kind: 'marker' };
       }
       // The application has finished with every event handed out so far: a safe point to commit.
-      if (this.commitDue && this.autoCheckpointMs > 0 && this.joined && !this.committing) {
+      // Not while the channel is reopening after a reconnect: that commit would fail at once, and
+      // retrying it at once would spin without ever yielding (it waits for the reopen instead).
+      if (this.commitDue && this.autoCheckpointMs > 0 && this.joined && !this.committing && this.channelOpen) {
         try {
           await this.commitToGroup({});
         } catch (err) {
@@ -768,6 +770,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         this.channelOpen = true;
         if (this.opts.group) {
           this.openedInGroup(frame.value.position?.streams ?? [], frame.value.restoredJson);
+          this.wake(); // a commit that waited for the reopen is due now
           return;
         }
         if (!this.state) {
