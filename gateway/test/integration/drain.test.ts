@@ -116,13 +116,19 @@ describe('SIGTERM', () => {
       let sent = 0;
       let terminated = false;
       const writes: Promise<void>[] = [];
-      // Up to 500 writes outstanding: SIGTERM lands with many of them in flight.
+      const outstanding = new Set<Promise<void>>();
+      // Up to 500 writes outstanding: SIGTERM lands with many of them in flight. They resolve in
+      // any order (each as its own segment acknowledges it), so wait for any, not for the oldest.
       while (sent < total) {
-        while (sent - acked < 500 && sent < total) {
+        while (outstanding.size < 500 && sent < total) {
           const i = sent++;
-          writes.push(writer.write(`w-${i}`, `k${i % 11}`).then(() => void acked++));
+          const write = writer.write(`w-${i}`, `k${i % 11}`).then(() => void acked++);
+          const forget = () => void outstanding.delete(write);
+          write.then(forget, forget);
+          outstanding.add(write);
+          writes.push(write);
         }
-        await writes[acked];
+        await Promise.race(outstanding);
         if (!terminated && acked >= total / 3) {
           terminated = true;
           proxy.target = other.port; // the URL now leads to the other gateway
