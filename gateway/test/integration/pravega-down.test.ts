@@ -18,7 +18,15 @@ beforeAll(async () => {
   const target = new URL(controllerUri().replace(/^tcp:/, 'http:'));
   proxy = new TcpProxy(target.hostname, Number(target.port));
   const port = await proxy.start();
-  gateway = await startTestGateway(['--controller', `tcp://127.0.0.1:${port}`, '--controller-timeout-ms', '2000']);
+  // /readyz answers from a probe that runs every --readiness-interval-ms: a short one here.
+  gateway = await startTestGateway([
+    '--controller',
+    `tcp://127.0.0.1:${port}`,
+    '--controller-timeout-ms',
+    '2000',
+    '--readiness-interval-ms',
+    '200',
+  ]);
   client = await connectSdk(gateway.url);
 });
 
@@ -40,7 +48,13 @@ describe('Pravega down', () => {
   it('fails calls with unavailable, reports not ready, and recovers', async () => {
     await proxy.stop();
     await expect(client.createScope(uniqueName('down'))).rejects.toMatchObject({ code: 'unavailable' });
-    expect(await readyz()).toBe(503);
+    // The next probe finds the controller gone (bounded: a few probe intervals plus its timeout).
+    let down = 0;
+    for (let i = 0; i < 50 && down !== 503; i++) {
+      down = await readyz();
+      if (down !== 503) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(down).toBe(503);
     expect((await fetch(`http://127.0.0.1:${gateway.port}/healthz`)).status).toBe(200);
 
     await proxy.start();
