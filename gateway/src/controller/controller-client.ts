@@ -303,7 +303,8 @@ export class ControllerClient {
     this.checkUpdate(r.status, scope, stream, 'truncate');
   }
 
-  private checkUpdate(status: UpdateStreamStatus_Status, scope: string, stream: string, what: string): void {
+  /** Turns an update-type status (seal, truncate, update) into success or a typed error. */
+  checkUpdate(status: UpdateStreamStatus_Status, scope: string, stream: string, what: string): void {
     switch (status) {
       case UpdateStreamStatus_Status.SUCCESS:
         return;

@@ -9,7 +9,6 @@ import {
   StreamsInScopeResponse_Status,
   TimestampResponse_Status,
   TxnResponse_Status,
-  UpdateStreamStatus_Status,
 } from '@sluice/proto/pravega/controller_pb.js';
 import { GatewayError } from '../errors.js';
 import {
@@ -73,18 +72,7 @@ export async function updateStream(
       o,
     ),
   );
-  switch (r.status) {
-    case UpdateStreamStatus_Status.SUCCESS:
-      return;
-    case UpdateStreamStatus_Status.STREAM_NOT_FOUND:
-      throw new GatewayError('not-found', `stream ${scope}/${stream} does not exist`);
-    case UpdateStreamStatus_Status.SCOPE_NOT_FOUND:
-      throw new GatewayError('not-found', `scope ${scope} does not exist`);
-    case UpdateStreamStatus_Status.STREAM_SEALED:
-      throw new GatewayError('sealed', `stream ${scope}/${stream} is sealed`);
-    default:
-      throw new GatewayError('internal', `controller failed to update ${scope}/${stream}`);
-  }
+  controller.checkUpdate(r.status, scope, stream, 'update');
 }
 
 /** A stream's configuration (Pravega's getStreamConfiguration); not-found when it does not exist. */
