@@ -5,7 +5,6 @@
  * carry the other half (docs/packaging.md, "Splitting the client").
  * Stream names are "scope/stream", or "stream" in the client's default scope.
  */
-import { Retention_Type, Scaling_Type } from '@sluice/proto/sluice/v1/gateway_codec.js';
 import { SluiceError } from '../errors.js';
 import type { ReaderPosition } from '../reader/position.js';
 import { StreamCut } from '../stream-cut.js';
@@ -123,22 +122,8 @@ export class ClientCore implements AsyncDisposable {
 
   /** True if created, false if it existed. */
   async createStream(stream: string, config: StreamConfig = {}, signal?: AbortSignal): Promise<boolean> {
-    const s = config.scaling ?? { type: 'fixed', segments: 1 };
-    const scaling =
-      s.type === 'fixed'
-        ? { type: Scaling_Type.FIXED, segments: s.segments }
-        : {
-            type: s.type === 'byEventRate' ? Scaling_Type.BY_EVENT_RATE : Scaling_Type.BY_DATA_RATE,
-            segments: s.minSegments,
-            targetRate: s.targetRate,
-            scaleFactor: s.scaleFactor,
-          };
-    const r = config.retention;
-    const retention = r
-      ? r.type === 'time'
-        ? { type: Retention_Type.TIME, value: BigInt(r.ms) }
-        : { type: Retention_Type.SIZE, value: BigInt(r.bytes) }
-      : undefined;
+    const scaling = streamApi.scalingFrame(config.scaling ?? { type: 'fixed', segments: 1 });
+    const retention = streamApi.retentionFrame(config.retention);
     const reply = await this.call(
       {
         case: 'createStream',
