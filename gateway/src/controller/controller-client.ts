@@ -190,33 +190,9 @@ export class ControllerClient {
     stream: string,
     config: { scaling: StreamScaling; retention?: StreamRetention; tags?: string[] },
   ): Promise<boolean> {
-    const s = config.scaling;
-    const scalingPolicy =
-      s.type === 'fixed'
-        ? { scaleType: ScalingPolicy_ScalingPolicyType.FIXED_NUM_SEGMENTS, minNumSegments: s.segments }
-        : {
-            scaleType:
-              s.type === 'byEventRate'
-                ? ScalingPolicy_ScalingPolicyType.BY_RATE_IN_EVENTS_PER_SEC
-                : ScalingPolicy_ScalingPolicyType.BY_RATE_IN_KBYTES_PER_SEC,
-            targetRate: s.targetRate,
-            scaleFactor: s.scaleFactor,
-            minNumSegments: s.minSegments,
-          };
-    const retention = config.retention;
-    const retentionPolicy = retention
-      ? retention.type === 'time'
-        ? {
-            retentionType: RetentionPolicy_RetentionPolicyType.TIME,
-            retentionParam: BigInt(retention.ms),
-            retentionMax: MAX_LONG,
-          }
-        : {
-            retentionType: RetentionPolicy_RetentionPolicyType.SIZE,
-            retentionParam: BigInt(retention.bytes),
-            retentionMax: MAX_LONG,
-          }
-      : undefined;
+    const scaling = scalingPolicy(config.scaling);
+    // No retention: no policy at create (an update sends UNKNOWN, retentionPolicy's answer).
+    const retention = config.retention ? retentionPolicy(config.retention) : undefined;
     const tag = `${CREATE_TAG_PREFIX}${randomUUID()}`;
     let retried = false;
     const r = await this.call(
@@ -225,8 +201,8 @@ export class ControllerClient {
         c.createStream(
           {
             streamInfo: { scope, stream },
-            scalingPolicy,
-            ...(retentionPolicy ? { retentionPolicy } : {}),
+            scalingPolicy: scaling,
+            ...(retention ? { retentionPolicy: retention } : {}),
             // The user's tags, and ours that tells a retried create's own success from a stranger's.
             tags: { tag: [...(config.tags ?? []), tag] },
           },
@@ -244,8 +220,8 @@ export class ControllerClient {
         c.updateStream(
           {
             streamInfo: { scope, stream },
-            scalingPolicy,
-            ...(retentionPolicy ? { retentionPolicy } : {}),
+            scalingPolicy: scaling,
+            ...(retention ? { retentionPolicy: retention } : {}),
             tags: { tag: [...(config.tags ?? [])] },
           },
           o,
@@ -539,4 +515,31 @@ export class ControllerClient {
   async close(): Promise<void> {
     // Transports close their HTTP/2 sessions when idle; nothing else is held.
   }
+}
+
+/** Pravega's scaling policy for a stream's scaling (create and update). */
+export function scalingPolicy(s: StreamScaling) {
+  if (s.type === 'fixed')
+    return { scaleType: ScalingPolicy_ScalingPolicyType.FIXED_NUM_SEGMENTS, minNumSegments: s.segments };
+  return {
+    scaleType:
+      s.type === 'byEventRate'
+        ? ScalingPolicy_ScalingPolicyType.BY_RATE_IN_EVENTS_PER_SEC
+        : ScalingPolicy_ScalingPolicyType.BY_RATE_IN_KBYTES_PER_SEC,
+    targetRate: s.targetRate,
+    scaleFactor: s.scaleFactor,
+    minNumSegments: s.minSegments,
+  };
+}
+
+/** Pravega's retention policy; none is a policy of type UNKNOWN (what Java sends for a null policy). */
+export function retentionPolicy(r: StreamRetention | undefined) {
+  if (!r) return { retentionType: RetentionPolicy_RetentionPolicyType.UNKNOWN };
+  return r.type === 'time'
+    ? { retentionType: RetentionPolicy_RetentionPolicyType.TIME, retentionParam: BigInt(r.ms), retentionMax: MAX_LONG }
+    : {
+        retentionType: RetentionPolicy_RetentionPolicyType.SIZE,
+        retentionParam: BigInt(r.bytes),
+        retentionMax: MAX_LONG,
+      };
 }

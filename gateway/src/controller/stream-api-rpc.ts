@@ -14,44 +14,18 @@ import { GatewayError } from '../errors.js';
 import {
   type ControllerClient,
   CREATE_TAG_PREFIX,
+  retentionPolicy,
   type StreamRetention,
   type StreamScaling,
+  scalingPolicy,
 } from './controller-client.js';
 import { bitsToUuid } from './names.js';
-
-const MAX_LONG = 2n ** 63n - 1n;
 
 /** A stream's configuration as Sluice names it. */
 export interface StreamConfiguration {
   scaling: StreamScaling;
   retention?: StreamRetention;
   tags: string[];
-}
-
-function scalingPolicy(s: StreamScaling) {
-  if (s.type === 'fixed')
-    return { scaleType: ScalingPolicy_ScalingPolicyType.FIXED_NUM_SEGMENTS, minNumSegments: s.segments };
-  return {
-    scaleType:
-      s.type === 'byEventRate'
-        ? ScalingPolicy_ScalingPolicyType.BY_RATE_IN_EVENTS_PER_SEC
-        : ScalingPolicy_ScalingPolicyType.BY_RATE_IN_KBYTES_PER_SEC,
-    targetRate: s.targetRate,
-    scaleFactor: s.scaleFactor,
-    minNumSegments: s.minSegments,
-  };
-}
-
-function retentionPolicy(r: StreamRetention | undefined) {
-  // Pravega's "no retention" is a policy of type UNKNOWN (what Java sends for a null policy).
-  if (!r) return { retentionType: RetentionPolicy_RetentionPolicyType.UNKNOWN };
-  return r.type === 'time'
-    ? { retentionType: RetentionPolicy_RetentionPolicyType.TIME, retentionParam: BigInt(r.ms), retentionMax: MAX_LONG }
-    : {
-        retentionType: RetentionPolicy_RetentionPolicyType.SIZE,
-        retentionParam: BigInt(r.bytes),
-        retentionMax: MAX_LONG,
-      };
 }
 
 /** Replaces a stream's scaling, retention and tags (Pravega's StreamManager.updateStream). */
