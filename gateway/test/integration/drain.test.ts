@@ -13,7 +13,7 @@ import { controllerUri, startTestGateway } from '../helpers/in-process-gateway.j
 import { uniqueName } from '../helpers/names.js';
 import { clientFrame, RawClient } from '../helpers/raw-client.js';
 import { connectSdk } from '../helpers/sdk.js';
-import { SwitchingProxy } from '../helpers/switching-proxy.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 const scope = uniqueName('drain');
 let other: RunningGateway;
@@ -100,8 +100,9 @@ describe('SIGTERM', () => {
     const stream = uniqueName('moving');
     await admin.createStream(stream, { scaling: { type: 'fixed', segments: 3 } });
     const gw = await startDraining();
-    const proxy = new SwitchingProxy(gw.port);
-    const url = await proxy.start();
+    const proxy = new TcpProxy('127.0.0.1', gw.port);
+    await proxy.start();
+    const url = proxy.url;
     const client = await connectSdk(url, scope);
     try {
       const states: string[] = [];
@@ -131,7 +132,7 @@ describe('SIGTERM', () => {
         await Promise.race(outstanding);
         if (!terminated && acked >= total / 3) {
           terminated = true;
-          proxy.target = other.port; // the URL now leads to the other gateway
+          proxy.targetPort = other.port; // the URL now leads to the other gateway
           gw.terminate();
         }
       }

@@ -5,7 +5,6 @@
  * aborted pipeline stops at once and leaves no transaction, reader or timer behind.
  */
 
-import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { connect, memoryStore, Serializers, type SluiceClient, type WebSocketConstructor } from '@sluice/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useSdkResourceCheck } from '../../../sdk/test/helpers/sdk-resources.js';
@@ -14,6 +13,7 @@ import { decodeClientFrame } from '../../src/sessions/frames.js';
 import { startTestGateway } from '../helpers/in-process-gateway.js';
 import { uniqueName } from '../helpers/names.js';
 import { clientFrame } from '../helpers/raw-client.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 const sdk = useSdkResourceCheck();
 const scope = uniqueName('lifecycle');
@@ -30,40 +30,6 @@ afterAll(async () => {
   await admin?.close();
   await gateway?.close();
 });
-
-/** A loopback TCP proxy whose target can change: "wherever the URL now leads". */
-class SwitchingProxy {
-  private readonly sockets = new Set<Socket>();
-  private server: Server | undefined;
-  port = 0;
-
-  constructor(public target: number) {}
-
-  async start(): Promise<string> {
-    const server = createServer((client) => {
-      const upstream = tcpConnect(this.target, '127.0.0.1');
-      this.sockets.add(client).add(upstream);
-      client.pipe(upstream).pipe(client);
-      const drop = () => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-    });
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    this.port = (server.address() as { port: number }).port;
-    return `ws://127.0.0.1:${this.port}`;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-}
 
 /** The tracked WebSocket, with the Hello's protocol versions replaced: a client from the future that speaks only `version`. */
 function withProtocolVersion(version: number): WebSocketConstructor {
@@ -107,8 +73,9 @@ describe('a gateway that shuts down', () => {
     await admin.createStream(stream, { scaling: { type: 'fixed', segments: 2 } });
     const leaving = await startTestGateway();
     const next = await startTestGateway();
-    const proxy = new SwitchingProxy(leaving.port);
-    const url = await proxy.start();
+    const proxy = new TcpProxy('127.0.0.1', leaving.port);
+    await proxy.start();
+    const url = proxy.url;
     // A backoff of up to a minute: only the going-away path reconnects without waiting for it.
     const client = await connect({ url, scope, ...sdk.options, reconnect: { baseMs: 60_000, maxMs: 60_000 } });
     try {
@@ -119,7 +86,7 @@ describe('a gateway that shuts down', () => {
       for (let i = 0; i < 200; i++) writes.push(writer.write(`before-${i}`, `k${i % 7}`));
       await Promise.all(writes.slice(0, 100));
       const armedBefore = sdk.delays.length;
-      proxy.target = next.port; // the URL now leads to the other gateway
+      proxy.targetPort = next.port; // the URL now leads to the other gateway
       const live = new Promise<void>((resolve) => client.onStateChange((s) => s === 'live' && resolve()));
       await leaving.close();
       await live;
