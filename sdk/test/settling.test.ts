@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, Serializers, type SluiceClient, StreamCut } from '../src/index.js';
 import { FakeGateway } from './fake-gateway.js';
 import { useSdkResourceCheck } from './helpers/sdk-resources.js';
+import { until } from './helpers/until.js';
 
 const sdk = useSdkResourceCheck();
 const unhandled: unknown[] = [];
@@ -44,10 +45,6 @@ function outcome(p: Promise<unknown>): Promise<{ code: string } | 'resolved'> {
     () => 'resolved' as const,
     (e: unknown) => e as { code: string },
   );
-}
-
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 5));
 }
 
 const sentEvents = () => gateway.appends.reduce((n, a) => n + a.events.length, 0);

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect, Serializers, type SluiceClient } from '../src/index.js';
 import { FakeGateway } from './fake-gateway.js';
 import { useSdkResourceCheck } from './helpers/sdk-resources.js';
+import { until } from './helpers/until.js';
 
 const sdk = useSdkResourceCheck();
 let gateway: FakeGateway;
@@ -17,10 +18,6 @@ afterEach(async () => {
   await client?.close();
   await gateway?.close();
 });
-
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 5));
-}
 
 const text = (payload: Uint8Array) => Buffer.from(payload).toString();
 

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect, Serializers, type SluiceClient, SluiceError } from '../src/index.js';
 import { FakeGateway } from './fake-gateway.js';
 import { useSdkResourceCheck } from './helpers/sdk-resources.js';
+import { until } from './helpers/until.js';
 
 const sdk = useSdkResourceCheck();
 let gateway: FakeGateway;
@@ -16,10 +17,6 @@ afterEach(async () => {
   await client?.close();
   await gateway?.close();
 });
-
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 5));
-}
 
 describe('at-least-once writer', () => {
   it('resolves writes only when acknowledged, and resends unacknowledged ones with the same numbers', async () => {

@@ -7,6 +7,7 @@
  */
 import { Serializers, type SluiceClient } from '@sluice/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../../../sdk/test/helpers/until.js';
 import type { SegmentRef } from '../../src/segmentstore/segment-ref.js';
 import type { RunningGateway } from '../../src/server/gateway.js';
 import { HoldingProxy } from '../helpers/holding-proxy.js';
@@ -29,10 +30,6 @@ const scope = uniqueName('budget');
 async function metric(name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
   return Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-}
-
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** A payload of `size` UTF-8 bytes that starts with its id. */
@@ -132,7 +129,7 @@ describe('in-flight budget', () => {
     raw.send(frame({ kind: { case: 'ping', value: { nonce: 99n } } }));
 
     // Pushed back: the raw session hears keep-alive Pongs it never asked for, three of them.
-    await until(() => raw.frames.filter((f) => f.kind.case === 'pong' && f.kind.value.nonce === 0n).length >= 3);
+    await until(() => raw.frames.filter((f) => f.kind.case === 'pong' && f.kind.value.nonce === 0n).length >= 3, 20);
     expect(gateway.context.inflight.waitingSessions).toBeGreaterThanOrEqual(1);
     expect(await metric('sluice_pushed_back_sessions')).toBeGreaterThanOrEqual(1);
     expect(total.used).toBeGreaterThan(0);
@@ -152,7 +149,7 @@ describe('in-flight budget', () => {
     }
     // The ping sent while the socket was unread is answered once it is read again.
     await raw.until((f) => f.kind.case === 'pong' && f.kind.value.nonce === 99n);
-    await until(() => total.used === 0);
+    await until(() => total.used === 0, 20);
     expect(total.peak).toBeLessThanOrEqual(TOTAL);
     expect(total.peak).toBeGreaterThan(PER_SESSION);
     expect(await metric('sluice_push_backs_total')).toBeGreaterThan(pushBacksBefore);
@@ -193,7 +190,7 @@ describe('in-flight budget', () => {
         await w.close();
       }),
     );
-    await until(() => total.used === 0);
+    await until(() => total.used === 0, 20);
     expect(total.peak).toBeLessThanOrEqual(TOTAL);
     expect(states).toEqual([]);
     expect(await metric('sluice_sessions_closed_by_gateway_total')).toBe(closedBefore);

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { Serializers, type SluiceClient } from '@sluice/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../../../sdk/test/helpers/until.js';
 import { GatewayProcess } from '../helpers/gateway-process.js';
 import { controllerUri } from '../helpers/in-process-gateway.js';
 import { uniqueName } from '../helpers/names.js';
@@ -54,10 +55,6 @@ async function metric(name: string): Promise<number> {
 }
 
 const slowConsumerCloses = () => metric('sluice_sessions_closed_by_gateway_total{reason="slow consumer"}');
-
-async function until(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 200));
-}
 
 /** A raw TCP WebSocket client: upgrade, then whatever frames the test writes by hand. */
 async function rawTcp(
@@ -211,7 +208,7 @@ describe('memory bounds (one gateway process)', () => {
     expect(counts).toEqual(Array(NORMAL).fill(total));
 
     // Every stuck reader is closed as a slow consumer — and no one else.
-    await until(async () => (await slowConsumerCloses()) - closedBefore >= STUCK);
+    await until(async () => (await slowConsumerCloses()) - closedBefore >= STUCK, 200);
     clearInterval(progress);
     const { peak } = memory(gateway.pid!);
     const offered = STUCK * PREWRITTEN * EVENT_BYTES;
