@@ -2,6 +2,8 @@
  * Big-endian primitives as Java's DataOutput writes them (fact sheet §1.3): ints, longs as
  * bigint, UUIDs as two longs, and strings in Java's "modified UTF-8" with a u16 length.
  */
+
+import { decodeModifiedUtf8 as decodeSharedModifiedUtf8, encodeModifiedUtf8 } from '@sluice/proto/modified-utf8.js';
 import { WireError } from './errors.js';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -190,54 +192,11 @@ export class ByteWriter {
   }
 }
 
-/** Java's modified UTF-8: UTF-16 units one by one; U+0000 as C0 80; surrogates as 3 bytes each. */
-export function encodeModifiedUtf8(s: string): Uint8Array {
-  let ascii = true;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0 || c > 0x7f) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) return Buffer.from(s, 'latin1');
-  const out: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 1 && c <= 0x7f) out.push(c);
-    else if (c <= 0x7ff) out.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
-    else out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
-  }
-  return Uint8Array.from(out);
-}
+/** Java's modified UTF-8 (shared with the SDK): see @sluice/proto/modified-utf8. */
+export { encodeModifiedUtf8 };
 
 export function decodeModifiedUtf8(b: Uint8Array, start: number, end: number): string {
-  let ascii = true;
-  for (let i = start; i < end; i++) {
-    if (b[i]! > 0x7f || b[i] === 0) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) return Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1');
-  let s = '';
-  let i = start;
-  while (i < end) {
-    const x = b[i]!;
-    if (x < 0x80) {
-      s += String.fromCharCode(x);
-      i++;
-    } else if ((x & 0xe0) === 0xc0) {
-      if (i + 1 >= end) throw new WireError('malformed', 'truncated modified UTF-8 sequence');
-      s += String.fromCharCode(((x & 0x1f) << 6) | (b[i + 1]! & 0x3f));
-      i += 2;
-    } else if ((x & 0xf0) === 0xe0) {
-      if (i + 2 >= end) throw new WireError('malformed', 'truncated modified UTF-8 sequence');
-      s += String.fromCharCode(((x & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f));
-      i += 3;
-    } else {
-      throw new WireError('malformed', `invalid modified UTF-8 byte 0x${x.toString(16)}`);
-    }
-  }
+  const s = decodeSharedModifiedUtf8(b, start, end);
+  if (s === undefined) throw new WireError('malformed', 'malformed modified UTF-8 sequence');
   return s;
 }

@@ -4,6 +4,7 @@
  * [revision id][i32 length][data]; data written with Java's DataOutput plus Pravega's compact
  * numbers (RevisionDataOutput). No I/O: bytes in, values out, and a typed error for bad input.
  */
+import { decodeModifiedUtf8, encodeModifiedUtf8 } from '@sluice/proto/modified-utf8.js';
 import { SluiceError } from '../errors.js';
 
 const bad = (what: string) => new SluiceError('invalid-argument', `not a Pravega serialization: ${what}`);
@@ -77,7 +78,9 @@ export class JavaDataReader {
   /** DataOutput.writeUTF: a u16 length, then modified UTF-8. */
   utf(): string {
     const length = this.view.getUint16(this.need(2));
-    return decodeModifiedUtf8(this.bytesOf(length));
+    const s = decodeModifiedUtf8(this.bytesOf(length));
+    if (s === undefined) throw bad('malformed modified UTF-8');
+    return s;
   }
 }
 
@@ -203,36 +206,4 @@ export function writeVersioned(w: JavaDataWriter, write00: (data: JavaDataWriter
   w.u8(0); // revision id
   w.i32(data.length);
   w.bytes(data.result());
-}
-
-/** Java's modified UTF-8: U+0000 as C0 80, characters past U+FFFF as their two surrogates. */
-function encodeModifiedUtf8(s: string): Uint8Array {
-  const out: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 1 && c <= 0x7f) out.push(c);
-    else if (c <= 0x7ff) out.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
-    else out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
-  }
-  return Uint8Array.from(out);
-}
-
-function decodeModifiedUtf8(b: Uint8Array): string {
-  const units: number[] = [];
-  for (let i = 0; i < b.length; ) {
-    const x = b[i]!;
-    if (x < 0x80) {
-      units.push(x);
-      i += 1;
-    } else if ((x & 0xe0) === 0xc0 && i + 1 < b.length) {
-      units.push(((x & 0x1f) << 6) | (b[i + 1]! & 0x3f));
-      i += 2;
-    } else if ((x & 0xf0) === 0xe0 && i + 2 < b.length) {
-      units.push(((x & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f));
-      i += 3;
-    } else {
-      throw bad('malformed modified UTF-8');
-    }
-  }
-  return String.fromCharCode(...units);
 }
