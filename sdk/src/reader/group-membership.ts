@@ -10,12 +10,7 @@ import type { Connection } from '../client/connection.js';
 import { SluiceError } from '../errors.js';
 import type { ReaderPosition } from './position.js';
 import { finishedFrame, positionFrame } from './position-frames.js';
-
-/** What a group reader's last commit recorded, restored when the same reader id returns. */
-export interface GroupRestored {
-  state?: unknown;
-  txn?: { stream: string; txnId: string };
-}
+import type { GroupRestored } from './reader-options.js';
 
 export interface GroupSettings {
   /** "name" or "scope/name". */

@@ -7,81 +7,27 @@
  * handed out: nothing skipped, nothing twice.
  *
  * This file is the reader itself: its channel, its queue and position, delivery. Beside it:
+ * reader-options.ts (what it is opened with and hands out), event-iterator.ts (`for await`),
  * reader-items.ts and position-changes.ts (what the gateway's frames do to the position),
  * group-membership.ts (reader groups), store-checkpoints.ts (checkpoints outside a group),
  * checkpoint-schedule.ts (when to checkpoint), position-frames.ts (positions on the wire).
  */
 import { Fifo } from '@sluice/proto/fifo.js';
 import type { ServerFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
-import type { CheckpointStore } from '../checkpoints/store.js';
 import type { ChannelHandler, Connection } from '../client/connection.js';
-import { SluiceError, type Truncation } from '../errors.js';
+import { SluiceError } from '../errors.js';
 import { type TimeWindow, TimeWindowTracker } from '../event-time/time-window.js';
-import type { Serializer } from '../serializers/serializer.js';
-import type { StreamCut } from '../stream-cut.js';
 import { backoffDelay } from '../transport/backoff.js';
 import { abortable, type TimerHandle } from '../transport/timers.js';
 import { CheckpointSchedule } from './checkpoint-schedule.js';
 import { eventIterator } from './event-iterator.js';
-import { GroupMembership, type GroupRestored, type ReleasedSegment } from './group-membership.js';
+import { GroupMembership, type ReleasedSegment } from './group-membership.js';
 import { copyStreams, ReaderPosition, type StreamPositionState } from './position.js';
 import { applyAssigned, applySegmentsChanged, applyTruncation, groupStart, resolvedStart } from './position-changes.js';
 import { endFrame, positionFrame, startFrame } from './position-frames.js';
 import { itemOf, type ReaderItem } from './reader-items.js';
+import type { GroupRestored, ReadEvent, ReaderOptions } from './reader-options.js';
 import { StoreCheckpoints } from './store-checkpoints.js';
-
-export type { GroupRestored } from './group-membership.js';
-
-export interface ReadEvent<T> {
-  value: T;
-  /** "scope/stream" */
-  stream: string;
-  segment: bigint;
-  /** Offset of this event in its segment. */
-  offset: bigint;
-  /** Where a reader re-opened from this position continues: right after this event. */
-  position: ReaderPosition;
-}
-
-export interface ReaderOptions<T> {
-  serializer: Serializer<T>;
-  /** Where to start: head (default), tail, a stream cut (one per stream), or a saved position. */
-  from?: 'head' | 'tail' | StreamCut | StreamCut[] | ReaderPosition;
-  /** Iteration ends at this cut (per stream). */
-  to?: StreamCut | StreamCut[];
-  /** Credit window: events and bytes the gateway may send ahead of consumption. */
-  creditEvents?: number;
-  creditBytes?: number;
-  /**
-   * Where checkpoints live; the reader resumes from the last one (and `from` applies only when
-   * there is none). Default: none (positions are then yours to keep, see `position()`).
-   */
-  checkpoints?: CheckpointStore;
-  /** @internal a batch read (see client.readBatch). */
-  batch?: boolean;
-  /** @internal a range read (see client.readRange): only the segments of `from`, each up to `to`. */
-  range?: boolean;
-  /**
-   * A reader group ("name" or "scope/name"): readers sharing it split the segments between
-   * them, and the group's state (who reads what, committed offsets, checkpoints) lives in
-   * Pravega. `checkpoint()` then commits to the group; `checkpoints` is not used.
-   */
-  group?: string;
-  /** Group readers: a stable id lets a restarted reader resume its segments and state. Default: random. */
-  readerId?: string;
-  /** Group readers: a reader silent this long loses its segments (set when the group is created). Default 30 s. */
-  groupTimeoutMs?: number;
-  /**
-   * Group readers: commit the position this often (ms) and whenever the group asks for a
-   * checkpoint; 0 leaves every commit to `checkpoint()` (exactly-once pipelines). Default 10 s.
-   */
-  autoCheckpointMs?: number;
-  /**
-   * Accepts data truncated away below the reader's position: called with where reading resumed.
-   * Without it such a reader fails with a `truncated` error (nothing is skipped silently).
-   */
-  onTruncated?: (info: Truncation) => void;
-}
 
 /** @internal What `steps()` yields when it is a safe point to checkpoint. */
 export const CHECKPOINT_MARKER = Symbol('checkpoint');
