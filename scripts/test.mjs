@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// `pnpm test`: lint, type-check, generated-code check, then every Vitest test (unit, integration
-// against a real Pravega standalone, interop with Pravega's Java client), the edge-runtime test,
-// the browser end-to-end tests (Playwright driving Debian's Chromium), the pack-and-install smoke
-// test and the bundle budget, then the cluster tests on a real multi-process Pravega cluster. One
-// standalone serves the whole run until the cluster step. Ends with the plain line "N passed, N failed".
+// `pnpm test`: lint, type-check, import-cycle check, generated-code check, then every Vitest test
+// (unit, integration against a real Pravega standalone, interop with Pravega's Java client), the
+// edge-runtime test, the browser end-to-end tests (Playwright driving Debian's Chromium), the
+// pack-and-install smoke test and the bundle budget, then the cluster tests on a real
+// multi-process Pravega cluster. One standalone serves the whole run until the cluster step. Ends
+// with the plain line "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,8 @@ function step(title, cmd, args, env = {}) {
 const checks = [
   ['lint (Biome)', 'pnpm', ['exec', 'biome', 'check', '.']],
   ['types (tsc)', 'node', ['scripts/typecheck.mjs']],
+  // Type-only imports count: the cycle check parses TypeScript before it is compiled.
+  ['no import cycles in gateway/src, sdk/src (dependency-cruiser)', 'node', ['scripts/import-cycles.mjs']],
   ['generated code is current', 'node', ['scripts/generate.mjs', '--check']],
   // ~1–2 min on 2 busy cores (two tsc programs): the reference is current, doc code blocks
   // type-check, relative links resolve (scripts/docs.mjs).

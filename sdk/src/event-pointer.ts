@@ -7,7 +7,7 @@
  */
 import { SluiceError } from './errors.js';
 import { JavaDataReader, JavaDataWriter, readVersioned, writeVersioned } from './protocol/java-versioned.js';
-import type { ReadEvent } from './reader/reader.js';
+import type { ReadEvent } from './reader/reader-options.js';
 
 const HEADER_BYTES = 8;
 const SEGMENT = /^([^/]+)\/([^/]+)\/(\d+)(?:\.#epoch\.(\d+))?$/;

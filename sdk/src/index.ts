@@ -26,7 +26,8 @@ export { EventPointer } from './event-pointer.js';
 export type { TimeWindow } from './event-time/time-window.js';
 export { type Emit, Pipeline, type PipelineOptions } from './pipeline/pipeline.js';
 export { ReaderPosition, type ReaderPositionJSON } from './reader/position.js';
-export { EventReader, type GroupRestored, type ReadEvent, type ReaderOptions } from './reader/reader.js';
+export { EventReader } from './reader/reader.js';
+export type { GroupRestored, ReadEvent, ReaderOptions } from './reader/reader-options.js';
 export { type Serializer, Serializers } from './serializers/index.js';
 export { StreamCut } from './stream-cut.js';
 export {

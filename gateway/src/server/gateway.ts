@@ -30,9 +30,9 @@ import { WriterRegistry } from '../streams/writer-registry.js';
 import { GATEWAY_VERSION } from '../version.js';
 import { clientAddress, parseTrustedProxies } from './client-address.js';
 import type { GatewayConfig } from './config.js';
-import { checkReadiness, httpHandler } from './http.js';
+import { httpHandler } from './http.js';
 import { createMetrics, outageObserver, pushBackObserver, watchInflight } from './metrics.js';
-import { ReadinessProbe } from './readiness.js';
+import { checkReadiness, ReadinessProbe } from './readiness.js';
 
 export { GATEWAY_VERSION };
 

@@ -2,9 +2,20 @@
  * Readiness as /readyz reports it: Pravega reachable (the last probe's result) and the gateway not
  * draining. Probes run on a timer, one at a time, never per request: a load balancer checking
  * every second from several places must not open a Pravega connection each time, and a slow
- * probe must not pile up behind itself.
+ * probe must not pile up behind itself. What a probe checks is here too (`checkReadiness`);
+ * http.ts only serves the report.
  */
-import type { Readiness } from './http.js';
+import type { ControllerClient } from '../controller/controller-client.js';
+
+export interface Readiness {
+  /** Ready: a controller answers (any of them): the gateway can serve. */
+  controller: boolean;
+  /** Informational: a segment store answered Hello (one the gateway uses, or the system segment's owner). */
+  segmentStore: boolean;
+  /** Informational: segments (per role) this gateway is finding a new owner for (a failover). */
+  segmentsWithoutOwner?: number;
+  error?: string;
+}
 
 export interface ReadinessReport extends Readiness {
   ready: boolean;
@@ -76,5 +87,30 @@ export class ReadinessProbe {
 
   stop(): void {
     clearInterval(this.timer);
+  }
+}
+
+/**
+ * A controller answers (the calls go round the URI's controllers, so one dead controller does
+ * not count); then, for information, whether a segment store answers: one this gateway holds a
+ * working connection to, or else the system segment's owner.
+ */
+export async function checkReadiness(
+  controller: ControllerClient,
+  probeSegmentStore: () => Promise<void>,
+  stores: { openConnections: number; outages: { count: number } },
+): Promise<Readiness> {
+  const segmentsWithoutOwner = stores.outages.count;
+  try {
+    await controller.ping(AbortSignal.timeout(3_000));
+  } catch (err) {
+    return { controller: false, segmentStore: false, segmentsWithoutOwner, error: (err as Error).message };
+  }
+  if (stores.openConnections > 0) return { controller: true, segmentStore: true, segmentsWithoutOwner };
+  try {
+    await probeSegmentStore();
+    return { controller: true, segmentStore: true, segmentsWithoutOwner };
+  } catch (err) {
+    return { controller: true, segmentStore: false, segmentsWithoutOwner, error: (err as Error).message };
   }
 }

@@ -9,16 +9,16 @@ import { segmentRef } from '../segmentstore/segment-ref.js';
 import { batchRanges } from '../streams/end-cut.js';
 import { checkScopeName, parseStreamName } from '../streams/stream-name.js';
 import { isTablesCall, runTablesCall } from '../tables/kvt-requests.js';
+import type { ChannelHost } from './channel-host.js';
 import type { GatewayContext } from './context.js';
 import { encodeServerFrame } from './frames.js';
 import { ReaderChannel } from './reader-channel.js';
-import type { Session } from './session.js';
 import { handleStreamApi, STREAM_API_CALLS } from './stream-api.js';
 import { scalingOf } from './stream-config.js';
 
 type Result = Extract<Parameters<typeof encodeServerFrame>[0], { case: 'reply' }>['value']['result'];
 
-export async function handleRequest(session: Session, request: Request): Promise<void> {
+export async function handleRequest(session: ChannelHost, request: Request): Promise<void> {
   let result: Result;
   const started = performance.now();
   try {
@@ -38,7 +38,7 @@ export async function handleRequest(session: Session, request: Request): Promise
 }
 
 /** A group reader's checkpoint, on the reader channel it belongs to. */
-async function groupCommit(session: Session, commit: GroupCommit): Promise<Result> {
+async function groupCommit(session: ChannelHost, commit: GroupCommit): Promise<Result> {
   const channel = session.channelOf(commit.channel);
   if (!(channel instanceof ReaderChannel))
     throw new GatewayError('invalid-argument', `channel ${commit.channel} is not an open reader`);

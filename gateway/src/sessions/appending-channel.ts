@@ -10,9 +10,9 @@ import { inflightCost } from '../streams/inflight-account.js';
 import type { StreamWriter, WriterListener } from '../streams/stream-writer.js';
 import { EVENT_HEADER_BYTES } from '../wire/index.js';
 import type { AppendBatch } from './append-frame.js';
+import type { Channel, ChannelHost } from './channel-host.js';
 import { EventAssembly, PRAVEGA_MAX_EVENT_BYTES } from './event-assembly.js';
 import { encodeServerFrame } from './frames.js';
-import type { Channel, Session } from './session.js';
 
 export abstract class AppendingChannel implements Channel, WriterListener {
   protected writer: StreamWriter | undefined;
@@ -27,7 +27,7 @@ export abstract class AppendingChannel implements Channel, WriterListener {
   private assemblyCharge = 0;
 
   constructor(
-    protected readonly session: Session,
+    protected readonly session: ChannelHost,
     protected readonly channel: number,
   ) {
     // Start after the session has registered this channel, so an early failure can close it.

@@ -9,9 +9,9 @@ import type { SegmentCompletion, StreamPositionState } from '../streams/position
 import { parseStreamName, type ScopedStream } from '../streams/stream-name.js';
 import { type DeliveredRun, type ReaderSink, type StartPosition, StreamReader } from '../streams/stream-reader.js';
 import { runPayloadBytes } from '../wire/index.js';
+import type { Channel, ChannelHost } from './channel-host.js';
 import { encodeEventRunsFrame } from './event-runs-frame.js';
 import { encodeServerFrame } from './frames.js';
-import type { Channel, Session } from './session.js';
 
 /** The most credit a reader holds at once (it sends at most this much past the high-water mark). */
 const LEND_EVENTS = 1024;
@@ -29,7 +29,7 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
   private waitingForRoom = false;
 
   constructor(
-    private readonly session: Session,
+    private readonly session: ChannelHost,
     private readonly request: OpenReader,
   ) {
     this.pendingCredit = { events: request.initialCreditEvents, bytes: request.initialCreditBytes };

@@ -13,6 +13,7 @@ import { GatewayError } from '../errors.js';
 import { EVENT_HEADER_BYTES } from '../wire/index.js';
 import { handleRequest } from './admin.js';
 import { type AppendBatch, appendBatchOf, decodeAppendFrame } from './append-frame.js';
+import type { Channel, ChannelHost } from './channel-host.js';
 import type { GatewayContext } from './context.js';
 import { PRAVEGA_MAX_EVENT_BYTES } from './event-assembly.js';
 import { FramesInFlight } from './frame-pool.js';
@@ -48,12 +49,7 @@ export function sendHardLimitBytes(sendHighWaterBytes: number): number {
   return 2 * sendHighWaterBytes + 16 * 1024 * 1024;
 }
 
-export interface Channel {
-  /** `sessionLost`: the socket went away (rather than the client closing the channel). */
-  close(sessionLost?: boolean): void;
-}
-
-export class Session {
+export class Session implements ChannelHost {
   readonly id = randomUUID();
   readonly logger: Logger;
   private greeted = false;

@@ -19,8 +19,8 @@ import { readSegmentRange } from '../segmentstore/read-range.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { checkScopeName, parseStreamName } from '../streams/stream-name.js';
 import { AppendingChannel } from './appending-channel.js';
+import type { ChannelHost } from './channel-host.js';
 import type { encodeServerFrame } from './frames.js';
-import type { Session } from './session.js';
 import { configFrame, retentionOf, scalingOf } from './stream-config.js';
 
 type Result = Extract<Parameters<typeof encodeServerFrame>[0], { case: 'reply' }>['value']['result'];
@@ -45,7 +45,7 @@ const MARKS_REPLY_BYTES = 256 * 1024;
 /** Pravega's largest event plus its header: no event pointer is longer. */
 const MAX_EVENT_SPAN = 8 * 1024 * 1024 + 8;
 
-export async function handleStreamApi(session: Session, call: Call): Promise<Result> {
+export async function handleStreamApi(session: ChannelHost, call: Call): Promise<Result> {
   const { ctx, grants } = session;
   const name = (s: string) => parseStreamName(s, ctx.defaultScope);
   const need = (stream: string, right: 'read' | 'write' | 'admin') => {
@@ -119,7 +119,7 @@ export async function handleStreamApi(session: Session, call: Call): Promise<Res
 
 /** The payload of the event at `offset` (Pravega's EventStreamReader.fetchEvent). */
 async function fetchEvent(
-  session: Session,
+  session: ChannelHost,
   scope: string,
   stream: string,
   p: { segmentId: bigint; offset: bigint; length: number },
@@ -141,7 +141,7 @@ async function fetchEvent(
   return bytes.subarray(8);
 }
 
-async function noteTime(session: Session, channel: number, timestamp: bigint): Promise<void> {
+async function noteTime(session: ChannelHost, channel: number, timestamp: bigint): Promise<void> {
   const ch = session.channelOf(channel);
   const writer = ch instanceof AppendingChannel ? ch.openWriter : undefined;
   if (!writer) throw new GatewayError('invalid-argument', `channel ${channel} is not an open writer`);
@@ -160,7 +160,7 @@ async function noteTime(session: Session, channel: number, timestamp: bigint): P
  * Entries of the stream's watermark segment (Pravega keeps them in the stream `_MARK<stream>`,
  * one segment) from `offset` on, whole ones only, up to a bounded size.
  */
-async function readMarks(session: Session, scope: string, stream: string, offset: bigint) {
+async function readMarks(session: ChannelHost, scope: string, stream: string, offset: bigint) {
   if (!(await session.ctx.controller.streamExists(scope, stream)))
     throw new GatewayError('not-found', `stream ${scope}/${stream} does not exist`);
   const ref = segmentRef(scope, `_MARK${stream}`, 0n);

@@ -11,8 +11,8 @@ import { GatewayError } from '../errors.js';
 import { parseStreamName } from '../streams/stream-name.js';
 import { TxnLease } from '../streams/txn-lease.js';
 import { AppendingChannel } from './appending-channel.js';
+import type { ChannelHost } from './channel-host.js';
 import { encodeServerFrame } from './frames.js';
-import type { Session } from './session.js';
 
 const MIN_LEASE_MS = 10_000;
 const MAX_LEASE_MS = 600_000;
@@ -21,7 +21,7 @@ export class TxnChannel extends AppendingChannel {
   private lease: TxnLease | undefined;
 
   constructor(
-    session: Session,
+    session: ChannelHost,
     private readonly request: OpenTxn,
   ) {
     super(session, request.channel);

@@ -7,12 +7,12 @@ import { requireRight } from '../auth/grants.js';
 import { GatewayError } from '../errors.js';
 import { parseStreamName } from '../streams/stream-name.js';
 import { AppendingChannel } from './appending-channel.js';
+import type { ChannelHost } from './channel-host.js';
 import { encodeServerFrame } from './frames.js';
-import type { Session } from './session.js';
 
 export class WriterChannel extends AppendingChannel {
   constructor(
-    session: Session,
+    session: ChannelHost,
     private readonly request: OpenWriter,
   ) {
     super(session, request.channel);

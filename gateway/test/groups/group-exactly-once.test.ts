@@ -4,6 +4,11 @@
  * committed with the reader's offsets in the group's state in Pravega). After a group-wide
  * checkpoint, one reader is killed for good and one gateway is SIGKILLed and restarted while
  * events keep arriving. B must end up holding every event of A exactly once.
+ *
+ * The count is taken once nothing more can reach B: the group has committed the whole of A, the
+ * pipelines have stopped (each after its last checkpoint), and a transaction committed on B after
+ * that is merged — Pravega merges a stream's transactions in the order their commits were asked
+ * for, so every commit asked for before it is merged too.
  */
 import { Serializers, type SluiceClient } from '@sluice/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,12 +42,24 @@ interface Member {
   restarts: number;
   client: SluiceClient | undefined;
   stopped: boolean;
+  /** Stops the pipeline as `run(signal)` does: a checkpoint under way finishes first. */
+  readonly stop: AbortController;
+  /** Settles when the member has stopped for good. */
+  done: Promise<void>;
 }
 
 /** One group reader running an exactly-once pipeline; restarted (same reader id) when it fails. */
 function runMember(url: () => string, id: string, input: string, output: string, group: string): Member {
-  const m: Member = { id, checkpoints: 0, restarts: 0, client: undefined, stopped: false };
-  void (async () => {
+  const m: Member = {
+    id,
+    checkpoints: 0,
+    restarts: 0,
+    client: undefined,
+    stopped: false,
+    stop: new AbortController(),
+    done: Promise.resolve(),
+  };
+  m.done = (async () => {
     while (!m.stopped) {
       let client: SluiceClient | undefined;
       try {
@@ -65,7 +82,7 @@ function runMember(url: () => string, id: string, input: string, output: string,
             m.checkpoints++;
           },
         });
-        await job.run();
+        await job.run(m.stop.signal);
       } catch {
         m.restarts++;
       } finally {
@@ -75,6 +92,18 @@ function runMember(url: () => string, id: string, input: string, output: string,
     }
   })();
   return m;
+}
+
+/** Stops a member at a checkpoint boundary and waits until it has stopped. */
+async function stopMember(m: Member): Promise<void> {
+  m.stopped = true;
+  m.stop.abort();
+  await m.done;
+}
+
+/** The same segments at the same offsets. */
+function samePositions(a: ReadonlyMap<bigint, bigint>, b: ReadonlyMap<bigint, bigint>): boolean {
+  return a.size === b.size && [...a].every(([segment, offset]) => b.get(segment) === offset);
 }
 
 async function readAll(client: SluiceClient, stream: string): Promise<string[]> {
@@ -127,6 +156,12 @@ describe('reader group exactly-once', () => {
     await second.start();
     await write(5_000, 6_000);
 
+    // The group committed the whole input (each commit recorded with its transaction of output).
+    const inputTail = (await fx.client.streamInfo(input)).tail;
+    await waitFor('the group’s committed offsets to reach the input’s tail', async () => {
+      const cut = (await fx.client.readerGroupStreamCuts(group)).get(`${fx.scope}/${input}`);
+      return cut !== undefined && samePositions(cut.positions, inputTail.positions);
+    });
     const seen = new Set<string>();
     await waitFor('every written event in the output', async () => {
       for (const v of await readAll(fx.client, output)) seen.add(v);
@@ -137,18 +172,14 @@ describe('reader group exactly-once', () => {
     expect(info.readers.map((r) => r.readerId).sort()).toEqual(['r2', 'r3', 'r4']);
     expect(info.readers.reduce((n, r) => n + r.segments.length, 0)).toBe(8);
 
-    for (const m of members) m.stopped = true;
-    await Promise.all(members.map((m) => m.client?.close()));
-    // Let commits already sent settle before the final count (Pravega merges asynchronously).
-    let lastLength = -1n;
-    await waitFor('the output to stop growing', async () => {
-      const tail = (await fx.client.streamInfo(output)).tail;
-      const length = [...tail.positions.values()].reduce((a, b) => a + b, 0n);
-      const stable = length === lastLength;
-      lastLength = length;
-      if (!stable) await new Promise((r) => setTimeout(r, 1_500));
-      return stable;
-    });
+    await Promise.all(members.map(stopMember));
+    // Nothing of the pipelines can commit any more. A commit resolves once Pravega reports the
+    // transaction committed (merged), and Pravega merges in the order commits were asked for: once
+    // this one is, every commit asked for before it — a pipeline's, or one whose answer a killed
+    // gateway never gave — is in the output too.
+    const after = fx.client.writer(output, { serializer: Serializers.utf8(), mode: 'exactly-once' });
+    await (await after.beginTxn()).commit();
+    await after.close();
     const out = await readAll(fx.client, output);
     const counts = new Map<string, number>();
     for (const v of out) counts.set(v, (counts.get(v) ?? 0) + 1);

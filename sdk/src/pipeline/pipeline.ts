@@ -9,7 +9,8 @@
 import type { CheckpointStore } from '../checkpoints/store.js';
 import { SluiceError } from '../errors.js';
 import { ReaderPosition } from '../reader/position.js';
-import { CHECKPOINT_MARKER, type EventReader, type ReadEvent } from '../reader/reader.js';
+import { CHECKPOINT_MARKER, type EventReader } from '../reader/reader.js';
+import type { ReadEvent } from '../reader/reader-options.js';
 import type { Transaction } from '../writer/transaction.js';
 import type { EventWriter } from '../writer/writer.js';
 

@@ -8,7 +8,8 @@
 import type { CheckpointStore } from '../checkpoints/store.js';
 import { SluiceError } from '../errors.js';
 import { ReaderPosition } from '../reader/position.js';
-import type { EventReader, ReadEvent, ReaderOptions } from '../reader/reader.js';
+import type { EventReader } from '../reader/reader.js';
+import type { ReadEvent, ReaderOptions } from '../reader/reader-options.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { LiveState, type LiveTableChange } from './live-state.js';
 
