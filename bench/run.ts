@@ -26,7 +26,8 @@
  * L1: a live table's catch-up from the stream's head (events/s, MB/s) and the heap it keeps per key,
  *     --l1-events events of --size bytes over --l1-keys keys (default 200,000 over 20,000;
  *     --l1-full: 1,000,000 over 100,000), vs a plain SDK reader's catch-up of the same stream (no
- *     Java live table exists), each phase in a child process with --expose-gc.
+ *     Java live table exists), each phase in a child process with --expose-gc; --l1-map also logs
+ *     the same catch-up into a bare Map (the table's own share of the cost).
  * Writes bench/results/bench-<date>.json and .svg, and latest.json / latest.svg.
  *
  * --cluster: on a multi-process Pravega cluster instead of the standalone (docs/clusters.md; the
@@ -90,6 +91,7 @@ const { values } = parseArgs({
     'l1-events': { type: 'string', default: '200000' },
     'l1-keys': { type: 'string', default: '20000' },
     'l1-full': { type: 'boolean', default: false },
+    'l1-map': { type: 'boolean', default: false },
   },
 });
 const onCluster = values.cluster;
@@ -410,6 +412,18 @@ async function main(): Promise<void> {
       return stream;
     })());
   const l1Phase = async (mode: 'reader' | 'table') => {
+    if (mode === 'table' && values['l1-map']) {
+      // --l1-map: the same catch-up into a bare Map, logged only: the table's own share of the cost.
+      const m = await liveCatchup({
+        url: gateway.url,
+        scope,
+        stream: await l1Stream(),
+        events: l1Events,
+        keys: l1Keys,
+        mode: 'map',
+      });
+      log(`L1 bare Map fed by a reader (diagnostic): ${fmt(m.eventsPerSec)} events/s, ${fmt(m.bytesPerKey)} B per key`);
+    }
     const sample = await liveCatchup({
       url: gateway.url,
       scope,

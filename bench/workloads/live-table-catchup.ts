@@ -37,14 +37,14 @@ export interface LiveCatchupSample extends Record<string, number> {
   bytesPerKey: number;
 }
 
-/** One phase in a child process: `mode` reader (the anchor) or table. */
+/** One phase in a child process: `mode` reader (the anchor), table, or map (a diagnostic: a bare Map fed by the reader). */
 export async function liveCatchup(o: {
   url: string;
   scope: string;
   stream: string;
   events: number;
   keys: number;
-  mode: 'reader' | 'table';
+  mode: 'reader' | 'table' | 'map';
 }): Promise<LiveCatchupSample> {
   const args = ['--url', o.url, '--scope', o.scope, '--stream', o.stream, '--events', String(o.events)];
   const child: ChildProcess = spawn(

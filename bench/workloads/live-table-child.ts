@@ -1,9 +1,10 @@
 /**
  * One phase of L1 in a process of its own (run with --expose-gc, so the heap can be measured after
- * a full collection): catches up on `--stream` from its head, either with a plain SDK reader (to a
- * tail cut) or by building a live table (latest value per key) until it has applied `--events`.
+ * a full collection): catches up on `--stream` from its head, either with a plain SDK reader or by
+ * building a live table (latest value per key) until it has applied `--events`.
  * Prints one JSON line: events, bytes, seconds, and the heap that the phase left behind (heapUsed
- * after GC, minus before), with the table still held. Events are "k<key>|<seq>|…" (the writer in
+ * after GC, minus before), with the table still held. Every mode reads from the head with no end
+ * bound, as a live table's reader does. Events are "k<key>|<seq>|…" (the writer in
  * live-table-catchup.ts); the table's contents are checked against the last seq of every key.
  *   node --expose-gc --import tsx bench/workloads/live-table-child.ts --url … --scope … --stream …
  *        --events N --keys K --mode reader|table|map [--warmup W]   (map: a diagnostic, a bare Map fed by the reader)
@@ -48,21 +49,15 @@ const started = performance.now();
 let bytes = 0;
 let applied = 0;
 let held: unknown;
-if (values.mode === 'reader') {
-  const reader = client.reader(stream, { serializer: Serializers.utf8(), from: 'head', to: tail });
+if (values.mode === 'reader' || values.mode === 'map') {
+  // As the table's reader: from the head with no end, until it has read them all.
+  const reader = client.reader(stream, { serializer: Serializers.utf8(), from: 'head' });
+  // map (a diagnostic): the same reader keeping the latest value per key in a bare Map.
+  const map = values.mode === 'map' ? new Map<string, string>() : undefined;
   for await (const ev of reader) {
-    applied++;
     bytes += ev.value.length; // ASCII: one byte per character
-  }
-  await reader.close();
-} else if (values.mode === 'map') {
-  // Diagnostic: the same reader keeping the latest value per key in a bare Map (no live table).
-  const map = new Map<string, string>();
-  const reader = client.reader(stream, { serializer: Serializers.utf8(), from: 'head', to: tail });
-  for await (const ev of reader) {
-    applied++;
-    bytes += ev.value.length;
-    map.set(keyOf(ev.value), ev.value);
+    map?.set(keyOf(ev.value), ev.value);
+    if (++applied === events) break;
   }
   await reader.close();
   held = map;
