@@ -1,8 +1,9 @@
 /**
  * The dashboard's key-value table panel against the real gateway and standalone: it lists entries
  * by prefix a page at a time and inserts, replaces and removes with the version shown; when
- * Pravega's own Java client (the interop peer) changes an entry first, the panel's replace is
- * refused and it shows the conflict with the version Java's write gave the key.
+ * Pravega's own Java client (the interop peer) changes an entry first, the panel's live line (a
+ * live table fed by the key-value table) shows the change, the panel's replace is refused and it
+ * shows the conflict with the version Java's write gave the key.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,6 +81,8 @@ test('the key-value table panel lists, edits, and shows a conflict with the curr
   ]);
   const javaVersion = String(java!.version);
   expect(javaVersion).not.toBe(inserted.version);
+  // The panel's live line (the table as a live table, polled) sees Java's change by itself.
+  await expect(page.getByTestId('kvt-live')).toHaveAttribute('data-last-change', 'put d-boiler = boiler (java)');
 
   await page.getByTestId('kvt-value').fill('boiler (cellar)');
   await page.getByTestId('kvt-replace').click();
@@ -111,4 +114,5 @@ test('the key-value table panel lists, edits, and shows a conflict with the curr
   await expect(status).toHaveAttribute('data-kind', 'ok');
   expect(await kvt.get('d-boiler')).toBeUndefined();
   await expect(row).toHaveCount(0);
+  await expect(page.getByTestId('kvt-live')).toHaveAttribute('data-last-change', 'delete d-boiler');
 });

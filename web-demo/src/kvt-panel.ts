@@ -1,7 +1,8 @@
 /**
  * The key-value table panel: pick or create a table, list its entries by prefix a page at a time,
  * and put / insert / replace / remove one key with the version shown; a conflict says the version
- * the key has now. Pieces: kvt-keys.ts (keys as text), kvt-list.ts (pages), kvt-edit.ts (changes).
+ * the key has now. Pieces: kvt-keys.ts (keys as text), kvt-list.ts (pages), kvt-edit.ts (changes),
+ * kvt-live.ts (the table as a live table, so changes made elsewhere show).
  */
 import type { KeyValueTable, SluiceClient, TableEntry } from '@sluice/sdk';
 import { Serializers, SluiceError } from '@sluice/sdk';
@@ -10,6 +11,7 @@ import { byId, el, setText } from './dom.js';
 import { applyEdit, type EditOutcome, type KvtOp } from './kvt-edit.js';
 import { paddedKeys } from './kvt-keys.js';
 import { pageRows, readPage } from './kvt-list.js';
+import { followKeyValueTable } from './kvt-live.js';
 
 const input = (id: string) => byId<HTMLInputElement>(id);
 
@@ -25,6 +27,7 @@ export async function kvtPanel(client: SluiceClient): Promise<void> {
   let kvt: KeyValueTable<string, string> | undefined;
   let after: string | undefined;
   let next: string | undefined;
+  let unfollow: (() => Promise<void>) | undefined;
   const select = byId<HTMLSelectElement>('kvt-select');
   const buttons = [...document.querySelectorAll<HTMLButtonElement>('#kvt-panel button[data-needs-table]')];
 
@@ -49,6 +52,8 @@ export async function kvtPanel(client: SluiceClient): Promise<void> {
       value: Serializers.utf8(),
     });
     rememberKeyValueTable(name);
+    await unfollow?.();
+    unfollow = followKeyValueTable(client, kvt);
     setText(
       'kvt-info',
       `${info.table}: ${info.partitions} partitions, keys of ${info.primaryKeyLength + info.secondaryKeyLength} bytes (text padded with _)`,
