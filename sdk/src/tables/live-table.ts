@@ -244,8 +244,10 @@ export class LiveTable<T> implements AsyncDisposable {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
-    await this.ready.catch(() => {});
+    // Before waiting for ready: a key-value table's first pass may be under way, and ready waits
+    // for it. (A source not opened yet never will be: start() checks `closed` just before.)
     await this.source?.close();
+    await this.ready.catch(() => {});
     await this.pumping;
     await this.saving;
     for (const sub of this.subscribers) sub.wake?.();
