@@ -23,7 +23,9 @@ export async function liveTablePanel(client: SluiceClient, stream: string): Prom
   // Subscribed before anything is read, so that every event this page load applies is seen.
   const changes = table.changes();
   await table.whenReady();
+  // Taken together, before anything else can be applied: the checkpoint's table, exactly.
   const restored = table.snapshot();
+  const appliedAtStart = table.eventsApplied;
   const checkpointKey = `table:${table.stream}`;
   const resumed = await store.load(checkpointKey);
   const panel = byId('live-table');
@@ -37,7 +39,7 @@ export async function liveTablePanel(client: SluiceClient, stream: string): Prom
   );
   report('live-table-restored', {
     checkpointId: resumed?.id ?? 0,
-    appliedAtStart: table.eventsApplied,
+    appliedAtStart,
     entries: [...restored],
   });
 

@@ -75,6 +75,19 @@ describe('live tables fed by a key-value table', () => {
     await table.close();
   });
 
+  it('names byte keys in hex unless told otherwise', async () => {
+    const name = uniqueName('t');
+    await fx.client.createKeyValueTable(name, { partitions: 1, primaryKeyLength: 2 });
+    const kvt = fx.client.keyValueTable(name, { key: Serializers.bytes(), value: Serializers.utf8() });
+    await kvt.put(Uint8Array.of(0x00, 0xff), 'a');
+    const hex = fx.client.table(kvt);
+    const named = fx.client.table(kvt, { key: (k) => `#${k[0]}.${k[1]}` });
+    await Promise.all([hex.whenReady(), named.whenReady()]);
+    expect(hex.snapshot()).toEqual(new Map([['00ff', 'a']]));
+    expect(named.snapshot()).toEqual(new Map([['#0.255', 'a']]));
+    await Promise.all([hex.close(), named.close()]);
+  });
+
   it('refuses one key more than maxKeys with resource-exhausted', async () => {
     const kvt = await tableWith({ a: '1', b: '2', c: '3' });
     const table = fx.client.table(kvt, { maxKeys: 2, pollMs: 20 });
