@@ -23,6 +23,11 @@
  * T1–T4: key-value table operations/s (get, put; single keys and batches of --kvt-batch keys of one
  *     primary key), --kvt-inflight outstanding, SDK KeyValueTable vs Java's KeyValueTable, on one
  *     table of 4 partitions written once before (bench/README.md, Tables).
+ * L1: a live table's catch-up from the stream's head (events/s, MB/s) and the heap it keeps per key,
+ *     --l1-events events of --size bytes over --l1-keys keys (default 200,000 over 20,000;
+ *     --l1-full: 1,000,000 over 100,000), vs a plain SDK reader's catch-up of the same stream (no
+ *     Java live table exists), each phase in a child process with --expose-gc; --l1-map also logs
+ *     the same catch-up into a bare Map (the table's own share of the cost).
  * Writes bench/results/bench-<date>.json and .svg, and latest.json / latest.svg.
  *
  * --cluster: on a multi-process Pravega cluster instead of the standalone (docs/clusters.md; the
@@ -50,6 +55,7 @@ import { processCpuMs } from './proc-cpu.js';
 import { settle } from './settle.js';
 import { median } from './stats.js';
 import { measureRecovery, type RecoveryLoad } from './workloads/cluster-recovery.js';
+import { liveCatchup, writeLiveHistory } from './workloads/live-table-catchup.js';
 import { fanout } from './workloads/p4-fanout.js';
 import { javaRecoveryLoad, sluiceRecoveryLoad } from './workloads/recovery-loads.js';
 import { idleSessions } from './workloads/sessions.js';
@@ -82,6 +88,10 @@ const { values } = parseArgs({
     failover: { type: 'string', default: 'default' },
     'c1-rounds': { type: 'string', default: '1' },
     'c1-rate': { type: 'string', default: '500' },
+    'l1-events': { type: 'string', default: '200000' },
+    'l1-keys': { type: 'string', default: '20000' },
+    'l1-full': { type: 'boolean', default: false },
+    'l1-map': { type: 'boolean', default: false },
   },
 });
 const onCluster = values.cluster;
@@ -105,6 +115,8 @@ const p4Seconds = Number(values['p4-seconds']);
 const kvtOps = Number(values['kvt-ops']);
 const kvtBatch = Number(values['kvt-batch']);
 const kvtInflight = Number(values['kvt-inflight']);
+const l1Events = values['l1-full'] ? 1_000_000 : Number(values['l1-events']);
+const l1Keys = values['l1-full'] ? 100_000 : Number(values['l1-keys']);
 const log = (line: string) => console.log(`[bench] ${line}`);
 /** C1: how long after the kill a side may take to resume (Java's reader took ~70 s). */
 const C1_MAX_RECOVERY_MS = 120_000;
@@ -390,6 +402,57 @@ async function main(): Promise<void> {
           }),
       };
     });
+  // L1's history: written once by the SDK, read by every phase.
+  let l1StreamPromise: Promise<string> | undefined;
+  const l1Stream = () =>
+    (l1StreamPromise ??= (async () => {
+      const stream = await sluiceStream();
+      log(`L1: writing ${l1Events.toLocaleString()} events of ${size} B over ${l1Keys.toLocaleString()} keys`);
+      await writeLiveHistory(client, stream, { events: l1Events, keys: l1Keys, size });
+      return stream;
+    })());
+  const l1Phase = async (mode: 'reader' | 'table') => {
+    if (mode === 'table' && values['l1-map']) {
+      // --l1-map: the same catch-up into a bare Map, logged only: the table's own share of the cost.
+      const m = await liveCatchup({
+        url: gateway.url,
+        scope,
+        stream: await l1Stream(),
+        events: l1Events,
+        keys: l1Keys,
+        mode: 'map',
+      });
+      log(`L1 bare Map fed by a reader (diagnostic): ${fmt(m.eventsPerSec)} events/s, ${fmt(m.bytesPerKey)} B per key`);
+    }
+    const sample = await liveCatchup({
+      url: gateway.url,
+      scope,
+      stream: await l1Stream(),
+      events: l1Events,
+      keys: l1Keys,
+      mode,
+    });
+    return { ...sample };
+  };
+  const liveTableWorkload = (): Workload => ({
+    id: 'L1',
+    title: `live table catch-up, ${l1Events.toLocaleString('en-US')} × ${size} B events over ${l1Keys.toLocaleString('en-US')} keys, head → caught up`,
+    unit: 'events/s',
+    anchor: 'plain reader',
+    metrics: [
+      { key: 'eventsPerSec', title: '', unit: 'events/s', better: 'higher' },
+      { key: 'mbPerSec', title: 'payload', unit: 'MB/s', better: 'higher' },
+      { key: 'bytesPerKey', title: 'heap kept per key after GC', unit: 'B', better: 'lower' },
+    ],
+    before: async () => {
+      await l1Stream();
+    },
+    java: () => l1Phase('reader'),
+    sluice: () => l1Phase('table'),
+    after: async () => {
+      if (l1StreamPromise) await dropStream(await l1StreamPromise);
+    },
+  });
   // C1: 6 segments over the 3 stores; each phase kills the store owning most of them.
   const c1Rate = Number(values['c1-rate']);
   const c1Keys = 24;
@@ -645,6 +708,7 @@ async function main(): Promise<void> {
       },
     },
     ...kvtWorkloads(),
+    liveTableWorkload(),
   ].filter((w) => values.only === 'all' || only.has(w.id));
 
   // Every phase starts on a store that finished the previous phase's work (see settle.ts).

@@ -6,6 +6,8 @@
 import {
   type CheckpointStore,
   type KeyValueTable,
+  type LiveTable,
+  type LiveTableChange,
   type Serializer,
   Serializers,
   type SluiceClient,
@@ -118,5 +120,22 @@ export async function sensorBoard(client: SluiceClient, checkpoints: CheckpointS
   await table.checkpoint();
   await table.close();
   return board;
+}
+// --- end
+
+// --- example: live-kvt
+export async function deviceBoard(client: SluiceClient): Promise<LiveTable<Device>> {
+  const devices = client.keyValueTable('devices', { key: deviceId, value: Serializers.json<Device>() });
+  // The keys under "d-": a snapshot by iteration, then every change that polling finds.
+  const board = client.table(devices, { prefix: new TextEncoder().encode('d-'), pollMs: 500 });
+  await board.whenReady(); // the snapshot is in
+  console.log(board.size, board.get('d-1')?.name);
+  return board;
+}
+
+/** A view of any live table: it cannot tell a stream's from a key-value table's. */
+export async function nextChange<T>(table: LiveTable<T>): Promise<LiveTableChange<T> | undefined> {
+  for await (const change of table.changes()) return change;
+  return undefined; // the table was closed
 }
 // --- end

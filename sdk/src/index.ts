@@ -40,7 +40,8 @@ export {
   type TableKeyItem,
 } from './tables/key-value-table.js';
 export type { KeyValueTableConfig, KeyValueTableInfo } from './tables/kvt-admin.js';
-export { LiveTable, type LiveTableChange, type LiveTableOptions } from './tables/live-table.js';
+export type { KvtLiveTableOptions } from './tables/kvt-source.js';
+export { LiveTable, type LiveTableChange, type LiveTableOptions, type LiveTableSettings } from './tables/live-table.js';
 export type { TimerHandle, Timers } from './transport/timers.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport/websocket.js';
 export { SDK_VERSION } from './version.js';

@@ -32,3 +32,14 @@ export function showStream(stream: string): void {
   next.set('stream', stream);
   location.search = next.toString();
 }
+
+const LAST_KVT = `sluice.dashboard.kvt.${scope}`;
+
+/** The key-value table to open: ?kvt=, else the one opened last in this browser. */
+export function initialKeyValueTable(): string | undefined {
+  return params.get('kvt') ?? localStorage.getItem(LAST_KVT) ?? undefined;
+}
+
+export function rememberKeyValueTable(name: string): void {
+  localStorage.setItem(LAST_KVT, name);
+}

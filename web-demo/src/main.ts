@@ -2,11 +2,13 @@
  * The dashboard: connect, pick a stream, read it live from its IndexedDB checkpoint, and write
  * to it (at a rate, or in a transaction). Each panel's logic lives in its own module.
  */
-import type { Checkpoint, ReadEvent, SluiceClient } from '@sluice/sdk';
+import { type Checkpoint, type ReadEvent, type SluiceClient, SluiceError } from '@sluice/sdk';
 import { gatewayUrl, initialStream, rememberStream, scope, showStream, token } from './config.js';
 import { ConnectionBadge } from './connection-badge.js';
 import { byId, el, fmt, setText } from './dom.js';
+import { kvtPanel } from './kvt-panel.js';
 import { type DashboardState, LiveReader } from './live-reader.js';
+import { liveTablePanel } from './live-table-panel.js';
 import { renderCheckpoint, renderPosition } from './position-panel.js';
 import { Producer } from './producer.js';
 import { RateChart } from './rate-chart.js';
@@ -153,6 +155,14 @@ async function main(): Promise<void> {
   await client.createStream(stream, { scaling: { type: 'fixed', segments: 4 } });
   rememberStream(stream);
   await streamPicker(client);
+  void liveTablePanel(client, stream).catch((err: unknown) => {
+    const e = SluiceError.from(err);
+    setText('live-table-stats', `live table failed — ${e.code}: ${e.message}`);
+  });
+  void kvtPanel(client).catch((err: unknown) => {
+    const e = SluiceError.from(err);
+    setText('kvt-status', `key-value tables unavailable — ${e.code}: ${e.message}`);
+  });
 
   let live: LiveReader | undefined;
   const views = readerViews(new RateChart(byId('chart')), () => live);

@@ -22,7 +22,9 @@ import {
   type KeyValueTableInfo,
   listKeyValueTables,
 } from '../tables/kvt-admin.js';
+import { type KvtLiveTableOptions, kvtSource } from '../tables/kvt-source.js';
 import { type TablesConnection, tablesConnection } from '../tables/kvt-wire.js';
+import { streamSource } from '../tables/live-source.js';
 import { LiveTable, type LiveTableOptions } from '../tables/live-table.js';
 import { cancelled } from '../transport/timers.js';
 import { type ConnectOptions, openConnection } from './core.js';
@@ -87,12 +89,33 @@ export class SluiceClient extends WriterClient {
   }
 
   /** A live table of a stream: the latest value per key, checkpointed with its reader's position. */
-  table<T>(stream: string, opts: LiveTableOptions<T>): LiveTable<T> {
-    const name = this.qualify(stream);
+  table<T>(stream: string, opts: LiveTableOptions<T>): LiveTable<T>;
+  /** A live table of a key-value table: its snapshot, then its changes as polling finds them (docs/tables.md). */
+  table<K, V>(table: KeyValueTable<K, V>, opts?: KvtLiveTableOptions<K>): LiveTable<V>;
+  table<T>(
+    source: string | KeyValueTable<unknown, T>,
+    opts: LiveTableOptions<T> | KvtLiveTableOptions<unknown> = {},
+  ): LiveTable<T> {
+    if (source instanceof KeyValueTable) {
+      const o = opts as KvtLiveTableOptions<unknown>;
+      return new LiveTable<T>(() => kvtSource(source, o), source.name, {
+        checkpointEveryMs: 0,
+        ...(o.maxKeys !== undefined ? { maxKeys: o.maxKeys } : {}),
+        ...(o.maxPendingChanges !== undefined ? { maxPendingChanges: o.maxPendingChanges } : {}),
+      });
+    }
+    const o = opts as LiveTableOptions<T>;
+    const name = this.qualify(source);
+    const isTombstone = o.isTombstone ?? ((ev) => ev.value === null || ev.value === undefined);
     return new LiveTable<T>(
-      (from) => this.reader<T>(name, { serializer: opts.serializer, ...(from !== undefined ? { from } : {}) }),
+      (from) =>
+        streamSource(
+          this.reader<T>(name, { serializer: o.serializer, ...(from !== undefined ? { from } : {}) }),
+          o.key,
+          isTombstone,
+        ),
       name,
-      opts,
+      o,
     );
   }
 

@@ -1,32 +1,40 @@
 /**
- * A live table of a stream: the latest value per key (an event replaces its key's value, a
- * tombstone deletes it), kept up to date by a reader, with a snapshot and then every change as an
- * AsyncIterable. A checkpoint holds the table and the position right after the last event it
- * applied, in one save (IndexedDB: one transaction), so a restored table continues from exactly
- * there: nothing is read again and no event is applied twice.
+ * A live table: the latest value per key, with a snapshot and then every change as an
+ * AsyncIterable, fed by a source (live-source.ts). Of a stream: an event replaces its key's value,
+ * a tombstone deletes it, and a checkpoint holds the table and the position right after the last
+ * event it applied, in one save (IndexedDB: one transaction), so a restored table continues from
+ * exactly there: nothing is read again and no event is applied twice. Of a key-value table
+ * (kvt-source.ts): its snapshot, then its changes as polling finds them; no checkpoints (the
+ * key-value table is its own state).
  */
 import type { CheckpointStore } from '../checkpoints/store.js';
 import { SluiceError } from '../errors.js';
 import { ReaderPosition } from '../reader/position.js';
-import type { EventReader } from '../reader/reader.js';
 import type { ReadEvent, ReaderOptions } from '../reader/reader-options.js';
 import type { Serializer } from '../serializers/serializer.js';
+import type { LiveSource } from './live-source.js';
 import { LiveState, type LiveTableChange } from './live-state.js';
 
 export type { LiveTableChange } from './live-state.js';
 
-export interface LiveTableOptions<T> {
+export interface LiveTableOptions<T> extends LiveTableSettings<T> {
   /** The key an event belongs to. */
   key: (event: ReadEvent<T>) => string;
   serializer: Serializer<T>;
+  /** A deletion (default: the value is null or undefined, e.g. JSON `null`). */
+  isTombstone?: (event: ReadEvent<T>) => boolean;
+}
+
+/** What a live table needs whatever feeds it (a stream-fed table takes all of it). */
+export interface LiveTableSettings<T> {
+  /** Values in a checkpoint go through it (needed with `checkpoints`). */
+  serializer?: Serializer<T>;
   /** Where to start when no checkpoint exists (default: the head). */
   from?: ReaderOptions<T>['from'];
   /** Where the table is checkpointed; without one it starts over from `from` every time. */
   checkpoints?: CheckpointStore;
   /** The checkpoint's key in the store (default "table:<scope/stream>"). */
   name?: string;
-  /** A deletion (default: the value is null or undefined, e.g. JSON `null`). */
-  isTombstone?: (event: ReadEvent<T>) => boolean;
   /**
    * At most this many keys (default 100,000). An event that would add one more fails the table
    * with `resource-exhausted` (its iterations throw it); nothing is evicted silently.
@@ -50,7 +58,7 @@ export class LiveTable<T> implements AsyncDisposable {
   private readonly subscribers = new Set<Subscriber<T>>();
   private readonly checkpointName: string;
   private readonly ready: Promise<void>;
-  private reader: EventReader<T> | undefined;
+  private source: LiveSource<T> | undefined;
   private lastPosition: ReaderPosition | undefined;
   private checkpointId = 0;
   private dirty = false;
@@ -63,9 +71,10 @@ export class LiveTable<T> implements AsyncDisposable {
 
   /** @internal */
   constructor(
-    private readonly open: (from: ReaderOptions<T>['from']) => EventReader<T>,
+    private readonly open: (from: ReaderOptions<T>['from']) => LiveSource<T>,
+    /** scope/name of the stream (or key-value table) that feeds it. */
     readonly stream: string,
-    private readonly opts: LiveTableOptions<T>,
+    private readonly opts: LiveTableSettings<T>,
   ) {
     this.state = new LiveState<T>(opts.maxKeys ?? 100_000);
     this.checkpointName = opts.name ?? `table:${stream}`;
@@ -79,14 +88,17 @@ export class LiveTable<T> implements AsyncDisposable {
     if (store) {
       const cp = await store.load(this.checkpointName);
       if (cp) {
-        this.state.restore(cp.state, this.opts.serializer, this.checkpointName);
+        this.state.restore(cp.state, this.serializer(), this.checkpointName);
         this.checkpointId = cp.id;
         from = ReaderPosition.fromJSON(cp.position);
       }
     }
     if (this.closed) return;
-    this.reader = this.open(from);
-    this.pumping = this.pump(this.reader);
+    const source = this.open(from);
+    this.source = source;
+    this.pumping = this.pump(source);
+    if (source.firstPass) await Promise.race([source.firstPass, this.pumping]).catch(() => {});
+    if (this.failure) throw this.failure;
     const every = this.opts.checkpointEveryMs ?? 5000;
     if (store && every > 0) {
       this.timer = setInterval(() => {
@@ -96,7 +108,10 @@ export class LiveTable<T> implements AsyncDisposable {
     }
   }
 
-  /** Resolves once a checkpoint (if any) is restored and reading has started. */
+  /**
+   * Resolves once a checkpoint (if any) is restored and reading has started; fed by a key-value
+   * table, once its snapshot (the first pass) is applied.
+   */
   whenReady(): Promise<void> {
     return this.ready;
   }
@@ -157,14 +172,19 @@ export class LiveTable<T> implements AsyncDisposable {
     };
   }
 
-  private async pump(reader: EventReader<T>): Promise<void> {
-    const isTombstone = this.opts.isTombstone ?? ((ev: ReadEvent<T>) => ev.value === null || ev.value === undefined);
+  private serializer(): Serializer<T> {
+    if (!this.opts.serializer)
+      throw new SluiceError('invalid-argument', 'a live table with checkpoints needs a `serializer`');
+    return this.opts.serializer;
+  }
+
+  private async pump(source: LiveSource<T>): Promise<void> {
     const limit = this.opts.maxPendingChanges ?? 1000;
     try {
-      for await (const ev of reader) {
-        const change = this.state.apply(this.opts.key(ev), isTombstone(ev) ? undefined : ev.value);
+      for await (const update of source) {
+        const change = this.state.apply(update.key, update.value);
         // The table and the position move together, in one synchronous step.
-        this.lastPosition = ev.position;
+        this.lastPosition = update.position;
         this.applied++;
         this.dirty = true;
         if (!change) continue;
@@ -183,7 +203,7 @@ export class LiveTable<T> implements AsyncDisposable {
   private fail(err: SluiceError): void {
     this.failure ??= err;
     for (const sub of this.subscribers) sub.wake?.();
-    void this.reader?.close();
+    void this.source?.close();
   }
 
   /**
@@ -195,13 +215,15 @@ export class LiveTable<T> implements AsyncDisposable {
     if (!store)
       throw new SluiceError('invalid-argument', 'this live table has no checkpoint store (option `checkpoints`)');
     await this.ready;
+    if (!this.source?.positioned)
+      throw new SluiceError('invalid-argument', 'a live table fed by a key-value table has no position to checkpoint');
     const run = this.saving.then(async () => {
       if (!this.dirty || !this.lastPosition) return;
       // Taken in one synchronous step: the state and the position of the same moment.
       const checkpoint = {
         id: this.checkpointId + 1,
         position: this.lastPosition.toJSON(),
-        state: this.state.toJSON(this.opts.serializer),
+        state: this.state.toJSON(this.serializer()),
         savedAt: new Date().toISOString(),
       };
       this.dirty = false;
@@ -222,8 +244,10 @@ export class LiveTable<T> implements AsyncDisposable {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
+    // Before waiting for ready: a key-value table's first pass may be under way, and ready waits
+    // for it. (A source not opened yet never will be: start() checks `closed` just before.)
+    await this.source?.close();
     await this.ready.catch(() => {});
-    await this.reader?.close();
     await this.pumping;
     await this.saving;
     for (const sub of this.subscribers) sub.wake?.();

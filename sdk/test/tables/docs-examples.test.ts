@@ -8,8 +8,10 @@ import { memoryStore, Serializers } from '@sluice/sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createDevices,
+  deviceBoard,
   deviceId,
   listDevices,
+  nextChange,
   orderLines,
   renameDevice,
   sensorBoard,
@@ -64,5 +66,12 @@ describe('docs/tables.md examples', () => {
     expect(board.get('s1')).toEqual({ sensor: 's1', celsius: 22 });
     expect(board.size).toBe(3);
     expect((await checkpoints.load(`table:${fx.scope}/sensors`))?.id).toBe(1);
+
+    const live = await deviceBoard(fx.client);
+    expect(live.size).toBe(25);
+    const next = nextChange(live);
+    await devices.put('d-7', { name: 'pump' });
+    expect(await next).toMatchObject({ type: 'put', key: 'd-7', value: { name: 'pump' }, previous: { name: 'n7' } });
+    await live.close();
   });
 });
