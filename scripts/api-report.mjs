@@ -28,6 +28,7 @@ const ENTRIES = {
   sdk: { pkg: 'sdk', dts: 'sdk/dist/src/index.d.ts', what: '@sluice/sdk (browsers, Deno, edge, default)' },
   'sdk-node': { pkg: 'sdk', dts: 'sdk/dist/node/index.d.ts', what: '@sluice/sdk (the "node" condition)' },
   'sdk-writer': { pkg: 'sdk', dts: 'sdk/dist/src/entries/writer.d.ts', what: '@sluice/sdk/writer' },
+  'sdk-reader': { pkg: 'sdk', dts: 'sdk/dist/src/entries/reader.d.ts', what: '@sluice/sdk/reader' },
   gateway: { pkg: 'gateway', dts: 'gateway/dist/index.d.ts', what: '@sluice/gateway (in-process use)' },
 };
 

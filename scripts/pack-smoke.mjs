@@ -244,6 +244,8 @@ try {
       check(r.sdk.connect === 'function', 'connect is not a function');
       check(r.sdkWriter.connect === 'function', '@sluice/sdk/writer: connect is not a function');
       check(r.sdkWriter.reader === 'undefined', '@sluice/sdk/writer: its client has a reader()');
+      check(r.sdkReader.connect === 'function', '@sluice/sdk/reader: connect is not a function');
+      check(r.sdkReader.writer === 'undefined', '@sluice/sdk/reader: its client has a writer()');
       check(r.sdk.wsConstructor === 'function' && r.sdk.fileStore === 'function', 'Node got the isomorphic entry');
       check(r.sdk.version === r.sdk.packageVersion, `SDK_VERSION ${r.sdk.version} ≠ ${r.sdk.packageVersion}`);
       check(r.gateway.startGateway === 'function', 'startGateway is not a function');
