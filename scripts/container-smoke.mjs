@@ -16,16 +16,17 @@
 //      chroot, the image's user and environment, /app as working directory, a PID namespace so
 //      that node is PID 1 (its own /proc), the host's network. In there: `--help`; /app not
 //      writable by the user; the gateway on the shared standalone (/readyz 200); the HEALTHCHECK
-//      command passes; the host's SDK writes and reads through it; SIGTERM to PID 1 drains and
-//      exits 0; then the HEALTHCHECK fails.
+//      command passes; the host's SDK writes and reads through it; SIGTERM to PID 1 drains (an
+//      open session is told GoingAway, close 1001) and exits 0; then the HEALTHCHECK fails.
 // Prints a line per step. `--json FILE` writes { passed, failed, skipped, steps, image }; `--keep`
 // keeps the scratch folder; `--rebuild-base` makes the base image again. Exits 77 (skipped), with
-// the reason, when not root on Debian. Run with tsx (the package script does): the SDK's workspace
-// sources are TypeScript.
+// the reason, when not root on Debian. The write and read run in a child under tsx: the SDK's
+// workspace sources are TypeScript.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyRoundtrip } from './pack-smoke/verify-roundtrip.mjs';
@@ -452,17 +453,31 @@ try {
       return verifyRoundtrip(JSON.parse(json), sdkVersion);
     });
 
-    await step('SIGTERM to PID 1: the gateway drains and exits 0', async () => {
+    await step('SIGTERM to PID 1: the gateway drains (GoingAway, 1001) and exits 0', async () => {
+      // A session open during the drain: the gateway must tell it to go (a GoingAway frame, then
+      // close 1001) before it exits. A bare socket (no Hello) has nothing in flight.
+      const WebSocket = createRequire(join(root, 'package.json'))('ws');
+      const ws = new WebSocket(`ws://127.0.0.1:${port}`, 'sluice.v1');
+      const frames = [];
+      ws.on('message', (data) => frames.push(data));
+      const closed = new Promise((resolve) => ws.once('close', (closeCode) => resolve(closeCode)));
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
       process.kill(gateway.pidOne, 'SIGTERM');
       const timer = setTimeout(() => gateway.kill('SIGKILL'), 60_000);
       const { code, signal } = await gateway.exited;
       clearTimeout(timer);
+      const closeCode = await closed;
       check(code === 0, `exit ${code} ${signal ?? ''}:\n${tail(gateway.output)}`);
+      check(closeCode === 1001, `the open session was closed with ${closeCode}, not 1001 (going away)`);
+      check(frames.length === 1, `${frames.length} frames before the close, not one GoingAway`);
       check(
         /"signal":"SIGTERM".*shutting down|shutting down.*"signal":"SIGTERM"/.test(gateway.output),
         'no drain in the log',
       );
-      return 'logged "shutting down" (SIGTERM), exit 0';
+      return 'logged "shutting down" (SIGTERM), the open session got a frame and 1001, exit 0';
     });
 
     await step('the HEALTHCHECK command fails once the gateway is gone', async () => {
