@@ -19,7 +19,9 @@
 //      command passes; the host's SDK writes and reads through it; SIGTERM to PID 1 drains (an
 //      open session is told GoingAway, close 1001) and exits 0; then the HEALTHCHECK fails.
 // Prints a line per step. `--json FILE` writes { passed, failed, skipped, steps, image }; `--keep`
-// keeps the scratch folder; `--rebuild-base` makes the base image again. Exits 77 (skipped), with
+// keeps the scratch folder; `--rebuild-base` makes the base image again; `--keep-build-cache` keeps
+// the build stage's layers (~770 MB) for the next build. Kept: the base image and the gateway
+// image (localhost/sluice-node-base, localhost/sluice-gateway:smoke). Exits 77 (skipped), with
 // the reason, when not root on Debian. The write and read run in a child under tsx: the SDK's
 // workspace sources are TypeScript.
 import { spawn } from 'node:child_process';
@@ -37,6 +39,7 @@ const args = process.argv.slice(2);
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 const keep = args.includes('--keep');
 const rebuildBase = args.includes('--rebuild-base');
+const keepBuildCache = args.includes('--keep-build-cache');
 const started = Date.now();
 
 /** What the base image is made of: pinned, so that two machines make the same one. */
@@ -52,6 +55,8 @@ const SUITE = 'bookworm';
 const MIRROR = 'http://deb.debian.org/debian';
 const BASE_TAG = 'localhost/sluice-node-base:20.20.2-bookworm';
 const IMAGE_TAG = 'localhost/sluice-gateway:smoke';
+/** On every image this script builds, so that it removes only its own leftovers. */
+const BUILD_LABEL = 'org.sluice.container-smoke=1';
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const log = (line) => console.log(`[container] ${line}`);
@@ -305,6 +310,8 @@ try {
           'build',
           '--isolation=chroot',
           '--format=docker',
+          '--label',
+          BUILD_LABEL,
           '--build-arg',
           `NODE_IMAGE=${BASE_TAG}`,
           ...proxyCa(),
@@ -320,6 +327,9 @@ try {
         },
       );
       check(!/HEALTHCHECK is not supported/i.test(r.output), 'podman dropped the HEALTHCHECK');
+      // The build stage and its layers (~770 MB, untagged) stay behind as podman's build cache:
+      // dropped unless --keep-build-cache (then the next build reuses the dependency download).
+      if (!keepBuildCache) await must('podman', ['image', 'prune', '-f', '--filter', `label=${BUILD_LABEL}`]);
       const config = await inspect(IMAGE_TAG);
       image.size = config.Size;
       image.id = config.Id;
