@@ -44,6 +44,18 @@ const APPS = [
   },
   {
     name: 'reader-only',
+    budgetKB: 27,
+    enforced: true,
+    source: `
+      import { connect, Serializers } from '@sluice/sdk/reader';
+      const client = await connect({ url: 'ws://localhost:8080', scope: 'demo' });
+      const reader = client.reader('demo/s', { serializer: Serializers.utf8() });
+      for await (const ev of reader) console.log(ev.value);
+      await client.close();`,
+  },
+  {
+    // The same app on the full client.
+    name: 'reader (full)',
     source: `
       import { connect, Serializers } from '@sluice/sdk';
       const client = await connect({ url: 'ws://localhost:8080', scope: 'demo' });

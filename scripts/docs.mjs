@@ -2,9 +2,10 @@
 // The reference generated from the code, and the checks on the hand-written docs.
 //
 //   pnpm run docs     (`pnpm docs` is pnpm's own command) regenerates docs/reference/: configuration.md (the gateway's SETTINGS table),
-//                     metrics.md (its prom-client registry), errors.md (SluiceError's codes) and
-//                     sdk.api.md (the SDK's public declarations, as tsc emits them)
-//   pnpm docs:check   fails if any of those differs from what the code gives (so a public API,
+//                     metrics.md (its prom-client registry) and errors.md (SluiceError's codes);
+//                     the package script then runs scripts/api-report.mjs (the public API
+//                     reports, docs/reference/api/, API Extractor)
+//   pnpm docs:check   fails if any of those three differs from what the code gives (so a
 //                     setting, metric or error code cannot change without its reference changing
 //                     in the same commit), if a TypeScript block of README.md or docs/*.md does not
 //                     type-check against the SDK, or if a relative link in a Markdown file points
@@ -91,17 +92,7 @@ ${rows.join('\n')}
 `;
 }
 
-// ---- the SDK's public API ---------------------------------------------------------------------
-const ENTRIES = {
-  '@sluice/sdk': 'sdk/src/index.ts',
-  '@sluice/sdk (node)': 'sdk/node/index.ts',
-  '@sluice/sdk/writer': 'sdk/src/entries/writer.ts',
-};
-
-/**
- * One TypeScript program for the API report and the docs' code blocks (one type-check of the SDK,
- * not two: this runs in CI on two busy cores).
- */
+// ---- one program for the docs' code blocks ---------------------------------------------------
 const OPTIONS = {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.NodeNext,
@@ -111,50 +102,8 @@ const OPTIONS = {
   strict: true,
   exactOptionalPropertyTypes: true,
   skipLibCheck: true,
-  declaration: true,
-  emitDeclarationOnly: true,
-  stripInternal: true,
-  removeComments: true,
-  rootDir: root,
-  outDir: '/sluice-docs-api',
+  noEmit: true,
 };
-
-function apiReport(program) {
-  // The entries and the modules they re-export from: the SDK's internal modules stay out, so
-  // that changing one does not touch the report unless it changes what an entry exports.
-  const publicModules = new Set();
-  for (const entry of Object.values(ENTRIES)) {
-    publicModules.add(entry.replace(/\.ts$/, '.d.ts'));
-    for (const m of readFileSync(join(root, entry), 'utf8').matchAll(/from '(\.[^']+)\.js'/g))
-      publicModules.add(relative(root, join(root, dirname(entry), `${m[1]}.d.ts`)));
-  }
-  const files = new Map();
-  for (const module of publicModules) {
-    const source = program.getSourceFile(join(root, module.replace(/\.d\.ts$/, '.ts')));
-    if (!source) throw new Error(`${module}: no such source in the program`);
-    program.emit(source, (name, text) => {
-      const rel = relative('/sluice-docs-api', name);
-      if (publicModules.has(rel)) files.set(rel, text);
-    });
-  }
-  const entries = Object.entries(ENTRIES)
-    .map(([name, file]) => `- \`${name}\`: \`${file.replace(/\.ts$/, '.d.ts')}\``)
-    .join('\n');
-  const body = [...files.keys()]
-    .sort()
-    .map((f) => `### ${f}\n\n\`\`\`text\n${files.get(f).trim()}\n\`\`\``)
-    .join('\n\n');
-  return `${GENERATED("the SDK's sources, as tsc emits their declarations (stripInternal, no comments)")}# The SDK's public API (report)
-
-The declarations of \`@sluice/sdk\`'s entries and of the modules they re-export from (as the
-package publishes them, internal members stripped): a change here is a change of the
-public API, deliberate or not. The names are a contract (\`/work/shared/design/API.md\`). Entries:
-
-${entries}
-
-${body}
-`;
-}
 
 // ---- TypeScript blocks in the docs ------------------------------------------------------------
 /** Names the docs' snippets use without declaring them: the variables of the surrounding prose. */
@@ -261,15 +210,11 @@ function checkLinks() {
 
 // ---- main -------------------------------------------------------------------------------------
 const origin = extractCodeBlocks();
-const program = ts.createProgram(
-  [...Object.values(ENTRIES).map((e) => join(root, e)), ...origin.keys(), join(blocksDir, 'prelude.d.mts')],
-  OPTIONS,
-);
+const program = ts.createProgram([...origin.keys(), join(blocksDir, 'prelude.d.mts')], OPTIONS);
 const generated = {
   'configuration.md': await configuration(),
   'metrics.md': await metrics(),
   'errors.md': await errors(),
-  'sdk.api.md': apiReport(program),
 };
 let failed = false;
 mkdirSync(refDir, { recursive: true });

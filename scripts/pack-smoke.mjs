@@ -18,6 +18,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
+import { verifyRoundtrip } from './pack-smoke/verify-roundtrip.mjs';
 import { ensurePravega } from './pravega-lib.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -91,23 +92,6 @@ async function step(name, fn) {
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
-}
-
-/** Same events, each once, in order per routing key (what roundtrip.js wrote and read back). */
-function verifyRoundtrip(result, version) {
-  check(result.version === version, `SDK_VERSION ${result.version}, package.json says ${version}`);
-  check(result.received.length === result.sent.length, `sent ${result.sent.length}, read ${result.received.length}`);
-  check(new Set(result.received).size === result.received.length, 'an event was read twice');
-  const perKey = (events) => {
-    const out = {};
-    for (const e of events) {
-      const key = e.split('|')[1];
-      out[key] = [...(out[key] ?? []), e];
-    }
-    return JSON.stringify(Object.entries(out).sort());
-  };
-  check(perKey(result.received) === perKey(result.sent), 'events lost, changed or out of order within a key');
-  return `${result.received.length} events written and read back`;
 }
 
 async function freePort() {
@@ -260,6 +244,8 @@ try {
       check(r.sdk.connect === 'function', 'connect is not a function');
       check(r.sdkWriter.connect === 'function', '@sluice/sdk/writer: connect is not a function');
       check(r.sdkWriter.reader === 'undefined', '@sluice/sdk/writer: its client has a reader()');
+      check(r.sdkReader.connect === 'function', '@sluice/sdk/reader: connect is not a function');
+      check(r.sdkReader.writer === 'undefined', '@sluice/sdk/reader: its client has a writer()');
       check(r.sdk.wsConstructor === 'function' && r.sdk.fileStore === 'function', 'Node got the isomorphic entry');
       check(r.sdk.version === r.sdk.packageVersion, `SDK_VERSION ${r.sdk.version} ≠ ${r.sdk.packageVersion}`);
       check(r.gateway.startGateway === 'function', 'startGateway is not a function');

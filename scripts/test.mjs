@@ -29,6 +29,9 @@ const checks = [
   // ~1–2 min on 2 busy cores (two tsc programs): the reference is current, doc code blocks
   // type-check, relative links resolve (scripts/docs.mjs).
   ['docs: reference current, code blocks type-check, links resolve', 'pnpm', ['docs:check']],
+  // `pnpm build` (tsc -b; the packaging step below reuses it), then API Extractor on each entry
+  // point's declarations: ~15 s beyond the build (scripts/api-report.mjs).
+  ['public API reports current (API Extractor)', 'pnpm', ['api:check']],
 ];
 let checkFailures = 0;
 for (const [title, cmd, args] of checks) if (!step(title, cmd, args)) checkFailures++;

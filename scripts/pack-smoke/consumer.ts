@@ -10,6 +10,12 @@ import {
   type SluiceErrorCode,
   StreamCut,
 } from '@sluice/sdk';
+import {
+  connect as connectReader,
+  type ReaderClient,
+  type ReaderPosition,
+  Serializers as ReaderSerializers,
+} from '@sluice/sdk/reader';
 import { connect as connectWriter, type WriterClient, Serializers as WriterSerializers } from '@sluice/sdk/writer';
 
 interface Reading {
@@ -60,4 +66,12 @@ export async function writeOnly(url: string): Promise<void> {
   const writer = client.writer('demo/sensors', { serializer: WriterSerializers.utf8() });
   await writer.write('hello', 'key');
   await writer.close();
+}
+
+/** A reader-only app on `@sluice/sdk/reader` (the bundle-size budget's app). */
+export async function readOnly(url: string): Promise<ReaderPosition | undefined> {
+  await using client: ReaderClient = await connectReader({ url, scope: 'demo' });
+  let last: ReaderPosition | undefined;
+  for await (const ev of client.reader('demo/sensors', { serializer: ReaderSerializers.utf8() })) last = ev.position;
+  return last;
 }

@@ -20,6 +20,7 @@ export {
 } from './client/client.js';
 export type { ConnectionState } from './client/connection.js';
 export { ClientCore } from './client/core.js';
+export { ReaderClient } from './client/reader-client.js';
 export { WriterClient } from './client/writer-client.js';
 export { SluiceError, type SluiceErrorCode, type Truncation } from './errors.js';
 export { EventPointer } from './event-pointer.js';
