@@ -16,8 +16,8 @@ import { sleep } from '../segmentstore/backoff.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { encodeEventFrames, headerOnly } from '../wire/index.js';
-import { SegmentMap } from './routing.js';
 import { pravegaWriterId } from './writer-id.js';
+import { WriterSegments } from './writer-segments.js';
 
 /** Who hears about this writer's progress: the session channel currently attached. */
 export interface WriterListener {
@@ -51,7 +51,7 @@ const SEAL_WAIT_MS = 30_000;
 const ROUTING_CACHE_KEYS = 10_000;
 
 export class StreamWriter implements AppenderListener {
-  private map: SegmentMap<SegmentRange> | undefined;
+  private view: WriterSegments | undefined;
   private readonly targets = new Map<bigint, Target>();
   private readonly byAppender = new Map<SegmentAppender, Target>();
   /** Every event not yet durable, in seq order. */
@@ -88,8 +88,8 @@ export class StreamWriter implements AppenderListener {
    * highest sequence number Pravega holds for this writer there (0 if none).
    */
   async open(): Promise<bigint> {
-    if (!this.map && this.txn) this.map = new SegmentMap(this.txn.segments);
-    if (!this.map) {
+    if (!this.view && this.txn) this.view = WriterSegments.of(this.txn.segments);
+    if (!this.view) {
       const { segments } = await this.controller.getCurrentSegments(this.scope, this.stream);
       if (segments.length === 0) {
         if (!(await this.controller.streamExists(this.scope, this.stream))) {
@@ -97,9 +97,9 @@ export class StreamWriter implements AppenderListener {
         }
         throw new GatewayError('sealed', `stream ${this.scope}/${this.stream} is sealed`);
       }
-      this.map = new SegmentMap(segments);
+      this.view = WriterSegments.of(segments);
     }
-    const appenders = this.map.segments.map((s) => this.targetFor(s.segmentId).appender);
+    const appenders = this.view.map.segments.map((s) => this.targetFor(s.segmentId).appender);
     await Promise.all(appenders.map((a) => this.setupDone(a)));
     let last = 0;
     for (const a of appenders) if (a.ackedThrough > last) last = a.ackedThrough;
@@ -292,7 +292,7 @@ export class StreamWriter implements AppenderListener {
   }
 
   private targetForKey(routingKey: string | undefined): Target {
-    const map = this.map!;
+    const map = this.view!.map;
     if (routingKey === undefined) return this.targetFor(map.segmentFor(Math.random()).segmentId);
     let target = this.routingCache.get(routingKey);
     if (!target) {
@@ -373,39 +373,37 @@ export class StreamWriter implements AppenderListener {
     });
   }
 
-  /** Moves what sealed segments did not store onto their successors; holds new events meanwhile. */
+  /**
+   * Moves what sealed segments did not store onto their successors; holds new events meanwhile.
+   * Each sealed segment's events, and those of every segment drained with it (writer-segments.ts
+   * says which), go out together in sequence order, before anything newer.
+   */
   private async reroute(): Promise<void> {
     this.rerouting = true;
     this.held ??= [];
     try {
       while (this.sealedQueue.length > 0) {
-        const { appender, unacked } = this.sealedQueue.shift()!;
+        const { appender, unacked } = this.takeSealed(this.sealedQueue[0]!.appender);
         const sealedId = appender.segment.segmentId;
         const pending = unacked.slice();
         this.forget(appender);
-        const { successors } = await this.controller.getSuccessors(this.scope, this.stream, sealedId);
+        const drained: bigint[] = [];
+        const view = await this.view!.replaceSealed(sealedId, {
+          successorsOf: async (id) => (await this.controller.getSuccessors(this.scope, this.stream, id)).successors,
+          drain: async (id) => {
+            drained.push(id);
+            for (const e of await this.drainSealed(id)) pending.push(e);
+          },
+        });
         this.logger.info(
-          { segment: appender.segment.name, unacked: pending.length, successors: successors.length },
+          { segment: appender.segment.name, unacked: pending.length, drained: drained.map(String) },
           'segment sealed: re-routing',
         );
-        if (successors.length === 0) {
+        if (!view) {
           this.failAll(new GatewayError('sealed', `stream ${this.scope}/${this.stream} is sealed`));
           return;
         }
-        // Merge predecessors must be drained too, or older events could reach a successor after newer ones.
-        const replaced = new Set<bigint>([sealedId]);
-        for (const s of successors) {
-          for (const pred of s.predecessors) {
-            if (replaced.has(pred) || !this.map!.segments.some((m) => m.segmentId === pred)) continue;
-            replaced.add(pred);
-            for (const e of await this.drainSealed(pred)) pending.push(e);
-          }
-        }
-        this.map = replaceRanges(
-          this.map!,
-          replaced,
-          successors.map((s) => s.segment),
-        );
+        this.view = view;
         this.routingCache.clear();
         pending.sort((a, b) => a.seq - b.seq);
         this.route(pending.filter((e) => !e.acked));
@@ -421,25 +419,43 @@ export class StreamWriter implements AppenderListener {
     if (held.length > 0) this.route(held);
   }
 
-  /** Waits until segment `id` is sealed and its appender settled; returns what it did not store. */
+  /**
+   * Takes every queued report of `appender`'s seal, as one: an appender reports again for events
+   * handed to it after it was sealed.
+   */
+  private takeSealed(appender: SegmentAppender): { appender: SegmentAppender; unacked: PendingEvent[] } {
+    const unacked: PendingEvent[] = [];
+    for (let i = 0; i < this.sealedQueue.length; ) {
+      const entry = this.sealedQueue[i]!;
+      if (entry.appender !== appender) {
+        i++;
+        continue;
+      }
+      this.sealedQueue.splice(i, 1);
+      for (const e of entry.unacked) unacked.push(e);
+    }
+    return { appender, unacked };
+  }
+
+  /**
+   * Waits until segment `id` is sealed and its appender settled; returns what it did not store.
+   * Without an appender there is nothing of this writer's in it to wait for.
+   */
   private async drainSealed(id: bigint): Promise<PendingEvent[]> {
-    const ref = segmentRef(this.scope, this.stream, id);
+    const appender = this.targets.get(id)?.appender;
+    if (!appender) return [];
+    const ref = appender.segment;
     const deadline = Date.now() + SEAL_WAIT_MS;
     while (!(await this.segments.segmentInfo(ref)).sealed) {
       if (Date.now() > deadline)
         throw new GatewayError('unavailable', `${ref.name} was not sealed in time during a scale`);
       await sleep(100);
     }
-    const appender = this.targets.get(id)?.appender;
-    if (!appender) return [];
-    while (!appender.isSealed && appender.unackedCount > 0) {
-      const fromQueue = this.sealedQueue.findIndex((s) => s.appender === appender);
-      if (fromQueue >= 0) break;
+    while (!appender.isSealed && appender.unackedCount > 0 && !this.sealedQueue.some((s) => s.appender === appender)) {
       if (Date.now() > deadline) throw new GatewayError('unavailable', `${ref.name} did not settle during a scale`);
       await sleep(20);
     }
-    const index = this.sealedQueue.findIndex((s) => s.appender === appender);
-    const unacked = index >= 0 ? this.sealedQueue.splice(index, 1)[0]!.unacked : [];
+    const { unacked } = this.takeSealed(appender);
     this.forget(appender);
     return unacked;
   }
@@ -478,25 +494,4 @@ function tellBeyond(listener: WriterListener, through: number, seqs: readonly nu
     }
   }
   if (firsts.length > 0) listener.onAckedBeyond(through, firsts, counts);
-}
-
-/** Java's StreamSegments.withReplacementRange: successors take over only the replaced key ranges. */
-function replaceRanges(
-  map: SegmentMap<SegmentRange>,
-  replaced: ReadonlySet<bigint>,
-  successors: readonly SegmentRange[],
-): SegmentMap<SegmentRange> {
-  const kept: SegmentRange[] = [];
-  for (const old of map.segments) {
-    if (!replaced.has(old.segmentId)) {
-      kept.push(old);
-      continue;
-    }
-    for (const s of successors) {
-      const minKey = Math.max(s.minKey, old.minKey);
-      const maxKey = Math.min(s.maxKey, old.maxKey);
-      if (maxKey > minKey) kept.push({ segmentId: s.segmentId, minKey, maxKey });
-    }
-  }
-  return new SegmentMap(kept);
 }
