@@ -52,10 +52,6 @@ export class WriterSegments {
     return new WriterSegments(new SegmentMap(segments), new Map(segments.map((s) => [s.segmentId, s])));
   }
 
-  has(segmentId: bigint): boolean {
-    return this.whole.has(segmentId);
-  }
-
   /**
    * The view with sealed segment `sealed` replaced by its successors, and every segment older
    * than a segment it overlaps drained (steps.drain) and replaced in turn, until no two mapped

@@ -17,6 +17,8 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
 export const scriptArb = fc.record({
   segments: fc.integer({ min: 1, max: 3 }),
   keySeed: fc.nat(10_000),
+  /** One writer across every step (re-routing across the scalings between), or one per step. */
+  oneWriter: fc.boolean(),
   steps: fc.array(stepArb, { minLength: 2, maxLength: 6 }),
 });
 
@@ -59,44 +61,49 @@ export async function buildStream(
   const values: string[] = [];
   const cuts = [(await client.streamInfo(stream)).head];
   const counts = [0];
-  const log = [`create ${script.segments}`];
-  for (const step of script.steps) {
-    if (step.kind === 'write') {
-      const from = values.length;
-      for (let k = 0; k < step.n; k++) values.push(`e${from + k}`);
-      // A writer per step, closed before the next scale: an open writer re-routing across a
-      // scale is another test's subject (and has failed "enqueued out of order", see the report).
-      const writer = client.writer(stream, { serializer: Serializers.utf8() });
-      try {
-        await Promise.all(
-          values.slice(from).map((v, k) => writer.write(v, `k${((from + k) * 7919 + script.keySeed) % 1009}`)),
-        );
-      } finally {
-        await writer.close();
+  const log = [`create ${script.segments}${script.oneWriter ? ', one writer' : ''}`];
+  // Kept open across the scalings between writes: its view of the segments is then several
+  // scalings old when it writes again, and what it writes is re-routed from sealed segments.
+  const shared = script.oneWriter ? client.writer(stream, { serializer: Serializers.utf8() }) : undefined;
+  try {
+    for (const step of script.steps) {
+      if (step.kind === 'write') {
+        const from = values.length;
+        for (let k = 0; k < step.n; k++) values.push(`e${from + k}`);
+        const writer = shared ?? client.writer(stream, { serializer: Serializers.utf8() });
+        try {
+          await Promise.all(
+            values.slice(from).map((v, k) => writer.write(v, `k${((from + k) * 7919 + script.keySeed) % 1009}`)),
+          );
+        } finally {
+          if (!shared) await writer.close();
+        }
+        log.push(`write ${step.n}`);
+      } else {
+        const segments = [...(await client.streamInfo(stream)).segments].sort((a, b) => a.lowKey - b.lowKey);
+        if (step.kind === 'split') {
+          const s = segments[step.pick % segments.length]!;
+          const mid = (s.lowKey + s.highKey) / 2;
+          await client.scaleStream(stream, {
+            seal: [s.segmentId],
+            newRanges: [
+              [s.lowKey, mid],
+              [mid, s.highKey],
+            ],
+          });
+          log.push(`split ${s.segmentId}`);
+        } else if (segments.length >= 2) {
+          const i = step.pick % (segments.length - 1);
+          const [a, b] = [segments[i]!, segments[i + 1]!];
+          await client.scaleStream(stream, { seal: [a.segmentId, b.segmentId], newRanges: [[a.lowKey, b.highKey]] });
+          log.push(`merge ${a.segmentId}+${b.segmentId}`);
+        } else log.push('merge (one segment: skipped)');
       }
-      log.push(`write ${step.n}`);
-    } else {
-      const segments = [...(await client.streamInfo(stream)).segments].sort((a, b) => a.lowKey - b.lowKey);
-      if (step.kind === 'split') {
-        const s = segments[step.pick % segments.length]!;
-        const mid = (s.lowKey + s.highKey) / 2;
-        await client.scaleStream(stream, {
-          seal: [s.segmentId],
-          newRanges: [
-            [s.lowKey, mid],
-            [mid, s.highKey],
-          ],
-        });
-        log.push(`split ${s.segmentId}`);
-      } else if (segments.length >= 2) {
-        const i = step.pick % (segments.length - 1);
-        const [a, b] = [segments[i]!, segments[i + 1]!];
-        await client.scaleStream(stream, { seal: [a.segmentId, b.segmentId], newRanges: [[a.lowKey, b.highKey]] });
-        log.push(`merge ${a.segmentId}+${b.segmentId}`);
-      } else log.push('merge (one segment: skipped)');
+      cuts.push(await cutAt(stream));
+      counts.push(values.length);
     }
-    cuts.push(await cutAt(stream));
-    counts.push(values.length);
+  } finally {
+    await shared?.close();
   }
   return { stream, values, cuts, counts, log };
 }
