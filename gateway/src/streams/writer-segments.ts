@@ -14,6 +14,7 @@
  * store then reaches the successors together with the first sealed segment's, in order.
  */
 import type { SegmentRange } from '../controller/controller-client.js';
+import { segmentEpoch } from '../controller/names.js';
 import { SegmentMap } from './routing.js';
 
 export interface Successor {
@@ -33,9 +34,6 @@ interface KeyRange {
   readonly minKey: number;
   readonly maxKey: number;
 }
-
-/** The epoch a segment was created in: the high 32 bits of its id (Pravega's NameUtils.getEpoch). */
-export const epochOf = (segmentId: bigint): number => Number(segmentId >> 32n);
 
 const overlap = (a: KeyRange, b: KeyRange): boolean => a.minKey < b.maxKey && b.minKey < a.maxKey;
 
@@ -106,8 +104,8 @@ export class WriterSegments {
     for (let i = 0; i < ids.length; i++) {
       for (let j = i + 1; j < ids.length; j++) {
         const [a, b] = [ids[i]!, ids[j]!];
-        if (epochOf(a) === epochOf(b) || !overlap(this.whole.get(a)!, this.whole.get(b)!)) continue;
-        older.add(epochOf(a) < epochOf(b) ? a : b);
+        if (segmentEpoch(a) === segmentEpoch(b) || !overlap(this.whole.get(a)!, this.whole.get(b)!)) continue;
+        older.add(segmentEpoch(a) < segmentEpoch(b) ? a : b);
       }
     }
     return [...older];
