@@ -17,6 +17,7 @@ import type { Serializer } from '../serializers/serializer.js';
 import { StreamCut } from '../stream-cut.js';
 import { backoffDelay } from '../transport/backoff.js';
 import { abortable, type TimerHandle } from '../transport/timers.js';
+import { type CutFrame, endCutFrames, fixEndCuts } from './end-bound.js';
 import { copyStreams, ReaderPosition, type StreamPositionState } from './position.js';
 
 export interface ReadEvent<T> {
@@ -120,6 +121,9 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   private readonly closedOnce: Promise<void>;
   private markClosed: () => void = () => {};
   private reopenTimer: TimerHandle | undefined;
+  /** The `to` cuts as fixed before the first open (end-bound.ts); every open sends these. */
+  private endCuts: CutFrame[] | undefined;
+  private fixingEnd = false;
   // ---- reader groups
   readonly readerId: string | undefined;
   private groupRestored: GroupRestored | undefined;
@@ -170,7 +174,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
       throw new SluiceError('invalid-argument', 'a reader group reads unbounded streams (no `to` cut)');
     this.loaded = opts.group ? Promise.resolve() : this.loadCheckpoint();
     this.handler = {
-      onLive: () => void this.loaded.then(() => this.open()),
+      onLive: () => void this.loaded.then(() => this.openWithEnd()),
       onFrame: (frame) => this.onFrame(frame),
       onDisconnected: () => this.onDisconnected(),
       onClosed: (error) => this.onConnectionClosed(error),
@@ -664,6 +668,48 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
 
   // ---- channel ---------------------------------------------------------------------------
 
+  /**
+   * Opens once the end is fixed: the first time, the gateway completes the `to` cuts
+   * (end-bound.ts); a range read's cuts are exact already. A lost connection asks again at the
+   * next one; a gateway that cannot answer now, after a backoff.
+   */
+  private openWithEnd(): void {
+    const cuts = endCutFrames(this.opts.to);
+    if (this.endCuts || cuts.length === 0 || this.opts.range) {
+      this.endCuts ??= cuts;
+      this.open();
+      return;
+    }
+    if (this.fixingEnd || this.closed) return;
+    this.fixingEnd = true;
+    fixEndCuts(this.conn, cuts).then(
+      (fixed) => {
+        this.fixingEnd = false;
+        this.endCuts = fixed;
+        if (this.conn.state === 'live') this.open();
+      },
+      (err: unknown) => {
+        this.fixingEnd = false;
+        const error = SluiceError.from(err);
+        if (error.retriable && !this.closed && this.conn.state !== 'closed') {
+          if (this.conn.state !== 'live') return; // onLive asks again
+          if (this.reopenTimer !== undefined) this.conn.timers.clearTimeout(this.reopenTimer);
+          this.reopenTimer = this.conn.timers.setTimeout(
+            () => {
+              this.reopenTimer = undefined;
+              if (this.conn.state === 'live' && !this.closed) this.openWithEnd();
+            },
+            backoffDelay(this.reopenAttempt++),
+          );
+          return;
+        }
+        this.error = error;
+        this.markOpened();
+        this.wake();
+      },
+    );
+  }
+
   private open(): void {
     this.channelOpen = false;
     if (this.closed) return;
@@ -671,13 +717,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
     this.queue = new Fifo();
     this.consumedEvents = 0;
     this.consumedBytes = 0;
-    const to = this.opts.to === undefined ? [] : Array.isArray(this.opts.to) ? this.opts.to : [this.opts.to];
-    const toCuts = to
-      .filter((c) => !c.isUnbounded)
-      .map((c) => ({
-        stream: c.stream,
-        positions: [...c.positions].map(([segmentId, offset]) => ({ segmentId, offset })),
-      }));
+    const toCuts = this.endCuts ?? endCutFrames(this.opts.to);
     const start = this.startFrame();
     this.conn.send({
       case: 'openReader',
