@@ -12,7 +12,7 @@ import { txnSegmentName } from '../controller/names.js';
 import { GatewayError } from '../errors.js';
 import type { BufferLease } from '../leased-buffers.js';
 import { type AppenderListener, type PendingEvent, SegmentAppender } from '../segmentstore/appender.js';
-import { sleep } from '../segmentstore/backoff.js';
+import { backoffDelay, sleep } from '../segmentstore/backoff.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { encodeEventFrames, headerOnly } from '../wire/index.js';
@@ -48,6 +48,12 @@ interface Target {
 /** Pravega's "no event yet" (Long.MIN_VALUE), exact as a double. */
 const MIN_SEQ = -(2 ** 63);
 const SEAL_WAIT_MS = 30_000;
+/**
+ * Re-routing keeps trying a controller that cannot answer (each call gives up after its retry
+ * budget) for this long, as an appender rides out a segment store (appender.ts): the events wait,
+ * held, and the client's delivery timeout bounds what it waits for.
+ */
+const REROUTE_GIVE_UP_MS = 120_000;
 const ROUTING_CACHE_KEYS = 10_000;
 
 export class StreamWriter implements AppenderListener {
@@ -62,6 +68,14 @@ export class StreamWriter implements AppenderListener {
   private held: PendingEvent[] | undefined;
   private readonly sealedQueue: Array<{ appender: SegmentAppender; unacked: PendingEvent[] }> = [];
   private rerouting = false;
+  private rerouteFailingSince: number | undefined;
+  private rerouteAttempts = 0;
+  private closed = false;
+  /**
+   * Failed for good (stream sealed, controller away too long): what it holds is not routed
+   * again, so the registry replaces it when its client comes back (the client resends).
+   */
+  failed = false;
   /** Routing key → where it goes now; cleared whenever the segments change. */
   private readonly routingCache = new Map<string, Target>();
   /** Sequence numbers acknowledged above `ackedThrough` and not yet told (sent on the next turn). */
@@ -127,7 +141,7 @@ export class StreamWriter implements AppenderListener {
   }
 
   get isIdle(): boolean {
-    return this.listener === undefined && this.order.isEmpty;
+    return this.listener === undefined && (this.order.isEmpty || this.failed);
   }
 
   /**
@@ -196,6 +210,7 @@ export class StreamWriter implements AppenderListener {
   }
 
   close(): void {
+    this.closed = true;
     for (const t of this.targets.values()) t.appender.close();
     this.targets.clear();
     this.byAppender.clear();
@@ -381,11 +396,14 @@ export class StreamWriter implements AppenderListener {
   private async reroute(): Promise<void> {
     this.rerouting = true;
     this.held ??= [];
+    /** The seal being handled: on a failure before anything was routed, it waits to be tried again. */
+    let current: { appender: SegmentAppender; unacked: PendingEvent[] } | undefined;
     try {
       while (this.sealedQueue.length > 0) {
         const { appender, unacked } = this.takeSealed(this.sealedQueue[0]!.appender);
         const sealedId = appender.segment.segmentId;
         const pending = unacked.slice();
+        current = { appender, unacked: pending };
         this.forget(appender);
         const drained: bigint[] = [];
         const view = await this.view!.replaceSealed(sealedId, {
@@ -404,16 +422,25 @@ export class StreamWriter implements AppenderListener {
           return;
         }
         this.view = view;
+        current = undefined;
         this.routingCache.clear();
         pending.sort((a, b) => a.seq - b.seq);
         this.route(pending.filter((e) => !e.acked));
       }
     } catch (err) {
-      this.failAll(GatewayError.from(err, 'unavailable'));
+      const error = GatewayError.from(err, 'unavailable');
+      if (current && this.retryReroute(error)) {
+        // Nothing of it was routed: it goes first again, with what was drained with it.
+        this.sealedQueue.unshift(current);
+        return;
+      }
+      this.failAll(error);
       return;
     } finally {
       this.rerouting = false;
     }
+    this.rerouteFailingSince = undefined;
+    this.rerouteAttempts = 0;
     const held = this.held ?? [];
     this.held = undefined;
     if (held.length > 0) this.route(held);
@@ -460,14 +487,33 @@ export class StreamWriter implements AppenderListener {
     return unacked;
   }
 
+  /**
+   * Schedules another re-route after a failure retrying can fix (the controller unreachable), for
+   * up to REROUTE_GIVE_UP_MS; false: give up.
+   */
+  private retryReroute(error: GatewayError): boolean {
+    if (!error.retriable || this.closed) return false;
+    this.rerouteFailingSince ??= Date.now();
+    if (Date.now() - this.rerouteFailingSince > REROUTE_GIVE_UP_MS) return false;
+    const delay = backoffDelay(this.rerouteAttempts++, 100, 2_000);
+    this.logger.warn({ err: error.message, retryInMs: delay }, 'segment sealed: re-routing failed; retrying');
+    setTimeout(() => {
+      if (!this.closed && !this.rerouting && this.sealedQueue.length > 0) void this.reroute();
+    }, delay).unref();
+    return true;
+  }
+
   private forget(appender: SegmentAppender): void {
     appender.close();
-    this.targets.delete(appender.segment.segmentId);
+    // A later appender of the same segment (opened meanwhile) is not this one's to drop.
+    if (this.targets.get(appender.segment.segmentId)?.appender === appender)
+      this.targets.delete(appender.segment.segmentId);
     this.byAppender.delete(appender);
     this.routingCache.clear();
   }
 
   private failAll(err: GatewayError): void {
+    this.failed = true;
     this.held = undefined;
     this.listener?.onError(err);
   }
