@@ -12,9 +12,10 @@
 import { checkpointStores, Serializers, type SluiceClient, type StreamCut } from '@sluice/sdk';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { hashToRange } from '../../src/streams/routing.js';
 import { uniqueName } from '../helpers/names.js';
 import { useGateway } from '../helpers/setup.js';
-import { buildStream, scriptArb, sorted } from './random-streams.js';
+import { buildStream, scriptArb, sorted, staleWriterScript } from './random-streams.js';
 
 const RUNS = Number(process.env.SLUICE_BOUNDED_RUNS ?? 20);
 /** Replays a failure: fast-check prints the seed of a failing run. */
@@ -100,7 +101,12 @@ describe('bounded reads on random streams', () => {
           await fx.client.deleteStream(stream).catch(() => {});
         },
       ),
-      { numRuns: RUNS, endOnFailure: true, ...(SEED === undefined ? {} : { seed: SEED }) },
+      {
+        numRuns: RUNS,
+        endOnFailure: true,
+        ...(SEED === undefined ? {} : { seed: SEED }),
+        examples: [[staleWriterScript(hashToRange), [0, 4], [4], [7]]],
+      },
     );
     console.log(
       `[bounded properties] ${RUNS} random streams, ${pairs} cut pairs, ${resumes} bounded readers in chains`,

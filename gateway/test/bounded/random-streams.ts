@@ -24,6 +24,31 @@ export const scriptArb = fc.record({
 
 export type Script = typeof scriptArb extends fc.Arbitrary<infer S> ? S : never;
 
+/** The routing key of event `index` (cyclic over 1009 keys, shifted by the script's keySeed). */
+export const keyOf = (index: number, keySeed: number) => `k${(index * 7919 + keySeed) % 1009}`;
+
+/**
+ * The shape of the run that once failed "enqueued out of order": one writer knows two segments
+ * A [0, .5) and B [.5, 1); A splits, A's upper half merges with B; the next write begins with a
+ * key of B (so B's seal is heard first). Run first, as a fast-check example.
+ */
+export function staleWriterScript(hashToRange: (key: string) => number): Script {
+  const first = 10;
+  let keySeed = 0;
+  while (hashToRange(keyOf(first, keySeed)) < 0.5) keySeed++;
+  return {
+    segments: 2,
+    keySeed,
+    oneWriter: true,
+    steps: [
+      { kind: 'write', n: first },
+      { kind: 'split', pick: 0 },
+      { kind: 'merge', pick: 1 },
+      { kind: 'write', n: 40 },
+    ],
+  };
+}
+
 export interface BuiltStream {
   readonly stream: string;
   /** All events in write order: "e<i>". */
@@ -72,9 +97,7 @@ export async function buildStream(
         for (let k = 0; k < step.n; k++) values.push(`e${from + k}`);
         const writer = shared ?? client.writer(stream, { serializer: Serializers.utf8() });
         try {
-          await Promise.all(
-            values.slice(from).map((v, k) => writer.write(v, `k${((from + k) * 7919 + script.keySeed) % 1009}`)),
-          );
+          await Promise.all(values.slice(from).map((v, k) => writer.write(v, keyOf(from + k, script.keySeed))));
         } finally {
           if (!shared) await writer.close();
         }
