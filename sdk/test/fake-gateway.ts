@@ -159,6 +159,16 @@ export class FakeGateway {
       case 'appendPart':
         this.parts.push(kind.value);
         return;
+      case 'request':
+        // A bounded reader fixes its end first (sdk/src/reader/end-bound.ts): the cut is complete.
+        if (kind.value.call.case === 'completeEndCut') {
+          const cut = kind.value.call.value;
+          this.send(ws, {
+            case: 'reply',
+            value: { id: kind.value.id, result: { case: 'streamInfo', value: { stream: cut.stream, tail: cut } } },
+          });
+        }
+        return;
       case 'openReader':
         // Without a segment to serve, the reader is left waiting for ReaderOpened.
         if (this.readerSegment) this.openReader(ws, kind.value.channel, kind.value.streams[0]!);

@@ -1,7 +1,8 @@
 /**
  * The gateway's client of Pravega's ControllerService (fact sheet §3). Every call has a deadline
- * and is retried with full-jitter backoff on transient failures only, within a budget: with the
- * controller down a call fails with 'unavailable' in bounded time. Ids are bigint throughout.
+ * and is retried with full-jitter backoff on transient failures only (errors.ts), within a
+ * budget, and only as far as repeating it is safe (retry-safety.ts): with the controller down a
+ * call fails with 'unavailable' in bounded time. Ids are bigint throughout.
  */
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
@@ -29,7 +30,8 @@ import { tlsFailureOf } from '../auth/tls-failure.js';
 import { GatewayError } from '../errors.js';
 import { backoffDelay, sleep } from '../segmentstore/backoff.js';
 import { fromControllerError, isTransient } from './errors.js';
-import { bitsToUuid, uuidToBits } from './names.js';
+import { bitsToUuid, segmentEpoch, uuidToBits } from './names.js';
+import { type ControllerRpc, mayRepeat } from './retry-safety.js';
 import { createTransports } from './transport.js';
 import { parseControllerUri } from './uri.js';
 
@@ -99,10 +101,13 @@ export class ControllerClient {
    * Public for the calls other modules own (tables/kvt-controller.ts, streams/stream-api-rpc.ts).
    */
   async call<T>(
-    what: string,
+    what: ControllerRpc,
     fn: (client: Client<typeof ControllerService>, options: { timeoutMs: number; signal?: AbortSignal }) => Promise<T>,
     signal?: AbortSignal,
-    /** Told before each attempt after the first: an earlier one failed and may have taken effect. */
+    /**
+     * Told before each attempt after the first: an earlier one failed and may have taken effect.
+     * An 'answer-checked' call (retry-safety.ts) is repeated only when its caller passes this.
+     */
     onRetry?: () => void,
   ): Promise<T> {
     const deadline = Date.now() + this.retryBudgetMs;
@@ -116,6 +121,13 @@ export class ControllerClient {
         if (signal?.aborted) throw new GatewayError('cancelled', `controller ${what}: cancelled`, { cause: err });
         // A refused certificate stays refused: no point in spending the retry budget on it.
         if (!isTransient(err) || tlsFailureOf(err)) throw fromControllerError(err, what);
+        if (!mayRepeat(what, onRetry !== undefined)) {
+          throw new GatewayError(
+            'outcome-unknown',
+            `controller ${what} failed and may have taken effect: ${fromControllerError(err, what).message}`,
+            { cause: err },
+          );
+        }
         const delay = backoffDelay(attempt, 50, 1_000);
         if (Date.now() + delay >= deadline) {
           const e = fromControllerError(err, what);
@@ -136,8 +148,18 @@ export class ControllerClient {
 
   // ---- scopes --------------------------------------------------------------------------
 
+  /**
+   * True if created, false if it existed. After a repeat (the first attempt's answer lost)
+   * "exists" may be that attempt's doing and no proof is possible (scopes carry no tags): the
+   * scope exists either way, and the answer is Java's, false.
+   */
   async createScope(scope: string, signal?: AbortSignal): Promise<boolean> {
-    const r = await this.call('createScope', (c, o) => c.createScope({ scope }, o), signal);
+    const r = await this.call(
+      'createScope',
+      (c, o) => c.createScope({ scope }, o),
+      signal,
+      () => {},
+    );
     if (r.status === CreateScopeStatus_Status.SUCCESS) return true;
     if (r.status === CreateScopeStatus_Status.SCOPE_EXISTS) return false;
     if (r.status === CreateScopeStatus_Status.INVALID_SCOPE_NAME)
@@ -145,8 +167,14 @@ export class ControllerClient {
     throw new GatewayError('internal', `controller failed to create scope ${scope}`);
   }
 
+  /** True if deleted, false if there was none; after a repeat false may be our first attempt's doing (as createScope). */
   async deleteScope(scope: string): Promise<boolean> {
-    const r = await this.call('deleteScope', (c, o) => c.deleteScope({ scope }, o));
+    const r = await this.call(
+      'deleteScope',
+      (c, o) => c.deleteScope({ scope }, o),
+      undefined,
+      () => {},
+    );
     if (r.status === DeleteScopeStatus_Status.SUCCESS) return true;
     if (r.status === DeleteScopeStatus_Status.SCOPE_NOT_FOUND) return false;
     if (r.status === DeleteScopeStatus_Status.SCOPE_NOT_EMPTY)
@@ -262,11 +290,25 @@ export class ControllerClient {
     this.checkUpdate(r.status, scope, stream, 'seal');
   }
 
+  /**
+   * Deletes a sealed stream; not-found if there is none. After a repeat, "not found" means gone,
+   * maybe by the first attempt (its answer lost): the deletion asked for holds, so it succeeds.
+   */
   async deleteStream(scope: string, stream: string): Promise<void> {
-    const r = await this.call('deleteStream', (c, o) => c.deleteStream(this.info(scope, stream), o));
+    let repeated = false;
+    const r = await this.call(
+      'deleteStream',
+      (c, o) => c.deleteStream(this.info(scope, stream), o),
+      undefined,
+      () => {
+        repeated = true;
+      },
+    );
     if (r.status === DeleteStreamStatus_Status.SUCCESS) return;
-    if (r.status === DeleteStreamStatus_Status.STREAM_NOT_FOUND)
+    if (r.status === DeleteStreamStatus_Status.STREAM_NOT_FOUND) {
+      if (repeated) return;
       throw new GatewayError('not-found', `stream ${scope}/${stream} does not exist`);
+    }
     if (r.status === DeleteStreamStatus_Status.STREAM_NOT_SEALED)
       throw new GatewayError('invalid-argument', `stream ${scope}/${stream} must be sealed before it is deleted`);
     throw new GatewayError('internal', `controller failed to delete ${scope}/${stream}`);
@@ -365,25 +407,39 @@ export class ControllerClient {
     return { host: r.endpoint, port: r.port };
   }
 
-  /** Seals `seal` and creates `newRanges`; resolves when the scale completed. */
+  /**
+   * Seals `seal` and creates `newRanges`; resolves when the scale completed. A repeat of a scale
+   * still under way is accepted as the same scale (Pravega compares it with the running one); a
+   * repeat after it completed hears "precondition failed" (the segments are sealed), so then the
+   * successors of `seal` say whether this scale (the first attempt's) is what happened.
+   */
   async scale(
     scope: string,
     stream: string,
     seal: bigint[],
     newRanges: Array<[number, number]>,
   ): Promise<{ epoch: number; segments: SegmentRange[] }> {
-    const r = await this.call('scale', (c, o) =>
-      c.scale(
-        {
-          streamInfo: { scope, stream },
-          sealedSegments: seal,
-          newKeyRanges: newRanges.map(([start, end]) => ({ start, end })),
-          scaleTimestamp: BigInt(Date.now()),
-        },
-        o,
-      ),
+    let repeated = false;
+    const r = await this.call(
+      'scale',
+      (c, o) =>
+        c.scale(
+          {
+            streamInfo: { scope, stream },
+            sealedSegments: seal,
+            newKeyRanges: newRanges.map(([start, end]) => ({ start, end })),
+            scaleTimestamp: BigInt(Date.now()),
+          },
+          o,
+        ),
+      undefined,
+      () => {
+        repeated = true;
+      },
     );
     if (r.status === ScaleResponse_ScaleStreamStatus.PRECONDITION_FAILED) {
+      const done = repeated ? await this.scaledAs(scope, stream, seal, newRanges) : undefined;
+      if (done) return done;
       throw new GatewayError(
         'invalid-argument',
         `cannot scale ${scope}/${stream}: the sealed segments must be active, the new ranges must cover exactly theirs, and a fixed policy allows no fewer segments than it names`,
@@ -402,6 +458,27 @@ export class ControllerClient {
       await sleep(100);
     }
     return { epoch: r.epoch, segments: r.segments.map(toRange) };
+  }
+
+  /** The scale that sealed `seal`, if its successors are exactly `newRanges`. */
+  private async scaledAs(
+    scope: string,
+    stream: string,
+    seal: bigint[],
+    newRanges: Array<[number, number]>,
+  ): Promise<{ epoch: number; segments: SegmentRange[] } | undefined> {
+    const successors = new Map<bigint, SegmentRange>();
+    for (const id of seal) {
+      const { successors: next } = await this.getSuccessors(scope, stream, id);
+      if (next.length === 0) return undefined;
+      for (const s of next) successors.set(s.segment.segmentId, s.segment);
+    }
+    const segments = [...successors.values()].sort((a, b) => a.minKey - b.minKey);
+    const wanted = [...newRanges].sort((a, b) => a[0] - b[0]);
+    const same =
+      segments.length === wanted.length &&
+      segments.every((s, i) => s.minKey === wanted[i]![0] && s.maxKey === wanted[i]![1]);
+    return same ? { epoch: segmentEpoch(segments[0]!.segmentId), segments } : undefined;
   }
 
   // ---- transactions --------------------------------------------------------------------

@@ -15,12 +15,17 @@ const CODE_MAP: Partial<Record<Code, ErrorCode>> = {
 };
 
 /**
- * Transient gRPC codes (Java's ControllerImpl retries the same set, minus FailedPrecondition).
+ * Transient gRPC codes: the set Java's ControllerImpl retries (v0.13.0 createRetryConfig). The
+ * controller answers INTERNAL for a lost connection to its metadata tables (StoreConnection-
+ * Exception) and UNKNOWN for other failures there, e.g. a table not ready yet; FAILED_PRECONDITION
+ * for a write conflict on its metadata (a concurrent update, which the next attempt passes).
  * Canceled is here because a dropped HTTP/2 connection surfaces as a cancelled stream; the
- * caller's own cancellation is checked before this.
+ * caller's own cancellation is checked before this. Whether a call may be sent again at all is
+ * retry-safety.ts's question.
  */
 const TRANSIENT = new Set<Code>([
   Code.Canceled,
+  Code.FailedPrecondition,
   Code.Unavailable,
   Code.Unknown,
   Code.Internal,

@@ -6,7 +6,7 @@ import type { StreamRetention, StreamScaling } from '../controller/controller-cl
 import { GatewayError } from '../errors.js';
 import { checkpointGroup, deleteGroup, describeGroup, listGroups } from '../groups/group-admin.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
-import { batchRanges } from '../streams/end-cut.js';
+import { batchRanges, completeEndCut } from '../streams/end-cut.js';
 import { checkScopeName, parseStreamName } from '../streams/stream-name.js';
 import { isTablesCall, runTablesCall } from '../tables/kvt-requests.js';
 import type { ChannelHost } from './channel-host.js';
@@ -157,6 +157,19 @@ async function run(ctx: GatewayContext, request: Request, grants: readonly Grant
         } as never,
       };
     }
+    case 'completeEndCut': {
+      const { scope, stream } = name(call.value.stream);
+      const qualified = `${scope}/${stream}`;
+      const to = new Map(call.value.positions.map((p) => [p.segmentId, p.offset]));
+      const end = await completeEndCut(ctx.controller, ctx.segments, scope, stream, to);
+      return {
+        case: 'streamInfo',
+        value: {
+          stream: qualified,
+          tail: { stream: qualified, positions: [...end].map(([segmentId, offset]) => ({ segmentId, offset })) },
+        } as never,
+      };
+    }
     case 'listReaderGroups': {
       const scope = call.value.scope || ctx.defaultScope;
       if (!scope) throw new GatewayError('invalid-argument', 'listReaderGroups needs a scope');
@@ -278,6 +291,7 @@ function authorize(
       return;
     case 'streamInfo':
     case 'batchRanges':
+    case 'completeEndCut':
       on(call.value.stream, 'read');
       return;
     case 'lag':

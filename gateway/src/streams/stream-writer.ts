@@ -12,12 +12,12 @@ import { txnSegmentName } from '../controller/names.js';
 import { GatewayError } from '../errors.js';
 import type { BufferLease } from '../leased-buffers.js';
 import { type AppenderListener, type PendingEvent, SegmentAppender } from '../segmentstore/appender.js';
-import { sleep } from '../segmentstore/backoff.js';
+import { backoffDelay, sleep } from '../segmentstore/backoff.js';
 import type { SegmentStoreClient } from '../segmentstore/client.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import { encodeEventFrames, headerOnly } from '../wire/index.js';
-import { SegmentMap } from './routing.js';
 import { pravegaWriterId } from './writer-id.js';
+import { WriterSegments } from './writer-segments.js';
 
 /** Who hears about this writer's progress: the session channel currently attached. */
 export interface WriterListener {
@@ -48,10 +48,16 @@ interface Target {
 /** Pravega's "no event yet" (Long.MIN_VALUE), exact as a double. */
 const MIN_SEQ = -(2 ** 63);
 const SEAL_WAIT_MS = 30_000;
+/**
+ * Re-routing keeps trying a controller that cannot answer (each call gives up after its retry
+ * budget) for this long, as an appender rides out a segment store (appender.ts): the events wait,
+ * held, and the client's delivery timeout bounds what it waits for.
+ */
+const REROUTE_GIVE_UP_MS = 120_000;
 const ROUTING_CACHE_KEYS = 10_000;
 
 export class StreamWriter implements AppenderListener {
-  private map: SegmentMap<SegmentRange> | undefined;
+  private view: WriterSegments | undefined;
   private readonly targets = new Map<bigint, Target>();
   private readonly byAppender = new Map<SegmentAppender, Target>();
   /** Every event not yet durable, in seq order. */
@@ -62,6 +68,14 @@ export class StreamWriter implements AppenderListener {
   private held: PendingEvent[] | undefined;
   private readonly sealedQueue: Array<{ appender: SegmentAppender; unacked: PendingEvent[] }> = [];
   private rerouting = false;
+  private rerouteFailingSince: number | undefined;
+  private rerouteAttempts = 0;
+  private closed = false;
+  /**
+   * Failed for good (stream sealed, controller away too long): what it holds is not routed
+   * again, so the registry replaces it when its client comes back (the client resends).
+   */
+  failed = false;
   /** Routing key → where it goes now; cleared whenever the segments change. */
   private readonly routingCache = new Map<string, Target>();
   /** Sequence numbers acknowledged above `ackedThrough` and not yet told (sent on the next turn). */
@@ -88,8 +102,8 @@ export class StreamWriter implements AppenderListener {
    * highest sequence number Pravega holds for this writer there (0 if none).
    */
   async open(): Promise<bigint> {
-    if (!this.map && this.txn) this.map = new SegmentMap(this.txn.segments);
-    if (!this.map) {
+    if (!this.view && this.txn) this.view = WriterSegments.of(this.txn.segments);
+    if (!this.view) {
       const { segments } = await this.controller.getCurrentSegments(this.scope, this.stream);
       if (segments.length === 0) {
         if (!(await this.controller.streamExists(this.scope, this.stream))) {
@@ -97,9 +111,9 @@ export class StreamWriter implements AppenderListener {
         }
         throw new GatewayError('sealed', `stream ${this.scope}/${this.stream} is sealed`);
       }
-      this.map = new SegmentMap(segments);
+      this.view = WriterSegments.of(segments);
     }
-    const appenders = this.map.segments.map((s) => this.targetFor(s.segmentId).appender);
+    const appenders = this.view.map.segments.map((s) => this.targetFor(s.segmentId).appender);
     await Promise.all(appenders.map((a) => this.setupDone(a)));
     let last = 0;
     for (const a of appenders) if (a.ackedThrough > last) last = a.ackedThrough;
@@ -127,7 +141,7 @@ export class StreamWriter implements AppenderListener {
   }
 
   get isIdle(): boolean {
-    return this.listener === undefined && this.order.isEmpty;
+    return this.listener === undefined && (this.order.isEmpty || this.failed);
   }
 
   /**
@@ -196,6 +210,7 @@ export class StreamWriter implements AppenderListener {
   }
 
   close(): void {
+    this.closed = true;
     for (const t of this.targets.values()) t.appender.close();
     this.targets.clear();
     this.byAppender.clear();
@@ -292,7 +307,7 @@ export class StreamWriter implements AppenderListener {
   }
 
   private targetForKey(routingKey: string | undefined): Target {
-    const map = this.map!;
+    const map = this.view!.map;
     if (routingKey === undefined) return this.targetFor(map.segmentFor(Math.random()).segmentId);
     let target = this.routingCache.get(routingKey);
     if (!target) {
@@ -373,85 +388,132 @@ export class StreamWriter implements AppenderListener {
     });
   }
 
-  /** Moves what sealed segments did not store onto their successors; holds new events meanwhile. */
+  /**
+   * Moves what sealed segments did not store onto their successors; holds new events meanwhile.
+   * Each sealed segment's events, and those of every segment drained with it (writer-segments.ts
+   * says which), go out together in sequence order, before anything newer.
+   */
   private async reroute(): Promise<void> {
     this.rerouting = true;
     this.held ??= [];
+    /** The seal being handled: on a failure before anything was routed, it waits to be tried again. */
+    let current: { appender: SegmentAppender; unacked: PendingEvent[] } | undefined;
     try {
       while (this.sealedQueue.length > 0) {
-        const { appender, unacked } = this.sealedQueue.shift()!;
+        const { appender, unacked } = this.takeSealed(this.sealedQueue[0]!.appender);
         const sealedId = appender.segment.segmentId;
         const pending = unacked.slice();
+        current = { appender, unacked: pending };
         this.forget(appender);
-        const { successors } = await this.controller.getSuccessors(this.scope, this.stream, sealedId);
+        const drained: bigint[] = [];
+        const view = await this.view!.replaceSealed(sealedId, {
+          successorsOf: async (id) => (await this.controller.getSuccessors(this.scope, this.stream, id)).successors,
+          drain: async (id) => {
+            drained.push(id);
+            for (const e of await this.drainSealed(id)) pending.push(e);
+          },
+        });
         this.logger.info(
-          { segment: appender.segment.name, unacked: pending.length, successors: successors.length },
+          { segment: appender.segment.name, unacked: pending.length, drained: drained.map(String) },
           'segment sealed: re-routing',
         );
-        if (successors.length === 0) {
+        if (!view) {
           this.failAll(new GatewayError('sealed', `stream ${this.scope}/${this.stream} is sealed`));
           return;
         }
-        // Merge predecessors must be drained too, or older events could reach a successor after newer ones.
-        const replaced = new Set<bigint>([sealedId]);
-        for (const s of successors) {
-          for (const pred of s.predecessors) {
-            if (replaced.has(pred) || !this.map!.segments.some((m) => m.segmentId === pred)) continue;
-            replaced.add(pred);
-            for (const e of await this.drainSealed(pred)) pending.push(e);
-          }
-        }
-        this.map = replaceRanges(
-          this.map!,
-          replaced,
-          successors.map((s) => s.segment),
-        );
+        this.view = view;
+        current = undefined;
         this.routingCache.clear();
         pending.sort((a, b) => a.seq - b.seq);
         this.route(pending.filter((e) => !e.acked));
       }
     } catch (err) {
-      this.failAll(GatewayError.from(err, 'unavailable'));
+      const error = GatewayError.from(err, 'unavailable');
+      if (current && this.retryReroute(error)) {
+        // Nothing of it was routed: it goes first again, with what was drained with it.
+        this.sealedQueue.unshift(current);
+        return;
+      }
+      this.failAll(error);
       return;
     } finally {
       this.rerouting = false;
     }
+    this.rerouteFailingSince = undefined;
+    this.rerouteAttempts = 0;
     const held = this.held ?? [];
     this.held = undefined;
     if (held.length > 0) this.route(held);
   }
 
-  /** Waits until segment `id` is sealed and its appender settled; returns what it did not store. */
+  /**
+   * Takes every queued report of `appender`'s seal, as one: an appender reports again for events
+   * handed to it after it was sealed.
+   */
+  private takeSealed(appender: SegmentAppender): { appender: SegmentAppender; unacked: PendingEvent[] } {
+    const unacked: PendingEvent[] = [];
+    for (let i = 0; i < this.sealedQueue.length; ) {
+      const entry = this.sealedQueue[i]!;
+      if (entry.appender !== appender) {
+        i++;
+        continue;
+      }
+      this.sealedQueue.splice(i, 1);
+      for (const e of entry.unacked) unacked.push(e);
+    }
+    return { appender, unacked };
+  }
+
+  /**
+   * Waits until segment `id` is sealed and its appender settled; returns what it did not store.
+   * Without an appender there is nothing of this writer's in it to wait for.
+   */
   private async drainSealed(id: bigint): Promise<PendingEvent[]> {
-    const ref = segmentRef(this.scope, this.stream, id);
+    const appender = this.targets.get(id)?.appender;
+    if (!appender) return [];
+    const ref = appender.segment;
     const deadline = Date.now() + SEAL_WAIT_MS;
     while (!(await this.segments.segmentInfo(ref)).sealed) {
       if (Date.now() > deadline)
         throw new GatewayError('unavailable', `${ref.name} was not sealed in time during a scale`);
       await sleep(100);
     }
-    const appender = this.targets.get(id)?.appender;
-    if (!appender) return [];
-    while (!appender.isSealed && appender.unackedCount > 0) {
-      const fromQueue = this.sealedQueue.findIndex((s) => s.appender === appender);
-      if (fromQueue >= 0) break;
+    while (!appender.isSealed && appender.unackedCount > 0 && !this.sealedQueue.some((s) => s.appender === appender)) {
       if (Date.now() > deadline) throw new GatewayError('unavailable', `${ref.name} did not settle during a scale`);
       await sleep(20);
     }
-    const index = this.sealedQueue.findIndex((s) => s.appender === appender);
-    const unacked = index >= 0 ? this.sealedQueue.splice(index, 1)[0]!.unacked : [];
+    const { unacked } = this.takeSealed(appender);
     this.forget(appender);
     return unacked;
   }
 
+  /**
+   * Schedules another re-route after a failure retrying can fix (the controller unreachable), for
+   * up to REROUTE_GIVE_UP_MS; false: give up.
+   */
+  private retryReroute(error: GatewayError): boolean {
+    if (!error.retriable || this.closed) return false;
+    this.rerouteFailingSince ??= Date.now();
+    if (Date.now() - this.rerouteFailingSince > REROUTE_GIVE_UP_MS) return false;
+    const delay = backoffDelay(this.rerouteAttempts++, 100, 2_000);
+    this.logger.warn({ err: error.message, retryInMs: delay }, 'segment sealed: re-routing failed; retrying');
+    setTimeout(() => {
+      if (!this.closed && !this.rerouting && this.sealedQueue.length > 0) void this.reroute();
+    }, delay).unref();
+    return true;
+  }
+
   private forget(appender: SegmentAppender): void {
     appender.close();
-    this.targets.delete(appender.segment.segmentId);
+    // A later appender of the same segment (opened meanwhile) is not this one's to drop.
+    if (this.targets.get(appender.segment.segmentId)?.appender === appender)
+      this.targets.delete(appender.segment.segmentId);
     this.byAppender.delete(appender);
     this.routingCache.clear();
   }
 
   private failAll(err: GatewayError): void {
+    this.failed = true;
     this.held = undefined;
     this.listener?.onError(err);
   }
@@ -478,25 +540,4 @@ function tellBeyond(listener: WriterListener, through: number, seqs: readonly nu
     }
   }
   if (firsts.length > 0) listener.onAckedBeyond(through, firsts, counts);
-}
-
-/** Java's StreamSegments.withReplacementRange: successors take over only the replaced key ranges. */
-function replaceRanges(
-  map: SegmentMap<SegmentRange>,
-  replaced: ReadonlySet<bigint>,
-  successors: readonly SegmentRange[],
-): SegmentMap<SegmentRange> {
-  const kept: SegmentRange[] = [];
-  for (const old of map.segments) {
-    if (!replaced.has(old.segmentId)) {
-      kept.push(old);
-      continue;
-    }
-    for (const s of successors) {
-      const minKey = Math.max(s.minKey, old.minKey);
-      const maxKey = Math.min(s.maxKey, old.maxKey);
-      if (maxKey > minKey) kept.push({ segmentId: s.segmentId, minKey, maxKey });
-    }
-  }
-  return new SegmentMap(kept);
 }

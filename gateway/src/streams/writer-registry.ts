@@ -44,6 +44,11 @@ export class WriterRegistry {
   get(scope: string, stream: string, writerId: string): AccountedWriter {
     const key = `${scope}/${stream}\0${writerId}`;
     let writer = this.writers.get(key);
+    if (writer?.failed) {
+      // It routes nothing it holds any more: a fresh one takes the client's resends.
+      writer.close();
+      writer = undefined;
+    }
     if (!writer) {
       writer = new AccountedWriter(this.inflight, this.controller, this.segments, this.logger, scope, stream, writerId);
       writer.observer = this.observer;

@@ -24,18 +24,24 @@ export async function createKvt(
   table: string,
   config: KvtConfig,
 ): Promise<boolean> {
-  const r = await controller.call('createKeyValueTable', (c, o) =>
-    c.createKeyValueTable(
-      {
-        scope,
-        kvtName: table,
-        partitionCount: config.partitions,
-        primaryKeyLength: config.primaryKeyLength,
-        secondaryKeyLength: config.secondaryKeyLength,
-        rolloverSizeBytes: 0n,
-      },
-      o,
-    ),
+  // After a repeat "exists" may be the first attempt's doing, unprovable (a table has no tags):
+  // the table exists either way and the answer is Java's, false (as ControllerClient.createScope).
+  const r = await controller.call(
+    'createKeyValueTable',
+    (c, o) =>
+      c.createKeyValueTable(
+        {
+          scope,
+          kvtName: table,
+          partitionCount: config.partitions,
+          primaryKeyLength: config.primaryKeyLength,
+          secondaryKeyLength: config.secondaryKeyLength,
+          rolloverSizeBytes: 0n,
+        },
+        o,
+      ),
+    undefined,
+    () => {},
   );
   switch (r.status) {
     case CreateKeyValueTableStatus_Status.SUCCESS:
@@ -92,9 +98,14 @@ export async function listKvts(controller: ControllerClient, scope: string): Pro
   }
 }
 
-/** True if deleted, false if there was no such table. */
+/** True if deleted, false if there was no such table (after a repeat maybe by our first attempt, as createKvt). */
 export async function deleteKvt(controller: ControllerClient, scope: string, table: string): Promise<boolean> {
-  const r = await controller.call('deleteKeyValueTable', (c, o) => c.deleteKeyValueTable({ scope, kvtName: table }, o));
+  const r = await controller.call(
+    'deleteKeyValueTable',
+    (c, o) => c.deleteKeyValueTable({ scope, kvtName: table }, o),
+    undefined,
+    () => {},
+  );
   if (r.status === DeleteKVTableStatus_Status.SUCCESS) return true;
   if (r.status === DeleteKVTableStatus_Status.TABLE_NOT_FOUND) return false;
   throw new GatewayError('internal', `controller failed to delete key-value table ${scope}/${table}`);

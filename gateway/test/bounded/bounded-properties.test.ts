@@ -4,16 +4,22 @@
  * - between any two cuts, the SDK reader and readBatch read exactly the events written between them;
  * - a chain of bounded reads, each stopped at random and resumed from its checkpoint with the
  *   same or a later `to`, reads every event exactly once.
- * SLUICE_BOUNDED_RUNS sets the number of random streams (20 by default).
+ * About half the streams are written by one writer kept open across the steps (it re-routes
+ * across the scalings between its writes), the rest by a writer per step.
+ * SLUICE_BOUNDED_RUNS sets the number of random streams (20 by default), SLUICE_BOUNDED_SEED
+ * fast-check's seed (to replay a failure).
  */
 import { checkpointStores, Serializers, type SluiceClient, type StreamCut } from '@sluice/sdk';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { hashToRange } from '../../src/streams/routing.js';
 import { uniqueName } from '../helpers/names.js';
 import { useGateway } from '../helpers/setup.js';
-import { buildStream, scriptArb, sorted } from './random-streams.js';
+import { buildStream, scriptArb, sorted, staleWriterScript } from './random-streams.js';
 
 const RUNS = Number(process.env.SLUICE_BOUNDED_RUNS ?? 20);
+/** Replays a failure: fast-check prints the seed of a failing run. */
+const SEED = process.env.SLUICE_BOUNDED_SEED === undefined ? undefined : Number(process.env.SLUICE_BOUNDED_SEED);
 const fx = useGateway('bprop');
 
 async function readBetween(client: SluiceClient, stream: string, from: StreamCut, to: StreamCut): Promise<string[]> {
@@ -95,7 +101,12 @@ describe('bounded reads on random streams', () => {
           await fx.client.deleteStream(stream).catch(() => {});
         },
       ),
-      { numRuns: RUNS, endOnFailure: true },
+      {
+        numRuns: RUNS,
+        endOnFailure: true,
+        ...(SEED === undefined ? {} : { seed: SEED }),
+        examples: [[staleWriterScript(hashToRange), [0, 4], [4], [7]]],
+      },
     );
     console.log(
       `[bounded properties] ${RUNS} random streams, ${pairs} cut pairs, ${resumes} bounded readers in chains`,

@@ -20,6 +20,7 @@ import { type TimeWindow, TimeWindowTracker } from '../event-time/time-window.js
 import { backoffDelay } from '../transport/backoff.js';
 import { abortable, type TimerHandle } from '../transport/timers.js';
 import { CheckpointSchedule } from './checkpoint-schedule.js';
+import { type CutFrame, fixEndCuts } from './end-bound.js';
 import { eventIterator } from './event-iterator.js';
 import { GroupMembership, type ReleasedSegment } from './group-membership.js';
 import { copyStreams, ReaderPosition, type StreamPositionState } from './position.js';
@@ -53,6 +54,9 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   private readonly closedOnce: Promise<void>;
   private markClosed: () => void = () => {};
   private reopenTimer: TimerHandle | undefined;
+  /** The `to` cuts as fixed before the first open (end-bound.ts); every open sends these. */
+  private endCuts: CutFrame[] | undefined;
+  private fixingEnd = false;
   readonly readerId: string | undefined;
   /** Set for a reader in a reader group. */
   private readonly group: GroupMembership | undefined;
@@ -113,7 +117,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
       opts.checkpoints && !opts.group ? new StoreCheckpoints(opts.checkpoints, this.streams.join(',')) : undefined;
     this.loaded = this.loadCheckpoint();
     this.handler = {
-      onLive: () => void this.loaded.then(() => this.open()),
+      onLive: () => void this.loaded.then(() => this.openWithEnd()),
       onFrame: (frame) => this.onFrame(frame),
       onDisconnected: () => this.onDisconnected(),
       onClosed: (error) => this.onConnectionClosed(error),
@@ -508,6 +512,48 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
 
   // ---- channel ---------------------------------------------------------------------------
 
+  /**
+   * Opens once the end is fixed: the first time, the gateway completes the `to` cuts
+   * (end-bound.ts); a range read's cuts are exact already. A lost connection asks again at the
+   * next one; a gateway that cannot answer now, after a backoff.
+   */
+  private openWithEnd(): void {
+    const cuts = endFrame(this.opts.to);
+    if (this.endCuts || cuts.length === 0 || this.opts.range) {
+      this.endCuts ??= cuts;
+      this.open();
+      return;
+    }
+    if (this.fixingEnd || this.closed) return;
+    this.fixingEnd = true;
+    fixEndCuts(this.conn, cuts).then(
+      (fixed) => {
+        this.fixingEnd = false;
+        this.endCuts = fixed;
+        if (this.conn.state === 'live') this.open();
+      },
+      (err: unknown) => {
+        this.fixingEnd = false;
+        const error = SluiceError.from(err);
+        if (error.retriable && !this.closed && this.conn.state !== 'closed') {
+          if (this.conn.state !== 'live') return; // onLive asks again
+          if (this.reopenTimer !== undefined) this.conn.timers.clearTimeout(this.reopenTimer);
+          this.reopenTimer = this.conn.timers.setTimeout(
+            () => {
+              this.reopenTimer = undefined;
+              if (this.conn.state === 'live' && !this.closed) this.openWithEnd();
+            },
+            backoffDelay(this.reopenAttempt++),
+          );
+          return;
+        }
+        this.error = error;
+        this.markOpened();
+        this.wake();
+      },
+    );
+  }
+
   private open(): void {
     this.channelOpen = false;
     if (this.closed) return;
@@ -521,7 +567,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
         channel: this.channel,
         streams: this.streams,
         start: startFrame(this.streams, this.state ? this.position() : undefined, this.opts.from ?? 'head'),
-        to: endFrame(this.opts.to),
+        to: this.endCuts ?? endFrame(this.opts.to),
         initialCreditEvents: this.creditEvents,
         initialCreditBytes: this.creditBytes,
         batch: this.opts.batch ?? false,
