@@ -1,10 +1,12 @@
 /**
  * wsConstructor: the bytes of a client frame as they reach the server's socket — masked with a
  * key by default, with an all-zero key (the payload in the clear) when masking is turned off —
- * and the message the server's `ws` delivers is the same either way.
+ * and the message the server's `ws` delivers is the same either way; the frames of one turn of the
+ * event loop leave in one write, in order.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Writable } from 'node:stream';
 import { type WebSocketLike, wsConstructor } from '@sluice/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -84,5 +86,41 @@ describe('wsConstructor', () => {
     expect([...frame.key]).toEqual([0, 0, 0, 0]);
     expect(Buffer.from(frame.sent)).toEqual(Buffer.from(payload));
     expect(Buffer.from(message)).toEqual(Buffer.from(payload));
+  });
+
+  it('holds the frames of one turn and writes them together at its end, in order', async () => {
+    server = createServer();
+    wss = new WebSocketServer({ server });
+    const messages: string[] = [];
+    const allReceived = new Promise<void>((resolve) => {
+      wss!.on('connection', (socket) =>
+        socket.on('message', (data) => {
+          messages.push(String(data));
+          if (messages.length === 5) resolve();
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const Ctor = wsConstructor(WebSocket, { maskFrames: false });
+    const client: WebSocketLike = new Ctor(`ws://127.0.0.1:${port}`);
+    await new Promise<void>((resolve) => {
+      client.onopen = () => resolve();
+    });
+    try {
+      const tcp = (client as unknown as { _socket: Writable })._socket;
+      for (let i = 0; i < 5; i++) client.send(new TextEncoder().encode(`frame ${i}`));
+      // Still in the socket's own buffer: nothing went to the kernel during this turn.
+      expect(tcp.writableCorked).toBe(1);
+      expect(tcp.writableLength).toBeGreaterThan(0);
+      await allReceived;
+      expect(messages).toEqual(['frame 0', 'frame 1', 'frame 2', 'frame 3', 'frame 4']);
+      expect(tcp.writableCorked).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => {
+        client.onclose = () => resolve();
+        client.close();
+      });
+    }
   });
 });

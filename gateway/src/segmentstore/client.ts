@@ -62,8 +62,8 @@ export class SegmentStoreClient {
 
   /**
    * The live connection to the segment store that owns `segment`, opening one if needed.
-   * `lane`: a connection of its own next to the shared one (key-value tables use one per
-   * partition, as Pravega's Java client does, so partitions do not queue behind each other).
+   * `lane`: a connection of its own next to the shared one (key-value tables use one per store,
+   * so that their requests do not queue behind append blocks: tables/send-once.ts).
    */
   async connectionFor(segment: SegmentRef, lane = ''): Promise<SegmentStoreConnection> {
     if (this.closed) throw new GatewayError('cancelled', 'the gateway is shutting down');

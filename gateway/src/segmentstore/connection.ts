@@ -14,6 +14,7 @@ import {
   WIRE_VERSION,
   type WireCommand,
 } from '../wire/index.js';
+import { WriteCoalescer } from '../write-coalescer.js';
 import { ERROR_REPLIES } from './error-replies.js';
 
 /** Receives the replies of one flow (an appender, a segment reader, a request). */
@@ -46,6 +47,7 @@ const APPEND_PATH_REPLIES = new Set(['DataAppended', 'ConditionalCheckFailed', '
 export class SegmentStoreConnection {
   readonly endpoint: string;
   private socket: Socket | undefined;
+  private coalescer: WriteCoalescer | undefined;
   private readonly decoder: CommandDecoder;
   private readonly flows = new Map<number, FlowHandler>();
   private readonly writers = new Map<string, FlowHandler>();
@@ -111,6 +113,7 @@ export class SegmentStoreConnection {
   sendRaw(frame: Uint8Array): void {
     if (this.closedWith) throw this.closedWith;
     if (!this.socket) throw new GatewayError('unavailable', `segment store ${this.endpoint} is not connected`);
+    this.coalescer?.hold();
     this.socket.write(frame);
   }
 
@@ -122,6 +125,7 @@ export class SegmentStoreConnection {
     if (this.closedWith) throw this.closedWith;
     const socket = this.socket;
     if (!socket) throw new GatewayError('unavailable', `segment store ${this.endpoint} is not connected`);
+    this.coalescer?.hold();
     socket.cork();
     try {
       const last = parts.length - 1;
@@ -164,6 +168,7 @@ export class SegmentStoreConnection {
           });
       socket.setNoDelay(true);
       this.socket = socket;
+      this.coalescer = new WriteCoalescer(socket);
       let helloDone = false;
       const timeout = setTimeout(() => {
         this.fail(

@@ -287,7 +287,7 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
           sayGoingAway(ws, 'gateway draining');
           return;
         }
-        const session = new Session(ws, context, principal, ip);
+        const session = new Session(ws, context, principal, ip, socket);
         sessions.add(session);
         ws.once('close', () => sessions.delete(session));
       });

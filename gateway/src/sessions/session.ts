@@ -4,6 +4,7 @@
  * failing channel closes only that channel.
  */
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { ClientFrame } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
@@ -11,6 +12,7 @@ import type { Grant } from '../auth/grants.js';
 import type { Principal } from '../auth/verifier.js';
 import { GatewayError } from '../errors.js';
 import { EVENT_HEADER_BYTES } from '../wire/index.js';
+import { WriteCoalescer } from '../write-coalescer.js';
 import { handleRequest } from './admin.js';
 import { type AppendBatch, appendBatchOf, decodeAppendFrame } from './append-frame.js';
 import type { Channel, ChannelHost } from './channel-host.js';
@@ -73,6 +75,7 @@ export class Session implements ChannelHost {
   private pendingRequests = 0;
   /** Set once the gateway drains: no new work is taken, and GoingAway follows when none is left. */
   private drainWaiter: { resolve: () => void; timer: NodeJS.Timeout; done: Promise<void> } | undefined;
+  private readonly coalescer: WriteCoalescer | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -80,7 +83,10 @@ export class Session implements ChannelHost {
     principal?: Principal,
     /** The client's address (behind trusted proxies, from X-Forwarded-For), for the logs. */
     client?: string,
+    /** The socket under `ws`: the frames of one turn of the event loop are written together. */
+    socket?: Duplex,
   ) {
+    this.coalescer = socket ? new WriteCoalescer(socket) : undefined;
     this.logger = ctx.logger.child({
       session: this.id,
       ...(client ? { client } : {}),
@@ -191,6 +197,7 @@ export class Session implements ChannelHost {
   send(frame: Uint8Array, pooled = false): void {
     if (this.closed) return;
     this.inFlight.onSent(frame, pooled);
+    this.coalescer?.hold();
     this.ws.send(frame, { binary: true }, this.onFrameWritten);
     this.sentBytes += frame.length;
     if (this.ws.bufferedAmount > sendHardLimitBytes(this.ctx.limits.sendHighWaterBytes) && !this.closing) {
