@@ -17,8 +17,8 @@ import { ControllerClient } from '../../src/controller/controller-client.js';
 import { SegmentMap } from '../../src/streams/routing.js';
 import { uniqueName } from '../helpers/names.js';
 import { useGateway } from '../helpers/setup.js';
-import { segmentStoreEndpoints, testCluster } from './helpers/cluster.js';
-import { expectExactlyOnceInKeyOrder, readFromHead, segmentOwners } from './helpers/streams.js';
+import { testCluster } from './helpers/cluster.js';
+import { expectExactlyOnceInKeyOrder, readFromHead, victimStore } from './helpers/streams.js';
 
 const cluster = testCluster();
 const fixture = useGateway('store-kill');
@@ -59,14 +59,9 @@ describe('a segment store SIGKILLed during at-least-once writes', () => {
 
     // The victim: a store owning some of the segments, while the others own the rest.
     await cluster.waitForContainers();
-    const owners = await segmentOwners(controller, scope, stream);
-    const stores = segmentStoreEndpoints(cluster);
-    const byStore = new Map<string, bigint[]>();
-    for (const [id, endpoint] of owners) byStore.set(endpoint, [...(byStore.get(endpoint) ?? []), id]);
-    expect(byStore.size).toBeGreaterThanOrEqual(2);
-    const [victimEndpoint, movedIds] = [...byStore].sort((a, b) => a[1].length - b[1].length)[0]!;
-    victim = stores.get(victimEndpoint)!;
-    const moved = new Set(movedIds);
+    const picked = await victimStore(controller, cluster, scope, stream, 'fewest');
+    victim = picked.victim;
+    const moved = picked.moved;
 
     // Keys, and the segment each lands on (the gateway's own routing, as Java's).
     const { segments } = await controller.getCurrentSegments(scope, stream);
