@@ -50,6 +50,12 @@ export interface RecoveryOptions {
   maxRecoveryMs: number;
   startLoad: (stream: string) => RecoveryLoad;
   log: (line: string) => void;
+  /**
+   * Cumulative counters of the side (e.g. CPU ms of its processes, the gateway's reconnects),
+   * read 10 s before the kill, at the kill and when the failover completed: their rates before
+   * and during the failover are logged, to see what the failover costs the side.
+   */
+  counters?: () => Promise<Record<string, number>>;
 }
 
 export interface RecoverySample extends Record<string, number> {
@@ -109,9 +115,13 @@ export async function measureRecovery(o: RecoveryOptions): Promise<RecoverySampl
     await load.started;
     const t = load.timeline;
     const due = (seq: number) => t.startedMs + (seq * 1000) / o.rate;
+    await sleep(Math.max(0, t.startedMs + o.warmupMs - 10_000 - Date.now()));
+    const countersBefore = await o.counters?.();
+    const beforeMs = Date.now();
     await sleep(Math.max(0, t.startedMs + o.warmupMs - Date.now()));
     if (t.acks.size === 0) throw new Error('nothing acknowledged during the warm-up');
 
+    const countersAtKill = await o.counters?.();
     const killMs = Date.now();
     await o.cluster.kill(victim);
     // Resolved once the process is gone: what is due from now on can only land on a new owner.
@@ -134,7 +144,22 @@ export async function measureRecovery(o: RecoveryOptions): Promise<RecoverySampl
     while (Date.now() - killMs < o.maxRecoveryMs) {
       if (failoverAt === undefined) {
         const now = await Promise.all(moved.map((id) => ownerOf(id).catch(() => victim)));
-        if (now.every((name) => name !== victim)) failoverAt = Date.now();
+        if (now.every((name) => name !== victim)) {
+          failoverAt = Date.now();
+          const countersAtFailover = await o.counters?.();
+          if (countersBefore && countersAtKill && countersAtFailover) {
+            const rate = (a: Record<string, number>, b: Record<string, number>, k: string, ms: number) =>
+              (((b[k] ?? 0) - (a[k] ?? 0)) * 1000) / ms;
+            o.log(
+              `C1   per second, 10 s before the kill → during the failover: ${Object.keys(countersAtKill)
+                .map(
+                  (k) =>
+                    `${k} ${rate(countersBefore, countersAtKill, k, killMs - beforeMs).toFixed(1)} → ${rate(countersAtKill, countersAtFailover, k, failoverAt - killMs).toFixed(1)}`,
+                )
+                .join(', ')}`,
+            );
+          }
+        }
       }
       const done = failoverAt !== undefined && Number.isFinite(firstAck()) && Number.isFinite(firstRead());
       // A few seconds more, so that the unmoved segments' window is fully acknowledged or not.
