@@ -116,6 +116,10 @@ describe('a segment store SIGKILLed during at-least-once writes', () => {
       if (performance.now() - killedAt > 120_000) throw new Error('the moved segments never took writes again');
     }
     const movedResumedMs = performance.now() - killedAt;
+    // Reconnect attempts while the moved segments had no owner: each is a controller lookup and a
+    // connection attempt. Their segments wait for one shared watch of the dead store instead of
+    // each polling every ≤ 250 ms (down-hosts.ts): a few per segment, not several a second.
+    const reconnectsDuring = (await metric('sluice_segment_reconnects_total')) - reconnectsBefore;
     for (let i = 0; i < 10; i++) {
       writeRound();
       await pace();
@@ -161,7 +165,7 @@ describe('a segment store SIGKILLed during at-least-once writes', () => {
       previous = at;
     }
     console.log(
-      `[store-kill] ${victim} killed (${moved.size}/${segmentCount} segments moved); moved segments took writes again after ${Math.round(movedResumedMs)} ms; ${during.length} writes to unmoved segments were acknowledged meanwhile, the longest pause between two of their acknowledgements ${Math.round(pause)} ms; ${writes.length} written`,
+      `[store-kill] ${victim} killed (${moved.size}/${segmentCount} segments moved); moved segments took writes again after ${Math.round(movedResumedMs)} ms (${reconnectsDuring} reconnect attempts meanwhile); ${during.length} writes to unmoved segments were acknowledged meanwhile, the longest pause between two of their acknowledgements ${Math.round(pause)} ms; ${writes.length} written`,
     );
     expect(during.length).toBeGreaterThan(keys.length);
     // Every write was acknowledged exactly once (a write's promise settles once).
