@@ -188,12 +188,38 @@ export class SegmentStoreClient {
     throw lastError ?? new GatewayError('unavailable', `segment store request for ${segment.name} timed out`);
   }
 
+  /**
+   * Asks the segment's owner about it on a connection of its own (lane `verify`) before the
+   * segment goes back onto the connection every segment of that store shares. Just after a
+   * failover the controller names the new owner while its container may still be starting, and
+   * a store answers a request for such a segment by closing the connection: on the shared one
+   * that cut every other segment's appends and reads too (they set up again and resent). Resolves
+   * once the store answered for the segment; throws `unavailable` (to retry) otherwise.
+   */
+  async verifyOwner(segment: SegmentRef): Promise<void> {
+    const token = await this.tokens.get(segment.scope, segment.stream, 'read');
+    const reply = await this.requestOnce(
+      segment,
+      (requestId) => ({ type: 'GetStreamSegmentInfo', requestId, segmentName: segment.name, delegationToken: token }),
+      { timeoutMs: 10_000, lane: 'verify' },
+    );
+    if (reply.type === 'WrongHost') {
+      this.invalidateEndpoint(segment);
+      this.opts.outages?.wrongHost();
+      throw new GatewayError('unavailable', `${segment.name} moved to another segment store`);
+    }
+    if (reply.type === 'AuthTokenCheckFailed') {
+      this.tokens.invalidate(segment.scope, segment.stream);
+      throw new GatewayError('unauthenticated', `segment store rejected the delegation token for ${segment.name}`);
+    }
+  }
+
   private async requestOnce(
     segment: SegmentRef,
     build: (requestId: bigint) => WireCommand,
-    options: { signal?: AbortSignal; timeoutMs?: number },
+    options: { signal?: AbortSignal; timeoutMs?: number; lane?: string },
   ): Promise<WireCommand> {
-    const conn = await this.connectionFor(segment);
+    const conn = await this.connectionFor(segment, options.lane);
     return new Promise<WireCommand>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const finish = (fn: () => void) => {
