@@ -95,11 +95,11 @@ const { values } = parseArgs({
   },
 });
 const onCluster = values.cluster;
-// On the cluster: C1 and the write and catch-up workloads, with a smaller history: reading 256 MB
-// back, a store ran out of direct memory (OutOfMemoryError in readSegment; its 160 MiB cache and
-// 288 MiB limit are in docs/clusters.md) and one of its containers failed.
+// On the cluster: C1 and the write and catch-up workloads, with a smaller history (256 MB: the
+// stores' memory is sized for a cluster under 3 GB of RSS, docs/clusters.md; 256 MB needed the
+// JDK's per-thread direct buffers bounded, scripts/cluster-config.mjs).
 if (onCluster && values.only === 'all') values.only = 'C1,P1,P2,P7';
-if (onCluster && !process.argv.some((a) => a.startsWith('--p7-mb'))) values['p7-mb'] = '128';
+if (onCluster && !process.argv.some((a) => a.startsWith('--p7-mb'))) values['p7-mb'] = '256';
 const only = new Set(values.only.split(','));
 const events = Number(values.events);
 const size = Number(values.size);
@@ -456,7 +456,11 @@ async function main(): Promise<void> {
   // C1: 6 segments over the 3 stores; each phase kills the store owning most of them.
   const c1Rate = Number(values['c1-rate']);
   const c1Keys = 24;
-  const recovery = async (newStream: () => Promise<string>, load: (stream: string) => RecoveryLoad) => {
+  const recovery = async (
+    newStream: () => Promise<string>,
+    load: (stream: string) => RecoveryLoad,
+    counters?: () => Promise<Record<string, number>>,
+  ) => {
     if (!cluster) throw new Error('C1 runs on a cluster: pnpm bench --cluster');
     return measureRecovery({
       cluster,
@@ -468,7 +472,24 @@ async function main(): Promise<void> {
       maxRecoveryMs: C1_MAX_RECOVERY_MS,
       startLoad: load,
       log,
+      ...(counters ? { counters } : {}),
     });
+  };
+  // What the failover costs Sluice's side: CPU ms of this process and of the gateway, the
+  // gateway's segment reconnects (each one a controller lookup and a connection attempt).
+  const sideCounters = async () => {
+    const own = process.cpuUsage();
+    const text = await (await fetch(`http://127.0.0.1:${gateway.adminPort}/metrics`)).text();
+    const sum = (name: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith(name))
+        .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    return {
+      benchCpuMs: (own.user + own.system) / 1000,
+      gatewayCpuMs: gateway.pid === undefined ? 0 : (processCpuMs(gateway.pid) ?? 0),
+      reconnects: sum('sluice_segment_reconnects_total'),
+    };
   };
   const c1Metric = (key: string, title: string) => ({ key, title, unit: 'ms', better: 'lower' as const });
 
@@ -495,6 +516,7 @@ async function main(): Promise<void> {
         recovery(
           () => sluiceStream(6),
           (stream) => sluiceRecoveryLoad(client, stream, c1Rate, c1Keys),
+          sideCounters,
         ),
     },
     {

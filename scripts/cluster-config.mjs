@@ -46,7 +46,13 @@ const MEMORY = {
   zookeeper: ['-Xmx96m'],
   bookie: ['-Xmx128m', '-XX:MaxDirectMemorySize=128m'],
   controller: ['-Xmx192m', '-XX:MaxDirectMemorySize=128m'],
-  segmentstore: ['-Xmx224m', '-XX:MaxDirectMemorySize=288m'],
+  // jdk.nio.maxCachedBufferSize: a FILESYSTEM read into a heap buffer goes through a temporary
+  // direct buffer of the read's size, which the JDK keeps per thread, unbounded by default; the
+  // store reads long-term storage on up to 200 threads, 1 MiB at a time, so a long catch-up read
+  // kept up to ~200 MiB of direct memory besides the 160 MiB cache, and ran out of it
+  // (`OutOfMemoryError: Cannot reserve 1048576 bytes of direct buffer memory` in readSegment,
+  // bench P7 with a 256 MB history). Buffers above 256 KiB are now freed after use.
+  segmentstore: ['-Xmx224m', '-XX:MaxDirectMemorySize=288m', '-Djdk.nio.maxCachedBufferSize=262144'],
 };
 const STORE_CACHE_BYTES = 160 * MiB;
 /** The store's BookKeeper client keeps unacknowledged writes in direct memory up to this (default 256 MiB). */

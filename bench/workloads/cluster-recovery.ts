@@ -4,7 +4,7 @@
  * and a reader reads the stream from its head; after a warm-up the store that owns the most of the
  * stream's segments (not all) is SIGKILLed. Measured from the kill:
  * - failoverMs: until the controller names a live store for every segment the dead one owned
- *   (the cluster's own failover: polled every 100 ms with getURI);
+ *   (the cluster's own failover: polled every 100 ms with getURI, one segment at a time);
  * - writeMs: until the first acknowledgement of an event on a moved segment that was due after the
  *   store was gone (an event the dying store still took in its last milliseconds is no recovery);
  * - readMs: until the first event read from a moved segment that was due after the store was gone;
@@ -50,6 +50,12 @@ export interface RecoveryOptions {
   maxRecoveryMs: number;
   startLoad: (stream: string) => RecoveryLoad;
   log: (line: string) => void;
+  /**
+   * Cumulative counters of the side (e.g. CPU ms of its processes, the gateway's reconnects),
+   * read 10 s before the kill, at the kill and when the failover completed: their rates before
+   * and during the failover are logged, to see what the failover costs the side.
+   */
+  counters?: () => Promise<Record<string, number>>;
 }
 
 export interface RecoverySample extends Record<string, number> {
@@ -76,7 +82,7 @@ export async function measureRecovery(o: RecoveryOptions): Promise<RecoverySampl
     const stores = new Map(
       o.cluster.processes.filter((p) => p.kind === 'segmentstore').map((p) => [`${p.host}:${p.port}`, p.name]),
     );
-    const ownerOf = async (segmentId: bigint) => {
+    const ownerOf = async (segmentId: bigint): Promise<string> => {
       const e = await controller.getEndpoint(o.scope, stream, segmentId);
       return stores.get(`${e.host}:${e.port}`) ?? `${e.host}:${e.port}`;
     };
@@ -109,9 +115,13 @@ export async function measureRecovery(o: RecoveryOptions): Promise<RecoverySampl
     await load.started;
     const t = load.timeline;
     const due = (seq: number) => t.startedMs + (seq * 1000) / o.rate;
+    await sleep(Math.max(0, t.startedMs + o.warmupMs - 10_000 - Date.now()));
+    const countersBefore = await o.counters?.();
+    const beforeMs = Date.now();
     await sleep(Math.max(0, t.startedMs + o.warmupMs - Date.now()));
     if (t.acks.size === 0) throw new Error('nothing acknowledged during the warm-up');
 
+    const countersAtKill = await o.counters?.();
     const killMs = Date.now();
     await o.cluster.kill(victim);
     // Resolved once the process is gone: what is due from now on can only land on a new owner.
@@ -120,6 +130,7 @@ export async function measureRecovery(o: RecoveryOptions): Promise<RecoverySampl
       `C1   SIGKILLed ${victim} (${moved.length} of ${segments.segments.length} segments; gone after ${goneMs - killMs} ms); waiting for recovery`,
     );
     let failoverAt: number | undefined;
+    const stillOnVictim = [...moved];
     const firstAck = () => {
       let first = Number.POSITIVE_INFINITY;
       for (const [seq, at] of t.acks) if (due(seq) > goneMs && movedSeq(seq) && at < first) first = at;
@@ -133,8 +144,33 @@ export async function measureRecovery(o: RecoveryOptions): Promise<RecoverySampl
     let lastShown = killMs;
     while (Date.now() - killMs < o.maxRecoveryMs) {
       if (failoverAt === undefined) {
-        const now = await Promise.all(moved.map((id) => ownerOf(id).catch(() => victim)));
-        if (now.every((name) => name !== victim)) failoverAt = Date.now();
+        // In order, stopping at the first still on the dead store (a segment that moved stays
+        // moved): one lookup per tick until the containers move, not one per moved segment, so
+        // that this process (the SDK client's too) does not poll the controller 40 times a second.
+        for (;;) {
+          const next = stillOnVictim[0];
+          if (next === undefined) break;
+          const owner: string | undefined = await ownerOf(next).catch((): string | undefined => victim);
+          if (owner === victim) break;
+          stillOnVictim.shift();
+        }
+        if (stillOnVictim.length === 0) {
+          const at = Date.now();
+          failoverAt = at;
+          const countersAtFailover = await o.counters?.();
+          if (countersBefore && countersAtKill && countersAtFailover) {
+            const rate = (a: Record<string, number>, b: Record<string, number>, k: string, ms: number) =>
+              (((b[k] ?? 0) - (a[k] ?? 0)) * 1000) / ms;
+            o.log(
+              `C1   per second, 10 s before the kill → during the failover: ${Object.keys(countersAtKill)
+                .map(
+                  (k) =>
+                    `${k} ${rate(countersBefore, countersAtKill, k, killMs - beforeMs).toFixed(1)} → ${rate(countersAtKill, countersAtFailover, k, at - killMs).toFixed(1)}`,
+                )
+                .join(', ')}`,
+            );
+          }
+        }
       }
       const done = failoverAt !== undefined && Number.isFinite(firstAck()) && Number.isFinite(firstRead());
       // A few seconds more, so that the unmoved segments' window is fully acknowledged or not.

@@ -194,6 +194,10 @@ export class SegmentAppender implements FlowHandler {
     if (this.state === 'closed' || this.state === 'sealed') return;
     this.state = 'connecting';
     try {
+      // After an outage: is the new owner serving the segment yet? Asked apart from the
+      // connection the store's other segments share (client.verifyOwner).
+      if (this.failingSince !== undefined) await this.client.verifyOwner(this.segment);
+      if ((this.state as State) === 'closed') return;
       const [conn, token] = await Promise.all([
         this.client.connectionFor(this.segment),
         this.client.tokens.get(this.segment.scope, this.segment.stream, 'write'),

@@ -6,7 +6,9 @@
  * In a cluster the cache is never trusted past a failure: a connection that ends (refused,
  * reset, closed without a reply) forgets every endpoint that named its host, and WrongHost
  * forgets the segment's, so the next try asks the controller again. Lookups of one segment
- * in flight at once (its appender, readers, requests) share one controller call.
+ * in flight at once (its appender, readers, requests) share one controller call, and the
+ * segments of a store that refused a connection wait for one shared watch of that store
+ * (down-hosts.ts) instead of each polling the controller.
  */
 import type { Logger } from 'pino';
 import type { ControllerClient } from '../controller/controller-client.js';
@@ -15,12 +17,15 @@ import { LeasedBuffers } from '../leased-buffers.js';
 import type { WireCommand } from '../wire/index.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { type FlowHandler, SegmentStoreConnection } from './connection.js';
+import { DownHosts } from './down-hosts.js';
 import { ERROR_REPLIES } from './error-replies.js';
 import { type OutageObserver, SegmentOutages } from './outages.js';
 import type { SegmentRef } from './segment-ref.js';
 import { DelegationTokens } from './tokens.js';
 
 const ENDPOINT_TTL_MS = 5 * 60_000;
+
+const hostPortOf = (e: { host: string; port: number }) => `${e.host}:${e.port}`;
 
 export interface SegmentStoreClientOptions {
   controller: ControllerClient;
@@ -50,10 +55,16 @@ export class SegmentStoreClient {
   private closed = false;
   /** Segments without an owner now, logged and counted once per outage. */
   readonly outages: SegmentOutages;
+  /** Stores that refused a connection lately: their segments share one watch (down-hosts.ts). */
+  readonly downHosts: DownHosts;
 
   constructor(private readonly opts: SegmentStoreClientOptions) {
     this.tokens = new DelegationTokens(opts.controller);
     this.outages = new SegmentOutages(opts.logger, opts.outages);
+    this.downHosts = new DownHosts({
+      lookup: async (segment) =>
+        hostPortOf(await opts.controller.getEndpoint(segment.scope, segment.stream, segment.segmentId)),
+    });
   }
 
   get logger(): Logger {
@@ -67,8 +78,17 @@ export class SegmentStoreClient {
    */
   async connectionFor(segment: SegmentRef, lane = ''): Promise<SegmentStoreConnection> {
     if (this.closed) throw new GatewayError('cancelled', 'the gateway is shutting down');
-    const endpoint = await this.endpointFor(segment);
-    const key = `${endpoint.host}:${endpoint.port}${lane ? `#${lane}` : ''}`;
+    let endpoint = await this.endpointFor(segment);
+    // A store that refused lately: wait for the shared watch rather than ask and try again alone.
+    while (this.downHosts.isDown(hostPortOf(endpoint))) {
+      const changed = await this.downHosts.wait(hostPortOf(endpoint), segment);
+      if (this.closed) throw new GatewayError('cancelled', 'the gateway is shutting down');
+      this.invalidateEndpoint(segment);
+      endpoint = await this.endpointFor(segment);
+      if (!changed) break; // waited long enough: try it, so the caller's retries and accounting run
+    }
+    const hostPort = hostPortOf(endpoint);
+    const key = `${hostPort}${lane ? `#${lane}` : ''}`;
     let conn = this.connections.get(key);
     if (!conn || conn.isClosed) {
       conn = new SegmentStoreConnection({
@@ -87,8 +107,10 @@ export class SegmentStoreClient {
       await conn.whenReady();
     } catch (err) {
       this.invalidateEndpoint(segment);
+      this.downHosts.markDown(hostPort);
       throw GatewayError.from(err, 'unavailable');
     }
+    this.downHosts.markUp(hostPort);
     return conn;
   }
 
@@ -166,12 +188,38 @@ export class SegmentStoreClient {
     throw lastError ?? new GatewayError('unavailable', `segment store request for ${segment.name} timed out`);
   }
 
+  /**
+   * Asks the segment's owner about it on a connection of its own (lane `verify`) before the
+   * segment goes back onto the connection every segment of that store shares. Just after a
+   * failover the controller names the new owner while its container may still be starting, and
+   * a store answers a request for such a segment by closing the connection: on the shared one
+   * that cut every other segment's appends and reads too (they set up again and resent). Resolves
+   * once the store answered for the segment; throws `unavailable` (to retry) otherwise.
+   */
+  async verifyOwner(segment: SegmentRef): Promise<void> {
+    const token = await this.tokens.get(segment.scope, segment.stream, 'read');
+    const reply = await this.requestOnce(
+      segment,
+      (requestId) => ({ type: 'GetStreamSegmentInfo', requestId, segmentName: segment.name, delegationToken: token }),
+      { timeoutMs: 10_000, lane: 'verify' },
+    );
+    if (reply.type === 'WrongHost') {
+      this.invalidateEndpoint(segment);
+      this.opts.outages?.wrongHost();
+      throw new GatewayError('unavailable', `${segment.name} moved to another segment store`);
+    }
+    if (reply.type === 'AuthTokenCheckFailed') {
+      this.tokens.invalidate(segment.scope, segment.stream);
+      throw new GatewayError('unauthenticated', `segment store rejected the delegation token for ${segment.name}`);
+    }
+  }
+
   private async requestOnce(
     segment: SegmentRef,
     build: (requestId: bigint) => WireCommand,
-    options: { signal?: AbortSignal; timeoutMs?: number },
+    options: { signal?: AbortSignal; timeoutMs?: number; lane?: string },
   ): Promise<WireCommand> {
-    const conn = await this.connectionFor(segment);
+    const conn = await this.connectionFor(segment, options.lane);
     return new Promise<WireCommand>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const finish = (fn: () => void) => {
@@ -240,6 +288,7 @@ export class SegmentStoreClient {
 
   close(): void {
     this.closed = true;
+    this.downHosts.close();
     for (const conn of this.connections.values()) conn.close();
     this.connections.clear();
   }

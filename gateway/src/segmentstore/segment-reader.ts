@@ -242,6 +242,13 @@ export class SegmentReader implements FlowHandler, SegmentSource {
   private async connect(): Promise<void> {
     this.connecting = true;
     try {
+      // After a failure: is the owner serving the segment yet? Asked apart from the connection
+      // the store's other segments share (client.verifyOwner).
+      if (this.attempts > 0) await this.client.verifyOwner(this.segment);
+      if (this.closed) {
+        this.connecting = false;
+        return;
+      }
       const conn = await this.client.connectionFor(this.segment);
       this.connecting = false;
       if (this.closed) return;

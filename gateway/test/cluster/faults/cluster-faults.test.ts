@@ -8,13 +8,14 @@
  * nothing of an aborted transaction may show; a transaction whose outcome was unknown must show
  * all of its events or none.
  */
-import { Serializers } from '@sluice/sdk';
 import { afterAll, describe, expect, it } from 'vitest';
 import { check } from '../../faults/checker.js';
 import { reportScenario } from '../../faults/report.js';
 import { uniqueName } from '../../helpers/names.js';
 import { useGateway } from '../../helpers/setup.js';
-import { testCluster } from '../helpers/cluster.js';
+import { restartWholeCluster, testCluster } from '../helpers/cluster.js';
+import { readAll } from '../helpers/streams.js';
+import { resolveOutcomes, transactionVisibility } from '../helpers/transactions.js';
 import { type Load, startLoad } from './load.js';
 
 const CYCLES = Number(process.env.SLUICE_CLUSTER_CYCLES ?? 1);
@@ -39,15 +40,6 @@ async function progressed(load: Load, more: number, waitMs = 240_000): Promise<n
     await new Promise((r) => setTimeout(r, 100));
   }
   return Date.now() - started;
-}
-
-async function readAll(stream: string): Promise<string[]> {
-  const { client } = fixture;
-  const end = (await client.streamInfo(stream)).tail;
-  const out: string[] = [];
-  for await (const ev of client.reader(stream, { serializer: Serializers.utf8(), from: 'head', to: end }))
-    out.push(ev.value);
-  return out;
 }
 
 /** One fault; returns what to print on the cycle's progress line. */
@@ -79,30 +71,17 @@ async function scenario(name: string, fault: Fault): Promise<void> {
   }
 
   // Transactions whose commit or abort did not answer: ask now that the cluster is whole.
-  for (const t of load.txns)
-    if (t.txnId && t.outcome !== 'committed' && t.outcome !== 'aborted')
-      t.outcome = `${t.outcome}→${await client.transactionStatus(stream, t.txnId).catch(() => 'unknown')}`;
-  const final = await readAll(stream);
+  await resolveOutcomes(client, stream, load.txns);
+  const final = await readAll(client, stream);
   await load.closeReader(final.length, 120_000);
 
-  const seen = new Set(final);
-  const committedEvents = load.txns.filter((t) => t.outcome === 'committed').flatMap((t) => t.events);
+  const { committedEvents, abortedVisible, partial } = transactionVisibility(load.txns, new Set(final));
   const acked = new Set([...load.acked, ...committedEvents]);
   // Events of the transactions aborted on purpose are no writes that could be lost (nor 'unseen').
   const attempted = [...load.attempted, ...load.txns.filter((t) => !t.doomed).flatMap((t) => t.events)];
   const result = check(attempted, acked, final);
   const live = check(attempted, acked, load.liveRead);
-  const abortedVisible = load.txns
-    .filter((t) => t.doomed || t.outcome.endsWith('aborted'))
-    .flatMap((t) => t.events)
-    .filter((e) => seen.has(e)).length;
   // A transaction of unknown outcome shows all of its events or none: a part is counted with the aborted-visible.
-  const partial = load.txns
-    .filter((t) => !t.doomed && t.outcome !== 'committed' && !t.outcome.endsWith('aborted'))
-    .filter((t) => {
-      const n = t.events.filter((e) => seen.has(e)).length;
-      return n > 0 && n < t.events.length;
-    }).length;
   const row = {
     scenario: `cluster: ${name}`,
     cycles: CYCLES,
@@ -184,12 +163,8 @@ describe(`cluster fault scenarios, ${CYCLES} cycle(s) each`, () => {
 
   it('whole cluster stopped and started again on its data', async () => {
     await scenario('whole-cluster restart', async () => {
-      const t0 = Date.now();
-      await cluster.stop();
-      const stopped = Date.now() - t0;
-      await cluster.start();
-      await cluster.waitForContainers();
-      return `stopped in ${secs(stopped)}, started and settled in ${secs(Date.now() - t0 - stopped)}`;
+      const { stoppedMs, startedMs } = await restartWholeCluster(cluster);
+      return `stopped in ${secs(stoppedMs)}, started and settled in ${secs(startedMs)}`;
     });
   }, 7_200_000);
 });

@@ -6,19 +6,13 @@
  * duplicated or reordered. Writes that fail are kept as unknown, never as acknowledged.
  */
 import { type EventReader, type EventWriter, Serializers, type SluiceClient } from '@sluice/sdk';
+import { startTransactionalWriters, type TxnRecord } from '../helpers/transactions.js';
+
+export type { TxnRecord } from '../helpers/transactions.js';
 
 const KEYS = 12;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const codeOf = (err: unknown) => (err as { code?: string }).code ?? String(err);
-
-export interface TxnRecord {
-  txnId: string;
-  /** What commit() or abort() answered: 'committed', 'aborted', or the error code (e.g. outcome-unknown). */
-  outcome: string;
-  /** True for the transactions aborted on purpose: none of their events may ever be read. */
-  doomed: boolean;
-  events: string[];
-}
 
 export interface Load {
   attempted: string[];
@@ -48,7 +42,6 @@ export function startLoad(client: SluiceClient, stream: string, opts: LoadOption
   const attempted: string[] = [];
   const acked = new Set<string>();
   const writeErrors = new Map<string, number>();
-  const txns: TxnRecord[] = [];
   const liveRead: string[] = [];
   const readerErrors: string[] = [];
   let stopping = false;
@@ -89,44 +82,6 @@ export function startLoad(client: SluiceClient, stream: string, opts: LoadOption
     }
   };
 
-  const txnJob = async () => {
-    const writer = client.writer(stream, {
-      serializer: Serializers.utf8(),
-      mode: 'exactly-once',
-      writerId: `${stream}-txn`,
-    });
-    let seq = 0;
-    for (let n = 0; !stopping; n++) {
-      const doomed = n % 2 === 1;
-      const record: TxnRecord = { txnId: '', outcome: 'not-begun', doomed, events: [] };
-      try {
-        const tx = await writer.beginTxn({ leaseMs: 120_000 });
-        record.txnId = tx.txnId;
-        txns.push(record);
-        const writes: Promise<void>[] = [];
-        for (let j = 0; j < opts.eventsPerTxn; j++) {
-          const key = `key-${j % KEYS}`;
-          const payload = doomed ? `${key}|abort|${n}.${j}` : `${key}|txn|${seq++}`;
-          record.events.push(payload);
-          writes.push(tx.write(payload, key));
-        }
-        await Promise.all(writes);
-        if (doomed) {
-          await tx.abort();
-          record.outcome = 'aborted';
-        } else {
-          await tx.commit();
-          record.outcome = 'committed';
-        }
-      } catch (err) {
-        record.outcome = codeOf(err);
-        await sleep(250);
-      }
-      await sleep(200);
-    }
-    await writer.close().catch(() => {});
-  };
-
   const reader: EventReader<string> = client.reader(stream, { serializer: Serializers.utf8(), from: 'head' });
   let readerClosed = false;
   const readJob = (async () => {
@@ -137,8 +92,16 @@ export function startLoad(client: SluiceClient, stream: string, opts: LoadOption
     }
   })();
 
-  const jobs = [...Array.from({ length: opts.writers }, (_, w) => writerJob(w)), txnJob()];
-  const all = Promise.all(jobs);
+  // One transactional writer: a committed transaction, then one aborted on purpose, in turn.
+  const txnWriter = startTransactionalWriters(client, stream, {
+    writers: 1,
+    eventsPerTxn: opts.eventsPerTxn,
+    keys: KEYS,
+    abortEvery: 2,
+    pauseMs: 200,
+  });
+  const txns: TxnRecord[] = txnWriter.txns;
+  const all = Promise.all(Array.from({ length: opts.writers }, (_, w) => writerJob(w)));
   return {
     attempted,
     acked,
@@ -146,10 +109,10 @@ export function startLoad(client: SluiceClient, stream: string, opts: LoadOption
     txns,
     liveRead,
     readerErrors,
-    progress: () => acked.size + txns.filter((t) => t.outcome === 'committed' || t.outcome === 'aborted').length,
+    progress: () => acked.size + txnWriter.finished(),
     stop: async () => {
       stopping = true;
-      await all;
+      await Promise.all([all, txnWriter.stop()]);
     },
     closeReader: async (n, waitMs) => {
       const until = Date.now() + waitMs;

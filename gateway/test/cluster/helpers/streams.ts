@@ -2,13 +2,23 @@
 import { Serializers, type SluiceClient } from '@sluice/sdk';
 import { expect } from 'vitest';
 import type { ControllerClient } from '../../../src/controller/controller-client.js';
+import { type ClusterHandle, segmentStoreEndpoints } from './cluster.js';
 
-/** Writes `count` events `key|i` over `keys` routing keys; resolves once every one is acknowledged. */
-export async function writeKeyed(client: SluiceClient, stream: string, count: number, keys: number): Promise<string[]> {
+/**
+ * Writes `count` events `key|i` (i from `first`) over `keys` routing keys; resolves once every one
+ * is acknowledged.
+ */
+export async function writeKeyed(
+  client: SluiceClient,
+  stream: string,
+  count: number,
+  keys: number,
+  first = 0,
+): Promise<string[]> {
   const writer = client.writer(stream, { serializer: Serializers.utf8() });
   const sent: string[] = [];
   const acks: Promise<void>[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = first; i < first + count; i++) {
     const key = `key-${i % keys}`;
     const value = `${key}|${i}`;
     sent.push(value);
@@ -60,4 +70,36 @@ export async function segmentOwners(
     owners.set(s.segmentId, `${endpoint.host}:${endpoint.port}`);
   }
   return owners;
+}
+
+/** Everything in `stream` from its head to its tail as of now, in the order read. */
+export async function readAll(client: SluiceClient, stream: string): Promise<string[]> {
+  const end = (await client.streamInfo(stream)).tail;
+  const out: string[] = [];
+  for await (const ev of client.reader(stream, { serializer: Serializers.utf8(), from: 'head', to: end }))
+    out.push(ev.value);
+  return out;
+}
+
+/**
+ * The segment store to kill: of the stores owning some of the stream's current segments, the one
+ * owning the `fewest` or the `most`; with the segments that will move when it dies. Expects at
+ * least two stores to own segments (so some segments stay where they are).
+ */
+export async function victimStore(
+  controller: ControllerClient,
+  cluster: ClusterHandle,
+  scope: string,
+  stream: string,
+  pick: 'fewest' | 'most',
+): Promise<{ victim: string; moved: Set<bigint> }> {
+  const owners = await segmentOwners(controller, scope, stream);
+  const byStore = new Map<string, bigint[]>();
+  for (const [id, endpoint] of owners) byStore.set(endpoint, [...(byStore.get(endpoint) ?? []), id]);
+  expect(byStore.size).toBeGreaterThanOrEqual(2);
+  const sorted = [...byStore].sort((a, b) => a[1].length - b[1].length);
+  const [endpoint, ids] = (pick === 'fewest' ? sorted[0] : sorted[sorted.length - 1])!;
+  const victim = segmentStoreEndpoints(cluster).get(endpoint);
+  if (!victim) throw new Error(`no segment store of the cluster listens on ${endpoint}`);
+  return { victim, moved: new Set(ids) };
 }
