@@ -246,11 +246,19 @@ class CloseOne implements Cmd {
       live.clients.splice(i, 1);
       m.clients--;
     } else if (this.what === 'writer') {
+      // A closed writer or reader leaves the pool: later commands use open ones (a write to a closed
+      // writer is refused with invalid-argument, as it should be, and is not what this checks).
       const w = pick(c.writers, this.at);
-      if (w) track(live, 'writer.close', w.writer.close());
+      if (w) {
+        c.writers.splice(c.writers.indexOf(w), 1);
+        track(live, 'writer.close', w.writer.close());
+      }
     } else {
       const r = pick(c.readers, this.at);
-      if (r) track(live, 'reader.close', r.close());
+      if (r) {
+        c.readers.splice(c.readers.indexOf(r), 1);
+        track(live, 'reader.close', r.close());
+      }
     }
   }
   toString = () => `close-${this.what}(${this.at})`;
