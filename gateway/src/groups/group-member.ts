@@ -16,6 +16,7 @@ import {
   acquire,
   checkGroupState,
   commit,
+  endsOf,
   type FinishedSegment,
   type GroupState,
   heartbeat,
@@ -27,6 +28,7 @@ import {
   requestCheckpoint,
   segmentKey,
   silentReaders,
+  unpublishedCheckpoint,
 } from './group-state.js';
 import type { GroupTable } from './group-table.js';
 
@@ -50,6 +52,8 @@ export interface JoinResult {
   /** Segments this reader reads now, at the offsets to read from. */
   owned: Map<string, bigint>;
   restored: { state?: unknown; txn?: { stream: string; txnId: string } } | undefined;
+  /** Per stream, the offsets its segments are read up to (the group's end cuts; undefined: no end). */
+  ends: Array<Map<bigint, bigint> | undefined>;
 }
 
 export const DEFAULT_GROUP_TIMEOUT_MS = 30_000;
@@ -120,7 +124,7 @@ export class GroupMember {
         known && (known.state !== undefined || known.txn)
           ? { ...(known.state !== undefined ? { state: known.state } : {}), ...(known.txn ? { txn: known.txn } : {}) }
           : undefined;
-      return { next: s, result: { owned, restored } };
+      return { next: s, result: { owned, restored, ends: endsOf(s) } };
     });
     membersHere.set(this.label, (membersHere.get(this.label) ?? 0) + 1);
     this.services.metrics.groupReaders.set({ group: this.label }, membersHere.get(this.label)!);
@@ -135,27 +139,34 @@ export class GroupMember {
     this.timer.unref?.();
   }
 
-  /** Commits this reader's progress (see group-state.ts `commit`); returns the released segments. */
+  /**
+   * Commits this reader's progress (see group-state.ts `commit`); returns the released segments,
+   * and whether the commit completed a checkpoint that an automatic-release group has to publish.
+   */
   async commit(input: {
     positions: Map<string, bigint>;
     finished: string[];
     state?: unknown;
     txn?: { stream: string; txnId: string };
-  }): Promise<string[]> {
+  }): Promise<{ released: string[]; publish: boolean }> {
     const finished = await Promise.all(input.finished.map((key) => this.successorsOf(key)));
-    return this.services.groups.update<GroupState, string[]>(this.scope, this.group, (current) => {
-      if (!current) throw new GatewayError('not-found', `reader group ${this.label} was deleted`);
-      const s = checkGroupState(current.value, this.group);
-      const { released } = commit(s, {
-        readerId: this.readerId,
-        positions: input.positions,
-        finished,
-        ...(input.state !== undefined ? { state: input.state } : {}),
-        ...(input.txn ? { txn: input.txn } : {}),
-        now: Date.now(),
-      });
-      return { next: s, result: released };
-    });
+    return this.services.groups.update<GroupState, { released: string[]; publish: boolean }>(
+      this.scope,
+      this.group,
+      (current) => {
+        if (!current) throw new GatewayError('not-found', `reader group ${this.label} was deleted`);
+        const s = checkGroupState(current.value, this.group);
+        const { released } = commit(s, {
+          readerId: this.readerId,
+          positions: input.positions,
+          finished,
+          ...(input.state !== undefined ? { state: input.state } : {}),
+          ...(input.txn ? { txn: input.txn } : {}),
+          now: Date.now(),
+        });
+        return { next: s, result: { released, publish: unpublishedCheckpoint(s) !== undefined } };
+      },
+    );
   }
 
   /** The client closed the reader: its segments go back to the group at their committed offsets. */

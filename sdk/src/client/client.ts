@@ -31,7 +31,9 @@ import { WriterClient } from './writer-client.js';
 export type {
   CompletedTransaction,
   ConnectOptions,
+  GroupRetention,
   GroupSegment,
+  ReaderGroupConfig,
   ReaderGroupInfo,
   StreamConfig,
   StreamConfiguration,
