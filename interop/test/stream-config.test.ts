@@ -69,6 +69,21 @@ describe('stream configuration', () => {
     const { config } = await fx.client.streamInfo(s);
     expect(config.retention).toEqual({ type: 'time', ms: 86_400_000 });
     expect(config.tags.sort()).toEqual(['from-java', 'x']);
+    // Java's min/max policy (consumption-based retention's bounds), and Sluice's back.
+    await javaPeer([
+      'stream-update',
+      ...streamArgs(scope, s),
+      '--retention-ms',
+      '60000',
+      '--retention-max-ms',
+      '7200000',
+    ]);
+    expect((await fx.client.streamInfo(s)).config.retention).toEqual({ type: 'time', ms: 60_000, maxMs: 7_200_000 });
+    await fx.client.updateStream(s, { retention: { type: 'size', bytes: 0, maxBytes: 1 << 30 } });
+    expect((await fx.client.streamInfo(s)).config.retention).toEqual({ type: 'size', bytes: 0, maxBytes: 1 << 30 });
+    await expect(
+      fx.client.updateStream(s, { retention: { type: 'size', bytes: 100, maxBytes: 10 } }),
+    ).rejects.toMatchObject({ code: 'invalid-argument' });
   });
 
   it('checkStreamExists agrees with Java; unknown streams are typed errors elsewhere', async () => {
