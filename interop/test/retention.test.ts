@@ -114,8 +114,11 @@ describe('consumption-based retention', () => {
     const auto = uniqueName('auto');
     const manual = uniqueName('manual');
     const javaGroup = uniqueName('java');
-    expect(await client.createReaderGroup(auto, { streams: [stream], retention: 'automatic' })).toBe(true);
-    expect(await client.createReaderGroup(auto, { streams: [stream], retention: 'automatic' })).toBe(false);
+    // 'automatic' with a group checkpoint every second (Java's automaticCheckpointIntervalMillis):
+    // nobody calls checkpointReaderGroup; each completed checkpoint is published.
+    const autoConfig = { streams: [stream], retention: 'automatic', groupCheckpointMs: 1_000 } as const;
+    expect(await client.createReaderGroup(auto, autoConfig)).toBe(true);
+    expect(await client.createReaderGroup(auto, autoConfig)).toBe(false);
     expect(await client.createReaderGroup(manual, { streams: [stream], retention: 'manual' })).toBe(true);
     expect((await listSubscribers(controller, scope, stream)).sort()).toEqual(
       [`${scope}/${auto}`, `${scope}/${manual}`].sort(),
@@ -133,17 +136,22 @@ describe('consumption-based retention', () => {
     await readAndCommit(stream, manual, 'm', 30);
     const manualCut = (await client.readerGroupStreamCuts(manual)).get(`${scope}/${stream}`)!;
     await client.updateRetentionStreamCut(manual, [manualCut]);
-    // Sluice, automatic: a reader reads everything; the group's checkpoint publishes its cut. The
-    // reader commits for the checkpoint while it waits for more events (its next read).
+    // Sluice, automatic: a reader reads everything and waits for more; the group's periodic
+    // checkpoints (it commits for each while it waits) come to the tail.
     const reader = client.reader(stream, { serializer: utf8, group: auto, readerId: 'a', autoCheckpointMs: 600_000 });
     const events = reader[Symbol.asyncIterator]();
     for (let i = 0; i < values.length; i++) await events.next();
     const waiting = events.next();
     const tail = (await client.streamInfo(stream)).tail;
-    const checkpoint = await client.checkpointReaderGroup(auto);
-    expect(checkpoint.cuts.get(`${scope}/${stream}`)!.positions).toEqual(tail.positions);
-    await reader.close();
-    expect((await waiting).done).toBe(true);
+    const atTail = (info: Awaited<ReturnType<typeof client.describeReaderGroup>>) => {
+      const cut = info.lastCheckpoint?.cuts.get(`${scope}/${stream}`);
+      return cut !== undefined && [...tail.positions].every(([s, o]) => cut.positions.get(s) === o);
+    };
+    const deadline = Date.now() + 60_000;
+    while (!atTail(await client.describeReaderGroup(auto))) {
+      if (Date.now() > deadline) throw new Error('no group checkpoint of the automatic group reached the tail');
+      await new Promise((r) => setTimeout(r, 500));
+    }
     expect((await listSubscribers(controller, scope, stream)).sort()).toEqual(
       [`${scope}/${auto}`, `${scope}/${manual}`, `${scope}/${javaGroup}`].sort(),
     );
@@ -164,6 +172,8 @@ describe('consumption-based retention', () => {
     expect(await listSubscribers(controller, scope, stream)).toEqual([`${scope}/${auto}`]);
     console.log("[retention] waiting for the head at the automatic group's checkpoint");
     await headReaches(stream, lowerBound([tail]), 'what the automatic group read at its checkpoint');
+    await reader.close();
+    expect((await waiting).done).toBe(true);
     expect(await client.deleteReaderGroup(auto)).toBe(true);
     expect(await listSubscribers(controller, scope, stream)).toEqual([]);
   }, 900_000);

@@ -18,6 +18,8 @@ export interface CreateGroupInput {
   to: StreamCut[];
   timeoutMs: number;
   retention: SubscriberRetention | undefined;
+  /** A group-wide checkpoint this often (0: none). */
+  checkpointEveryMs: number;
 }
 
 /** Creates the group; false if it exists (its configuration is left as it is, as in Java). */
@@ -33,6 +35,7 @@ export async function createGroup(
   const state = newGroup(input.streams, start, input.timeoutMs);
   const bounds = await boundsOf(services, input.streams, start, input.to, defaultScope);
   if (bounds) state.bounds = bounds;
+  if (input.checkpointEveryMs > 0) state.checkpointEveryMs = input.checkpointEveryMs;
   if (input.retention) await subscribe(services, scope, group, state, input.retention, start);
   return services.groups.update<GroupState, boolean>(scope, group, (current) =>
     current ? { next: undefined, result: false } : { next: state, result: true },

@@ -15,6 +15,7 @@ import type { ScopedStream } from '../streams/stream-name.js';
 import {
   acquire,
   checkGroupState,
+  checkpointIfDue,
   commit,
   endsOf,
   type FinishedSegment,
@@ -45,6 +46,8 @@ export interface GroupMemberListener {
   onCheckpointRequested(id: number): void;
   /** The group has nothing left to read (every segment finished, no successor waiting). */
   onGroupFinished(): void;
+  /** A completed group checkpoint waits to be published as the group's retention cut. */
+  onPublishDue(): void;
   onFailed(err: GatewayError): void;
 }
 
@@ -207,7 +210,13 @@ export class GroupMember {
     try {
       await this.reapSilent();
       type TickResult =
-        | { kind: 'ok'; acquired: Array<[string, bigint]>; checkpoint: number | undefined; finished: boolean }
+        | {
+            kind: 'ok';
+            acquired: Array<[string, bigint]>;
+            checkpoint: number | undefined;
+            finished: boolean;
+            publish: boolean;
+          }
         | { kind: 'gone'; err: GatewayError };
       const result = await this.services.groups.update<GroupState, TickResult>(this.scope, this.group, (current) => {
         if (!current)
@@ -231,9 +240,11 @@ export class GroupMember {
           };
         heartbeat(s, this.readerId, now);
         const acquired = acquire(s, this.readerId);
+        checkpointIfDue(s, now);
         const pending = s.checkpoints.pending;
         const checkpoint = pending?.waiting.includes(this.readerId) ? pending.id : undefined;
-        return { next: s, result: { kind: 'ok', acquired, checkpoint, finished: isFinished(s) } };
+        const publish = unpublishedCheckpoint(s) !== undefined;
+        return { next: s, result: { kind: 'ok', acquired, checkpoint, finished: isFinished(s), publish } };
       });
       if (this.stopped) return;
       if (result.kind === 'gone') {
@@ -246,6 +257,7 @@ export class GroupMember {
         this.lastCheckpointSignalled = result.checkpoint;
         this.listener.onCheckpointRequested(result.checkpoint);
       }
+      if (result.publish) this.listener.onPublishDue();
       if (result.finished) this.listener.onGroupFinished();
       void this.refreshLag();
     } catch (err) {

@@ -40,6 +40,7 @@ export async function resetGroup(
     next.checkpoints.next = s.checkpoints.next;
     if (s.retention) next.retention = s.retention;
     if (bounds) next.bounds = bounds;
+    if (s.checkpointEveryMs) next.checkpointEveryMs = s.checkpointEveryMs;
     return { next, result: undefined };
   });
 }

@@ -52,6 +52,8 @@ export interface GroupState {
   checkpoints: GroupCheckpoints;
   retention?: GroupRetention;
   bounds?: GroupBounds;
+  /** A group-wide checkpoint this often (Java's automaticCheckpointIntervalMillis); absent: none. */
+  checkpointEveryMs?: number;
 }
 
 /**
@@ -271,6 +273,13 @@ export function endsOf(s: GroupState): Array<Map<bigint, bigint> | undefined> {
     ends[streamIndex]?.set(segmentId, BigInt(offset));
   }
   return ends;
+}
+
+/** Starts the group's periodic checkpoint when one is due; returns its id, if it started one. */
+export function checkpointIfDue(s: GroupState, now: number): number | undefined {
+  const every = s.checkpointEveryMs;
+  if (!every || s.checkpoints.pending || now - (s.checkpoints.last?.at ?? 0) < every) return undefined;
+  return requestCheckpoint(s, now);
 }
 
 /** Starts a group-wide checkpoint: every current reader must commit once more. */

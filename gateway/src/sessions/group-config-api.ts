@@ -33,6 +33,11 @@ export async function handleGroupConfig(session: Session, call: Call): Promise<R
       if (v.streams.length === 0)
         throw new GatewayError('invalid-argument', 'a reader group reads at least one stream');
       const g = parseStreamName(v.group, ctx.defaultScope);
+      if (v.groupCheckpointMs > 0 && v.groupCheckpointMs < 100)
+        throw new GatewayError(
+          'invalid-argument',
+          `group_checkpoint_ms is 0 (none) or at least 100, got ${v.groupCheckpointMs}`,
+        );
       const streams = v.streams.map((s) => {
         const n = parseStreamName(s, ctx.defaultScope);
         // Creating a group is reading its streams: the same right as a first reader's.
@@ -55,6 +60,7 @@ export async function handleGroupConfig(session: Session, call: Call): Promise<R
           streams,
           from: { cuts: v.from, tail: v.tail },
           to: v.to,
+          checkpointEveryMs: v.groupCheckpointMs,
           timeoutMs: v.timeoutMs || DEFAULT_GROUP_TIMEOUT_MS,
           retention,
         },

@@ -111,15 +111,8 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
       ...(request.txn ? { txn: { stream: request.txn.stream, txnId: request.txn.txnId } } : {}),
     });
     // This commit completed a group checkpoint: an automatic-release group hands its cuts to the
-    // controller's retention. Not awaited (the reader goes on); a failure is retried by the next
-    // checkpoint, and checkpointReaderGroup publishes before it resolves.
-    if (publish)
-      publishCheckpoint({ ...this.session.ctx, logger: this.session.logger }, member.scope, member.group).catch((err) =>
-        this.session.logger.warn(
-          { err, group: `${member.scope}/${member.group}` },
-          'publishing the retention cut failed',
-        ),
-      );
+    // controller's retention. Not awaited (the reader goes on).
+    if (publish) this.onPublishDue();
     return released.map((key) => {
       const { streamIndex, segmentId } = parseSegmentKey(key);
       this.reader?.removeSegment(streamIndex, segmentId);
@@ -155,6 +148,22 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
         case: 'checkpointRequested',
         value: { channel: this.request.channel, checkpointId: BigInt(id) },
       }),
+    );
+  }
+
+  /**
+   * Publishes the group's last checkpoint as its retention cut. A failure is retried at this
+   * reader's next heartbeat (the checkpoint stays unpublished), and checkpointReaderGroup
+   * publishes before it resolves.
+   */
+  onPublishDue(): void {
+    const member = this.member;
+    if (!member) return;
+    publishCheckpoint({ ...this.session.ctx, logger: this.session.logger }, member.scope, member.group).catch((err) =>
+      this.session.logger.warn(
+        { err, group: `${member.scope}/${member.group}` },
+        'publishing the retention cut failed',
+      ),
     );
   }
 

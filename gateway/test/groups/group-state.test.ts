@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   acquire,
+  checkpointIfDue,
   commit,
   endsOf,
   fairShare,
@@ -126,5 +127,19 @@ describe('group state', () => {
     expect(unpublishedCheckpoint(s)).toBeUndefined();
     s.retention = { type: 'manual', readerGroupId: 'x', generation: '0', published: 0 };
     expect(unpublishedCheckpoint(s)).toBeUndefined();
+  });
+
+  it('starts a periodic group checkpoint when the last one is older than the interval', () => {
+    const s = group(1);
+    heartbeat(s, 'a', 0);
+    expect(checkpointIfDue(s, 10_000)).toBeUndefined(); // no interval: only on request
+    s.checkpointEveryMs = 1_000;
+    const first = checkpointIfDue(s, 10_000);
+    expect(first).toBeDefined();
+    expect(checkpointIfDue(s, 20_000)).toBeUndefined(); // one pending at a time
+    commit(s, { readerId: 'a', positions: new Map(), finished: [], now: 10_500 });
+    expect(s.checkpoints.last?.id).toBe(first);
+    expect(checkpointIfDue(s, 11_000)).toBeUndefined(); // 500 ms after the last
+    expect(checkpointIfDue(s, 11_500)).toBe(first! + 1);
   });
 });

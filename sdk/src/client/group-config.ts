@@ -36,6 +36,12 @@ export interface ReaderGroupConfig {
    * created, as for a reader's `to`.
    */
   to?: StreamCut[];
+  /**
+   * A group-wide checkpoint this often (Java's automaticCheckpointIntervalMillis): every reader
+   * commits at its next read, as for `checkpointReaderGroup`. With retention 'automatic' each
+   * one releases what is before it. Default: none (only `checkpointReaderGroup`).
+   */
+  groupCheckpointMs?: number;
 }
 
 const RETENTION = {
@@ -73,6 +79,7 @@ export async function createReaderGroup(
         timeoutMs: config.groupTimeoutMs ?? 0,
         retention,
         to: cutFrames(config.to ?? [], qualify),
+        groupCheckpointMs: config.groupCheckpointMs ?? 0,
       } as never,
     },
     signal,

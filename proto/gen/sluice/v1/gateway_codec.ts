@@ -91,7 +91,7 @@ export const GATEWAY_TABLE: CodecTable = [
   /* 81 */ ["sluice.v1.StreamApiMarks", [[1, "offset", 3, 0], [2, "entries", 12, 0], [3, "nextOffset", 3, 0]]],
   /* 82 */ ["sluice.v1.StreamApiReaderOffline", [[1, "group", 9, 0], [2, "readerId", 9, 0], [3, "position", 0, 0, 49]]],
   /* 83 */ ["sluice.v1.StreamApiResetGroup", [[1, "group", 9, 0], [2, "from", 0, 1, 24], [3, "tail", 8, 0]]],
-  /* 84 */ ["sluice.v1.CreateReaderGroup", [[1, "group", 9, 0], [2, "streams", 9, 1], [3, "from", 0, 1, 24], [4, "tail", 8, 0], [5, "timeoutMs", 13, 0], [6, "retention", 5, 0], [7, "to", 0, 1, 24]]],
+  /* 84 */ ["sluice.v1.CreateReaderGroup", [[1, "group", 9, 0], [2, "streams", 9, 1], [3, "from", 0, 1, 24], [4, "tail", 8, 0], [5, "timeoutMs", 13, 0], [6, "retention", 5, 0], [7, "to", 0, 1, 24], [8, "groupCheckpointMs", 13, 0]]],
   /* 85 */ ["sluice.v1.GroupRetentionCuts", [[1, "group", 9, 0], [2, "cuts", 0, 1, 24]]],
 ];
 
