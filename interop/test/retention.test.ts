@@ -10,7 +10,7 @@
  * the least the property takes. Another run's instance on those ports is reused (it must have
  * been started with the same property: `ensurePravega` below starts it so).
  */
-import { Serializers, type SluiceClient, StreamCut } from '@sluice/sdk';
+import { type ReaderGroupConfig, Serializers, type SluiceClient, StreamCut } from '@sluice/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControllerClient } from '../../gateway/src/controller/controller-client.js';
 import { listSubscribers } from '../../gateway/src/controller/subscriber-rpc.js';
@@ -116,7 +116,7 @@ describe('consumption-based retention', () => {
     const javaGroup = uniqueName('java');
     // 'automatic' with a group checkpoint every second (Java's automaticCheckpointIntervalMillis):
     // nobody calls checkpointReaderGroup; each completed checkpoint is published.
-    const autoConfig = { streams: [stream], retention: 'automatic', groupCheckpointMs: 1_000 } as const;
+    const autoConfig: ReaderGroupConfig = { streams: [stream], retention: 'automatic', groupCheckpointMs: 1_000 };
     expect(await client.createReaderGroup(auto, autoConfig)).toBe(true);
     expect(await client.createReaderGroup(auto, autoConfig)).toBe(false);
     expect(await client.createReaderGroup(manual, { streams: [stream], retention: 'manual' })).toBe(true);
