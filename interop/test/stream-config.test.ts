@@ -14,7 +14,7 @@ const { scope } = fx;
 
 async function javaConfig(stream: string, tag?: string) {
   const [line] = await javaPeer(['stream-config', ...streamArgs(scope, stream), ...(tag ? ['--tag', tag] : [])]);
-  return line as { exists: boolean; tags: string[]; tagged: string[] };
+  return line as { exists: boolean; scopeExists: boolean; tags: string[]; tagged: string[] };
 }
 
 describe('stream configuration', () => {
@@ -84,6 +84,16 @@ describe('stream configuration', () => {
     await expect(
       fx.client.updateStream(s, { retention: { type: 'size', bytes: 100, maxBytes: 10 } }),
     ).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+
+  it("checkScopeExists agrees with Java's StreamManager.checkScopeExists", async () => {
+    const [line] = await javaPeer(['stream-config', ...streamArgs(scope, 'any')]);
+    expect((line as { scopeExists: boolean }).scopeExists).toBe(true);
+    expect(await fx.client.checkScopeExists(scope)).toBe(true);
+    const missing = uniqueName('noscope');
+    const [none] = await javaPeer(['stream-config', ...streamArgs(missing, 'any')]);
+    expect((none as { scopeExists: boolean }).scopeExists).toBe(false);
+    expect(await fx.client.checkScopeExists(missing)).toBe(false);
   });
 
   it('checkStreamExists agrees with Java; unknown streams are typed errors elsewhere', async () => {
