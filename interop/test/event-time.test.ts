@@ -1,7 +1,8 @@
 /**
  * Event time across Sluice and Pravega's Java client: watermark bytes decode as Java writes
- * them; the times a Sluice writer notes (writer.noteTime) become watermarks a Java reader sees
- * in its time window; and a Sluice reader's timeWindow() shows the times a Java writer noted.
+ * them; the times a Sluice writer notes (writer.noteTime, autoNoteTimeMs, a transaction's
+ * commit({ timestamp })) become watermarks a Java reader sees in its time window; and a Sluice
+ * reader's timeWindow() shows the times a Java writer noted.
  */
 import { Serializers } from '@sluice/sdk';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +72,49 @@ describe('watermarks', () => {
       await writer.close();
     }
     await expect(writer.noteTime(-1)).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+
+  it('a Java reader sees the time the gateway notes for a writer with autoNoteTimeMs', async () => {
+    const stream = await newStream();
+    const writer = fx.client.writer(stream, { serializer: utf8, autoNoteTimeMs: 1000 });
+    try {
+      await Promise.all(Array.from({ length: 40 }, (_, i) => writer.write(`a${i}`, `k${i % 4}`)));
+      // Every note from now on is at least this and covers the 40 acknowledged events.
+      const after = Date.now();
+      await expect(writer.noteTime(after)).rejects.toMatchObject({ code: 'invalid-argument' });
+      const lines = await javaPeer(
+        ['time-window', ...streamArgs(scope, stream), '--until-lower', String(after), '--timeout-ms', '60000'],
+        { timeoutMs: 90_000 },
+      );
+      const last = lines[lines.length - 1] as { lower: number; events: number };
+      expect(last.lower).toBeGreaterThanOrEqual(after);
+      expect(last.events).toBe(40);
+    } finally {
+      await writer.close();
+    }
+    expect(() => fx.client.writer(stream, { serializer: utf8, autoNoteTimeMs: 10 })).toThrow(
+      expect.objectContaining({ code: 'invalid-argument' }),
+    );
+  });
+
+  it("a Java reader sees a transaction's commit time (Transaction.commit(timestamp))", async () => {
+    const stream = await newStream();
+    const writer = fx.client.writer(stream, { serializer: utf8, mode: 'exactly-once' });
+    const tx = await writer.beginTxn();
+    await Promise.all(Array.from({ length: 30 }, (_, i) => tx.write(`t${i}`, `k${i % 3}`)));
+    const time = Date.now();
+    await tx.commit({ timestamp: time });
+    const lines = await javaPeer(
+      ['time-window', ...streamArgs(scope, stream), '--until-lower', String(time), '--timeout-ms', '60000'],
+      { timeoutMs: 90_000 },
+    );
+    const last = lines[lines.length - 1] as { lower: number; events: number };
+    expect(last.lower).toBe(time);
+    expect(last.events).toBe(30);
+    const next = await writer.beginTxn();
+    await expect(next.commit({ timestamp: -5 })).rejects.toMatchObject({ code: 'invalid-argument' });
+    await next.abort();
+    await writer.close();
   });
 
   it("a Sluice reader's time window shows the time a Java writer noted", async () => {

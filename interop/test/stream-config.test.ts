@@ -14,7 +14,7 @@ const { scope } = fx;
 
 async function javaConfig(stream: string, tag?: string) {
   const [line] = await javaPeer(['stream-config', ...streamArgs(scope, stream), ...(tag ? ['--tag', tag] : [])]);
-  return line as { exists: boolean; tags: string[]; tagged: string[] };
+  return line as { exists: boolean; scopeExists: boolean; tags: string[]; tagged: string[] };
 }
 
 describe('stream configuration', () => {
@@ -69,6 +69,31 @@ describe('stream configuration', () => {
     const { config } = await fx.client.streamInfo(s);
     expect(config.retention).toEqual({ type: 'time', ms: 86_400_000 });
     expect(config.tags.sort()).toEqual(['from-java', 'x']);
+    // Java's min/max policy (consumption-based retention's bounds), and Sluice's back.
+    await javaPeer([
+      'stream-update',
+      ...streamArgs(scope, s),
+      '--retention-ms',
+      '60000',
+      '--retention-max-ms',
+      '7200000',
+    ]);
+    expect((await fx.client.streamInfo(s)).config.retention).toEqual({ type: 'time', ms: 60_000, maxMs: 7_200_000 });
+    await fx.client.updateStream(s, { retention: { type: 'size', bytes: 0, maxBytes: 1 << 30 } });
+    expect((await fx.client.streamInfo(s)).config.retention).toEqual({ type: 'size', bytes: 0, maxBytes: 1 << 30 });
+    await expect(
+      fx.client.updateStream(s, { retention: { type: 'size', bytes: 100, maxBytes: 10 } }),
+    ).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+
+  it("checkScopeExists agrees with Java's StreamManager.checkScopeExists", async () => {
+    const [line] = await javaPeer(['stream-config', ...streamArgs(scope, 'any')]);
+    expect((line as { scopeExists: boolean }).scopeExists).toBe(true);
+    expect(await fx.client.checkScopeExists(scope)).toBe(true);
+    const missing = uniqueName('noscope');
+    const [none] = await javaPeer(['stream-config', ...streamArgs(missing, 'any')]);
+    expect((none as { scopeExists: boolean }).scopeExists).toBe(false);
+    expect(await fx.client.checkScopeExists(missing)).toBe(false);
   });
 
   it('checkStreamExists agrees with Java; unknown streams are typed errors elsewhere', async () => {

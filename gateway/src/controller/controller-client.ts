@@ -47,7 +47,13 @@ export interface Endpoint {
 export type StreamScaling =
   | { type: 'fixed'; segments: number }
   | { type: 'byEventRate' | 'byDataRate'; targetRate: number; scaleFactor: number; minSegments: number };
-export type StreamRetention = { type: 'time'; ms: number } | { type: 'size'; bytes: number };
+/**
+ * `maxMs`/`maxBytes`: Pravega's retentionMax, the most kept even when a subscribing reader group
+ * has not consumed it (consumption-based retention); absent: no maximum.
+ */
+export type StreamRetention =
+  | { type: 'time'; ms: number; maxMs?: number }
+  | { type: 'size'; bytes: number; maxBytes?: number };
 export type TxnState = 'open' | 'committing' | 'committed' | 'aborting' | 'aborted' | 'unknown';
 export type PingStatus =
   | 'ok'
@@ -69,7 +75,7 @@ export interface ControllerClientOptions {
   logger?: Logger;
 }
 
-const MAX_LONG = 2n ** 63n - 1n;
+export const MAX_LONG = 2n ** 63n - 1n;
 /**
  * A tag each createStream carries, unique to the call: when a retried call (the first timed out,
  * its outcome unknown) hears "exists", the stream's tags say whether that earlier attempt of ours
@@ -513,11 +519,25 @@ export class ControllerClient {
     return map[r.status] ?? 'unknown';
   }
 
-  /** Idempotent in Pravega (committing a committing/committed txn succeeds), so retrying is safe. */
-  async commitTransaction(scope: string, stream: string, txnId: string): Promise<void> {
+  /**
+   * Idempotent in Pravega (committing a committing/committed txn succeeds), so retrying is safe.
+   * `eventTime`: Pravega's Transaction.commit(timestamp), the time of writer `writerId` at the
+   * transaction's end (the controller notes it as that writer's time once committed).
+   */
+  async commitTransaction(
+    scope: string,
+    stream: string,
+    txnId: string,
+    eventTime?: { writerId: string; timestamp: bigint },
+  ): Promise<void> {
     const r = await this.call('commitTransaction', (c, o) =>
       c.commitTransaction(
-        { streamInfo: { scope, stream }, txnId: uuidToBits(txnId), writerId: '', timestamp: MIN_LONG },
+        {
+          streamInfo: { scope, stream },
+          txnId: uuidToBits(txnId),
+          writerId: eventTime?.writerId ?? '',
+          timestamp: eventTime?.timestamp ?? MIN_LONG,
+        },
         o,
       ),
     );
@@ -613,10 +633,14 @@ export function scalingPolicy(s: StreamScaling) {
 export function retentionPolicy(r: StreamRetention | undefined) {
   if (!r) return { retentionType: RetentionPolicy_RetentionPolicyType.UNKNOWN };
   return r.type === 'time'
-    ? { retentionType: RetentionPolicy_RetentionPolicyType.TIME, retentionParam: BigInt(r.ms), retentionMax: MAX_LONG }
+    ? {
+        retentionType: RetentionPolicy_RetentionPolicyType.TIME,
+        retentionParam: BigInt(r.ms),
+        retentionMax: r.maxMs === undefined ? MAX_LONG : BigInt(r.maxMs),
+      }
     : {
         retentionType: RetentionPolicy_RetentionPolicyType.SIZE,
         retentionParam: BigInt(r.bytes),
-        retentionMax: MAX_LONG,
+        retentionMax: r.maxBytes === undefined ? MAX_LONG : BigInt(r.maxBytes),
       };
 }

@@ -37,6 +37,7 @@ export const RETRY_SAFETY = {
   checkTransactionState: 'repeatable',
   listCompletedTransactions: 'repeatable',
   getDelegationToken: 'repeatable',
+  listSubscribers: 'repeatable',
   // Writes that Pravega applies idempotently: the same request twice leaves the same state and
   // answers the same (a seal of a sealed stream succeeds; a writer's time equal to the one it
   // noted is accepted; committing a committing transaction succeeds).
@@ -47,6 +48,10 @@ export const RETRY_SAFETY = {
   pingTransaction: 'repeatable',
   commitTransaction: 'repeatable',
   abortTransaction: 'repeatable',
+  // The subscriber's cut: the same cut again is accepted. A reader group created again answers
+  // with the id it already has (subscriber-rpc.ts adopts it), so a repeat registers it once.
+  updateSubscriberStreamCut: 'repeatable',
+  createReaderGroup: 'repeatable',
   // A repeat answers "exists" / "not found" / "precondition failed" after our own lost attempt.
   createScope: 'answer-checked',
   deleteScope: 'answer-checked',
@@ -54,6 +59,7 @@ export const RETRY_SAFETY = {
   deleteStream: 'answer-checked',
   createKeyValueTable: 'answer-checked',
   deleteKeyValueTable: 'answer-checked',
+  deleteReaderGroup: 'answer-checked',
   scale: 'answer-checked',
   createTransaction: 'duplicating',
 } as const satisfies Record<string, RetrySafety>;

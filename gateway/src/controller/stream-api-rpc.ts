@@ -14,6 +14,7 @@ import { GatewayError } from '../errors.js';
 import {
   type ControllerClient,
   CREATE_TAG_PREFIX,
+  MAX_LONG,
   retentionPolicy,
   type StreamRetention,
   type StreamScaling,
@@ -76,10 +77,15 @@ export async function streamConfiguration(
   // The tag createStream adds to tell its own retried create from a stranger's is not the user's.
   const tags = (r.tags?.tag ?? []).filter((t) => !t.startsWith(CREATE_TAG_PREFIX));
   const config: StreamConfiguration = { scaling, tags };
+  const max = p && p.retentionMax > 0n && p.retentionMax < MAX_LONG ? Number(p.retentionMax) : undefined;
   if (p?.retentionType === RetentionPolicy_RetentionPolicyType.TIME)
-    config.retention = { type: 'time', ms: Number(p.retentionParam) };
+    config.retention = { type: 'time', ms: Number(p.retentionParam), ...(max !== undefined ? { maxMs: max } : {}) };
   else if (p?.retentionType === RetentionPolicy_RetentionPolicyType.SIZE)
-    config.retention = { type: 'size', bytes: Number(p.retentionParam) };
+    config.retention = {
+      type: 'size',
+      bytes: Number(p.retentionParam),
+      ...(max !== undefined ? { maxBytes: max } : {}),
+    };
   return config;
 }
 

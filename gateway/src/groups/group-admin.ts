@@ -6,9 +6,8 @@
 import { allows, type Grant, type Right } from '../auth/grants.js';
 import { GatewayError } from '../errors.js';
 import { type GroupServices, groupLag, startGroupCheckpoint } from './group-member.js';
-import { checkGroupState, type GroupState, parseSegmentKey } from './group-state.js';
-
-type Cut = { stream: string; positions: Array<{ segmentId: bigint; offset: bigint }> };
+import { publishCheckpoint, unsubscribe } from './group-retention.js';
+import { checkGroupState, cutsOf, type GroupState, parseSegmentKey } from './group-state.js';
 
 function authorize(s: GroupState, grants: readonly Grant[] | undefined, right: Right, label: string): void {
   if (!grants) return;
@@ -23,15 +22,6 @@ async function load(services: GroupServices, scope: string, group: string): Prom
   const current = await services.groups.read<GroupState>(scope, group);
   if (!current) throw new GatewayError('not-found', `reader group ${scope}/${group} does not exist`);
   return checkGroupState(current.value, group);
-}
-
-function cutsOf(s: GroupState, offsets: Record<string, string>): Cut[] {
-  const cuts: Cut[] = s.streams.map((stream) => ({ stream, positions: [] }));
-  for (const [key, offset] of Object.entries(offsets)) {
-    const { streamIndex, segmentId } = parseSegmentKey(key);
-    cuts[streamIndex]?.positions.push({ segmentId, offset: BigInt(offset) });
-  }
-  return cuts;
 }
 
 export async function listGroups(
@@ -90,7 +80,10 @@ export async function deleteGroup(
 ): Promise<boolean> {
   const current = await services.groups.read<GroupState>(scope, group);
   if (!current) return false;
-  authorize(checkGroupState(current.value, group), grants, 'admin', `${scope}/${group}`);
+  const s = checkGroupState(current.value, group);
+  authorize(s, grants, 'admin', `${scope}/${group}`);
+  // The subscriber goes first: a group that is gone must not hold back the streams' retention.
+  await unsubscribe(services, scope, group, s);
   await services.groups.remove(scope, group);
   return true;
 }
@@ -105,14 +98,18 @@ export async function checkpointGroup(
   group: string,
   grants: readonly Grant[] | undefined,
   timeoutMs = 60_000,
-): Promise<{ id: bigint; cuts: Cut[] }> {
+): Promise<{ id: bigint; cuts: ReturnType<typeof cutsOf> }> {
   authorize(await load(services, scope, group), grants, 'read', `${scope}/${group}`);
   const id = await startGroupCheckpoint(services.groups, scope, group);
   const deadline = Date.now() + timeoutMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
     const s = await load(services, scope, group);
     const last = s.checkpoints.last;
-    if (last && last.id >= id) return { id: BigInt(last.id), cuts: cutsOf(s, last.cut) };
+    if (last && last.id >= id) {
+      // Resolves only once an automatic-release group's cut is the controller's too.
+      await publishCheckpoint(services, scope, group);
+      return { id: BigInt(last.id), cuts: cutsOf(s, last.cut) };
+    }
     if (Date.now() > deadline)
       throw new GatewayError(
         'unavailable',

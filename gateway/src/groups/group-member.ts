@@ -15,7 +15,9 @@ import type { ScopedStream } from '../streams/stream-name.js';
 import {
   acquire,
   checkGroupState,
+  checkpointIfDue,
   commit,
+  endsOf,
   type FinishedSegment,
   type GroupState,
   heartbeat,
@@ -27,6 +29,7 @@ import {
   requestCheckpoint,
   segmentKey,
   silentReaders,
+  unpublishedCheckpoint,
 } from './group-state.js';
 import type { GroupTable } from './group-table.js';
 
@@ -43,6 +46,8 @@ export interface GroupMemberListener {
   onCheckpointRequested(id: number): void;
   /** The group has nothing left to read (every segment finished, no successor waiting). */
   onGroupFinished(): void;
+  /** A completed group checkpoint waits to be published as the group's retention cut. */
+  onPublishDue(): void;
   onFailed(err: GatewayError): void;
 }
 
@@ -50,6 +55,8 @@ export interface JoinResult {
   /** Segments this reader reads now, at the offsets to read from. */
   owned: Map<string, bigint>;
   restored: { state?: unknown; txn?: { stream: string; txnId: string } } | undefined;
+  /** Per stream, the offsets its segments are read up to (the group's end cuts; undefined: no end). */
+  ends: Array<Map<bigint, bigint> | undefined>;
 }
 
 export const DEFAULT_GROUP_TIMEOUT_MS = 30_000;
@@ -120,7 +127,7 @@ export class GroupMember {
         known && (known.state !== undefined || known.txn)
           ? { ...(known.state !== undefined ? { state: known.state } : {}), ...(known.txn ? { txn: known.txn } : {}) }
           : undefined;
-      return { next: s, result: { owned, restored } };
+      return { next: s, result: { owned, restored, ends: endsOf(s) } };
     });
     membersHere.set(this.label, (membersHere.get(this.label) ?? 0) + 1);
     this.services.metrics.groupReaders.set({ group: this.label }, membersHere.get(this.label)!);
@@ -135,27 +142,34 @@ export class GroupMember {
     this.timer.unref?.();
   }
 
-  /** Commits this reader's progress (see group-state.ts `commit`); returns the released segments. */
+  /**
+   * Commits this reader's progress (see group-state.ts `commit`); returns the released segments,
+   * and whether the commit completed a checkpoint that an automatic-release group has to publish.
+   */
   async commit(input: {
     positions: Map<string, bigint>;
     finished: string[];
     state?: unknown;
     txn?: { stream: string; txnId: string };
-  }): Promise<string[]> {
+  }): Promise<{ released: string[]; publish: boolean }> {
     const finished = await Promise.all(input.finished.map((key) => this.successorsOf(key)));
-    return this.services.groups.update<GroupState, string[]>(this.scope, this.group, (current) => {
-      if (!current) throw new GatewayError('not-found', `reader group ${this.label} was deleted`);
-      const s = checkGroupState(current.value, this.group);
-      const { released } = commit(s, {
-        readerId: this.readerId,
-        positions: input.positions,
-        finished,
-        ...(input.state !== undefined ? { state: input.state } : {}),
-        ...(input.txn ? { txn: input.txn } : {}),
-        now: Date.now(),
-      });
-      return { next: s, result: released };
-    });
+    return this.services.groups.update<GroupState, { released: string[]; publish: boolean }>(
+      this.scope,
+      this.group,
+      (current) => {
+        if (!current) throw new GatewayError('not-found', `reader group ${this.label} was deleted`);
+        const s = checkGroupState(current.value, this.group);
+        const { released } = commit(s, {
+          readerId: this.readerId,
+          positions: input.positions,
+          finished,
+          ...(input.state !== undefined ? { state: input.state } : {}),
+          ...(input.txn ? { txn: input.txn } : {}),
+          now: Date.now(),
+        });
+        return { next: s, result: { released, publish: unpublishedCheckpoint(s) !== undefined } };
+      },
+    );
   }
 
   /** The client closed the reader: its segments go back to the group at their committed offsets. */
@@ -196,7 +210,13 @@ export class GroupMember {
     try {
       await this.reapSilent();
       type TickResult =
-        | { kind: 'ok'; acquired: Array<[string, bigint]>; checkpoint: number | undefined; finished: boolean }
+        | {
+            kind: 'ok';
+            acquired: Array<[string, bigint]>;
+            checkpoint: number | undefined;
+            finished: boolean;
+            publish: boolean;
+          }
         | { kind: 'gone'; err: GatewayError };
       const result = await this.services.groups.update<GroupState, TickResult>(this.scope, this.group, (current) => {
         if (!current)
@@ -220,9 +240,11 @@ export class GroupMember {
           };
         heartbeat(s, this.readerId, now);
         const acquired = acquire(s, this.readerId);
+        checkpointIfDue(s, now);
         const pending = s.checkpoints.pending;
         const checkpoint = pending?.waiting.includes(this.readerId) ? pending.id : undefined;
-        return { next: s, result: { kind: 'ok', acquired, checkpoint, finished: isFinished(s) } };
+        const publish = unpublishedCheckpoint(s) !== undefined;
+        return { next: s, result: { kind: 'ok', acquired, checkpoint, finished: isFinished(s), publish } };
       });
       if (this.stopped) return;
       if (result.kind === 'gone') {
@@ -235,6 +257,7 @@ export class GroupMember {
         this.lastCheckpointSignalled = result.checkpoint;
         this.listener.onCheckpointRequested(result.checkpoint);
       }
+      if (result.publish) this.listener.onPublishDue();
       if (result.finished) this.listener.onGroupFinished();
       void this.refreshLag();
     } catch (err) {

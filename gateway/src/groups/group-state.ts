@@ -28,6 +28,18 @@ export interface GroupCheckpoints {
   last?: { id: number; at: number; cut: Record<string, string> };
 }
 
+/**
+ * A group registered with the controller as a subscriber of its streams (consumption-based
+ * retention): its controller identity, and the id of the last checkpoint whose cuts were
+ * published (automatic release).
+ */
+export interface GroupRetention {
+  type: 'manual' | 'automatic';
+  readerGroupId: string;
+  generation: string;
+  published: number;
+}
+
 export interface GroupState {
   v: 1;
   /** Fully scoped stream names; segment keys are `<stream index>:<segment id>`. */
@@ -38,6 +50,24 @@ export interface GroupState {
   /** Successors waiting for predecessors (segment keys) to leave the group. */
   future: Record<string, string[]>;
   checkpoints: GroupCheckpoints;
+  retention?: GroupRetention;
+  bounds?: GroupBounds;
+  /** A group-wide checkpoint this often (Java's automaticCheckpointIntervalMillis); absent: none. */
+  checkpointEveryMs?: number;
+}
+
+/**
+ * End cuts of a bounded group (Pravega's endingStreamCuts): every segment of a bounded stream
+ * is read up to its offset in `end`, and only the segments in `reachable` (between the start and
+ * the end cut) ever join the group, so it runs out of segments: it is finished.
+ */
+export interface GroupBounds {
+  /** Segment key → the offset it is read up to (the completed end cuts of the bounded streams). */
+  end: Record<string, string>;
+  /** Segment keys of the bounded streams from the start to the end cuts. */
+  reachable: string[];
+  /** Indexes (in `streams`) of the bounded streams; the others are read without end. */
+  streams: number[];
 }
 
 export interface FinishedSegment {
@@ -58,6 +88,26 @@ export function newGroup(streams: string[], start: Map<string, bigint>, timeoutM
   const segments: GroupState['segments'] = {};
   for (const [key, offset] of start) segments[key] = { offset: offset.toString() };
   return { v: 1, streams, timeoutMs, readers: {}, segments, future: {}, checkpoints: { next: 1 } };
+}
+
+/** Per stream of the group, the cut that `offsets` (segment key → offset) describe. */
+export function cutsOf(
+  s: GroupState,
+  offsets: Record<string, string>,
+): Array<{ stream: string; positions: Array<{ segmentId: bigint; offset: bigint }> }> {
+  const cuts = s.streams.map((stream) => ({ stream, positions: [] as Array<{ segmentId: bigint; offset: bigint }> }));
+  for (const [key, offset] of Object.entries(offsets)) {
+    const { streamIndex, segmentId } = parseSegmentKey(key);
+    cuts[streamIndex]?.positions.push({ segmentId, offset: BigInt(offset) });
+  }
+  return cuts;
+}
+
+/** The last completed checkpoint, if an automatic-release group has not published it yet. */
+export function unpublishedCheckpoint(s: GroupState): number | undefined {
+  const last = s.checkpoints.last;
+  if (s.retention?.type !== 'automatic' || !last || last.id <= s.retention.published) return undefined;
+  return last.id;
 }
 
 /** Throws unless the stored value is a group state this code understands. */
@@ -198,6 +248,7 @@ function finishSegment(s: GroupState, f: FinishedSegment): void {
   }
   for (const succ of f.successors) {
     if (s.segments[succ.key] || s.future[succ.key]) continue;
+    if (beyondBounds(s, succ.key)) continue; // after the end cut: never read
     // A predecessor the group does not hold any more was finished before.
     s.future[succ.key] = succ.predecessors.filter((p) => p !== f.key && (s.segments[p] || s.future[p]));
   }
@@ -206,6 +257,29 @@ function finishSegment(s: GroupState, f: FinishedSegment): void {
     delete s.future[key];
     s.segments[key] = { offset: '0' };
   }
+}
+
+function beyondBounds(s: GroupState, key: string): boolean {
+  const b = s.bounds;
+  if (!b) return false;
+  return b.streams.includes(parseSegmentKey(key).streamIndex) && !b.reachable.includes(key);
+}
+
+/** Per stream, the offsets segments are read up to (undefined: the stream has no end cut). */
+export function endsOf(s: GroupState): Array<Map<bigint, bigint> | undefined> {
+  const ends = s.streams.map((_, i) => (s.bounds?.streams.includes(i) ? new Map<bigint, bigint>() : undefined));
+  for (const [key, offset] of Object.entries(s.bounds?.end ?? {})) {
+    const { streamIndex, segmentId } = parseSegmentKey(key);
+    ends[streamIndex]?.set(segmentId, BigInt(offset));
+  }
+  return ends;
+}
+
+/** Starts the group's periodic checkpoint when one is due; returns its id, if it started one. */
+export function checkpointIfDue(s: GroupState, now: number): number | undefined {
+  const every = s.checkpointEveryMs;
+  if (!every || s.checkpoints.pending || now - (s.checkpoints.last?.at ?? 0) < every) return undefined;
+  return requestCheckpoint(s, now);
 }
 
 /** Starts a group-wide checkpoint: every current reader must commit once more. */

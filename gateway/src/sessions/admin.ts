@@ -1,6 +1,5 @@
 /** Admin calls (unary requests on the session): scopes, streams, stream info, scaling. */
 import type { GroupCommit, Position, Request } from '@sluice/proto/sluice/v1/gateway_pb.js';
-import { Retention_Type } from '@sluice/proto/sluice/v1/gateway_pb.js';
 import { allows, type Grant, type Right, requireRight } from '../auth/grants.js';
 import type { StreamRetention, StreamScaling } from '../controller/controller-client.js';
 import { GatewayError } from '../errors.js';
@@ -12,9 +11,10 @@ import { isTablesCall, runTablesCall } from '../tables/kvt-requests.js';
 import type { ChannelHost } from './channel-host.js';
 import type { GatewayContext } from './context.js';
 import { encodeServerFrame } from './frames.js';
+import { GROUP_CONFIG_CALLS, handleGroupConfig } from './group-config-api.js';
 import { ReaderChannel } from './reader-channel.js';
 import { handleStreamApi, STREAM_API_CALLS } from './stream-api.js';
-import { scalingOf } from './stream-config.js';
+import { retentionOf, scalingOf } from './stream-config.js';
 
 type Result = Extract<Parameters<typeof encodeServerFrame>[0], { case: 'reply' }>['value']['result'];
 
@@ -27,7 +27,9 @@ export async function handleRequest(session: ChannelHost, request: Request): Pro
         ? await groupCommit(session, request.call.value)
         : STREAM_API_CALLS.has(request.call.case ?? '')
           ? await handleStreamApi(session, request.call)
-          : await run({ ...session.ctx, logger: session.logger }, request, session.grants);
+          : GROUP_CONFIG_CALLS.has(request.call.case ?? '')
+            ? await handleGroupConfig(session, request.call)
+            : await run({ ...session.ctx, logger: session.logger }, request, session.grants);
   } catch (err) {
     const error = GatewayError.from(err);
     result = { case: 'error', value: { code: error.code, message: error.message } };
@@ -81,13 +83,8 @@ async function run(ctx: GatewayContext, request: Request, grants: readonly Grant
         scaling: scalingOf(call.value.scaling),
         ...(call.value.tags.length ? { tags: call.value.tags } : {}),
       };
-      if (call.value.retention) {
-        const r = call.value.retention;
-        config.retention =
-          r.type === Retention_Type.TIME
-            ? { type: 'time', ms: Number(r.value) }
-            : { type: 'size', bytes: Number(r.value) };
-      }
+      const retention = retentionOf(call.value.retention);
+      if (retention) config.retention = retention;
       return { case: 'done', value: await controller.createStream(scope, stream, config) };
     }
     case 'streamInfo': {
@@ -117,7 +114,11 @@ async function run(ctx: GatewayContext, request: Request, grants: readonly Grant
     }
     case 'commitTxn': {
       const { scope, stream } = name(call.value.stream);
-      await commitAndWait(ctx, scope, stream, checkTxnId(call.value.txnId));
+      const { timestamp, writerId } = call.value;
+      if (timestamp !== undefined && (timestamp < 0n || !writerId))
+        throw new GatewayError('invalid-argument', 'a commit with a time needs a time of 0 or more and the writer id');
+      const eventTime = timestamp !== undefined ? { writerId, timestamp } : undefined;
+      await commitAndWait(ctx, scope, stream, checkTxnId(call.value.txnId), eventTime);
       return { case: 'done', value: true };
     }
     case 'abortTxn': {
@@ -230,8 +231,14 @@ function checkTxnId(txnId: string): string {
 }
 
 /** Commits (idempotent in Pravega) and waits until the controller reports it committed. */
-async function commitAndWait(ctx: GatewayContext, scope: string, stream: string, txnId: string): Promise<void> {
-  await ctx.controller.commitTransaction(scope, stream, txnId);
+async function commitAndWait(
+  ctx: GatewayContext,
+  scope: string,
+  stream: string,
+  txnId: string,
+  eventTime?: { writerId: string; timestamp: bigint },
+): Promise<void> {
+  await ctx.controller.commitTransaction(scope, stream, txnId, eventTime);
   const deadline = Date.now() + 120_000;
   for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
     const state = await ctx.controller.transactionState(scope, stream, txnId);

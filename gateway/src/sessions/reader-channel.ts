@@ -3,6 +3,7 @@ import type { GroupCommit, OpenReader, Position } from '@sluice/proto/sluice/v1/
 import { requireRight } from '../auth/grants.js';
 import { GatewayError } from '../errors.js';
 import { DEFAULT_GROUP_TIMEOUT_MS, GroupMember, type GroupMemberListener } from '../groups/group-member.js';
+import { publishCheckpoint } from '../groups/group-retention.js';
 import { parseSegmentKey, segmentKey } from '../groups/group-state.js';
 import { segmentRef } from '../segmentstore/segment-ref.js';
 import type { SegmentCompletion, StreamPositionState } from '../streams/position.js';
@@ -103,12 +104,15 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
         throw new GatewayError('invalid-argument', 'the checkpoint state is not JSON');
       }
     }
-    const released = await member.commit({
+    const { released, publish } = await member.commit({
       positions,
       finished,
       ...(state !== undefined ? { state } : {}),
       ...(request.txn ? { txn: { stream: request.txn.stream, txnId: request.txn.txnId } } : {}),
     });
+    // This commit completed a group checkpoint: an automatic-release group hands its cuts to the
+    // controller's retention. Not awaited (the reader goes on).
+    if (publish) this.onPublishDue();
     return released.map((key) => {
       const { streamIndex, segmentId } = parseSegmentKey(key);
       this.reader?.removeSegment(streamIndex, segmentId);
@@ -144,6 +148,22 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
         case: 'checkpointRequested',
         value: { channel: this.request.channel, checkpointId: BigInt(id) },
       }),
+    );
+  }
+
+  /**
+   * Publishes the group's last checkpoint as its retention cut. A failure is retried at this
+   * reader's next heartbeat (the checkpoint stays unpublished), and checkpointReaderGroup
+   * publishes before it resolves.
+   */
+  onPublishDue(): void {
+    const member = this.member;
+    if (!member) return;
+    publishCheckpoint({ ...this.session.ctx, logger: this.session.logger }, member.scope, member.group).catch((err) =>
+      this.session.logger.warn(
+        { err, group: `${member.scope}/${member.group}` },
+        'publishing the retention cut failed',
+      ),
     );
   }
 
@@ -206,7 +226,7 @@ export class ReaderChannel implements Channel, ReaderSink, GroupMemberListener {
       owned[streamIndex]!.active.set(segmentId, offset);
     }
     const reader = new StreamReader(ctx.controller, ctx.segments, this.session.logger, streams, this, ctx.tails);
-    const positions = await reader.open({ type: 'position', streams: owned }, [], { group: true });
+    const positions = await reader.open({ type: 'position', streams: owned }, joined.ends, { group: true });
     if (this.closed) {
       reader.close();
       return;

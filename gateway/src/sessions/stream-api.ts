@@ -22,6 +22,7 @@ import { AppendingChannel } from './appending-channel.js';
 import type { ChannelHost } from './channel-host.js';
 import type { encodeServerFrame } from './frames.js';
 import { configFrame, retentionOf, scalingOf } from './stream-config.js';
+import { WriterChannel } from './writer-channel.js';
 
 type Result = Extract<Parameters<typeof encodeServerFrame>[0], { case: 'reply' }>['value']['result'];
 type Call = Request['call'];
@@ -145,6 +146,11 @@ async function noteTime(session: ChannelHost, channel: number, timestamp: bigint
   const ch = session.channelOf(channel);
   const writer = ch instanceof AppendingChannel ? ch.openWriter : undefined;
   if (!writer) throw new GatewayError('invalid-argument', `channel ${channel} is not an open writer`);
+  if (ch instanceof WriterChannel && ch.notesTimeAutomatically)
+    throw new GatewayError(
+      'invalid-argument',
+      'this writer notes time automatically: noteTime is not allowed (as in Java)',
+    );
   if (timestamp < 0n) throw new GatewayError('invalid-argument', `a time must not be negative, got ${timestamp}`);
   await noteTimestampFromWriter(
     session.ctx.controller,

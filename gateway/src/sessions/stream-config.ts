@@ -17,11 +17,16 @@ export function scalingOf(s: Scaling | undefined): StreamScaling {
   return { type, targetRate: s.targetRate, scaleFactor: s.scaleFactor, minSegments: s.segments };
 }
 
-export function retentionOf(r: { type: Retention_Type; value: bigint } | undefined): StreamRetention | undefined {
+export function retentionOf(
+  r: { type: Retention_Type; value: bigint; max: bigint } | undefined,
+): StreamRetention | undefined {
   if (!r) return undefined;
+  if (r.max > 0n && r.max < r.value)
+    throw new GatewayError('invalid-argument', 'a retention maximum below its minimum keeps nothing consistent');
+  const max = r.max > 0n ? Number(r.max) : undefined;
   return r.type === Retention_Type.TIME
-    ? { type: 'time', ms: Number(r.value) }
-    : { type: 'size', bytes: Number(r.value) };
+    ? { type: 'time', ms: Number(r.value), ...(max !== undefined ? { maxMs: max } : {}) }
+    : { type: 'size', bytes: Number(r.value), ...(max !== undefined ? { maxBytes: max } : {}) };
 }
 
 /** The StreamApiConfig frame of a configuration. */
@@ -38,8 +43,8 @@ export function configFrame(c: StreamConfiguration) {
         };
   const retention = c.retention
     ? c.retention.type === 'time'
-      ? { type: Retention_Type.TIME, value: BigInt(c.retention.ms) }
-      : { type: Retention_Type.SIZE, value: BigInt(c.retention.bytes) }
+      ? { type: Retention_Type.TIME, value: BigInt(c.retention.ms), max: BigInt(c.retention.maxMs ?? 0) }
+      : { type: Retention_Type.SIZE, value: BigInt(c.retention.bytes), max: BigInt(c.retention.maxBytes ?? 0) }
     : undefined;
   return { scaling, tags: c.tags, ...(retention ? { retention } : {}) };
 }

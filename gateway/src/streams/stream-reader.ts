@@ -98,8 +98,14 @@ export class StreamReader implements SegmentReaderListener {
         state = { active: await this.tailCut(scope, stream), future: new Map() };
       }
       this.positions.push(state);
-      // A cut that leaves open segments out bounds them at their write offset now (end-cut.ts).
       const bound = to[i];
+      if (this.group) {
+        // A group's end cuts come complete (groups/group-create.ts); the group decides successors.
+        this.ends.push(bound);
+        this.allowed.push(undefined);
+        continue;
+      }
+      // A cut that leaves open segments out bounds them at their write offset now (end-cut.ts).
       const end =
         bound && bound.size > 0 ? await completeEndCut(this.controller, this.segments, scope, stream, bound) : bound;
       this.ends.push(end);

@@ -102,6 +102,7 @@ describe('controller retry classification', () => {
       'createScope',
       'createStream',
       'deleteKeyValueTable',
+      'deleteReaderGroup',
       'deleteScope',
       'deleteStream',
       'scale',

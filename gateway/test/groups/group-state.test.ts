@@ -2,14 +2,18 @@
 import { describe, expect, it } from 'vitest';
 import {
   acquire,
+  checkpointIfDue,
   commit,
+  endsOf,
   fairShare,
   heartbeat,
+  isFinished,
   newGroup,
   ownedBy,
   removeReader,
   requestCheckpoint,
   silentReaders,
+  unpublishedCheckpoint,
 } from '../../src/groups/group-state.js';
 
 const seg = (id: number) => `0:${id}`;
@@ -84,5 +88,58 @@ describe('group state', () => {
     removeReader(s, 'b', 3);
     expect(s.checkpoints.last?.id).toBe(id);
     expect(Object.values(s.checkpoints.last!.cut).sort()).toEqual(['0', '42']);
+  });
+
+  it('with end cuts, takes in no successor beyond them, and is finished when its segments are', () => {
+    const s = group(2);
+    // Segment 0 is bounded at 500; segment 1 is read to its end, and its successor 11 lies
+    // before the end cut (reachable) while 0's successor 10 lies beyond it.
+    s.bounds = { end: { [seg(0)]: '500', [seg(11)]: '70' }, reachable: [seg(0), seg(1), seg(11)], streams: [0] };
+    expect(endsOf(s)).toEqual([
+      new Map([
+        [0n, 500n],
+        [11n, 70n],
+      ]),
+    ]);
+    heartbeat(s, 'a', 0);
+    acquire(s, 'a');
+    const finished = [
+      { key: seg(0), successors: [{ key: seg(10), predecessors: [seg(0)] }] },
+      { key: seg(1), successors: [{ key: seg(11), predecessors: [seg(1)] }] },
+    ];
+    commit(s, { readerId: 'a', positions: new Map(), finished, now: 1 });
+    expect(Object.keys(s.segments)).toEqual([seg(11)]);
+    expect(isFinished(s)).toBe(false);
+    acquire(s, 'a');
+    commit(s, { readerId: 'a', positions: new Map(), finished: [{ key: seg(11), successors: [] }], now: 2 });
+    expect(isFinished(s)).toBe(true);
+  });
+
+  it('tells an automatic-release group which completed checkpoint it has not published', () => {
+    const s = group(1);
+    heartbeat(s, 'a', 0);
+    const id = requestCheckpoint(s, 1);
+    commit(s, { readerId: 'a', positions: new Map(), finished: [], now: 2 });
+    expect(unpublishedCheckpoint(s)).toBeUndefined(); // no retention: nothing to publish
+    s.retention = { type: 'automatic', readerGroupId: 'x', generation: '0', published: 0 };
+    expect(unpublishedCheckpoint(s)).toBe(id);
+    s.retention.published = id;
+    expect(unpublishedCheckpoint(s)).toBeUndefined();
+    s.retention = { type: 'manual', readerGroupId: 'x', generation: '0', published: 0 };
+    expect(unpublishedCheckpoint(s)).toBeUndefined();
+  });
+
+  it('starts a periodic group checkpoint when the last one is older than the interval', () => {
+    const s = group(1);
+    heartbeat(s, 'a', 0);
+    expect(checkpointIfDue(s, 10_000)).toBeUndefined(); // no interval: only on request
+    s.checkpointEveryMs = 1_000;
+    const first = checkpointIfDue(s, 10_000);
+    expect(first).toBeDefined();
+    expect(checkpointIfDue(s, 20_000)).toBeUndefined(); // one pending at a time
+    commit(s, { readerId: 'a', positions: new Map(), finished: [], now: 10_500 });
+    expect(s.checkpoints.last?.id).toBe(first);
+    expect(checkpointIfDue(s, 11_000)).toBeUndefined(); // 500 ms after the last
+    expect(checkpointIfDue(s, 11_500)).toBe(first! + 1);
   });
 });

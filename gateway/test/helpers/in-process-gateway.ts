@@ -7,7 +7,8 @@ export function controllerUri(): string {
   return process.env.PRAVEGA_CONTROLLER_URI ?? 'tcp://127.0.0.1:9090';
 }
 
-export function startTestGateway(args: string[] = []): Promise<RunningGateway> {
-  const config = loadConfig(['--port', '0', '--controller', controllerUri(), ...args], {});
+/** `controller`: another standalone than this run's (e.g. one started with other settings). */
+export function startTestGateway(args: string[] = [], controller = controllerUri()): Promise<RunningGateway> {
+  const config = loadConfig(['--port', '0', '--controller', controller, ...args], {});
   return startGateway(config, pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' }));
 }

@@ -25,7 +25,9 @@ import { ReaderClient } from './reader-client.js';
 export type {
   CompletedTransaction,
   ConnectOptions,
+  GroupRetention,
   GroupSegment,
+  ReaderGroupConfig,
   ReaderGroupInfo,
   StreamConfig,
   StreamConfiguration,

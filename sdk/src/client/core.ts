@@ -13,8 +13,12 @@ import type { WebSocketConstructor } from '../transport/websocket.js';
 import { SDK_VERSION } from '../version.js';
 import { commitTransaction, type TxnStatus, transactionStatus } from '../writer/transaction.js';
 import { Connection, type ConnectionState } from './connection.js';
+import type { ReaderGroupConfig } from './group-config.js';
+import * as groupConfig from './group-config.js';
 import type { CompletedTransaction, StreamConfiguration, StreamRetention, StreamScaling } from './stream-api.js';
 import * as streamApi from './stream-api.js';
+
+export type { GroupRetention, ReaderGroupConfig } from './group-config.js';
 
 export type { CompletedTransaction, StreamConfiguration, StreamRetention, StreamScaling } from './stream-api.js';
 
@@ -107,6 +111,11 @@ export class ClientCore implements AsyncDisposable {
   async deleteScope(scope: string, signal?: AbortSignal): Promise<boolean> {
     const r = await this.call({ case: 'deleteScope', value: { scope } }, signal);
     return r.case === 'done' && r.value;
+  }
+
+  /** Whether the scope exists (Pravega's StreamManager.checkScopeExists); internal scopes do not. */
+  async checkScopeExists(scope: string, signal?: AbortSignal): Promise<boolean> {
+    return groupConfig.checkScopeExists(this.conn, scope, signal);
   }
 
   async listScopes(signal?: AbortSignal): Promise<string[]> {
@@ -248,6 +257,25 @@ export class ClientCore implements AsyncDisposable {
   }
 
   // ---- reader groups ---------------------------------------------------------------------
+
+  /**
+   * Creates a reader group before its first reader (Pravega's ReaderGroupManager.createReaderGroup),
+   * with what a reader's options cannot say: consumption-based `retention`. True if created,
+   * false if it existed (its configuration is then left as it is). Readers join it with
+   * `client.reader(streams, { group })`; their `from` is ignored for a group that exists.
+   */
+  async createReaderGroup(group: string, config: ReaderGroupConfig, signal?: AbortSignal): Promise<boolean> {
+    return groupConfig.createReaderGroup(this.conn, this.qualify(group), config, (n) => this.qualify(n), signal);
+  }
+
+  /**
+   * Tells the controller what a `retention: 'manual'` group has consumed (Pravega's
+   * ReaderGroup.updateRetentionStreamCut): the streams' retention may drop data before `cuts`.
+   * A cut behind one given before fails with `invalid-argument`.
+   */
+  async updateRetentionStreamCut(group: string, cuts: StreamCut[], signal?: AbortSignal): Promise<void> {
+    await groupConfig.updateRetentionStreamCut(this.conn, this.qualify(group), cuts, (n) => this.qualify(n), signal);
+  }
 
   /** Reader groups of a scope (default: the client's). */
   async listReaderGroups(scope?: string, signal?: AbortSignal): Promise<string[]> {

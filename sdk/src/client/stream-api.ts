@@ -14,7 +14,14 @@ import type { Connection } from './connection.js';
 export type StreamScaling =
   | { type: 'fixed'; segments: number }
   | { type: 'byEventRate' | 'byDataRate'; targetRate: number; scaleFactor: number; minSegments: number };
-export type StreamRetention = { type: 'time'; ms: number } | { type: 'size'; bytes: number };
+/**
+ * How long a stream keeps its data: at least `ms` / `bytes`. With reader groups subscribed to the
+ * stream (`createReaderGroup` with `retention`), Pravega keeps what a group has not consumed,
+ * up to `maxMs` / `maxBytes` (absent: no maximum) — consumption-based retention.
+ */
+export type StreamRetention =
+  | { type: 'time'; ms: number; maxMs?: number }
+  | { type: 'size'; bytes: number; maxBytes?: number };
 
 /** A stream's configuration as Pravega keeps it (StreamConfiguration). */
 export interface StreamConfiguration {
@@ -44,8 +51,8 @@ export function scalingFrame(s: StreamScaling) {
 export function retentionFrame(r: StreamRetention | undefined) {
   if (!r) return undefined;
   return r.type === 'time'
-    ? { type: Retention_Type.TIME, value: BigInt(r.ms) }
-    : { type: Retention_Type.SIZE, value: BigInt(r.bytes) };
+    ? { type: Retention_Type.TIME, value: BigInt(r.ms), max: BigInt(r.maxMs ?? 0) }
+    : { type: Retention_Type.SIZE, value: BigInt(r.bytes), max: BigInt(r.maxBytes ?? 0) };
 }
 
 export async function updateStream(
@@ -91,8 +98,8 @@ export async function streamConfiguration(
   if (ret)
     config.retention =
       ret.type === Retention_Type.TIME
-        ? { type: 'time', ms: Number(ret.value) }
-        : { type: 'size', bytes: Number(ret.value) };
+        ? { type: 'time', ms: Number(ret.value), ...(ret.max > 0n ? { maxMs: Number(ret.max) } : {}) }
+        : { type: 'size', bytes: Number(ret.value), ...(ret.max > 0n ? { maxBytes: Number(ret.max) } : {}) };
   return config;
 }
 

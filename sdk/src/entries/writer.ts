@@ -11,7 +11,9 @@
 export type { ConnectionState } from '../client/connection.js';
 export type {
   ConnectOptions,
+  GroupRetention,
   GroupSegment,
+  ReaderGroupConfig,
   ReaderGroupInfo,
   StreamConfig,
   StreamInfo,

@@ -27,6 +27,8 @@ export class Transaction<T> implements AsyncDisposable {
       routingKey?: (value: T) => string;
       maxInflightBytes?: number;
       deliveryTimeoutMs?: number;
+      /** The writer's id: a commit with a time is that writer's time to Pravega's controller. */
+      writerId: string;
     },
     leaseMs: number | undefined,
     /** Resumes this open transaction (writer.getTransaction) instead of beginning one. */
@@ -95,14 +97,24 @@ export class Transaction<T> implements AsyncDisposable {
     this.state = 'prepared';
   }
 
-  /** Commits; resolves when Pravega reports the transaction committed. Idempotent. */
-  async commit(signal?: AbortSignal): Promise<void> {
+  /**
+   * Commits; resolves when Pravega reports the transaction committed. Idempotent. `timestamp`
+   * (ms since the epoch) is Pravega's Transaction.commit(timestamp): every event of the
+   * transaction has a time at most this, and once committed the controller notes it as the
+   * writer's time at the transaction's end (readers see it in `reader.timeWindow()`). Takes the
+   * options object or, as before, an AbortSignal.
+   */
+  async commit(options?: AbortSignal | { timestamp?: number; signal?: AbortSignal }): Promise<void> {
+    const { timestamp, signal } = isSignal(options) ? { timestamp: undefined, signal: options } : (options ?? {});
+    if (timestamp !== undefined && !(Number.isSafeInteger(timestamp) && timestamp >= 0))
+      throw new SluiceError('invalid-argument', `a time is a non-negative integer of ms, got ${timestamp}`);
     if (this.state === 'committed') return;
     if (this.state === 'aborted') throw new SluiceError('txn-aborted', `transaction ${this.id} was aborted`);
     if (this.state === 'open') await this.prepare(signal);
     this.state = 'committing';
     try {
-      await commitTransaction(this.conn, this.stream, this.id, signal);
+      const eventTime = timestamp !== undefined ? { timestamp, writerId: this.opts.writerId } : undefined;
+      await commitTransaction(this.conn, this.stream, this.id, signal, eventTime);
       this.state = 'committed';
     } catch (err) {
       const e = SluiceError.from(err);
@@ -158,6 +170,10 @@ export class Transaction<T> implements AsyncDisposable {
  * outcome is unknown: the status is asked once the session is back, and the commit repeated only
  * while the transaction is still open (commit is idempotent in Pravega anyway).
  */
+function isSignal(x: unknown): x is AbortSignal {
+  return typeof x === 'object' && x !== null && 'aborted' in x && 'addEventListener' in x;
+}
+
 /** Errors that settle a commit's fate; anything else leaves it unknown until Pravega says. */
 const DEFINITE = new Set(['txn-aborted', 'not-found', 'invalid-argument', 'permission-denied', 'unauthenticated']);
 const COMMIT_CONFIRM_MS = 60_000;
@@ -173,12 +189,14 @@ export async function commitTransaction(
   stream: string,
   txnId: string,
   signal?: AbortSignal,
+  eventTime?: { timestamp: number; writerId: string },
 ): Promise<void> {
+  const time = eventTime ? { timestamp: BigInt(eventTime.timestamp), writerId: eventTime.writerId } : {};
   const deadline = Date.now() + COMMIT_CONFIRM_MS;
   for (let attempt = 0; ; attempt++) {
     let cause: SluiceError;
     try {
-      await conn.request({ case: 'commitTxn', value: { stream, txnId } }, signal);
+      await conn.request({ case: 'commitTxn', value: { stream, txnId, ...time } }, signal);
       return;
     } catch (err) {
       cause = SluiceError.from(err);

@@ -40,6 +40,13 @@ export interface WriterOptions<T> {
    * `outcome-unknown` — never success — and the writer fails for good. Default 120 s; 0: never.
    */
   deliveryTimeoutMs?: number;
+  /**
+   * Pravega's EventWriterConfig.automaticallyNoteTime: the gateway notes the time for this writer
+   * every this many ms (at least 1000; Java's writer does every 5 s) — the gateway's clock, with
+   * the position Pravega acknowledged. `noteTime()` is then refused, as in Java. Not for
+   * exactly-once writers. Default: off.
+   */
+  autoNoteTimeMs?: number;
 }
 
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
@@ -70,6 +77,15 @@ export class EventWriter<T> implements AsyncDisposable {
       throw new SluiceError('invalid-argument', `unknown writer mode '${this.mode}'`);
     }
     this.writerId = opts.writerId ?? globalThis.crypto.randomUUID();
+    const autoNoteTimeMs = opts.autoNoteTimeMs ?? 0;
+    if (
+      autoNoteTimeMs !== 0 &&
+      (this.mode === 'exactly-once' || !Number.isSafeInteger(autoNoteTimeMs) || autoNoteTimeMs < 1000)
+    )
+      throw new SluiceError(
+        'invalid-argument',
+        `autoNoteTimeMs is at least 1000 ms, and not for exactly-once writers (got ${autoNoteTimeMs}, ${this.mode})`,
+      );
     if (this.mode !== 'exactly-once') {
       if (opts.maxBufferedBytes !== undefined && !(opts.maxBufferedBytes > 0))
         throw new SluiceError('invalid-argument', `maxBufferedBytes must be positive, got ${opts.maxBufferedBytes}`);
@@ -77,7 +93,10 @@ export class EventWriter<T> implements AsyncDisposable {
         conn,
         {
           openedCase: 'writerOpened',
-          openFrame: (channel) => ({ case: 'openWriter', value: { channel, stream, writerId: this.writerId } }),
+          openFrame: (channel) => ({
+            case: 'openWriter',
+            value: { channel, stream, writerId: this.writerId, autoNoteTimeMs },
+          }),
         },
         {
           maxInflightBytes: opts.maxInflightBytes ?? DEFAULT_INFLIGHT,
@@ -148,7 +167,7 @@ export class EventWriter<T> implements AsyncDisposable {
       throw new SluiceError('invalid-argument', "transactions need mode 'exactly-once'");
     if (this.closed) throw new SluiceError('invalid-argument', 'the writer is closed');
     const leaseMs = options.leaseMs ?? this.opts.txnLeaseMs;
-    const tx = new Transaction<T>(this.conn, this.stream, this.opts, leaseMs);
+    const tx = new Transaction<T>(this.conn, this.stream, { ...this.opts, writerId: this.writerId }, leaseMs);
     try {
       await tx.opened(options.signal);
     } catch (err) {
@@ -176,7 +195,7 @@ export class EventWriter<T> implements AsyncDisposable {
     const tx = new Transaction<T>(
       this.conn,
       this.stream,
-      this.opts,
+      { ...this.opts, writerId: this.writerId },
       options.leaseMs ?? this.opts.txnLeaseMs,
       txnId.toLowerCase(),
     );
@@ -200,6 +219,11 @@ export class EventWriter<T> implements AsyncDisposable {
   async noteTime(timestamp: number, options?: CallOptions): Promise<void> {
     const channel = this.channel;
     if (!channel) throw new SluiceError('invalid-argument', 'an exactly-once writer cannot note time');
+    if (this.opts.autoNoteTimeMs)
+      throw new SluiceError(
+        'invalid-argument',
+        'this writer notes time automatically (autoNoteTimeMs): noteTime is refused',
+      );
     if (!Number.isSafeInteger(timestamp) || timestamp < 0)
       throw new SluiceError('invalid-argument', `a time is a non-negative integer of ms, got ${timestamp}`);
     await channel.whenOpened(options?.signal);

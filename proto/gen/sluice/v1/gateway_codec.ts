@@ -17,7 +17,7 @@ export const GATEWAY_TABLE: CodecTable = [
   /* 7 */ ["sluice.v1.Authenticate", [[1, "token", 9, 0]]],
   /* 8 */ ["sluice.v1.Authenticated", [[1, "expiresAtMs", 4, 0]]],
   /* 9 */ ["sluice.v1.Error", [[1, "code", 9, 0], [2, "message", 9, 0]]],
-  /* 10 */ ["sluice.v1.Request", [[1, "id", 13, 0], [10, "createScope", 0, 0, 12, "call"], [11, "createStream", 0, 0, 17, "call"], [12, "streamInfo", 0, 0, 13, "call"], [13, "listStreams", 0, 0, 14, "call"], [14, "sealStream", 0, 0, 13, "call"], [15, "deleteStream", 0, 0, 13, "call"], [16, "listScopes", 0, 0, 15, "call"], [17, "deleteScope", 0, 0, 12, "call"], [18, "scaleStream", 0, 0, 20, "call"], [19, "truncateStream", 0, 0, 24, "call"], [20, "commitTxn", 0, 0, 34, "call"], [21, "abortTxn", 0, 0, 34, "call"], [22, "txnStatus", 0, 0, 34, "call"], [23, "lag", 0, 0, 49, "call"], [24, "listReaderGroups", 0, 0, 42, "call"], [25, "describeReaderGroup", 0, 0, 43, "call"], [26, "deleteReaderGroup", 0, 0, 43, "call"], [27, "checkpointReaderGroup", 0, 0, 43, "call"], [28, "groupCommit", 0, 0, 44, "call"], [30, "batchRanges", 0, 0, 36, "call"], [40, "listCompletedTxns", 0, 0, 13, "call"], [41, "fetchEvent", 0, 0, 75, "call"], [42, "updateStream", 0, 0, 76, "call"], [43, "listStreamsByTag", 0, 0, 77, "call"], [44, "checkStreamExists", 0, 0, 13, "call"], [45, "noteTime", 0, 0, 79, "call"], [46, "readMarks", 0, 0, 80, "call"], [47, "streamConfig", 0, 0, 13, "call"], [48, "readerOffline", 0, 0, 82, "call"], [49, "resetReaderGroup", 0, 0, 83, "call"], [60, "tablesCreate", 0, 0, 61, "call"], [61, "tablesList", 0, 0, 14, "call"], [62, "tablesDescribe", 0, 0, 62, "call"], [63, "tablesDelete", 0, 0, 62, "call"], [64, "tablesGet", 0, 0, 64, "call"], [65, "tablesUpdate", 0, 0, 68, "call"], [66, "tablesIterate", 0, 0, 71, "call"], [95, "completeEndCut", 0, 0, 24, "call"]]],
+  /* 10 */ ["sluice.v1.Request", [[1, "id", 13, 0], [10, "createScope", 0, 0, 12, "call"], [11, "createStream", 0, 0, 17, "call"], [12, "streamInfo", 0, 0, 13, "call"], [13, "listStreams", 0, 0, 14, "call"], [14, "sealStream", 0, 0, 13, "call"], [15, "deleteStream", 0, 0, 13, "call"], [16, "listScopes", 0, 0, 15, "call"], [17, "deleteScope", 0, 0, 12, "call"], [18, "scaleStream", 0, 0, 20, "call"], [19, "truncateStream", 0, 0, 24, "call"], [20, "commitTxn", 0, 0, 34, "call"], [21, "abortTxn", 0, 0, 34, "call"], [22, "txnStatus", 0, 0, 34, "call"], [23, "lag", 0, 0, 49, "call"], [24, "listReaderGroups", 0, 0, 42, "call"], [25, "describeReaderGroup", 0, 0, 43, "call"], [26, "deleteReaderGroup", 0, 0, 43, "call"], [27, "checkpointReaderGroup", 0, 0, 43, "call"], [28, "groupCommit", 0, 0, 44, "call"], [30, "batchRanges", 0, 0, 36, "call"], [40, "listCompletedTxns", 0, 0, 13, "call"], [41, "fetchEvent", 0, 0, 75, "call"], [42, "updateStream", 0, 0, 76, "call"], [43, "listStreamsByTag", 0, 0, 77, "call"], [44, "checkStreamExists", 0, 0, 13, "call"], [45, "noteTime", 0, 0, 79, "call"], [46, "readMarks", 0, 0, 80, "call"], [47, "streamConfig", 0, 0, 13, "call"], [48, "readerOffline", 0, 0, 82, "call"], [49, "resetReaderGroup", 0, 0, 83, "call"], [60, "tablesCreate", 0, 0, 61, "call"], [61, "tablesList", 0, 0, 14, "call"], [62, "tablesDescribe", 0, 0, 62, "call"], [63, "tablesDelete", 0, 0, 62, "call"], [64, "tablesGet", 0, 0, 64, "call"], [65, "tablesUpdate", 0, 0, 68, "call"], [66, "tablesIterate", 0, 0, 71, "call"], [80, "createReaderGroup", 0, 0, 84, "call"], [81, "updateRetentionStreamCut", 0, 0, 85, "call"], [82, "checkScopeExists", 0, 0, 12, "call"], [95, "completeEndCut", 0, 0, 24, "call"]]],
   /* 11 */ ["sluice.v1.Reply", [[1, "id", 13, 0], [10, "error", 0, 0, 9, "result"], [11, "done", 8, 0, undefined, "result"], [12, "streamInfo", 0, 0, 23, "result"], [13, "names", 0, 0, 16, "result"], [14, "txnState", 9, 0, undefined, "result"], [15, "bytes", 4, 0, undefined, "result"], [16, "groupInfo", 0, 0, 47, "result"], [17, "groupCheckpoint", 0, 0, 46, "result"], [18, "groupCommitted", 0, 0, 45, "result"], [20, "ranges", 0, 0, 38, "result"], [26, "completedTxns", 0, 0, 73, "result"], [27, "event", 12, 0, undefined, "result"], [28, "marks", 0, 0, 81, "result"], [29, "streamConfig", 0, 0, 78, "result"], [40, "tablesInfo", 0, 0, 63, "result"], [41, "tablesEntries", 0, 0, 66, "result"], [42, "tablesVersions", 0, 0, 69, "result"], [43, "tablesPage", 0, 0, 72, "result"], [44, "tablesConflict", 0, 0, 70, "result"]]],
   /* 12 */ ["sluice.v1.CreateScope", [[1, "scope", 9, 0]]],
   /* 13 */ ["sluice.v1.StreamName", [[1, "stream", 9, 0]]],
@@ -26,14 +26,14 @@ export const GATEWAY_TABLE: CodecTable = [
   /* 16 */ ["sluice.v1.Names", [[1, "names", 9, 1]]],
   /* 17 */ ["sluice.v1.CreateStream", [[1, "stream", 9, 0], [2, "scaling", 0, 0, 18], [3, "retention", 0, 0, 19], [4, "tags", 9, 1]]],
   /* 18 */ ["sluice.v1.Scaling", [[1, "type", 5, 0], [2, "segments", 13, 0], [3, "targetRate", 13, 0], [4, "scaleFactor", 13, 0]]],
-  /* 19 */ ["sluice.v1.Retention", [[1, "type", 5, 0], [2, "value", 4, 0]]],
+  /* 19 */ ["sluice.v1.Retention", [[1, "type", 5, 0], [2, "value", 4, 0], [50, "max", 4, 0]]],
   /* 20 */ ["sluice.v1.ScaleStream", [[1, "stream", 9, 0], [2, "seal", 3, 1], [3, "newRanges", 0, 1, 21]]],
   /* 21 */ ["sluice.v1.KeyRange", [[1, "low", 1, 0], [2, "high", 1, 0]]],
   /* 22 */ ["sluice.v1.SegmentInfo", [[1, "segmentId", 3, 0], [2, "lowKey", 1, 0], [3, "highKey", 1, 0]]],
   /* 23 */ ["sluice.v1.StreamInfo", [[1, "stream", 9, 0], [2, "head", 0, 0, 24], [3, "tail", 0, 0, 24], [4, "segments", 0, 1, 22], [5, "sealed", 8, 0]]],
   /* 24 */ ["sluice.v1.StreamCut", [[1, "stream", 9, 0], [2, "positions", 0, 1, 25]]],
   /* 25 */ ["sluice.v1.SegmentOffset", [[1, "segmentId", 3, 0], [2, "offset", 3, 0]]],
-  /* 26 */ ["sluice.v1.OpenWriter", [[1, "channel", 13, 0], [2, "stream", 9, 0], [3, "writerId", 9, 0]]],
+  /* 26 */ ["sluice.v1.OpenWriter", [[1, "channel", 13, 0], [2, "stream", 9, 0], [3, "writerId", 9, 0], [50, "autoNoteTimeMs", 13, 0]]],
   /* 27 */ ["sluice.v1.WriterOpened", [[1, "channel", 13, 0], [2, "lastSequence", 4, 0], [3, "maxInflightBytes", 13, 0]]],
   /* 28 */ ["sluice.v1.Append", [[1, "channel", 13, 0], [2, "firstSequence", 4, 0], [3, "events", 0, 1, 29]]],
   /* 29 */ ["sluice.v1.EventData", [[1, "payload", 12, 0], [2, "routingKey", 9, 2], [3, "routingKeyUtf16", 12, 0]]],
@@ -41,7 +41,7 @@ export const GATEWAY_TABLE: CodecTable = [
   /* 31 */ ["sluice.v1.Acked", [[1, "channel", 13, 0], [2, "throughSequence", 4, 0], [3, "beyondFirst", 4, 1], [4, "beyondCount", 13, 1]]],
   /* 32 */ ["sluice.v1.OpenTxn", [[1, "channel", 13, 0], [2, "stream", 9, 0], [3, "txnId", 9, 0], [4, "leaseMs", 4, 0]]],
   /* 33 */ ["sluice.v1.TxnOpened", [[1, "channel", 13, 0], [2, "txnId", 9, 0], [3, "lastSequence", 4, 0], [4, "maxInflightBytes", 13, 0]]],
-  /* 34 */ ["sluice.v1.TxnRef", [[1, "stream", 9, 0], [2, "txnId", 9, 0]]],
+  /* 34 */ ["sluice.v1.TxnRef", [[1, "stream", 9, 0], [2, "txnId", 9, 0], [50, "timestamp", 3, 2], [51, "writerId", 9, 0]]],
   /* 35 */ ["sluice.v1.OpenReader", [[1, "channel", 13, 0], [2, "streams", 9, 1], [3, "head", 8, 0, undefined, "start"], [4, "tail", 8, 0, undefined, "start"], [5, "position", 0, 0, 49, "start"], [6, "to", 0, 1, 24], [7, "initialCreditEvents", 13, 0], [8, "initialCreditBytes", 13, 0], [9, "batch", 8, 0], [10, "group", 9, 0], [11, "readerId", 9, 0], [12, "groupTimeoutMs", 13, 0], [13, "finished", 0, 1, 39], [14, "resume", 8, 0], [15, "ranges", 8, 0]]],
   /* 36 */ ["sluice.v1.BoundedRangesRequest", [[1, "stream", 9, 0], [2, "from", 0, 0, 24], [3, "to", 0, 0, 24]]],
   /* 37 */ ["sluice.v1.BoundedRange", [[1, "stream", 9, 0], [2, "segmentId", 3, 0], [3, "start", 3, 0], [4, "end", 3, 0]]],
@@ -91,6 +91,8 @@ export const GATEWAY_TABLE: CodecTable = [
   /* 81 */ ["sluice.v1.StreamApiMarks", [[1, "offset", 3, 0], [2, "entries", 12, 0], [3, "nextOffset", 3, 0]]],
   /* 82 */ ["sluice.v1.StreamApiReaderOffline", [[1, "group", 9, 0], [2, "readerId", 9, 0], [3, "position", 0, 0, 49]]],
   /* 83 */ ["sluice.v1.StreamApiResetGroup", [[1, "group", 9, 0], [2, "from", 0, 1, 24], [3, "tail", 8, 0]]],
+  /* 84 */ ["sluice.v1.CreateReaderGroup", [[1, "group", 9, 0], [2, "streams", 9, 1], [3, "from", 0, 1, 24], [4, "tail", 8, 0], [5, "timeoutMs", 13, 0], [6, "retention", 5, 0], [7, "to", 0, 1, 24], [8, "groupCheckpointMs", 13, 0]]],
+  /* 85 */ ["sluice.v1.GroupRetentionCuts", [[1, "group", 9, 0], [2, "cuts", 0, 1, 24]]],
 ];
 
 export function encodeClientFrame(frame: MessageInitShape<typeof ClientFrameSchema>): Uint8Array {
@@ -114,3 +116,6 @@ export const Scaling_Type = { FIXED: 0, BY_EVENT_RATE: 1, BY_DATA_RATE: 2 } as c
 
 /** The values of the `Retention_Type` enum of gateway_pb.ts. */
 export const Retention_Type = { TIME: 0, SIZE: 1 } as const;
+
+/** The values of the `CreateReaderGroup_Retention` enum of gateway_pb.ts. */
+export const CreateReaderGroup_Retention = { NONE: 0, MANUAL: 1, AUTOMATIC: 2 } as const;

@@ -38,6 +38,7 @@ public final class Main {
                 case "write-strings" -> WriteStrings.run(args);
                 case "txn-begin", "txn-resume", "completed-txns", "pointers", "fetch-event", "stream-config",
                      "stream-update", "watermark-bytes", "note-time", "time-window" -> StreamApi.run(argv[0], args);
+                case "rg-subscribe", "rg-delete" -> GroupRetention.run(argv[0], args);
                 case "kvt-create", "kvt-put", "kvt-get", "kvt-dump", "kvt-race", "kvt-bench" -> Kvt.run(argv[0], args);
                 default -> throw new IllegalArgumentException("unknown subcommand " + argv[0]);
             }

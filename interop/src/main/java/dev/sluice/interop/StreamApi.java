@@ -40,8 +40,8 @@ import java.util.UUID;
  * <li>completed-txns: listCompletedTransactions; {"txnId":…,"status":…} each</li>
  * <li>pointers [--idle-ms I]: reads everything visible; {"payload":…,"pointer":base64 toBytes,"text":toString} each</li>
  * <li>fetch-event --pointer B64: StreamManager.fetchEvent of EventPointer.fromBytes; {"payload":…}</li>
- * <li>stream-config [--tag T]: {"exists":…,"tags":[…],"tagged":[streams of the scope with T]}</li>
- * <li>stream-update [--segments N] [--retention-ms M] [--tags a,b]: updateStream (fixed scaling)</li>
+ * <li>stream-config [--tag T]: {"exists":…,"scopeExists":…,"tags":[…],"tagged":[streams of the scope with T]}</li>
+ * <li>stream-update [--segments N] [--retention-ms M [--retention-max-ms X]] [--tags a,b]: updateStream (fixed scaling)</li>
  * <li>watermark-bytes: a Watermark serialized by Pravega's own code, as hex; {"hex":…}</li>
  * <li>note-time --count N --time T [--hold-ms H] [--prefix P]: writes N events, flushes, notes T (then T+1 … each
  *   second while holding, so the controller keeps it live); {"noted":T} after the first</li>
@@ -149,7 +149,8 @@ final class StreamApi {
     private static void streamConfig(Args args) {
         try (StreamManager manager = StreamManager.create(args.clientConfig())) {
             boolean exists = manager.checkStreamExists(args.scope(), args.stream());
-            StringBuilder out = new StringBuilder("{\"exists\":" + exists + ",\"tags\":[");
+            StringBuilder out = new StringBuilder("{\"exists\":" + exists
+                    + ",\"scopeExists\":" + manager.checkScopeExists(args.scope()) + ",\"tags\":[");
             if (exists) out.append(String.join(",", manager.getStreamTags(args.scope(), args.stream()).stream().map(Json::str).toList()));
             out.append("],\"tagged\":[");
             if (args.flag("tag")) {
@@ -166,7 +167,12 @@ final class StreamApi {
     private static void streamUpdate(Args args) {
         StreamConfiguration.StreamConfigurationBuilder config = StreamConfiguration.builder()
                 .scalingPolicy(ScalingPolicy.fixed((int) args.number("segments", 1)));
-        if (args.flag("retention-ms")) config.retentionPolicy(RetentionPolicy.byTime(Duration.ofMillis(args.number("retention-ms", 0))));
+        if (args.flag("retention-ms")) {
+            Duration min = Duration.ofMillis(args.number("retention-ms", 0));
+            config.retentionPolicy(args.flag("retention-max-ms")
+                    ? RetentionPolicy.byTime(min, Duration.ofMillis(args.number("retention-max-ms", 0)))
+                    : RetentionPolicy.byTime(min));
+        }
         if (args.flag("tags")) config.tags(Arrays.asList(args.require("tags").split(",")));
         try (StreamManager manager = StreamManager.create(args.clientConfig())) {
             System.out.println("{\"updated\":" + manager.updateStream(args.scope(), args.stream(), config.build()) + "}");
