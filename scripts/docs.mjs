@@ -135,6 +135,7 @@ const blocksDir = join(root, 'node_modules', '.cache', 'sluice-docs-blocks');
  * Pages whose blocks are not programs of their own: the API contract is a sketch of names (its
  * fragments share variables), and the tables guide's blocks are run from docs/examples/tables.ts
  * by sdk/test/tables/docs-examples.test.ts, which also checks that every block is in that file.
+ * The blocks checked here also run: sdk/test/docs/docs-blocks.test.ts.
  */
 const BLOCKS_CHECKED_ELSEWHERE = new Set(['docs/API.md', 'docs/tables.md']);
 
