@@ -51,13 +51,17 @@ ${rows.join('\n')}
 
 // ---- metrics ----------------------------------------------------------------------------------
 async function metrics() {
-  const { createMetrics } = await import('../gateway/src/server/metrics.ts');
+  const { createMetrics, watchInflight } = await import('../gateway/src/server/metrics.ts');
+  const { InflightAccount } = await import('../gateway/src/streams/inflight-account.ts');
   // The gateway's own prom-client (the root has none).
   const { Registry, collectDefaultMetrics } = createRequire(join(root, 'gateway', 'package.json'))('prom-client');
   const defaults = new Registry();
   collectDefaultMetrics({ register: defaults, prefix: 'sluice_' });
   const defaultNames = new Set(defaults.getMetricsAsArray().map((m) => m.name));
-  const { registry } = createMetrics();
+  const gatewayMetrics = createMetrics();
+  // The in-flight gauges are registered with the gateway's account (startGateway does the same).
+  watchInflight(gatewayMetrics, new InflightAccount(0));
+  const { registry } = gatewayMetrics;
   const rows = [];
   for (const m of registry.getMetricsAsArray()) {
     if (defaultNames.has(m.name)) continue;
@@ -66,7 +70,7 @@ async function metrics() {
     rows.push(`| \`${m.name}\` | ${type} | ${labels} | ${cell(m.help)} |`);
   }
   rows.sort();
-  return `${GENERATED('gateway/src/server/metrics.ts (createMetrics)')}# Gateway metrics
+  return `${GENERATED('gateway/src/server/metrics.ts (createMetrics, watchInflight)')}# Gateway metrics
 
 \`GET /metrics\` (Prometheus text format). Besides these, prom-client's default process and Node
 metrics, with the prefix \`sluice_\` (\`sluice_process_cpu_seconds_total\`, \`sluice_nodejs_heap_size_used_bytes\`, …).
