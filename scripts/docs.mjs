@@ -143,6 +143,15 @@ const blocksDir = join(root, 'node_modules', '.cache', 'sluice-docs-blocks');
  */
 const BLOCKS_CHECKED_ELSEWHERE = new Set(['docs/API.md', 'docs/tables.md']);
 
+/**
+ * Imports a page's blocks write as the test file they belong in would: resolved from here. The
+ * clusters guide shows gateway/test/cluster's helper (its block runs only with a cluster, so
+ * sdk/test/docs/docs-blocks.test.ts leaves it to the cluster tests, which make those calls).
+ */
+const BLOCK_IMPORTS = {
+  'docs/clusters.md': { './helpers/cluster.js': join(root, 'gateway/test/cluster/helpers/cluster.js') },
+};
+
 /** Writes each TypeScript block of README.md and docs/ (not the reference) to a module of its own. */
 function extractCodeBlocks() {
   const docs = [
@@ -166,7 +175,10 @@ function extractCodeBlocks() {
       if (m[2]?.includes('no-check')) continue;
       const name = join(blocksDir, `block-${++n}.mts`);
       // A block without imports is still a module (top-level await).
-      writeFileSync(name, `${lines.slice(start, end).join('\n')}\nexport {};\n`);
+      let code = lines.slice(start, end).join('\n');
+      for (const [from, to] of Object.entries(BLOCK_IMPORTS[relative(root, file)] ?? {}))
+        code = code.replaceAll(`from '${from}'`, `from ${JSON.stringify(to)}`);
+      writeFileSync(name, `${code}\nexport {};\n`);
       origin.set(name, { file: relative(root, file), line: start + 1 });
     }
   }

@@ -6,8 +6,9 @@
  * checkpoint or logged event), and `checkpointStores.file('./…')` gets a scratch directory. Each
  * block has a scope of its own, what it needs set up before it, and its outcome checked after.
  * Not run here: docs/API.md (a sketch of names whose fragments share variables), docs/tables.md
- * (run from docs/examples/tables.ts by sdk/test/tables/docs-examples.test.ts) and the
- * `no-check` block of docs/clusters.md (the cluster tests' own helper; run by them).
+ * (run from docs/examples/tables.ts by sdk/test/tables/docs-examples.test.ts) and
+ * docs/clusters.md (gateway/test/cluster's helper: it needs the multi-process cluster, whose
+ * tests make those calls; scripts/docs.mjs type-checks it).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ const root = resolve(new URL('../../..', import.meta.url).pathname);
 const runDir = join(root, '.sluice', 'docs-blocks');
 const shim = join(root, 'sdk', 'test', 'docs', 'docs-sdk.ts');
 /** Pages whose blocks are run elsewhere or are not programs (see the header). */
-const NOT_RUN_HERE = new Set(['docs/API.md', 'docs/tables.md']);
+const NOT_RUN_HERE = new Set(['docs/API.md', 'docs/tables.md', 'docs/clusters.md']);
 
 interface Block {
   page: string;
