@@ -51,13 +51,17 @@ ${rows.join('\n')}
 
 // ---- metrics ----------------------------------------------------------------------------------
 async function metrics() {
-  const { createMetrics } = await import('../gateway/src/server/metrics.ts');
+  const { createMetrics, watchInflight } = await import('../gateway/src/server/metrics.ts');
+  const { InflightAccount } = await import('../gateway/src/streams/inflight-account.ts');
   // The gateway's own prom-client (the root has none).
   const { Registry, collectDefaultMetrics } = createRequire(join(root, 'gateway', 'package.json'))('prom-client');
   const defaults = new Registry();
   collectDefaultMetrics({ register: defaults, prefix: 'sluice_' });
   const defaultNames = new Set(defaults.getMetricsAsArray().map((m) => m.name));
-  const { registry } = createMetrics();
+  const gatewayMetrics = createMetrics();
+  // The in-flight gauges are registered with the gateway's account (startGateway does the same).
+  watchInflight(gatewayMetrics, new InflightAccount(0));
+  const { registry } = gatewayMetrics;
   const rows = [];
   for (const m of registry.getMetricsAsArray()) {
     if (defaultNames.has(m.name)) continue;
@@ -66,7 +70,7 @@ async function metrics() {
     rows.push(`| \`${m.name}\` | ${type} | ${labels} | ${cell(m.help)} |`);
   }
   rows.sort();
-  return `${GENERATED('gateway/src/server/metrics.ts (createMetrics)')}# Gateway metrics
+  return `${GENERATED('gateway/src/server/metrics.ts (createMetrics, watchInflight)')}# Gateway metrics
 
 \`GET /metrics\` (Prometheus text format). Besides these, prom-client's default process and Node
 metrics, with the prefix \`sluice_\` (\`sluice_process_cpu_seconds_total\`, \`sluice_nodejs_heap_size_used_bytes\`, …).
@@ -135,8 +139,18 @@ const blocksDir = join(root, 'node_modules', '.cache', 'sluice-docs-blocks');
  * Pages whose blocks are not programs of their own: the API contract is a sketch of names (its
  * fragments share variables), and the tables guide's blocks are run from docs/examples/tables.ts
  * by sdk/test/tables/docs-examples.test.ts, which also checks that every block is in that file.
+ * The blocks checked here also run: sdk/test/docs/docs-blocks.test.ts.
  */
 const BLOCKS_CHECKED_ELSEWHERE = new Set(['docs/API.md', 'docs/tables.md']);
+
+/**
+ * Imports a page's blocks write as the test file they belong in would: resolved from here. The
+ * clusters guide shows gateway/test/cluster's helper (its block runs only with a cluster, so
+ * sdk/test/docs/docs-blocks.test.ts leaves it to the cluster tests, which make those calls).
+ */
+const BLOCK_IMPORTS = {
+  'docs/clusters.md': { './helpers/cluster.js': join(root, 'gateway/test/cluster/helpers/cluster.js') },
+};
 
 /** Writes each TypeScript block of README.md and docs/ (not the reference) to a module of its own. */
 function extractCodeBlocks() {
@@ -161,7 +175,10 @@ function extractCodeBlocks() {
       if (m[2]?.includes('no-check')) continue;
       const name = join(blocksDir, `block-${++n}.mts`);
       // A block without imports is still a module (top-level await).
-      writeFileSync(name, `${lines.slice(start, end).join('\n')}\nexport {};\n`);
+      let code = lines.slice(start, end).join('\n');
+      for (const [from, to] of Object.entries(BLOCK_IMPORTS[relative(root, file)] ?? {}))
+        code = code.replaceAll(`from '${from}'`, `from ${JSON.stringify(to)}`);
+      writeFileSync(name, `${code}\nexport {};\n`);
       origin.set(name, { file: relative(root, file), line: start + 1 });
     }
   }

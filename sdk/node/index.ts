@@ -7,6 +7,7 @@ import { memoryStore } from '../src/checkpoints/store.js';
 import { fileStore } from './file-store.js';
 
 export * from '../src/index.js';
+export { fileStore };
 
 export const checkpointStores = {
   memory: memoryStore,

@@ -28,7 +28,7 @@ export { SluiceError, type SluiceErrorCode, type Truncation } from './errors.js'
 export { EventPointer } from './event-pointer.js';
 export type { TimeWindow } from './event-time/time-window.js';
 export { type Emit, Pipeline, type PipelineOptions } from './pipeline/pipeline.js';
-export { ReaderPosition, type ReaderPositionJSON } from './reader/position.js';
+export { ReaderPosition, type ReaderPositionJSON, type StreamPositionState } from './reader/position.js';
 export { EventReader } from './reader/reader.js';
 export type { GroupRestored, ReadEvent, ReaderOptions } from './reader/reader-options.js';
 export { type Serializer, Serializers } from './serializers/index.js';
@@ -48,13 +48,13 @@ export { LiveTable, type LiveTableChange, type LiveTableOptions, type LiveTableS
 export type { TimerHandle, Timers } from './transport/timers.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport/websocket.js';
 export { SDK_VERSION } from './version.js';
-export { Transaction, type TxnStatus } from './writer/transaction.js';
+export { Transaction, type TransactionState, type TxnStatus } from './writer/transaction.js';
 export { type CallOptions, EventWriter, type WriterMode, type WriterOptions } from './writer/writer.js';
 
 import { indexedDbStore as indexedDb } from './checkpoints/indexeddb-store.js';
 import { memoryStore as memory } from './checkpoints/store.js';
 
-export { indexedDbStore } from './checkpoints/indexeddb-store.js';
+export { type IndexedDbFactory, indexedDbStore } from './checkpoints/indexeddb-store.js';
 
 /** Checkpoint stores available in every runtime (the Node entry adds `file(dir)`). */
 export const checkpointStores = { memory, indexedDb };

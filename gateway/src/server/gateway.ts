@@ -46,6 +46,7 @@ export interface RunningGateway {
   /** The admin port (/metrics, /healthz, /readyz) when --admin-port is set. */
   readonly adminPort: number | undefined;
   readonly url: string;
+  /** @internal The sessions' shared state (tests look inside). */
   readonly context: GatewayContext;
   /**
    * Graceful drain (what SIGTERM does): /readyz turns 503 and new connections are refused at

@@ -19,7 +19,7 @@ function strictStore(dbName: string, storeName: string, factory: IDBFactory): Us
  * The runtime's `IDBFactory`, spelled so that the published declarations need no DOM lib: a
  * program without IndexedDB's types (Node with only @types/node) sees `unknown` instead.
  */
-type IndexedDbFactory = typeof globalThis extends { indexedDB: infer F } ? F : unknown;
+export type IndexedDbFactory = typeof globalThis extends { indexedDB: infer F } ? F : unknown;
 
 /** `name` is the IndexedDB database; `indexedDB` may be injected (tests: fake-indexeddb). */
 export function indexedDbStore(name = 'sluice-checkpoints', factory?: IndexedDbFactory): CheckpointStore {

@@ -11,10 +11,12 @@ export { BatchRange, type BatchRangeJSON } from '../batch-range.js';
 export { type Checkpoint, type CheckpointStore, memoryStore } from '../checkpoints/store.js';
 export type { ConnectionState } from '../client/connection.js';
 export type {
+  CompletedTransaction,
   ConnectOptions,
   GroupSegment,
   ReaderGroupInfo,
   StreamConfig,
+  StreamConfiguration,
   StreamInfo,
   StreamRetention,
   StreamScaling,
@@ -24,7 +26,7 @@ export { connectReader as connect, ReaderClient } from '../client/reader-client.
 export { SluiceError, type SluiceErrorCode, type Truncation } from '../errors.js';
 export { EventPointer } from '../event-pointer.js';
 export type { TimeWindow } from '../event-time/time-window.js';
-export { ReaderPosition, type ReaderPositionJSON } from '../reader/position.js';
+export { ReaderPosition, type ReaderPositionJSON, type StreamPositionState } from '../reader/position.js';
 export { EventReader } from '../reader/reader.js';
 export type { GroupRestored, ReadEvent, ReaderOptions } from '../reader/reader-options.js';
 // Without `protobuf` (it brings protobuf-es's runtime): take it from `@sluice/sdk` if needed.
@@ -34,11 +36,13 @@ export { StreamCut } from '../stream-cut.js';
 export type { TimerHandle, Timers } from '../transport/timers.js';
 export type { WebSocketConstructor, WebSocketLike } from '../transport/websocket.js';
 export { SDK_VERSION } from '../version.js';
+// A type only (no writer code): `client.transactionStatus()` answers one.
+export type { TxnStatus } from '../writer/transaction.js';
 
 import { indexedDbStore as indexedDb } from '../checkpoints/indexeddb-store.js';
 import { memoryStore as memory } from '../checkpoints/store.js';
 
-export { indexedDbStore } from '../checkpoints/indexeddb-store.js';
+export { type IndexedDbFactory, indexedDbStore } from '../checkpoints/indexeddb-store.js';
 
 /** Checkpoint stores available in every runtime, as `@sluice/sdk`'s (the Node entry adds `file(dir)`). */
 export const checkpointStores = { memory, indexedDb };

@@ -10,12 +10,14 @@
 
 export type { ConnectionState } from '../client/connection.js';
 export type {
+  CompletedTransaction,
   ConnectOptions,
   GroupRetention,
   GroupSegment,
   ReaderGroupConfig,
   ReaderGroupInfo,
   StreamConfig,
+  StreamConfiguration,
   StreamInfo,
   StreamRetention,
   StreamScaling,
@@ -23,6 +25,8 @@ export type {
 export { ClientCore } from '../client/core.js';
 export { connectWriter as connect, WriterClient } from '../client/writer-client.js';
 export { SluiceError, type SluiceErrorCode, type Truncation } from '../errors.js';
+// A type only (no reader code): `client.readerOffline()` takes one.
+export type { ReaderPosition, ReaderPositionJSON, StreamPositionState } from '../reader/position.js';
 // Without `protobuf` (it brings protobuf-es's runtime): take it from `@sluice/sdk` if needed.
 export { basicSerializers as Serializers } from '../serializers/basic.js';
 export type { Serializer } from '../serializers/serializer.js';
@@ -30,5 +34,5 @@ export { StreamCut } from '../stream-cut.js';
 export type { TimerHandle, Timers } from '../transport/timers.js';
 export type { WebSocketConstructor, WebSocketLike } from '../transport/websocket.js';
 export { SDK_VERSION } from '../version.js';
-export { Transaction, type TxnStatus } from '../writer/transaction.js';
+export { Transaction, type TransactionState, type TxnStatus } from '../writer/transaction.js';
 export { type CallOptions, EventWriter, type WriterMode, type WriterOptions } from '../writer/writer.js';

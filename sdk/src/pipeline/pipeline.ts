@@ -39,6 +39,7 @@ export class Pipeline<I, O, S = unknown> {
   private openTx: Transaction<O> | undefined;
   private checkpointing = false;
 
+  /** @internal A client makes pipelines (`client.pipeline()`). */
   constructor(
     private readonly commitById: (stream: string, txnId: string, signal?: AbortSignal) => Promise<void>,
     private readonly statusById: (stream: string, txnId: string, signal?: AbortSignal) => Promise<string>,

@@ -80,6 +80,7 @@ export class EventReader<T> implements AsyncIterable<ReadEvent<T>>, AsyncDisposa
   private snapshotSegment = 0n;
   private windows: Map<string, TimeWindowTracker> | undefined;
 
+  /** @internal A client makes readers (`client.reader()`). */
   constructor(
     private readonly conn: Connection,
     readonly streams: string[],

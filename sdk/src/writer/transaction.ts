@@ -12,13 +12,15 @@ import { sleep } from '../transport/timers.js';
 import { AppendChannel } from './append-channel.js';
 
 export type TxnStatus = 'open' | 'committing' | 'committed' | 'aborting' | 'aborted' | 'unknown';
-type State = 'open' | 'prepared' | 'committing' | 'committed' | 'aborted' | 'failed';
+/** Where this transaction stands on this client (`status`); `TxnStatus` is Pravega's view. */
+export type TransactionState = 'open' | 'prepared' | 'committing' | 'committed' | 'aborted' | 'failed';
 
 export class Transaction<T> implements AsyncDisposable {
-  private state: State = 'open';
+  private state: TransactionState = 'open';
   private id = '';
   private readonly channel: AppendChannel;
 
+  /** @internal A writer makes transactions (`beginTxn()`, `getTransaction()`). */
   constructor(
     private readonly conn: Connection,
     readonly stream: string,
@@ -61,7 +63,7 @@ export class Transaction<T> implements AsyncDisposable {
     return this.id;
   }
 
-  get status(): State {
+  get status(): TransactionState {
     return this.state;
   }
 

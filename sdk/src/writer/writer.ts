@@ -67,6 +67,7 @@ export class EventWriter<T> implements AsyncDisposable {
   private channel: AppendChannel | undefined;
   private closed = false;
 
+  /** @internal A client makes writers (`client.writer()`). */
   constructor(
     private readonly conn: Connection,
     readonly stream: string,
