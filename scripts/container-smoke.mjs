@@ -27,10 +27,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { check, freePort, seconds, stepRecorder } from './pack-smoke/smoke-steps.mjs';
 import { verifyRoundtrip } from './pack-smoke/verify-roundtrip.mjs';
 import { ensurePravega } from './pravega-lib.mjs';
 
@@ -60,13 +60,8 @@ const BUILD_LABEL = 'org.sluice.container-smoke=1';
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const log = (line) => console.log(`[container] ${line}`);
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const tail = (text, lines = 25) => text.trim().split('\n').slice(-lines).join('\n');
 const userEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('npm_')));
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 /** Runs a command to its end (or its timeout); never throws. `onLine` sees output as it comes. */
 function run(cmd, argv, { cwd = root, env = userEnv, timeoutMs = 120_000, onLine } = {}) {
@@ -101,34 +96,13 @@ async function must(cmd, argv, opts) {
   return r;
 }
 
-const steps = [];
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    const detail = await fn();
-    steps.push({ name, ok: true, ms: Date.now() - t0 });
-    log(`ok    ${name} (${seconds(Date.now() - t0)})${detail ? `: ${detail}` : ''}`);
-    return true;
-  } catch (err) {
-    steps.push({ name, ok: false, ms: Date.now() - t0, error: String(err?.message ?? err) });
-    log(`FAIL  ${name} (${seconds(Date.now() - t0)}): ${err?.message ?? err}`);
-    return false;
-  }
-}
+const { steps, step } = stepRecorder(log);
 
 function finish(extra = {}) {
   const passed = steps.filter((s) => s.ok).length;
   const failed = steps.length - passed;
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ passed, failed, ms: Date.now() - started, steps, ...extra }));
   return { passed, failed };
-}
-
-async function freePort() {
-  const srv = createServer();
-  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address();
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
 }
 
 // ---- preconditions ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
+import { check, freePort, seconds, stepRecorder } from './pack-smoke/smoke-steps.mjs';
 import { verifyRoundtrip } from './pack-smoke/verify-roundtrip.mjs';
 import { ensurePravega } from './pravega-lib.mjs';
 
@@ -30,7 +31,6 @@ const PACKAGES = ['proto', 'sdk', 'gateway'];
 const started = Date.now();
 
 const log = (line) => console.log(`[smoke] ${line}`);
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 // The environment of a user's shell: without the npm_config_*, npm_package_* … variables that
 // `pnpm test` passes down (npm warns about pnpm's own settings, and they are not the user's).
@@ -75,32 +75,7 @@ function lastJson(text) {
   throw new Error(`no JSON in the output:\n${tail(text)}`);
 }
 
-const steps = [];
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    const detail = await fn();
-    steps.push({ name, ok: true, ms: Date.now() - t0 });
-    log(`ok    ${name} (${seconds(Date.now() - t0)})${detail ? `: ${detail}` : ''}`);
-    return true;
-  } catch (err) {
-    steps.push({ name, ok: false, ms: Date.now() - t0, error: String(err?.message ?? err) });
-    log(`FAIL  ${name} (${seconds(Date.now() - t0)}): ${err?.message ?? err}`);
-    return false;
-  }
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-async function freePort() {
-  const srv = createServer();
-  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address();
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
+const { steps, step } = stepRecorder(log);
 
 /** Every path an exports map (or bin) points at. */
 function targets(value) {

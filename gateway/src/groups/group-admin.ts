@@ -3,20 +3,12 @@
  * authorised through its streams: `read` on all of them to see it or checkpoint it, `admin` on
  * all of them to delete it.
  */
-import { allows, type Grant, type Right } from '../auth/grants.js';
+import { allows, type Grant } from '../auth/grants.js';
 import { GatewayError } from '../errors.js';
+import { authorizeGroup } from './group-access.js';
 import { type GroupServices, groupLag, startGroupCheckpoint } from './group-member.js';
 import { publishCheckpoint, unsubscribe } from './group-retention.js';
 import { checkGroupState, cutsOf, type GroupState, parseSegmentKey } from './group-state.js';
-
-function authorize(s: GroupState, grants: readonly Grant[] | undefined, right: Right, label: string): void {
-  if (!grants) return;
-  for (const name of s.streams) {
-    const [scope, stream] = name.split('/') as [string, string];
-    if (!allows(grants, scope, stream, right))
-      throw new GatewayError('permission-denied', `no ${right} right on ${name}, which reader group ${label} reads`);
-  }
-}
 
 async function load(services: GroupServices, scope: string, group: string): Promise<GroupState> {
   const current = await services.groups.read<GroupState>(scope, group);
@@ -48,7 +40,7 @@ export async function describeGroup(
   grants: readonly Grant[] | undefined,
 ) {
   const s = await load(services, scope, group);
-  authorize(s, grants, 'read', `${scope}/${group}`);
+  authorizeGroup(s.streams, grants, 'read', `${scope}/${group}`);
   const segment = (key: string) => {
     const { streamIndex, segmentId } = parseSegmentKey(key);
     return { stream: s.streams[streamIndex]!, segmentId, offset: BigInt(s.segments[key]!.offset) };
@@ -81,7 +73,7 @@ export async function deleteGroup(
   const current = await services.groups.read<GroupState>(scope, group);
   if (!current) return false;
   const s = checkGroupState(current.value, group);
-  authorize(s, grants, 'admin', `${scope}/${group}`);
+  authorizeGroup(s.streams, grants, 'admin', `${scope}/${group}`);
   // The subscriber goes first: a group that is gone must not hold back the streams' retention.
   await unsubscribe(services, scope, group, s);
   await services.groups.remove(scope, group);
@@ -99,7 +91,7 @@ export async function checkpointGroup(
   grants: readonly Grant[] | undefined,
   timeoutMs = 60_000,
 ): Promise<{ id: bigint; cuts: ReturnType<typeof cutsOf> }> {
-  authorize(await load(services, scope, group), grants, 'read', `${scope}/${group}`);
+  authorizeGroup((await load(services, scope, group)).streams, grants, 'read', `${scope}/${group}`);
   const id = await startGroupCheckpoint(services.groups, scope, group);
   const deadline = Date.now() + timeoutMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {

@@ -5,9 +5,10 @@
  * exactly there instead of waiting for the silent reader's timeout.
  */
 import type { Position } from '@sluice/proto/sluice/v1/gateway_pb.js';
-import { allows, type Grant } from '../auth/grants.js';
+import type { Grant } from '../auth/grants.js';
 import { GatewayError } from '../errors.js';
 import { parseStreamName } from '../streams/stream-name.js';
+import { authorizeGroup } from './group-access.js';
 import type { GroupServices } from './group-member.js';
 import { checkGroupState, type GroupState, removeReader, segmentKey } from './group-state.js';
 
@@ -24,14 +25,7 @@ export async function readerOffline(
   return services.groups.update<GroupState, boolean>(scope, group, (current) => {
     if (!current) throw new GatewayError('not-found', `reader group ${scope}/${group} does not exist`);
     const s = checkGroupState(current.value, group);
-    for (const name of s.streams) {
-      const [sc, st] = name.split('/') as [string, string];
-      if (grants && !allows(grants, sc, st, 'read'))
-        throw new GatewayError(
-          'permission-denied',
-          `no read right on ${name}, which reader group ${scope}/${group} reads`,
-        );
-    }
+    authorizeGroup(s.streams, grants, 'read', `${scope}/${group}`);
     if (!s.readers[readerId]) return { next: undefined, result: false };
     for (const p of position?.streams ?? []) {
       const n = parseStreamName(p.stream, defaultScope);

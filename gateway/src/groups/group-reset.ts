@@ -4,8 +4,9 @@
  * Checkpoint ids keep counting up, so an id never names two different cuts.
  */
 import type { StreamCut } from '@sluice/proto/sluice/v1/gateway_pb.js';
-import { allows, type Grant } from '../auth/grants.js';
+import type { Grant } from '../auth/grants.js';
 import { GatewayError } from '../errors.js';
+import { authorizeGroup } from './group-access.js';
 import { reachableSegments, startOf } from './group-cuts.js';
 import type { GroupServices } from './group-member.js';
 import { checkGroupState, type GroupState, newGroup } from './group-state.js';
@@ -21,14 +22,7 @@ export async function resetGroup(
   const current = await services.groups.read<GroupState>(scope, group);
   if (!current) throw new GatewayError('not-found', `reader group ${scope}/${group} does not exist`);
   const streams = checkGroupState(current.value, group).streams;
-  for (const name of streams) {
-    const [sc, st] = name.split('/') as [string, string];
-    if (grants && !allows(grants, sc, st, 'read'))
-      throw new GatewayError(
-        'permission-denied',
-        `no read right on ${name}, which reader group ${scope}/${group} reads`,
-      );
-  }
+  authorizeGroup(streams, grants, 'read', `${scope}/${group}`);
   const start = await startOf(services, streams, from, defaultScope);
   const before = checkGroupState(current.value, group).bounds;
   // The end cuts stay (only the start changes); what lies between is the new start's.

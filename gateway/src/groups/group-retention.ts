@@ -8,7 +8,7 @@
  * whatever a subscriber has not consumed yet, within the stream's retention policy.
  */
 import type { StreamCut } from '@sluice/proto/sluice/v1/gateway_pb.js';
-import { allows, type Grant } from '../auth/grants.js';
+import type { Grant } from '../auth/grants.js';
 import {
   publishSubscriberCut,
   registerSubscriber,
@@ -17,6 +17,7 @@ import {
 } from '../controller/subscriber-rpc.js';
 import { GatewayError } from '../errors.js';
 import { parseStreamName } from '../streams/stream-name.js';
+import { authorizeGroup } from './group-access.js';
 import type { GroupServices } from './group-member.js';
 import { checkGroupState, cutsOf, type GroupState, unpublishedCheckpoint } from './group-state.js';
 
@@ -68,14 +69,7 @@ export async function updateRetentionCuts(
   const current = await services.groups.read<GroupState>(scope, group);
   if (!current) throw new GatewayError('not-found', `reader group ${scope}/${group} does not exist`);
   const s = checkGroupState(current.value, group);
-  for (const name of s.streams) {
-    const [sc, st] = name.split('/') as [string, string];
-    if (grants && !allows(grants, sc, st, 'read'))
-      throw new GatewayError(
-        'permission-denied',
-        `no read right on ${name}, which reader group ${scope}/${group} reads`,
-      );
-  }
+  authorizeGroup(s.streams, grants, 'read', `${scope}/${group}`);
   if (s.retention?.type !== 'manual')
     throw new GatewayError(
       'invalid-argument',

@@ -7,49 +7,24 @@
  * committed events are every acknowledged event exactly once, each reader's in key order.
  */
 import { Serializers } from '@sluice/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControllerClient } from '../../src/controller/controller-client.js';
+import { describe, expect, it } from 'vitest';
 import { check } from '../faults/checker.js';
 import { uniqueName } from '../helpers/names.js';
-import { useGateway } from '../helpers/setup.js';
-import { testCluster } from './helpers/cluster.js';
 import { startGroupMember } from './helpers/group-readers.js';
-import { victimStore } from './helpers/streams.js';
+import { until, useStoreKill } from './helpers/store-kill.js';
 
-const cluster = testCluster();
-const fixture = useGateway('store-kill-group');
-let controller: ControllerClient;
-let victim: string | undefined;
-
-beforeAll(() => {
-  controller = new ControllerClient({ uri: cluster.controllerUri });
-});
-// Whatever happens here, the next test file gets a whole, settled cluster.
-afterAll(async () => {
-  await controller?.close();
-  if (victim && !cluster.isAlive(victim)) await cluster.start(victim);
-  await cluster.waitReady();
-  await cluster.waitForContainers();
-});
-
-/** Waits until `probe` holds; throws after `ms` (the cluster stopped making progress). */
-async function until(what: string, probe: () => boolean, ms = 120_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const storeKill = useStoreKill('store-kill-group');
+const { cluster, fixture } = storeKill;
 
 describe('a segment store SIGKILLed during reader-group reads', () => {
   it('has the group commit every acknowledged event exactly once, in key order', async () => {
-    const { client, scope } = fixture;
+    const { client } = fixture;
     const stream = uniqueName('kill-group');
     const group = uniqueName('g');
     await client.createStream(stream, { scaling: { type: 'fixed', segments: 12 } });
     await cluster.waitForContainers();
-    const picked = await victimStore(controller, cluster, scope, stream, 'most');
-    victim = picked.victim;
+    const picked = await storeKill.pickVictim(stream, 'most');
+    const victim = picked.victim;
 
     const members = [
       startGroupMember(client, stream, group, 'r1', 50),

@@ -5,47 +5,23 @@
  * transaction whole, exactly once, and nothing of an aborted one (never half-visible). The
  * transactions span every segment, so each one touches the dead store's segments.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControllerClient } from '../../src/controller/controller-client.js';
+import { describe, expect, it } from 'vitest';
 import { check } from '../faults/checker.js';
 import { uniqueName } from '../helpers/names.js';
-import { useGateway } from '../helpers/setup.js';
-import { testCluster } from './helpers/cluster.js';
-import { readAll, victimStore } from './helpers/streams.js';
+import { until, useStoreKill } from './helpers/store-kill.js';
+import { readAll } from './helpers/streams.js';
 import { resolveOutcomes, startTransactionalWriters, transactionVisibility } from './helpers/transactions.js';
 
-const cluster = testCluster();
-const fixture = useGateway('store-kill-txn');
-let controller: ControllerClient;
-let victim: string | undefined;
-
-beforeAll(() => {
-  controller = new ControllerClient({ uri: cluster.controllerUri });
-});
-// Whatever happens here, the next test file gets a whole, settled cluster.
-afterAll(async () => {
-  await controller?.close();
-  if (victim && !cluster.isAlive(victim)) await cluster.start(victim);
-  await cluster.waitReady();
-  await cluster.waitForContainers();
-});
-
-/** Waits until `probe` holds; throws after `ms` (the cluster stopped making progress). */
-async function until(what: string, probe: () => boolean, ms = 120_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const storeKill = useStoreKill('store-kill-txn');
+const { cluster, fixture } = storeKill;
 
 describe('a segment store SIGKILLed during transaction commits', () => {
   it('leaves every transaction committed or aborted, all or nothing, nothing committed lost or duplicated', async () => {
-    const { client, scope } = fixture;
+    const { client } = fixture;
     const stream = uniqueName('kill-txn');
     await client.createStream(stream, { scaling: { type: 'fixed', segments: 12 } });
     await cluster.waitForContainers();
-    victim = (await victimStore(controller, cluster, scope, stream, 'most')).victim;
+    const { victim } = await storeKill.pickVictim(stream, 'most');
 
     // Three writers, 24 events over 24 keys per transaction (most segments), every 4th aborted.
     const writers = startTransactionalWriters(client, stream, {

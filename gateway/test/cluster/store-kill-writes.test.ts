@@ -12,29 +12,14 @@
  * its segment had no owner. With cumulative acknowledgements there are none.
  */
 import { Serializers } from '@sluice/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControllerClient } from '../../src/controller/controller-client.js';
+import { describe, expect, it } from 'vitest';
 import { SegmentMap } from '../../src/streams/routing.js';
 import { uniqueName } from '../helpers/names.js';
-import { useGateway } from '../helpers/setup.js';
-import { testCluster } from './helpers/cluster.js';
-import { expectExactlyOnceInKeyOrder, readFromHead, victimStore } from './helpers/streams.js';
+import { useStoreKill } from './helpers/store-kill.js';
+import { expectExactlyOnceInKeyOrder, readFromHead } from './helpers/streams.js';
 
-const cluster = testCluster();
-const fixture = useGateway('store-kill');
-let controller: ControllerClient;
-let victim: string | undefined;
-
-beforeAll(() => {
-  controller = new ControllerClient({ uri: cluster.controllerUri });
-});
-// Whatever happens here, the next test file gets a whole, settled cluster.
-afterAll(async () => {
-  await controller?.close();
-  if (victim && !cluster.isAlive(victim)) await cluster.start(victim);
-  await cluster.waitReady();
-  await cluster.waitForContainers();
-});
+const storeKill = useStoreKill('store-kill');
+const { cluster, fixture } = storeKill;
 
 interface Write {
   readonly value: string;
@@ -59,12 +44,12 @@ describe('a segment store SIGKILLed during at-least-once writes', () => {
 
     // The victim: a store owning some of the segments, while the others own the rest.
     await cluster.waitForContainers();
-    const picked = await victimStore(controller, cluster, scope, stream, 'fewest');
-    victim = picked.victim;
+    const picked = await storeKill.pickVictim(stream, 'fewest');
+    const victim = picked.victim;
     const moved = picked.moved;
 
     // Keys, and the segment each lands on (the gateway's own routing, as Java's).
-    const { segments } = await controller.getCurrentSegments(scope, stream);
+    const { segments } = await storeKill.controller.getCurrentSegments(scope, stream);
     const map = new SegmentMap(segments);
     const keys = Array.from({ length: 48 }, (_, i) => `key-${i}`);
     const keyMoved = new Map(keys.map((k) => [k, moved.has(map.segmentForKey(k).segmentId)]));
