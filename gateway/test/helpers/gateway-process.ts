@@ -108,9 +108,23 @@ export class GatewayProcess {
     return this.child?.exitCode ?? null;
   }
 
-  /** Sends SIGTERM and returns at once; `stop()` then waits for the exit. */
+  /** Sends SIGTERM and returns at once; `exited()` then waits for the exit it leads to. */
   terminate(): void {
     this.child?.kill('SIGTERM');
+  }
+
+  /**
+   * Waits for the exit a signal already sent leads to, without signalling again: a second SIGTERM
+   * makes the gateway give up its drain and exit 1. SIGKILL after `killAfterMs`, so a hung exit
+   * fails the test's exit-code check instead of hanging it.
+   */
+  async exited(killAfterMs = 30_000): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    await exited;
+    clearTimeout(timer);
   }
 
   /** Where /healthz, /readyz and /metrics are: --admin-port when given, else --port. */

@@ -89,7 +89,7 @@ describe('SIGTERM', () => {
       expect(raw.closeCode).toBeUndefined();
       expect(await raw.closed).toBe(1001);
       expect(raw.frames.some((f) => f.kind.case === 'goingAway')).toBe(true);
-      await gw.stop();
+      await gw.exited(); // no second SIGTERM: that one would cut the drain short (exit 1)
       expect(gw.exitCode).toBe(0);
     } finally {
       await gw.stop();
@@ -141,7 +141,7 @@ describe('SIGTERM', () => {
       await commit;
       await txWriter.close();
       await writer.close();
-      await gw.stop();
+      await gw.exited();
       expect(gw.exitCode).toBe(0);
       expect(states).toContain('reconnecting');
       expect(states.at(-1)).toBe('live');
